@@ -1,0 +1,190 @@
+# DevTrace hook for bash (5.0 or newer). Load it with:
+#   eval "$(devtrace hook bash)"
+# It records each interactive command line into a per-shell channel that
+# `devtrace ingest` drains. The per-command path uses builtins only: no fork.
+# It prints nothing, never fails, and leaves $?, PIPESTATUS and $_ as they were.
+
+if [[ $- == *i* && ${BASH_VERSINFO[0]:-0} -ge 5 && -z ${__devtrace_loaded-} ]]; then
+__devtrace_loaded=1
+__devtrace_bin=@DEVTRACE_BIN@
+[[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace
+__devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fd='' __devtrace_ipid=0
+__devtrace_armed=0 __devtrace_n=0 __devtrace_t0=0 __devtrace_retry=0
+__devtrace_prev_debug='' __devtrace_prev_exit='' __devtrace_based=0
+# shellcheck disable=SC2016 # expanded by bash in PS0, not here
+__devtrace_ps0='${__devtrace_e[__devtrace_armed=1,__devtrace_n+=1,__devtrace_t0=${EPOCHREALTIME/[.,]/}]-}'
+
+# Sets $? (and, through its last argument, $_) for whatever runs next.
+__devtrace_ret() { return "$1"; }
+
+# A command record. The text is bash's own history entry, written straight
+# into the spool file, so a long command never passes through a variable.
+__devtrace_cmd_record() {
+  {
+    builtin printf '@DT1\0C\0%s\0M%s\0%s\0h\0%s\0' "$__devtrace_n" "$__devtrace_t0" "$PWD" "$1"
+    HISTTIMEFORMAT='' builtin history 1
+    builtin printf '\0@\0'
+  } 2>/dev/null >>"$__devtrace_spool"
+  return 0
+}
+
+# An exit (E) or end (X) record: to the FIFO in one non-blocking write while
+# ingest is alive, else appended to the spool file. Never blocks.
+# shellcheck disable=SC2059,SC2261 # callers pass the format; fd, not a file
+__devtrace_send() {
+  if [[ -n $__devtrace_fd && -d /proc/$__devtrace_ipid ]]; then
+    builtin printf "$@" 2>/dev/null >&"$__devtrace_fd" && return 0
+  fi
+  builtin printf "$@" 2>/dev/null >>"$__devtrace_spool"
+  return 0
+}
+
+# Starts ingest again when it has died (at most every 10 s).
+__devtrace_revive() {
+  local __devtrace_p=0
+  { builtin read -r __devtrace_p _ <"$__devtrace_rt/ingest.pid"; } 2>/dev/null
+  if [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} && -d /proc/$__devtrace_p ]]; then
+    __devtrace_ipid=$__devtrace_p
+  elif (( EPOCHSECONDS - __devtrace_retry >= 10 )); then
+    __devtrace_retry=$EPOCHSECONDS
+    command "$__devtrace_bin" ingest --spawn </dev/null >/dev/null 2>&1
+    { builtin read -r __devtrace_p _ <"$__devtrace_rt/ingest.pid"; } 2>/dev/null
+    [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} ]] && __devtrace_ipid=$__devtrace_p
+  fi
+  return 0
+}
+
+# Ends the command line that just ran: status and per-stage statuses.
+__devtrace_finish() {
+  if (( ! __devtrace_based )); then
+    # First prompt: the newest history entry before any command ran.
+    __devtrace_based=1
+    {
+      builtin printf '@DT1\0H\0%s\0M%s\0' 0 "${EPOCHREALTIME/[.,]/}"
+      HISTTIMEFORMAT='' builtin history 1
+      builtin printf '\0@\0'
+    } 2>/dev/null >>"$__devtrace_spool"
+  fi
+  if (( __devtrace_armed == 1 )); then
+    # A line that ran only in subshells, e.g. `(cd /; make)`: no DEBUG trap
+    # fired in this shell, so its command record is written now.
+    __devtrace_cmd_record ''
+  fi
+  if (( __devtrace_armed )); then
+    __devtrace_armed=0
+    [[ -d /proc/$__devtrace_ipid ]] || __devtrace_revive
+    __devtrace_send '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$1" "$2"
+  fi
+  [[ ${PS0-} == *"$__devtrace_ps0"* ]] || PS0="$__devtrace_ps0${PS0-}"
+  return 0
+}
+
+# DEBUG trap: acts on the first simple command after PS0 armed a new line.
+__devtrace_preexec() {
+  if (( __devtrace_armed == 1 && BASHPID == $$ )) && [[ $BASH_COMMAND != __devtrace_precmd* ]]; then
+    __devtrace_armed=2
+    __devtrace_cmd_record "$BASH_COMMAND"
+  fi
+  : "$1"
+}
+
+# First entry of PROMPT_COMMAND.
+__devtrace_precmd() {
+  local __devtrace_s=$? __devtrace_ps=("${PIPESTATUS[@]}") __devtrace_last=$_ IFS=' '
+  __devtrace_finish "$__devtrace_s" "${__devtrace_ps[*]}"
+  [[ ${PROMPT_COMMAND-} == __devtrace_precmd* ]] || __devtrace_install_pc
+  __devtrace_ret "$__devtrace_s" "$__devtrace_last"
+}
+
+# With bash-preexec loaded, its arrays are used instead of our own trap.
+__devtrace_bp_preexec() {
+  if (( __devtrace_armed == 1 )); then
+    __devtrace_armed=2
+    __devtrace_cmd_record "$BASH_COMMAND"
+  fi
+  return 0
+}
+
+__devtrace_bp_precmd() {
+  local __devtrace_s=$? __devtrace_ps IFS=' '
+  __devtrace_ps=$__devtrace_s
+  [[ -n ${BP_PIPESTATUS[*]-} ]] && __devtrace_ps="${BP_PIPESTATUS[*]}"
+  __devtrace_finish "$__devtrace_s" "$__devtrace_ps"
+  __devtrace_ret "$__devtrace_s"
+}
+
+__devtrace_exit() {
+  local __devtrace_s=$?
+  (( BASHPID == $$ )) || return "$__devtrace_s"
+  # `exit` itself (or the line that ended the shell) gets its status too.
+  __devtrace_finish "$__devtrace_s" "$__devtrace_s"
+  __devtrace_send '@DT1\0X\0%s\0%s\0exit\0@\0' "$__devtrace_n" "$EPOCHREALTIME"
+  return "$__devtrace_s"
+}
+
+# Puts __devtrace_precmd first in PROMPT_COMMAND (string or array form), so
+# it sees the command's own status, not another hook's.
+__devtrace_install_pc() {
+  local -; set +u
+  if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
+    local __devtrace_i __devtrace_rest=()
+    for __devtrace_i in "${PROMPT_COMMAND[@]}"; do
+      [[ $__devtrace_i == __devtrace_precmd ]] || __devtrace_rest+=("$__devtrace_i")
+    done
+    PROMPT_COMMAND=(__devtrace_precmd "${__devtrace_rest[@]}")
+  else
+    local __devtrace_pc=${PROMPT_COMMAND-}
+    __devtrace_pc=${__devtrace_pc//__devtrace_precmd$'\n'/}
+    __devtrace_pc=${__devtrace_pc//__devtrace_precmd/}
+    # shellcheck disable=SC2178 # the string form, on purpose
+    PROMPT_COMMAND=__devtrace_precmd${__devtrace_pc:+$'\n'$__devtrace_pc}
+  fi
+  return 0
+}
+
+# Keeps what was in a trap before us and runs it after our part.
+__devtrace_prev_trap() { __devtrace_prev_trap_cmd=${3-}; }
+
+__devtrace_init() {
+  local __devtrace_out
+  __devtrace_out=$(command "$__devtrace_bin" session-start --shell bash --pid "$$" 2>/dev/null) || return 0
+  IFS=$'\t' builtin read -r __devtrace_sid __devtrace_rt __devtrace_ipid <<<"$__devtrace_out"
+  [[ -n $__devtrace_sid && -d $__devtrace_rt ]] || return 0
+  __devtrace_spool=$__devtrace_rt/$__devtrace_sid.spool
+  export DEVTRACE_SESSION=$__devtrace_sid
+  { exec {__devtrace_fd}<>"$__devtrace_rt/$__devtrace_sid.fifo"; } 2>/dev/null || __devtrace_fd=''
+  if [[ -n $__devtrace_fd ]] && ! command "$__devtrace_bin" nonblock <&"$__devtrace_fd" 2>/dev/null; then
+    # A blocking FIFO descriptor could hang the shell: use the spool only.
+    { exec {__devtrace_fd}>&-; } 2>/dev/null
+    __devtrace_fd=''
+  fi
+
+  if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
+    preexec_functions+=(__devtrace_bp_preexec)
+    precmd_functions=(__devtrace_bp_precmd "${precmd_functions[@]}")
+  else
+    local __devtrace_prev_trap_cmd=''
+    eval "__devtrace_prev_trap $(trap -p DEBUG)"
+    if [[ -n $__devtrace_prev_trap_cmd ]]; then
+      __devtrace_prev_debug=$__devtrace_prev_trap_cmd
+      trap '__devtrace_preexec "$_"; eval "$__devtrace_prev_debug"' DEBUG
+    else
+      trap '__devtrace_preexec "$_"' DEBUG
+    fi
+    __devtrace_install_pc
+  fi
+  local __devtrace_prev_trap_cmd=''
+  eval "__devtrace_prev_trap $(trap -p EXIT)"
+  __devtrace_prev_exit=$__devtrace_prev_trap_cmd
+  if [[ -n $__devtrace_prev_exit ]]; then
+    trap '__devtrace_exit; eval "$__devtrace_prev_exit"' EXIT
+  else
+    trap '__devtrace_exit' EXIT
+  fi
+  if shopt -q promptvars; then
+    PS0="$__devtrace_ps0${PS0-}"
+  fi
+  return 0
+}
+__devtrace_init
+fi

@@ -1,0 +1,77 @@
+# DevTrace hook for fish (3.1 or newer). Load it with:
+#   devtrace hook fish | source
+# fish cannot hold a file descriptor, so each record is appended to this
+# shell's spool file, which `devtrace ingest` drains. The per-command path
+# uses builtins only: no fork, no command substitution. Its records carry
+# sequence number 0: one writer, one file, so their order is the spool's. It prints nothing and leaves $status and
+# $pipestatus as they were.
+
+if status is-interactive; and not set -q __devtrace_loaded
+    set -g __devtrace_loaded 1
+    set -g __devtrace_bin @DEVTRACE_BIN@
+    test -x "$__devtrace_bin"; or set __devtrace_bin devtrace
+    set -g __devtrace_armed 0
+    set -g __devtrace_retry 0
+    set -g __devtrace_out (command $__devtrace_bin session-start --shell fish --pid $fish_pid 2>/dev/null | string split \t)
+    if test (count $__devtrace_out) -ge 3; and test -d "$__devtrace_out[2]"
+        set -g __devtrace_sid $__devtrace_out[1]
+        set -g __devtrace_rt $__devtrace_out[2]
+        set -g __devtrace_ipid $__devtrace_out[3]
+        set -g __devtrace_spool $__devtrace_rt/$__devtrace_sid.spool
+        set -gx DEVTRACE_SESSION $__devtrace_sid
+
+        function __devtrace_preexec --on-event fish_preexec
+            # A line that starts with a space stays private (as in fish's history).
+            string match -qr '^\s' -- $argv[1]; and return 0
+            set -g __devtrace_armed 1
+            set -l up 0
+            read -l up _ </proc/uptime 2>/dev/null
+            string join0 -- @DT1 C 0 U$up $PWD t '' $argv[1] @ >>$__devtrace_spool 2>/dev/null
+            return 0
+        end
+
+        function __devtrace_postexec --on-event fish_postexec
+            set -l s $status
+            set -l ps $pipestatus
+            test $__devtrace_armed = 1; or return $s
+            set -g __devtrace_armed 0
+            set -l up 0
+            read -l up _ </proc/uptime 2>/dev/null
+            string join0 -- @DT1 E 0 U$up $s "$ps" $CMD_DURATION @ >>$__devtrace_spool 2>/dev/null
+            test -d /proc/$__devtrace_ipid; or __devtrace_revive
+            return $s
+        end
+
+        function __devtrace_exit --on-event fish_exit
+            set -l s $status
+            set -l up 0
+            read -l up _ </proc/uptime 2>/dev/null
+            if test $__devtrace_armed = 1
+                # `exit` itself gets its status too.
+                set -g __devtrace_armed 0
+                string join0 -- @DT1 E 0 U$up $s $s '' @ >>$__devtrace_spool 2>/dev/null
+            end
+            string join0 -- @DT1 X 0 U$up exit @ >>$__devtrace_spool 2>/dev/null
+            return 0
+        end
+
+        function __devtrace_revive
+            set -l p ''
+            read -l p _ <$__devtrace_rt/ingest.pid 2>/dev/null
+            if string match -qr '^[1-9][0-9]*$' -- "$p"; and test -d /proc/$p
+                set -g __devtrace_ipid $p
+            else
+                read -l now _ </proc/uptime 2>/dev/null
+                set -l now (string split -f1 . -- "$now")
+                if test (math "$now - $__devtrace_retry") -ge 10 2>/dev/null
+                    set -g __devtrace_retry $now
+                    command $__devtrace_bin ingest --spawn </dev/null >/dev/null 2>&1
+                    read -l p _ <$__devtrace_rt/ingest.pid 2>/dev/null
+                    string match -qr '^[1-9][0-9]*$' -- "$p"; and set -g __devtrace_ipid $p
+                end
+            end
+            return 0
+        end
+    end
+    set -e __devtrace_out
+end

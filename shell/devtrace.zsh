@@ -1,0 +1,101 @@
+# DevTrace hook for zsh (5.3 or newer). Load it with:
+#   eval "$(devtrace hook zsh)"
+# It records each interactive command line into a per-shell channel that
+# `devtrace ingest` drains. The per-command path uses builtins only: no fork.
+# It prints nothing, never fails, and leaves $?, $pipestatus and $_ as they were.
+
+if [[ -o interactive && -z ${__devtrace_loaded-} ]] && zmodload zsh/datetime zsh/system 2>/dev/null; then
+typeset -g __devtrace_loaded=1
+typeset -g __devtrace_bin=@DEVTRACE_BIN@
+[[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace
+typeset -g __devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fd='' __devtrace_ipid=0
+typeset -gi __devtrace_armed=0 __devtrace_n=0 __devtrace_retry=0 __devtrace_pid=$sysparams[pid]
+
+# Writes one record: to the FIFO in one non-blocking write while ingest is
+# alive and the record fits in an atomic pipe write, else appended to the
+# spool file. Never blocks.
+__devtrace_send() {
+  emulate -L zsh
+  setopt no_multibyte
+  if [[ -n $__devtrace_fd && -d /proc/$__devtrace_ipid ]] && (( ${#1} <= 4096 )); then
+    syswrite -o $__devtrace_fd -- $1 2>/dev/null && return 0
+  fi
+  builtin print -rn -- $1 2>/dev/null >>|$__devtrace_spool
+  return 0
+}
+
+__devtrace_revive() {
+  emulate -L zsh
+  local p=''
+  { read -r p _ <$__devtrace_rt/ingest.pid } 2>/dev/null
+  if [[ $p == <1-> && -d /proc/$p ]]; then
+    __devtrace_ipid=$p
+  elif (( EPOCHSECONDS - __devtrace_retry >= 10 )); then
+    __devtrace_retry=$EPOCHSECONDS
+    command $__devtrace_bin ingest --spawn </dev/null >/dev/null 2>&1
+    { read -r p _ <$__devtrace_rt/ingest.pid } 2>/dev/null
+    [[ $p == <1-> ]] && __devtrace_ipid=$p
+  fi
+  return 0
+}
+
+__devtrace_preexec() {
+  emulate -L zsh
+  # $1 is the line as typed (empty when history is off: then $3, the full
+  # text zsh runs). A line that starts with a space stays private.
+  local line=${1:-$3}
+  [[ $line == [[:space:]]* ]] && return 0
+  (( __devtrace_n++ ))
+  __devtrace_armed=1
+  __devtrace_send "@DT1"$'\0'"C"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"$PWD"$'\0t\0\0'"$line"$'\0@\0'
+  return 0
+}
+
+__devtrace_finish() {
+  if (( __devtrace_armed )); then
+    __devtrace_armed=0
+    [[ -d /proc/$__devtrace_ipid ]] || __devtrace_revive
+    __devtrace_send "@DT1"$'\0'"E"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"$1"$'\0'"$2"$'\0\0@\0'
+  fi
+}
+
+__devtrace_precmd() {
+  local -i __devtrace_s=$?
+  local -a __devtrace_ps=("${pipestatus[@]}")
+  emulate -L zsh
+  __devtrace_finish $__devtrace_s "${(j: :)__devtrace_ps}"
+  return $__devtrace_s
+}
+
+__devtrace_exit() {
+  local -i __devtrace_s=$?
+  emulate -L zsh
+  # zshexit also runs when a subshell exits: only the shell itself ends the session.
+  (( sysparams[pid] == __devtrace_pid )) || return 0
+  __devtrace_finish $__devtrace_s $__devtrace_s
+  __devtrace_send "@DT1"$'\0'"X"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"exit"$'\0@\0'
+  return 0
+}
+
+__devtrace_init() {
+  emulate -L zsh
+  local out
+  out=$(command $__devtrace_bin session-start --shell zsh --pid $$ 2>/dev/null) || return 0
+  local -a parts=("${(@ps:\t:)out}")
+  __devtrace_sid=${parts[1]-} __devtrace_rt=${parts[2]-} __devtrace_ipid=${parts[3]:-0}
+  [[ -n $__devtrace_sid && -d $__devtrace_rt ]] || return 0
+  __devtrace_spool=$__devtrace_rt/$__devtrace_sid.spool
+  export DEVTRACE_SESSION=$__devtrace_sid
+  local fd=''
+  if sysopen -rw -o nonblock,cloexec -u fd $__devtrace_rt/$__devtrace_sid.fifo 2>/dev/null; then
+    __devtrace_fd=$fd
+  fi
+  autoload -Uz add-zsh-hook
+  add-zsh-hook preexec __devtrace_preexec
+  add-zsh-hook zshexit __devtrace_exit
+  # First among the precmd hooks, so it reads the command's own $pipestatus.
+  precmd_functions=(__devtrace_precmd ${precmd_functions:#__devtrace_precmd})
+  return 0
+}
+__devtrace_init
+fi

@@ -1,0 +1,174 @@
+//! Every clap type of the command line, and nothing else.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "devtrace",
+    version,
+    about = "Records what people and AI agents run in their shells, per repository",
+    long_about = "DevTrace records every interactive shell command (text, exit status, duration, \
+directory, who ran it) into the repository's .devtrace/ store, so that a reviewer can see \
+what was run and changed, in what order.\n\nStart with `devtrace init` in a repository.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start recording here: create .devtrace/ and add the hook line to your shell rc files
+    Init(InitArgs),
+    /// Print the hook script for a shell (used by the line `devtrace init` adds)
+    Hook {
+        /// The shell: bash, zsh or fish
+        shell: Shell,
+    },
+    /// List the recorded shell sessions of this store
+    Sessions(SessionsArgs),
+    /// Show one session's timeline
+    Show(ShowArgs),
+    /// Print the newest events, and with --follow every new one as it is recorded
+    Log(LogArgs),
+    /// Check that recording works in this shell, and say how to fix what does not
+    Doctor(DoctorArgs),
+    /// Rebuild the SQLite index of this store from events.jsonl
+    Reindex(StoreArgs),
+    /// Print shell completions for devtrace
+    Completions {
+        /// bash, zsh or fish
+        shell: Shell,
+    },
+    /// Drain the shells' channels into the stores (started by the hook)
+    #[command(hide = true)]
+    Ingest {
+        /// Start it in the background, detached, and return at once
+        #[arg(long)]
+        spawn: bool,
+    },
+    /// Register a new shell session (run by the hook at shell start)
+    #[command(hide = true)]
+    SessionStart {
+        #[arg(long)]
+        shell: Shell,
+        #[arg(long)]
+        pid: i32,
+    },
+    /// Make standard input non-blocking (run by the bash hook at shell start)
+    #[command(hide = true)]
+    Nonblock,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Shell {
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Do not touch shell rc files; only create the store
+    #[arg(long)]
+    pub no_rc: bool,
+    /// Remove the hook lines `devtrace init` added to the rc files
+    #[arg(long, conflicts_with = "no_rc")]
+    pub uninstall: bool,
+    /// Only these shells' rc files (default: bash, zsh and fish)
+    #[arg(long, value_delimiter = ',')]
+    pub shell: Vec<Shell>,
+    /// The directory to initialise (default: the repository root, else the current directory)
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct StoreArgs {
+    /// Use the global store (~/.devtrace) instead of this directory's
+    #[arg(long, global = true)]
+    pub global: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SessionsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only sessions active since this time (2h, yesterday, 2026-11-01, ...)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// At most this many sessions (the newest)
+    #[arg(long, short = 'n')]
+    pub limit: Option<usize>,
+    /// Print JSON Lines, one session object per line
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FilterArgs {
+    /// Only events of these types (run_command, session_start, ...)
+    #[arg(long = "type", value_delimiter = ',')]
+    pub types: Vec<String>,
+    /// Only events at or after this time (2h, 30m, yesterday, 2026-11-01, RFC 3339)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only events before this time
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Print JSON Lines, one event object per line
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// Session id, any unique prefix of it, or `latest`
+    #[arg(long, short = 's', default_value = "latest")]
+    pub session: String,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// At most this many events (the newest)
+    #[arg(long, short = 'n')]
+    pub limit: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// Keep printing new events as they are recorded (Ctrl-C to stop)
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Only this session (id, unique prefix, or `latest`)
+    #[arg(long, short = 's')]
+    pub session: Option<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// How many of the newest events to print first
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Print the findings as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}

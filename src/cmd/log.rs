@@ -1,0 +1,121 @@
+//! `devtrace log [--follow]`: the newest events of this store, and with
+//! --follow each new one as ingest stores it.
+
+use crate::cli::LogArgs;
+use crate::event::Event;
+use crate::output::Out;
+use crate::store::{EventFilter, Store};
+use anyhow::Result;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+pub fn run(a: LogArgs) -> Result<i32> {
+    super::check_types(&a.filter.types)?;
+    let dir = super::store_dir(&a.store)?;
+    let store = Store::open(&dir)?;
+    let session = match &a.session {
+        Some(s) => Some(store.resolve_session(s).map_err(|e| {
+            crate::fail(
+                format!("{e:#}"),
+                "list the sessions with `devtrace sessions`",
+            )
+        })?),
+        None => None,
+    };
+    let mut filter = EventFilter {
+        session,
+        types: a.filter.types.clone(),
+        since_ms: super::when(&a.filter.since)?,
+        until_ms: super::when(&a.filter.until)?,
+        after_n: None,
+        limit: Some(a.limit),
+    };
+    let mut out = Out::new(a.filter.json);
+    let mut last = 0;
+    for (n, ev) in store.events(&filter)? {
+        print_event(&mut out, &ev, a.filter.json)?;
+        last = n;
+    }
+    out.flush()?;
+    if !a.follow {
+        return Ok(0);
+    }
+    if last == 0 {
+        last = store.last_n()?;
+    }
+    drop(store);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (sig_r, sig_w) = std::os::unix::net::UnixStream::pair()?;
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone())?;
+        signal_hook::low_level::pipe::register(sig, sig_w.try_clone()?)?;
+    }
+    let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
+    inotify.add_watch(
+        &dir,
+        AddWatchFlags::IN_MODIFY | AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MOVED_TO,
+    )?;
+    let stdout = std::io::stdout();
+    let mut store = Store::open(&dir)?;
+    filter.limit = None;
+    loop {
+        {
+            let mut fds = [
+                PollFd::new(inotify.as_fd(), PollFlags::POLLIN),
+                PollFd::new(sig_r.as_fd(), PollFlags::POLLIN),
+                // A closed reader shows as POLLERR on our end of the pipe.
+                PollFd::new(stdout.as_fd(), PollFlags::empty()),
+            ];
+            let _ = poll(&mut fds, PollTimeout::from(2000u16));
+            if fds[2]
+                .revents()
+                .is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP))
+            {
+                return Ok(0);
+            }
+        }
+        if stop.load(Ordering::Relaxed) {
+            let _ = out.flush();
+            return Ok(0);
+        }
+        while let Ok(evs) = inotify.read_events() {
+            if evs.is_empty() {
+                break;
+            }
+        }
+        if !dir.is_dir() {
+            return Err(crate::fail(
+                format!("the store {} was removed", dir.display()),
+                "run `devtrace init` to record here again",
+            ));
+        }
+        filter.after_n = Some(last);
+        let fresh = match store.events(&filter) {
+            Ok(f) => f,
+            Err(_) => {
+                // The index was rebuilt or replaced under us: open it again.
+                store = Store::open(&dir)?;
+                continue;
+            }
+        };
+        for (n, ev) in fresh {
+            print_event(&mut out, &ev, a.filter.json)?;
+            last = n;
+        }
+        out.flush()?;
+    }
+}
+
+fn print_event(out: &mut Out, ev: &Event, json: bool) -> std::io::Result<()> {
+    if json {
+        return out.line(&ev.to_line());
+    }
+    // The session first, so lines of interleaved shells can be told apart.
+    let short = &ev.session[..ev.session.len().min(12)];
+    let line = super::show::timeline_line(out, ev, 14);
+    out.line(&format!("{}  {line}", out.dim(short)))
+}

@@ -1,0 +1,134 @@
+//! One file per subcommand, each a small `run`.
+
+mod doctor;
+mod init;
+mod log;
+mod session_start;
+mod sessions;
+mod show;
+
+use crate::cli::{Command, StoreArgs};
+use crate::store::{self, Store};
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+
+/// Runs a subcommand; returns the exit code.
+pub fn run(command: Command) -> Result<i32> {
+    match command {
+        Command::Init(a) => init::run(a),
+        Command::Hook { shell } => {
+            let exe = std::env::current_exe()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| "devtrace".into());
+            print!("{}", crate::hook::render(shell, &exe));
+            Ok(0)
+        }
+        Command::Sessions(a) => sessions::run(a),
+        Command::Show(a) => show::run(a),
+        Command::Log(a) => log::run(a),
+        Command::Doctor(a) => doctor::run(a),
+        Command::Reindex(a) => {
+            let mut s = open_store(&a)?;
+            s.reindex()?;
+            println!(
+                "devtrace: rebuilt the index of {} ({} events)",
+                s.dir().display(),
+                s.count_events()?
+            );
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let sh = match shell {
+                crate::cli::Shell::Bash => clap_complete::Shell::Bash,
+                crate::cli::Shell::Zsh => clap_complete::Shell::Zsh,
+                crate::cli::Shell::Fish => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(
+                sh,
+                &mut crate::cli::Cli::command(),
+                "devtrace",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
+        Command::Ingest { spawn } => {
+            if spawn {
+                let dir = crate::runtime::ensure_dir()?;
+                let pid = crate::ingest::ensure(&dir)?;
+                println!("{pid}");
+            } else {
+                crate::ingest::run()?;
+            }
+            Ok(0)
+        }
+        Command::SessionStart { shell, pid } => session_start::run(shell, pid),
+        Command::Nonblock => {
+            use nix::fcntl::{fcntl, FcntlArg, OFlag};
+            use std::os::unix::fs::FileTypeExt;
+            let stdin = std::io::stdin();
+            let meta = std::fs::File::from(
+                std::os::fd::AsFd::as_fd(&stdin)
+                    .try_clone_to_owned()
+                    .context("no standard input")?,
+            )
+            .metadata()?;
+            anyhow::ensure!(meta.file_type().is_fifo(), "standard input is not a FIFO");
+            let flags = OFlag::from_bits_truncate(fcntl(0, FcntlArg::F_GETFL)?);
+            fcntl(0, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+            Ok(0)
+        }
+    }
+}
+
+/// The store directory these arguments name: `--global`, else the nearest
+/// `.devtrace/` at or above the current directory.
+pub fn store_dir(a: &StoreArgs) -> Result<PathBuf> {
+    if a.global {
+        let g = store::global_dir();
+        if !g.is_dir() {
+            return Err(crate::fail(
+                format!("there is no global store yet ({})", g.display()),
+                "it is created when a command runs outside every initialised repository",
+            ));
+        }
+        return Ok(g);
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    store::find_dir(&cwd).ok_or_else(|| {
+        crate::fail(
+            "no DevTrace store in this directory or above it",
+            "run `devtrace init` in your repository to start recording there (or use --global)",
+        )
+    })
+}
+
+pub fn open_store(a: &StoreArgs) -> Result<Store> {
+    let dir = store_dir(a)?;
+    Store::open(&dir)
+}
+
+/// `--since`/`--until` as milliseconds.
+pub fn when(s: &Option<String>) -> Result<Option<i64>> {
+    s.as_deref()
+        .map(|s| crate::timefmt::parse_when(s, crate::runtime::now_ms()))
+        .transpose()
+        .map_err(|e| {
+            crate::fail(
+                format!("{e:#}"),
+                "see `devtrace help log` for the time forms",
+            )
+        })
+}
+
+pub fn check_types(types: &[String]) -> Result<()> {
+    for t in types {
+        if !crate::event::TYPES.contains(&t.as_str()) {
+            return Err(crate::fail(
+                format!("unknown event type '{t}'"),
+                format!("use one of: {}", crate::event::TYPES.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! `devtrace session-start`: run once by the hook when a shell starts.
+//! Creates the shell's channel and metadata, makes sure ingest runs, and
+//! prints `SESSION<TAB>RUNTIME_DIR<TAB>INGEST_PID` for the hook to keep.
+
+use crate::cli::Shell;
+use crate::runtime::{self, Channel, SessionMeta};
+use anyhow::{Context, Result};
+use nix::sys::stat::Mode;
+
+pub fn run(shell: Shell, pid: i32) -> Result<i32> {
+    let dir = runtime::ensure_dir()?;
+    let now = runtime::now_ms();
+    let session = crate::ids::new_session_id(now as u64);
+    let chan = Channel::new(&dir, &session);
+    nix::unistd::mkfifo(&chan.fifo(), Mode::from_bits_truncate(0o600))
+        .with_context(|| format!("could not create {}", chan.fifo().display()))?;
+    let cwd = std::env::var("PWD")
+        .ok()
+        .filter(|p| {
+            std::path::Path::new(p).is_absolute()
+                && std::fs::canonicalize(p).ok() == std::env::current_dir().ok()
+        })
+        .or_else(|| {
+            std::env::current_dir()
+                .ok()
+                .map(|d| d.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "/".into());
+    let meta = SessionMeta {
+        session: session.clone(),
+        shell: shell.name().into(),
+        shell_pid: pid,
+        shell_start_ticks: runtime::process_start_ticks(pid),
+        host: nix::unistd::gethostname()
+            .map(|h| h.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        user: std::env::var("USER").unwrap_or_else(|_| {
+            nix::unistd::User::from_uid(nix::unistd::getuid())
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+                .unwrap_or_default()
+        }),
+        tty: nix::unistd::ttyname(std::io::stdin())
+            .ok()
+            .map(|p| p.to_string_lossy().into_owned()),
+        cwd,
+        agent: std::env::var("DEVTRACE_AGENT")
+            .ok()
+            .filter(|a| !a.trim().is_empty()),
+        started_ms: now,
+        boot_epoch_cs: runtime::uptime_cs().map(|up| now / 10 - up),
+        devtrace_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    runtime::write_atomic(&chan.meta(), &serde_json::to_vec(&meta)?)?;
+    let ingest_pid = crate::ingest::ensure(&dir)?;
+    println!("{session}\t{}\t{ingest_pid}", dir.display());
+    Ok(0)
+}

@@ -1,0 +1,79 @@
+//! `devtrace sessions`: one row per recorded shell session.
+
+use crate::cli::SessionsArgs;
+use crate::output::{tilde, Out};
+use crate::store::SessionRow;
+use crate::timefmt;
+use anyhow::Result;
+
+pub fn run(a: SessionsArgs) -> Result<i32> {
+    let store = super::open_store(&a.store)?;
+    let since = super::when(&a.since)?;
+    let rows = store.sessions(since, a.limit)?;
+    let mut out = Out::new(a.json);
+    if a.json {
+        for r in &rows {
+            out.line(&serde_json::to_string(&json_row(r))?)?;
+        }
+        out.flush()?;
+        return Ok(0);
+    }
+    if rows.is_empty() {
+        eprintln!(
+            "no sessions recorded in {} yet",
+            tilde(&store.dir().to_string_lossy())
+        );
+        return Ok(0);
+    }
+    let now = crate::runtime::now_ms();
+    out.line(&out.dim(&format!(
+        "{:<12}  {:<9}  {:>8}  {:<5}  {:<11}  {:>5}  {:>4}  {}",
+        "SESSION", "STARTED", "DURATION", "SHELL", "AGENT", "CMDS", "FAIL", "DIRECTORY"
+    )))?;
+    for r in &rows {
+        let open = r.end_ms.is_none();
+        let dur = timefmt::duration(r.end_ms.unwrap_or(r.last_ms) - r.start_ms);
+        let dur = if open { format!("{dur}+") } else { dur };
+        let fail = if r.failures > 0 {
+            out.paint("31", &format!("{:>4}", r.failures))
+        } else {
+            format!("{:>4}", 0)
+        };
+        let head = format!(
+            "{:<12}  {:<9}  {:>8}  {:<5}  {:<11}  {:>5}  {}  ",
+            &r.session[..r.session.len().min(12)],
+            timefmt::ago(r.start_ms, now),
+            dur,
+            r.shell.as_deref().unwrap_or("?"),
+            crate::output::ellipsize(r.agent.as_deref().unwrap_or("-"), 11),
+            r.commands,
+            fail,
+        );
+        let cwd = tilde(r.first_cwd.as_deref().unwrap_or(""));
+        let used = 12 + 2 + 9 + 2 + 8 + 2 + 5 + 2 + 11 + 2 + 5 + 2 + 4 + 2;
+        out.line(&format!(
+            "{head}{}",
+            out.fit(&crate::output::printable(&cwd), used)
+        ))?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn json_row(r: &SessionRow) -> serde_json::Value {
+    serde_json::json!({
+        "session": r.session,
+        "started_at": timefmt::rfc3339_ms(r.start_ms),
+        "ended_at": r.end_ms.map(timefmt::rfc3339_ms),
+        "last_at": timefmt::rfc3339_ms(r.last_ms),
+        "duration_ms": r.end_ms.unwrap_or(r.last_ms) - r.start_ms,
+        "end_reason": r.end_reason,
+        "shell": r.shell,
+        "agent": r.agent,
+        "host": r.host,
+        "user": r.user,
+        "cwd": r.first_cwd,
+        "commands": r.commands,
+        "failures": r.failures,
+    })
+}

@@ -1,0 +1,404 @@
+//! `devtrace ingest`: one small process per user that drains every recorded
+//! shell's channel into the stores. It sleeps in poll(2) until a FIFO has
+//! data, a spool file or the runtime directory changes (inotify), a shell
+//! exits (pidfd), or it is asked to stop: no polling loop, no idle CPU.
+
+mod pairing;
+pub mod route;
+mod session;
+
+pub use session::State;
+
+use crate::runtime::{self, Channel};
+use anyhow::{Context, Result};
+use fs2::FileExt;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+use route::Router;
+use session::{Batch, Session};
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long ingest stays once no recorded shell remains.
+fn linger() -> Duration {
+    std::env::var("DEVTRACE_INGEST_LINGER_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_secs(3))
+}
+
+fn lock_path(dir: &Path) -> PathBuf {
+    dir.join("ingest.lock")
+}
+
+pub fn pid_path(dir: &Path) -> PathBuf {
+    dir.join("ingest.pid")
+}
+
+/// The pid and version of the running ingest, if one holds the lock.
+pub fn running(dir: &Path) -> Option<(i32, String)> {
+    let lock = OpenOptions::new().read(true).open(lock_path(dir)).ok()?;
+    if lock.try_lock_exclusive().is_ok() {
+        let _ = FileExt::unlock(&lock);
+        return None;
+    }
+    let text = fs::read_to_string(pid_path(dir)).ok()?;
+    let mut parts = text.split_whitespace();
+    let pid = parts.next()?.parse().ok()?;
+    Some((pid, parts.next().unwrap_or("").to_owned()))
+}
+
+/// Makes sure an ingest of this version runs; returns its pid. Starts one
+/// fully detached (own session, no terminal, stdio on /dev/null) when none
+/// runs, and replaces one of another version.
+pub fn ensure(dir: &Path) -> Result<i32> {
+    match running(dir) {
+        Some((pid, v)) if v == env!("CARGO_PKG_VERSION") => return Ok(pid),
+        Some((pid, _)) => {
+            // An older (or newer) binary: ask it to finish and hand over.
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
+        None => {}
+    }
+    spawn()
+}
+
+fn spawn() -> Result<i32> {
+    let exe = std::env::current_exe().context("cannot find the devtrace binary")?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("ingest")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::unistd::setsid().map_err(std::io::Error::from)?;
+            // Nothing of the shell's stays open in ingest (its FIFO least of all).
+            nix::libc::syscall(nix::libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().context("could not start devtrace ingest")?;
+    Ok(child.id() as i32)
+}
+
+struct Ingest {
+    dir: PathBuf,
+    sessions: BTreeMap<String, Session>,
+    router: Router,
+    log: Option<File>,
+}
+
+impl Ingest {
+    fn warn(&mut self, msg: &str) {
+        if let Some(l) = self.log.as_mut() {
+            let _ = writeln!(l, "{} {msg}", crate::timefmt::rfc3339_ms(runtime::now_ms()));
+        }
+    }
+
+    fn add(&mut self, id: &str) {
+        if self.sessions.contains_key(id) {
+            return;
+        }
+        let chan = Channel::new(&self.dir, id);
+        match Session::load(chan) {
+            Ok(s) => {
+                self.sessions.insert(id.to_owned(), s);
+            }
+            Err(e) => self.warn(&format!("session {id}: {e:#}")),
+        }
+    }
+
+    fn scan(&mut self) {
+        let Ok(rd) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let ids: Vec<String> = rd
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                name.strip_suffix(".meta").map(str::to_owned)
+            })
+            .collect();
+        for id in ids {
+            self.add(&id);
+        }
+    }
+
+    /// One pass over the sessions marked dirty: read, pair, store, save.
+    fn process(&mut self, dirty: &[String]) {
+        let mut batch = Batch::default();
+        let mut touched = Vec::new();
+        for id in dirty {
+            let Some(s) = self.sessions.get_mut(id) else {
+                continue;
+            };
+            if let Err(e) = s.process(&mut self.router, &mut batch) {
+                if s.gone {
+                    // Never spin on a shell that is gone: close what we have.
+                    s.state.closed = true;
+                }
+                let msg = format!("session {id}: {e:#}");
+                self.warn(&msg);
+            }
+            touched.push(id.clone());
+        }
+        for (dir, events) in std::mem::take(&mut batch.by_store) {
+            let res = self
+                .router
+                .open(&dir)
+                .and_then(|store| store.append(&events));
+            if let Err(e) = res {
+                self.router.close(&dir);
+                self.warn(&format!(
+                    "dropped {} events for {}: {e:#}",
+                    events.len(),
+                    dir.display()
+                ));
+                for ev in &events {
+                    if let Some(s) = self.sessions.get_mut(&ev.session) {
+                        *s.state
+                            .skipped
+                            .entry("store not writable".into())
+                            .or_default() += 1;
+                    }
+                }
+            }
+        }
+        for id in touched {
+            let Some(s) = self.sessions.get(&id) else {
+                continue;
+            };
+            let saved = s.save_state();
+            let done = s.state.closed;
+            if let Err(e) = saved {
+                self.warn(&format!("session {id}: could not save progress: {e:#}"));
+            }
+            if done {
+                if let Some(s) = self.sessions.remove(&id) {
+                    s.remove_files();
+                }
+            }
+        }
+    }
+}
+
+/// Runs ingest until no recorded shell remains (or SIGTERM/SIGINT).
+pub fn run() -> Result<()> {
+    let dir = runtime::ensure_dir()?;
+    let lock = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+        .open(lock_path(&dir))
+        .context("could not open the ingest lock")?;
+    // A replaced ingest may still be finishing its last pass: wait a little.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while lock.try_lock_exclusive().is_err() {
+        if Instant::now() > deadline {
+            return Ok(()); // another ingest runs: nothing to do
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    runtime::write_atomic(
+        &pid_path(&dir),
+        format!("{} {}\n", std::process::id(), env!("CARGO_PKG_VERSION")).as_bytes(),
+    )?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (sig_r, sig_w) = std::os::unix::net::UnixStream::pair()?;
+    sig_r.set_nonblocking(true)?;
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, stop.clone())?;
+        signal_hook::low_level::pipe::register(sig, sig_w.try_clone()?)?;
+    }
+    let _ = unsafe { nix::libc::signal(nix::libc::SIGHUP, nix::libc::SIG_IGN) };
+
+    let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
+    inotify.add_watch(
+        &dir,
+        AddWatchFlags::IN_CREATE
+            | AddWatchFlags::IN_MOVED_TO
+            | AddWatchFlags::IN_MODIFY
+            | AddWatchFlags::IN_CLOSE_WRITE,
+    )?;
+
+    let log = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(dir.join("ingest.log"))
+        .ok();
+    let mut ing = Ingest {
+        dir: dir.clone(),
+        sessions: BTreeMap::new(),
+        router: Router::default(),
+        log,
+    };
+    ing.scan();
+    let mut idle_since: Option<Instant> = None;
+    let mut first = true;
+    loop {
+        let mut dirty: Vec<String> = Vec::new();
+        if first {
+            dirty.extend(ing.sessions.keys().cloned());
+            first = false;
+        }
+        // Sessions whose shell is gone are read to the end and closed.
+        dirty.extend(
+            ing.sessions
+                .iter()
+                .filter(|(_, s)| s.gone)
+                .map(|(k, _)| k.clone()),
+        );
+        if !dirty.is_empty() {
+            for id in &dirty {
+                if let Some(s) = ing.sessions.get_mut(id) {
+                    let _ = s.drain_fifo();
+                }
+            }
+            dirty.sort();
+            dirty.dedup();
+            ing.process(&dirty);
+            continue;
+        }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        if ing.sessions.is_empty() {
+            let since = *idle_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= linger() {
+                ing.scan();
+                if ing.sessions.is_empty() {
+                    break;
+                }
+            }
+        } else {
+            idle_since = None;
+        }
+
+        let ids: Vec<String> = ing.sessions.keys().cloned().collect();
+        let (ready, notes) = {
+            let mut fds: Vec<PollFd> = vec![
+                PollFd::new(inotify.as_fd(), PollFlags::POLLIN),
+                PollFd::new(sig_r.as_fd(), PollFlags::POLLIN),
+            ];
+            let mut owners: Vec<(String, bool)> = Vec::new();
+            for id in &ids {
+                let s = &ing.sessions[id];
+                if let Some(fd) = s.fifo_fd() {
+                    // SAFETY: the session (and its FIFO) outlives this poll call.
+                    fds.push(PollFd::new(
+                        unsafe { BorrowedFd::borrow_raw(fd) },
+                        PollFlags::POLLIN,
+                    ));
+                    owners.push((id.clone(), false));
+                }
+                if let Some(p) = &s.pidfd {
+                    fds.push(PollFd::new(p.as_fd(), PollFlags::POLLIN));
+                    owners.push((id.clone(), true));
+                }
+            }
+            let timeout = if ing.sessions.is_empty() {
+                PollTimeout::from(linger().as_millis().min(60_000) as u16)
+            } else if ing.sessions.values().any(|s| s.pidfd.is_none()) {
+                PollTimeout::from(1000u16) // no pidfd: look for gone shells each second
+            } else {
+                PollTimeout::NONE
+            };
+            match poll(&mut fds, timeout) {
+                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                Err(e) => return Err(e).context("poll failed"),
+            }
+            let mut ready: Vec<(String, bool)> = Vec::new();
+            for (i, (id, is_pid)) in owners.iter().enumerate() {
+                if fds[i + 2].revents().is_some_and(|r| !r.is_empty()) {
+                    ready.push((id.clone(), *is_pid));
+                }
+            }
+            let notes = fds[0].revents().is_some_and(|r| !r.is_empty());
+            (ready, notes)
+        };
+        let mut drained = [0u8; 64];
+        let _ = std::io::Read::read(&mut &sig_r, &mut drained);
+
+        let mut dirty: Vec<String> = Vec::new();
+        if notes {
+            while let Ok(events) = inotify.read_events() {
+                if events.is_empty() {
+                    break;
+                }
+                for ev in events {
+                    let Some(name) = ev.name.and_then(|n| n.into_string().ok()) else {
+                        continue;
+                    };
+                    if let Some(id) = name.strip_suffix(".meta") {
+                        ing.add(id);
+                        dirty.push(id.to_owned());
+                    } else if let Some(id) = name.strip_suffix(".spool") {
+                        dirty.push(id.to_owned());
+                    }
+                }
+            }
+        }
+        for (id, is_pid) in ready {
+            if let Some(s) = ing.sessions.get_mut(&id) {
+                if is_pid {
+                    s.gone = true;
+                }
+                if let Err(e) = s.drain_fifo() {
+                    let msg = format!("session {id}: {e:#}");
+                    ing.warn(&msg);
+                }
+                dirty.push(id);
+            }
+        }
+        if ing.sessions.values().any(|s| s.pidfd.is_none()) {
+            for s in ing.sessions.values_mut() {
+                if s.pidfd.is_none()
+                    && !runtime::process_alive(s.meta.shell_pid, s.meta.shell_start_ticks)
+                {
+                    s.gone = true;
+                }
+            }
+        }
+        // Before reading spools, drain every FIFO: a record in a FIFO was
+        // written after any earlier record in the same shell's spool.
+        for id in &dirty {
+            if let Some(s) = ing.sessions.get_mut(id) {
+                let _ = s.drain_fifo();
+            }
+        }
+        dirty.retain(|id| ing.sessions.contains_key(id));
+        dirty.sort();
+        dirty.dedup();
+        if !dirty.is_empty() {
+            ing.process(&dirty);
+        }
+    }
+    // Save progress of whatever is still open; shells live on without us.
+    for s in ing.sessions.values() {
+        let _ = s.save_state();
+    }
+    let _ = fs::remove_file(pid_path(&dir));
+    drop(lock);
+    let _ = sig_r.as_raw_fd();
+    Ok(())
+}

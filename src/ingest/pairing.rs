@@ -1,0 +1,343 @@
+//! Pairs a shell's command and exit records into `run_command` events, in
+//! the shell's own order, whatever channel each record came through.
+
+use crate::wire::{CmdRecord, EndRecord, ExitRecord, Record, TextSource};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A command line, complete or not.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Slot {
+    #[serde(with = "wire_bytes")]
+    pub cmd: Option<Vec<u8>>,
+    #[serde(with = "wire_bytes")]
+    pub exit: Option<Vec<u8>>,
+}
+
+/// Records travel in the state file in their wire form.
+mod wire_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_some(&crate::event::base64_encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        let v: Option<String> = Option::deserialize(d)?;
+        Ok(v.and_then(|s| crate::event::base64_decode(&s)))
+    }
+}
+
+/// What pairing hands on.
+#[derive(Debug)]
+pub enum Done {
+    Command {
+        n: u64,
+        cmd: CmdRecord,
+        exit: Option<ExitRecord>,
+    },
+    End(EndRecord),
+}
+
+/// Pairing state; saved with the session's offsets, so it survives restarts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Pairing {
+    pub pending: BTreeMap<u64, Slot>,
+    /// Counter for records with sequence number 0 (fish: spool order).
+    pub auto_n: u64,
+    /// The highest command number already handed on.
+    pub done_n: u64,
+    #[serde(with = "wire_bytes", default)]
+    pub end: Option<Vec<u8>>,
+    /// Exit records whose command record never arrived.
+    pub orphan_exits: u64,
+}
+
+fn decode_one(bytes: &[u8]) -> Option<Record> {
+    let mut d = crate::wire::Decoder::new();
+    d.push(bytes);
+    match d.next_item()? {
+        crate::wire::Item::Record(r) => Some(r),
+        crate::wire::Item::Skipped(_) => None,
+    }
+}
+
+impl Pairing {
+    pub fn add(&mut self, rec: Record) {
+        let explicit = rec.seq();
+        let n = match (&rec, explicit) {
+            (Record::Cmd(_), 0) => {
+                self.auto_n += 1;
+                self.auto_n
+            }
+            (_, 0) => self.auto_n,
+            (_, n) => n,
+        };
+        match rec {
+            Record::End(_) => {
+                self.end = Some(crate::wire::encode(&rec));
+                return;
+            }
+            Record::HistoryBase(_) => return,
+            _ => {}
+        }
+        if n <= self.done_n && n != 0 {
+            return; // already handed on: a replayed record
+        }
+        let slot = self.pending.entry(n).or_default();
+        match rec {
+            Record::Cmd(_) => slot.cmd = Some(crate::wire::encode(&rec)),
+            Record::Exit(_) => slot.exit = Some(crate::wire::encode(&rec)),
+            Record::End(_) | Record::HistoryBase(_) => {}
+        }
+    }
+
+    /// Hands on every command line that is finished. A command whose exit
+    /// record is missing while a later line already exists was cut short
+    /// (its exit record was lost): it is handed on without a status. With
+    /// `closing`, everything still pending is handed on and the end record
+    /// last.
+    pub fn take_ready(&mut self, closing: bool) -> Vec<Done> {
+        let mut out = Vec::new();
+        // A later command record proves that every earlier line has finished.
+        let last = self
+            .pending
+            .iter()
+            .rev()
+            .find(|(_, s)| s.cmd.is_some())
+            .map(|(&n, _)| n);
+        while let Some((&n, slot)) = self.pending.iter().next() {
+            let has_later = last.is_some_and(|l| l > n);
+            let ready = slot.exit.is_some() && slot.cmd.is_some();
+            if !(ready || has_later || closing) {
+                break;
+            }
+            let slot = self.pending.remove(&n).unwrap_or_default();
+            self.done_n = self.done_n.max(n);
+            let cmd = slot.cmd.as_deref().and_then(decode_one);
+            let exit = slot.exit.as_deref().and_then(decode_one);
+            match (cmd, exit) {
+                (Some(Record::Cmd(cmd)), exit) => out.push(Done::Command {
+                    n,
+                    cmd,
+                    exit: match exit {
+                        Some(Record::Exit(e)) => Some(e),
+                        _ => None,
+                    },
+                }),
+                _ => self.orphan_exits += 1,
+            }
+        }
+        if closing {
+            if let Some(Record::End(e)) = self.end.take().as_deref().and_then(decode_one) {
+                out.push(Done::End(e));
+            }
+        }
+        out
+    }
+
+    pub fn has_end(&self) -> bool {
+        self.end.is_some()
+    }
+}
+
+/// bash hands its history entry (`history 1` output); this finds the number
+/// and the text of the entry.
+pub fn split_history(raw: &[u8]) -> Option<(u64, Vec<u8>)> {
+    let s = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let start = s.iter().position(|&b| b != b' ')?;
+    let digits = s[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
+    }
+    let num: u64 = std::str::from_utf8(&s[start..start + digits])
+        .ok()?
+        .parse()
+        .ok()?;
+    let mut rest = &s[start + digits..];
+    // "%5d%c " : a modified-entry marker or a space, then a space.
+    if let Some(r) = rest
+        .strip_prefix(b"* ")
+        .or_else(|| rest.strip_prefix(b"  "))
+    {
+        rest = r;
+    } else {
+        return None;
+    }
+    Some((num, rest.to_vec()))
+}
+
+fn squash(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    for w in b
+        .split(|c| c.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(b' ');
+        }
+        out.extend_from_slice(w);
+    }
+    out
+}
+
+/// The text to record for a command record, or why there is none.
+pub enum Text {
+    Known(Vec<u8>),
+    /// Not recorded: the line is private or its text cannot be known.
+    Skip(&'static str),
+}
+
+/// Decides the command text. For bash the history entry is the text when
+/// the line was added to history; when it was not (history number did not
+/// advance), the line is either a repeat that `ignoredups` kept out (the
+/// entry still matches the first simple command) or private (`ignorespace`,
+/// HISTIGNORE, history off), and a private line is never recorded.
+pub fn command_text(cmd: &CmdRecord, last_hist: &mut Option<u64>) -> Text {
+    let text = match &cmd.source {
+        TextSource::Literal => cmd.text.clone(),
+        TextSource::BashHistory { first } => match split_history(&cmd.text) {
+            None if first.is_empty() => return Text::Skip("not in bash history"),
+            None => first.clone(),
+            Some((num, text)) => {
+                let advanced = last_hist.is_none_or(|last| num > last);
+                *last_hist = Some(num);
+                if advanced {
+                    text
+                } else {
+                    let f = squash(first);
+                    let t = squash(&text);
+                    let repeat = !f.is_empty() && t.windows(f.len()).any(|w| w == f.as_slice());
+                    if !repeat {
+                        return Text::Skip("not in bash history (private or ignored line)");
+                    }
+                    text
+                }
+            }
+        },
+    };
+    if text.first().is_some_and(|b| b.is_ascii_whitespace()) {
+        return Text::Skip("starts with a space");
+    }
+    Text::Known(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Stamp;
+
+    fn cmd(n: u64) -> Record {
+        Record::Cmd(CmdRecord {
+            seq: n,
+            at: Stamp::EpochMicros(1),
+            cwd: b"/".to_vec(),
+            source: TextSource::Literal,
+            text: format!("c{n}").into_bytes(),
+        })
+    }
+    fn exit(n: u64) -> Record {
+        Record::Exit(ExitRecord {
+            seq: n,
+            at: Stamp::EpochMicros(2),
+            status: Some(0),
+            pipestatus: None,
+            duration_ms: None,
+        })
+    }
+
+    #[test]
+    fn pairs_in_shell_order_whatever_the_arrival_order() {
+        let mut p = Pairing::default();
+        p.add(exit(2));
+        p.add(cmd(1));
+        assert!(p.take_ready(false).is_empty());
+        p.add(cmd(2));
+        p.add(exit(1));
+        let done = p.take_ready(false);
+        let ns: Vec<u64> = done
+            .iter()
+            .map(|d| match d {
+                Done::Command { n, .. } => *n,
+                Done::End(_) => 0,
+            })
+            .collect();
+        assert_eq!(ns, vec![1, 2]);
+        p.add(cmd(2)); // replayed after a restart
+        assert!(p.pending.is_empty());
+    }
+
+    #[test]
+    fn running_command_waits_lost_exit_does_not_block() {
+        let mut p = Pairing::default();
+        p.add(cmd(1));
+        assert!(p.take_ready(false).is_empty());
+        p.add(cmd(2));
+        let done = p.take_ready(false);
+        assert!(matches!(
+            &done[..],
+            [Done::Command {
+                n: 1,
+                exit: None,
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn fish_records_pair_in_spool_order() {
+        let mut p = Pairing::default();
+        for _ in 0..3 {
+            p.add(cmd(0));
+            p.add(exit(0));
+        }
+        assert_eq!(p.take_ready(false).len(), 3);
+    }
+
+    #[test]
+    fn history_entries_split() {
+        assert_eq!(
+            split_history(b"  123  ls -la\n"),
+            Some((123, b"ls -la".to_vec()))
+        );
+        assert_eq!(
+            split_history(b"12345* echo  a\nb\n"),
+            Some((12345, b"echo  a\nb".to_vec()))
+        );
+        assert_eq!(split_history(b""), None);
+    }
+
+    fn bash(first: &str, hist: &str) -> CmdRecord {
+        CmdRecord {
+            seq: 1,
+            at: Stamp::Unknown,
+            cwd: b"/".to_vec(),
+            source: TextSource::BashHistory {
+                first: first.into(),
+            },
+            text: hist.into(),
+        }
+    }
+
+    #[test]
+    fn bash_repeats_are_kept_private_lines_are_not() {
+        let mut last = None;
+        assert!(
+            matches!(command_text(&bash("make", "    7  make\n"), &mut last), Text::Known(t) if t == b"make")
+        );
+        // ignoredups: same entry, and the first simple command matches it.
+        assert!(
+            matches!(command_text(&bash("make", "    7  make\n"), &mut last), Text::Known(t) if t == b"make")
+        );
+        // ignorespace: same entry, but another command ran.
+        assert!(matches!(
+            command_text(&bash("export TOKEN=x", "    7  make\n"), &mut last),
+            Text::Skip(_)
+        ));
+        assert!(matches!(
+            command_text(&bash("ls", "    8  ls\n"), &mut last),
+            Text::Known(_)
+        ));
+    }
+}

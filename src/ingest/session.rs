@@ -1,0 +1,411 @@
+//! One recorded shell, as ingest sees it: its channel files, its progress
+//! through them, and the events its records become.
+
+use super::pairing::{command_text, Done, Pairing, Text};
+use super::route::Router;
+use crate::event::{bytes_value, Event, SCHEMA_VERSION};
+use crate::runtime::{self, Channel, SessionMeta};
+use crate::timefmt;
+use crate::wire::{Decoder, Item, Record, Stamp};
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::PathBuf;
+
+/// Ingest's progress through one session, saved after every batch.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct State {
+    pub journal_off: u64,
+    pub spool_off: u64,
+    /// The `seq` the next event of this session gets (session_start is 1).
+    pub next_seq: u64,
+    pub pairing: Pairing,
+    /// bash: the history number of the last command line seen.
+    pub last_hist: Option<u64>,
+    /// Stores this session has written to (each got a session_start).
+    pub stores: Vec<PathBuf>,
+    /// Bytes of junk skipped, records dropped, and why.
+    pub skipped: BTreeMap<String, u64>,
+    pub closed: bool,
+    /// When the shell was found gone without an end record (fixed once, so
+    /// that a replay after a crash derives the same session_end).
+    pub gone_ms: Option<i64>,
+}
+
+pub struct Session {
+    pub chan: Channel,
+    pub meta: SessionMeta,
+    pub state: State,
+    fifo: Option<File>,
+    pub pidfd: Option<OwnedFd>,
+    journal_dec: Decoder,
+    spool_dec: Decoder,
+    /// Set when the shell has gone (end record, or its process exited).
+    pub gone: bool,
+}
+
+impl Session {
+    pub fn load(chan: Channel) -> Result<Session> {
+        let meta_bytes = fs::read(chan.meta())
+            .with_context(|| format!("could not read {}", chan.meta().display()))?;
+        let meta: SessionMeta = serde_json::from_slice(&meta_bytes)
+            .with_context(|| format!("could not parse {}", chan.meta().display()))?;
+        let state = match fs::read(chan.state()) {
+            Ok(b) => serde_json::from_slice(&b).unwrap_or_default(),
+            Err(_) => State {
+                next_seq: 2,
+                ..State::default()
+            },
+        };
+        let fifo = open_fifo(&chan.fifo());
+        let pidfd = pidfd_open(meta.shell_pid);
+        let mut s = Session {
+            chan,
+            meta,
+            state,
+            fifo,
+            pidfd,
+            journal_dec: Decoder::new(),
+            spool_dec: Decoder::new(),
+            gone: false,
+        };
+        if !runtime::process_alive(s.meta.shell_pid, s.meta.shell_start_ticks) {
+            s.gone = true;
+        }
+        Ok(s)
+    }
+
+    pub fn fifo_fd(&self) -> Option<RawFd> {
+        self.fifo.as_ref().map(|f| f.as_raw_fd())
+    }
+
+    /// Moves whatever the FIFO holds into the journal, where it is safe from
+    /// a crash until it has been stored. Returns whether anything came.
+    pub fn drain_fifo(&mut self) -> Result<bool> {
+        let Some(fifo) = self.fifo.as_mut() else {
+            return Ok(false);
+        };
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut got = Vec::new();
+        loop {
+            match fifo.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e).context("could not read the FIFO"),
+            }
+        }
+        if got.is_empty() {
+            return Ok(false);
+        }
+        let mut j = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(self.chan.journal())
+            .context("could not open the journal")?;
+        j.write_all(&got).context("could not write the journal")?;
+        Ok(true)
+    }
+
+    fn read_new(path: &PathBuf, off: &mut u64, dec: &mut Decoder) -> Result<Vec<Item>> {
+        let mut f = match OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+            .open(path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("could not open {}", path.display())),
+        };
+        let meta = f.metadata()?;
+        if !meta.file_type().is_file() {
+            anyhow::bail!("{} is not a regular file", path.display());
+        }
+        let len = meta.len();
+        let consumed = *off;
+        if len < consumed {
+            // The file was replaced (deleted and created again): start over.
+            *off = 0;
+            *dec = Decoder::new();
+        }
+        let start = *off + dec.pending() as u64;
+        if len <= start {
+            return Ok(Vec::new());
+        }
+        f.seek(SeekFrom::Start(start))?;
+        let mut buf = Vec::with_capacity((len - start) as usize);
+        f.take(len - start).read_to_end(&mut buf)?;
+        dec.push(&buf);
+        let mut items = Vec::new();
+        while let Some(item) = dec.next_item() {
+            items.push(item);
+        }
+        *off = start + buf.len() as u64 - dec.pending() as u64;
+        Ok(items)
+    }
+
+    /// Reads new records (journal first: it holds what came through the
+    /// FIFO, which the shell wrote after anything already in the spool) and
+    /// turns the finished ones into events, grouped by store.
+    pub fn process(&mut self, router: &mut Router, out: &mut Batch) -> Result<()> {
+        let mut items = Self::read_new(
+            &self.chan.journal(),
+            &mut self.state.journal_off,
+            &mut self.journal_dec,
+        )?;
+        items.extend(Self::read_new(
+            &self.chan.spool(),
+            &mut self.state.spool_off,
+            &mut self.spool_dec,
+        )?);
+        for item in items {
+            match item {
+                Item::Record(Record::HistoryBase(h)) => {
+                    if self.state.last_hist.is_none() {
+                        self.state.last_hist =
+                            super::pairing::split_history(&h.text).map(|(n, _)| n);
+                    }
+                }
+                Item::Record(r) => self.state.pairing.add(r),
+                Item::Skipped(s) => {
+                    *self.state.skipped.entry(s.reason.to_owned()).or_default() += s.bytes as u64
+                }
+            }
+        }
+        if self.state.stores.is_empty() {
+            // The session starts in the store of its first directory.
+            let cwd = PathBuf::from(&self.meta.cwd);
+            let store = router.store_for(&cwd);
+            self.ensure_started(&store, out);
+        }
+        let closing = self.gone || self.state.pairing.has_end();
+        for done in self.state.pairing.take_ready(closing) {
+            match done {
+                Done::Command { n, cmd, exit } => {
+                    let text = match command_text(&cmd, &mut self.state.last_hist) {
+                        Text::Known(t) => t,
+                        Text::Skip(why) => {
+                            *self.state.skipped.entry(why.to_owned()).or_default() += 1;
+                            continue;
+                        }
+                    };
+                    let cwd_path = PathBuf::from(std::ffi::OsStr::from_bytes_lossless(&cmd.cwd));
+                    let store = router.store_for(&cwd_path);
+                    self.ensure_started(&store, out);
+                    let ev = self.command_event(n, &cmd, exit.as_ref(), &text, router);
+                    out.push(store, ev);
+                }
+                Done::End(e) => {
+                    let at = self.stamp_ms(e.at).unwrap_or_else(runtime::now_ms);
+                    self.end_events(&e.reason, at, out);
+                }
+            }
+        }
+        if closing && !self.state.closed {
+            let at = match self.state.gone_ms {
+                Some(t) => t,
+                None => {
+                    let t = runtime::now_ms();
+                    self.state.gone_ms = Some(t);
+                    self.save_state()?;
+                    t
+                }
+            };
+            self.end_events("gone", at, out);
+        }
+        Ok(())
+    }
+
+    fn ensure_started(&mut self, store: &PathBuf, out: &mut Batch) {
+        if self.state.stores.contains(store) {
+            return;
+        }
+        self.state.stores.push(store.clone());
+        let m = &self.meta;
+        let repo = crate::ingest::route::repo_root(std::path::Path::new(&m.cwd));
+        out.push(
+            store.clone(),
+            Event {
+                v: SCHEMA_VERSION,
+                id: crate::ids::event_id(m.started_ms as u64, &m.session, "start"),
+                session: m.session.clone(),
+                seq: 1,
+                kind: "session_start".into(),
+                ts: timefmt::rfc3339_ms(m.started_ms),
+                agent: m.agent.clone(),
+                cwd: m.cwd.clone(),
+                repo,
+                data: json!({
+                    "shell": m.shell,
+                    "shell_pid": m.shell_pid,
+                    "host": m.host,
+                    "user": m.user,
+                    "tty": m.tty,
+                    "devtrace_version": m.devtrace_version,
+                }),
+            },
+        );
+    }
+
+    fn end_events(&mut self, reason: &str, at_ms: i64, out: &mut Batch) {
+        if self.state.closed {
+            return;
+        }
+        self.state.closed = true;
+        let seq = self.next_seq();
+        let m = &self.meta;
+        for store in &self.state.stores {
+            out.push(
+                store.clone(),
+                Event {
+                    v: SCHEMA_VERSION,
+                    id: crate::ids::event_id(at_ms as u64, &m.session, "end"),
+                    session: m.session.clone(),
+                    seq,
+                    kind: "session_end".into(),
+                    ts: timefmt::rfc3339_ms(at_ms),
+                    agent: m.agent.clone(),
+                    cwd: m.cwd.clone(),
+                    repo: None,
+                    data: json!({ "reason": reason }),
+                },
+            );
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        let s = self.state.next_seq.max(2);
+        self.state.next_seq = s + 1;
+        s
+    }
+
+    /// Milliseconds since the epoch for a stamp from this shell.
+    fn stamp_us(&self, s: Stamp) -> Option<i64> {
+        match s {
+            Stamp::EpochMicros(us) => Some(us),
+            Stamp::UptimeCentis(cs) => self.meta.boot_epoch_cs.map(|b| (b + cs) * 10_000),
+            Stamp::Unknown => None,
+        }
+    }
+
+    fn stamp_ms(&self, s: Stamp) -> Option<i64> {
+        self.stamp_us(s).map(|us| us / 1000)
+    }
+
+    fn command_event(
+        &mut self,
+        n: u64,
+        cmd: &crate::wire::CmdRecord,
+        exit: Option<&crate::wire::ExitRecord>,
+        text: &[u8],
+        router: &mut Router,
+    ) -> Event {
+        let start_us = self.stamp_us(cmd.at);
+        let mut end_us = exit.and_then(|e| self.stamp_us(e.at));
+        let mut duration_ms = match (exit.and_then(|e| e.duration_ms), start_us, end_us) {
+            (Some(d), _, _) => Some(d as i64),
+            (None, Some(s), Some(e)) => Some(((e - s).max(0) + 500) / 1000),
+            _ => None,
+        };
+        if let (Some(d), Some(s), Some(true)) = (
+            exit.and_then(|e| e.duration_ms),
+            start_us,
+            exit.map(|e| matches!(e.at, Stamp::UptimeCentis(_))),
+        ) {
+            // fish: its own duration is exact; its clock is coarse.
+            end_us = Some(s + d as i64 * 1000);
+        }
+        if duration_ms.is_some_and(|d| d < 0) {
+            duration_ms = Some(0);
+        }
+        let start_ms = start_us.map(|u| u / 1000).unwrap_or_else(runtime::now_ms);
+        let cwd = String::from_utf8_lossy(&cmd.cwd).into_owned();
+        let seq = self.next_seq();
+        let m = &self.meta;
+        Event {
+            v: SCHEMA_VERSION,
+            id: crate::ids::event_id(start_ms as u64, &m.session, &format!("c{n}")),
+            session: m.session.clone(),
+            seq,
+            kind: "run_command".into(),
+            ts: timefmt::rfc3339_ms(start_ms),
+            agent: m.agent.clone(),
+            repo: router.repo_for(std::path::Path::new(&cwd)),
+            cwd,
+            data: json!({
+                "command": bytes_value(text),
+                "exit_code": exit.and_then(|e| e.status),
+                "pipestatus": exit.and_then(|e| e.pipestatus.clone()),
+                "duration_ms": duration_ms,
+                "started_at": start_us.map(timefmt::rfc3339_us),
+                "ended_at": end_us.map(timefmt::rfc3339_us),
+                "shell": m.shell,
+            }),
+        }
+    }
+
+    pub fn save_state(&self) -> Result<()> {
+        let bytes = serde_json::to_vec(&self.state)?;
+        runtime::write_atomic(&self.chan.state(), &bytes)
+    }
+
+    /// Removes the channel files of a session that has ended.
+    pub fn remove_files(&self) {
+        for f in self.chan.all_files() {
+            let _ = fs::remove_file(f);
+        }
+    }
+}
+
+/// Events of one pass, grouped by the store they go to.
+#[derive(Default)]
+pub struct Batch {
+    pub by_store: BTreeMap<PathBuf, Vec<Event>>,
+}
+
+impl Batch {
+    pub fn push(&mut self, store: PathBuf, ev: Event) {
+        self.by_store.entry(store).or_default().push(ev);
+    }
+}
+
+trait FromBytesLossless {
+    fn from_bytes_lossless(b: &[u8]) -> &std::ffi::OsStr;
+}
+impl FromBytesLossless for std::ffi::OsStr {
+    fn from_bytes_lossless(b: &[u8]) -> &std::ffi::OsStr {
+        std::os::unix::ffi::OsStrExt::from_bytes(b)
+    }
+}
+
+/// Opens a FIFO read-write and non-blocking, so that ingest never sees
+/// end-of-file and never blocks; refuses anything that is not a FIFO.
+fn open_fifo(path: &PathBuf) -> Option<File> {
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+        .open(path)
+        .ok()?;
+    let ft = f.metadata().ok()?.file_type();
+    ft.is_fifo().then_some(f)
+}
+
+/// A descriptor that becomes readable when the process exits.
+fn pidfd_open(pid: i32) -> Option<OwnedFd> {
+    // SAFETY: plain syscall; a non-negative result is a new descriptor we own.
+    let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
+    Some(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}

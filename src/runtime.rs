@@ -1,0 +1,197 @@
+//! The per-user runtime directory: where each shell's channel (FIFO, spool
+//! file) and session metadata live, and where ingest keeps its lock, pid and
+//! per-session progress. Everything here is private to the user (0700/0600)
+//! and refused when it is not.
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// `$XDG_RUNTIME_DIR/devtrace`, else `/tmp/devtrace-$UID`.
+pub fn dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_RUNTIME_DIR").filter(|x| !x.is_empty()) {
+        let base = PathBuf::from(x);
+        if base.is_absolute() {
+            return base.join("devtrace");
+        }
+    }
+    PathBuf::from(format!("/tmp/devtrace-{}", nix::unistd::getuid()))
+}
+
+/// Why a runtime path is not safe to use.
+pub fn check_private(path: &Path, want_dir: bool) -> Result<()> {
+    let meta =
+        fs::symlink_metadata(path).with_context(|| format!("cannot inspect {}", path.display()))?;
+    if meta.file_type().is_symlink() {
+        bail!(
+            "{} is a symbolic link; refusing to follow it",
+            path.display()
+        );
+    }
+    if want_dir && !meta.is_dir() {
+        bail!("{} is not a directory", path.display());
+    }
+    let uid = nix::unistd::getuid().as_raw();
+    if meta.uid() != uid {
+        bail!(
+            "{} is owned by uid {}, not by you (uid {uid}); refusing to use it",
+            path.display(),
+            meta.uid()
+        );
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        bail!(
+            "{} has mode {mode:03o}; it must not be readable or writable by others (chmod go-rwx)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Creates the runtime directory if needed and checks that it is private.
+pub fn ensure_dir() -> Result<PathBuf> {
+    let dir = dir();
+    if let Some(parent) = dir.parent() {
+        if !parent.exists() {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+    }
+    match fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", dir.display())),
+    }
+    check_private(&dir, true)?;
+    Ok(dir)
+}
+
+/// The files of one shell session in the runtime directory.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub dir: PathBuf,
+    pub session: String,
+}
+
+impl Channel {
+    pub fn new(dir: &Path, session: &str) -> Self {
+        Channel {
+            dir: dir.to_path_buf(),
+            session: session.to_owned(),
+        }
+    }
+    fn file(&self, ext: &str) -> PathBuf {
+        self.dir.join(format!("{}.{ext}", self.session))
+    }
+    /// The FIFO the shell writes small records into (bash, zsh).
+    pub fn fifo(&self) -> PathBuf {
+        self.file("fifo")
+    }
+    /// The file the shell appends to when the FIFO cannot take a record.
+    pub fn spool(&self) -> PathBuf {
+        self.file("spool")
+    }
+    /// Raw bytes ingest drained from the FIFO, kept until they are stored.
+    pub fn journal(&self) -> PathBuf {
+        self.file("journal")
+    }
+    /// Ingest's progress through this session (offsets, pending commands).
+    pub fn state(&self) -> PathBuf {
+        self.file("state")
+    }
+    /// Who the shell is: written once by `session-start`.
+    pub fn meta(&self) -> PathBuf {
+        self.file("meta")
+    }
+    pub fn all_files(&self) -> Vec<PathBuf> {
+        [
+            "fifo",
+            "spool",
+            "journal",
+            "state",
+            "meta",
+            "meta.tmp",
+            "state.tmp",
+        ]
+        .iter()
+        .map(|e| self.file(e))
+        .collect()
+    }
+}
+
+/// What `session-start` learns about a shell, for ingest and `session_start`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionMeta {
+    pub session: String,
+    pub shell: String,
+    pub shell_pid: i32,
+    /// The shell process's start time in clock ticks since boot
+    /// (/proc/PID/stat field 22): tells a live shell from a reused pid.
+    pub shell_start_ticks: Option<u64>,
+    pub host: String,
+    pub user: String,
+    pub tty: Option<String>,
+    pub cwd: String,
+    pub agent: Option<String>,
+    pub started_ms: i64,
+    /// Wall clock minus uptime, in centiseconds: turns fish's uptime stamps
+    /// into wall-clock time.
+    pub boot_epoch_cs: Option<i64>,
+    pub devtrace_version: String,
+}
+
+/// Field 22 of /proc/PID/stat: when the process started.
+pub fn process_start_ticks(pid: i32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    after.split(' ').nth(19)?.parse().ok()
+}
+
+/// Whether the process that started at `ticks` is still `pid`.
+pub fn process_alive(pid: i32, ticks: Option<u64>) -> bool {
+    match process_start_ticks(pid) {
+        Some(t) => ticks.is_none_or(|want| want == t),
+        None => false,
+    }
+}
+
+/// Uptime in centiseconds, from /proc/uptime (what fish's hook reads too).
+pub fn uptime_cs() -> Option<i64> {
+    let s = fs::read_to_string("/proc/uptime").ok()?;
+    let first = s.split_whitespace().next()?;
+    let (secs, frac) = first.split_once('.').unwrap_or((first, "0"));
+    let frac = format!("{frac:0<2}");
+    Some(secs.parse::<i64>().ok()? * 100 + frac[..2].parse::<i64>().ok()?)
+}
+
+/// Writes `bytes` to `path` atomically (temp file, then rename), mode 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(&tmp)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.write_all(bytes)?;
+    drop(f);
+    fs::rename(&tmp, path).with_context(|| format!("cannot rename to {}", path.display()))?;
+    Ok(())
+}
+
+pub fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+}

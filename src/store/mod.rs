@@ -1,0 +1,254 @@
+//! A store: `<root>/.devtrace/events.jsonl` (append-only, the source of
+//! truth) and `<root>/.devtrace/devtrace.db` (SQLite in WAL mode: an index
+//! that can always be rebuilt from the JSONL).
+//!
+//! Writers hold an exclusive fs2 lock on `write.lock` while they append; the
+//! database remembers how many bytes of the JSONL it has indexed, so a
+//! writer that died between the two is caught up by the next one, and an
+//! event that is offered twice (same id) is stored once.
+
+mod query;
+mod schema;
+pub use schema::SCHEMA;
+
+pub use query::{EventFilter, SessionRow};
+pub use schema::ts_ms;
+
+use crate::event::Event;
+use anyhow::{bail, Context, Result};
+use fs2::FileExt;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+pub const DIR: &str = ".devtrace";
+pub const JSONL: &str = "events.jsonl";
+pub const DB: &str = "devtrace.db";
+const LOCK: &str = "write.lock";
+
+pub struct Store {
+    dir: PathBuf,
+    db: Connection,
+}
+
+/// `~/.devtrace`: where commands outside every initialised repo go.
+pub fn global_dir() -> PathBuf {
+    crate::home_dir().join(DIR)
+}
+
+/// The store a command run in `cwd` belongs to: the nearest ancestor that
+/// holds `.devtrace/`, else the global store.
+pub fn dir_for(cwd: &Path) -> PathBuf {
+    find_dir(cwd).unwrap_or_else(global_dir)
+}
+
+/// The nearest ancestor of `cwd` (itself included) holding `.devtrace/`.
+pub fn find_dir(cwd: &Path) -> Option<PathBuf> {
+    cwd.ancestors().map(|a| a.join(DIR)).find(|d| d.is_dir())
+}
+
+/// Creates a store directory (0700) if it does not exist.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        fs::DirBuilder::new()
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+fn open_private(path: &Path, append: bool) -> std::io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW);
+    if append {
+        o.append(true);
+    } else {
+        o.write(true);
+    }
+    o.open(path)
+}
+
+impl Store {
+    /// Opens the store in `dir` (a `.devtrace` directory), creating the
+    /// database if needed and indexing any JSONL it has not seen yet.
+    pub fn open(dir: &Path) -> Result<Store> {
+        if !dir.is_dir() {
+            bail!("no DevTrace store at {}", dir.display());
+        }
+        let db_path = dir.join(DB);
+        let db = match schema::open(&db_path) {
+            Ok(db) => db,
+            Err(e) => {
+                // A damaged index is rebuilt from the JSONL, never trusted.
+                let aside = dir.join(format!("{DB}.corrupt"));
+                let _ = fs::rename(&db_path, &aside);
+                let _ = fs::remove_file(dir.join(format!("{DB}-wal")));
+                let _ = fs::remove_file(dir.join(format!("{DB}-shm")));
+                eprintln!(
+                    "devtrace: the index {} was unreadable ({e:#}); rebuilding it from {JSONL}",
+                    db_path.display()
+                );
+                schema::open(&db_path)?
+            }
+        };
+        let mut store = Store {
+            dir: dir.to_path_buf(),
+            db,
+        };
+        if store.behind()? {
+            store.with_lock(|s| s.catch_up())?;
+        }
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.db
+    }
+
+    fn jsonl_path(&self) -> PathBuf {
+        self.dir.join(JSONL)
+    }
+
+    fn indexed_offset(&self) -> Result<u64> {
+        let v: Option<String> = self
+            .db
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'jsonl_offset'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Whether events.jsonl holds bytes the index has not seen.
+    fn behind(&self) -> Result<bool> {
+        let len = fs::metadata(self.jsonl_path())
+            .map(|m| m.len())
+            .unwrap_or(0);
+        Ok(len != self.indexed_offset()?)
+    }
+
+    fn with_lock<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let lock = open_private(&self.dir.join(LOCK), false)
+            .with_context(|| format!("could not open the lock in {}", self.dir.display()))?;
+        lock.lock_exclusive()
+            .with_context(|| format!("could not lock {}", self.dir.display()))?;
+        let out = f(self);
+        let _ = FileExt::unlock(&lock);
+        out
+    }
+
+    /// Indexes the JSONL bytes past the indexed offset. A torn last line (a
+    /// writer died mid-append) is cut off so that it never merges with the
+    /// next event; its bytes are kept in `events.torn` for inspection.
+    fn catch_up(&mut self) -> Result<()> {
+        let path = self.jsonl_path();
+        let mut file = match open_private(&path, false) {
+            Ok(f) => f,
+            Err(e) => return Err(e).with_context(|| format!("could not open {}", path.display())),
+        };
+        let len = file.metadata()?.len();
+        let mut offset = self.indexed_offset()?;
+        if offset > len {
+            // The JSONL was replaced or truncated: index it from the start.
+            self.db
+                .execute_batch("DELETE FROM events; DELETE FROM sessions;")?;
+            offset = 0;
+        }
+        file.seek(SeekFrom::Start(offset))?;
+        let mut tail = Vec::new();
+        file.read_to_end(&mut tail)?;
+        let complete = tail.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        if complete < tail.len() {
+            let torn = &tail[complete..];
+            if let Ok(mut t) = open_private(&self.dir.join("events.torn"), true) {
+                let _ = t.write_all(torn);
+                let _ = t.write_all(b"\n");
+            }
+            file.set_len(offset + complete as u64)?;
+        }
+        let tx = self.db.transaction()?;
+        for line in tail[..complete].split(|&b| b == b'\n') {
+            if line.is_empty() {
+                continue;
+            }
+            match serde_json::from_slice::<Event>(line) {
+                Ok(ev) => {
+                    schema::insert(&tx, &ev, std::str::from_utf8(line).unwrap_or_default())?;
+                }
+                Err(_) => {
+                    // A line that is not an event is left in place and not indexed.
+                }
+            }
+        }
+        schema::set_offset(&tx, offset + complete as u64)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Appends events that the store does not hold yet (by id) to the JSONL
+    /// and the index. Returns how many were new.
+    pub fn append(&mut self, events: &[Event]) -> Result<usize> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        self.with_lock(|s| {
+            s.catch_up()?;
+            let mut fresh: Vec<(&Event, String)> = Vec::with_capacity(events.len());
+            {
+                let mut seen = s.db.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
+                for ev in events {
+                    if seen.exists(params![ev.id])? || fresh.iter().any(|(f, _)| f.id == ev.id) {
+                        continue;
+                    }
+                    fresh.push((ev, ev.to_line()));
+                }
+            }
+            if fresh.is_empty() {
+                return Ok(0);
+            }
+            let mut buf = Vec::with_capacity(fresh.iter().map(|(_, l)| l.len() + 1).sum());
+            for (_, line) in &fresh {
+                buf.extend_from_slice(line.as_bytes());
+                buf.push(b'\n');
+            }
+            let path = s.jsonl_path();
+            let mut file = open_private(&path, true)
+                .with_context(|| format!("could not open {}", path.display()))?;
+            let before = file.metadata()?.len();
+            if let Err(e) = file.write_all(&buf).and_then(|_| file.sync_data()) {
+                // Leave no partial line behind: the next writer would merge with it.
+                let _ = file.set_len(before);
+                return Err(e).with_context(|| format!("could not append to {}", path.display()));
+            }
+            let tx = s.db.transaction()?;
+            for (ev, line) in &fresh {
+                schema::insert(&tx, ev, line)?;
+            }
+            schema::set_offset(&tx, before + buf.len() as u64)?;
+            tx.commit()?;
+            Ok(fresh.len())
+        })
+    }
+
+    /// Throws the index away and builds it again from events.jsonl.
+    pub fn reindex(&mut self) -> Result<()> {
+        self.with_lock(|s| {
+            s.db.execute_batch(
+                "DELETE FROM events; DELETE FROM sessions; DELETE FROM meta WHERE key = 'jsonl_offset';",
+            )?;
+            s.catch_up()
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! Read-side queries over the index.
+
+use super::Store;
+use crate::event::Event;
+use anyhow::{bail, Result};
+use rusqlite::{params_from_iter, types::Value as SqlValue};
+use serde::Serialize;
+
+/// One row of `devtrace sessions` (and its `--json` object).
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionRow {
+    pub session: String,
+    pub start_ms: i64,
+    pub last_ms: i64,
+    pub end_ms: Option<i64>,
+    pub end_reason: Option<String>,
+    pub shell: Option<String>,
+    pub agent: Option<String>,
+    pub host: Option<String>,
+    pub user: Option<String>,
+    pub first_cwd: Option<String>,
+    pub commands: i64,
+    pub failures: i64,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct EventFilter {
+    pub session: Option<String>,
+    pub types: Vec<String>,
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    /// Only events after this index position (for `log --follow`).
+    pub after_n: Option<i64>,
+    /// Keep the newest `limit` events (still returned oldest first).
+    pub limit: Option<usize>,
+}
+
+impl Store {
+    pub fn sessions(&self, since_ms: Option<i64>, limit: Option<usize>) -> Result<Vec<SessionRow>> {
+        let mut sql = String::from(
+            "SELECT id, start_ms, last_ms, end_ms, end_reason, shell, agent, host, user, first_cwd,
+                    commands, failures FROM sessions",
+        );
+        let mut args: Vec<SqlValue> = Vec::new();
+        if let Some(s) = since_ms {
+            sql.push_str(" WHERE last_ms >= ?1");
+            args.push(SqlValue::Integer(s));
+        }
+        sql.push_str(" ORDER BY start_ms DESC, id DESC");
+        if let Some(l) = limit {
+            sql.push_str(&format!(" LIMIT {l}"));
+        }
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), |r| {
+            Ok(SessionRow {
+                session: r.get(0)?,
+                start_ms: r.get(1)?,
+                last_ms: r.get(2)?,
+                end_ms: r.get(3)?,
+                end_reason: r.get(4)?,
+                shell: r.get(5)?,
+                agent: r.get(6)?,
+                host: r.get(7)?,
+                user: r.get(8)?,
+                first_cwd: r.get(9)?,
+                commands: r.get(10)?,
+                failures: r.get(11)?,
+            })
+        })?;
+        let mut out: Vec<SessionRow> = rows.collect::<rusqlite::Result<_>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Resolves `latest` or a unique prefix of a session id.
+    pub fn resolve_session(&self, wanted: &str) -> Result<String> {
+        if wanted.eq_ignore_ascii_case("latest") {
+            let id: Option<String> = self
+                .conn()
+                .query_row(
+                    "SELECT id FROM sessions ORDER BY start_ms DESC, id DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .ok();
+            return id.ok_or_else(|| anyhow::anyhow!("no sessions recorded in this store yet"));
+        }
+        let prefix = wanted.to_ascii_uppercase();
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            bail!("no session matches '{wanted}'");
+        }
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id FROM sessions WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 3")?;
+        let upper = format!("{prefix}\u{7f}");
+        let ids: Vec<String> = stmt
+            .query_map([&prefix, &upper], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match ids.len() {
+            0 => bail!("no session matches '{wanted}'"),
+            1 => Ok(ids.into_iter().next().unwrap_or_default()),
+            _ => bail!(
+                "'{wanted}' matches several sessions ({}, ...); give more characters",
+                ids.join(", ")
+            ),
+        }
+    }
+
+    /// Events matching the filter, oldest first, with their index position.
+    pub fn events(&self, f: &EventFilter) -> Result<Vec<(i64, Event)>> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut args: Vec<SqlValue> = Vec::new();
+        let mut arg = |v: SqlValue| {
+            args.push(v);
+            format!("?{}", args.len())
+        };
+        if let Some(s) = &f.session {
+            clauses.push(format!("session = {}", arg(SqlValue::Text(s.clone()))));
+        }
+        if !f.types.is_empty() {
+            let list: Vec<String> = f
+                .types
+                .iter()
+                .map(|t| arg(SqlValue::Text(t.clone())))
+                .collect();
+            clauses.push(format!("type IN ({})", list.join(", ")));
+        }
+        if let Some(s) = f.since_ms {
+            clauses.push(format!("ts_ms >= {}", arg(SqlValue::Integer(s))));
+        }
+        if let Some(u) = f.until_ms {
+            clauses.push(format!("ts_ms < {}", arg(SqlValue::Integer(u))));
+        }
+        if let Some(n) = f.after_n {
+            clauses.push(format!("n > {}", arg(SqlValue::Integer(n))));
+        }
+        let order = if f.session.is_some() { "seq" } else { "n" };
+        let mut sql = String::from("SELECT n, json FROM events");
+        if !clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&clauses.join(" AND "));
+        }
+        sql.push_str(&format!(" ORDER BY {order} DESC"));
+        if let Some(l) = f.limit {
+            sql.push_str(&format!(" LIMIT {l}"));
+        }
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (n, json) = row?;
+            if let Ok(ev) = serde_json::from_str::<Event>(&json) {
+                out.push((n, ev));
+            }
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// The highest index position (0 when empty).
+    pub fn last_n(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT coalesce(max(n), 0) FROM events", [], |r| r.get(0))?)
+    }
+
+    pub fn count_events(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM events", [], |r| r.get(0))?)
+    }
+}

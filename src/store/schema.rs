@@ -1,0 +1,172 @@
+//! The SQLite index: tables, pragmas, and how one event updates them.
+
+use crate::event::Event;
+use anyhow::{bail, Context, Result};
+use rusqlite::{params, Connection, Transaction};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+pub const SCHEMA: i64 = 1;
+
+const TABLES: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    session TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    ts_ms INTEGER NOT NULL,
+    agent TEXT,
+    cwd TEXT NOT NULL,
+    repo TEXT,
+    command TEXT,
+    exit_code INTEGER,
+    duration_ms INTEGER,
+    json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_session ON events (session, seq);
+CREATE INDEX IF NOT EXISTS events_ts ON events (ts_ms);
+CREATE INDEX IF NOT EXISTS events_type_ts ON events (type, ts_ms);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    start_ms INTEGER NOT NULL,
+    last_ms INTEGER NOT NULL,
+    end_ms INTEGER,
+    end_reason TEXT,
+    shell TEXT,
+    agent TEXT,
+    host TEXT,
+    user TEXT,
+    first_cwd TEXT,
+    commands INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS sessions_start ON sessions (start_ms);
+";
+
+pub fn open(path: &Path) -> Result<Connection> {
+    let fresh = !path.exists();
+    let db =
+        Connection::open(path).with_context(|| format!("could not open {}", path.display()))?;
+    if fresh {
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    db.busy_timeout(Duration::from_secs(10))?;
+    db.pragma_update(None, "journal_mode", "WAL")?;
+    db.pragma_update(None, "synchronous", "NORMAL")?;
+    let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA {
+        bail!("the index has schema {version}, newer than this devtrace understands ({SCHEMA})");
+    }
+    db.execute_batch(TABLES)?;
+    if version < SCHEMA {
+        db.pragma_update(None, "user_version", SCHEMA)?;
+    }
+    // A page of garbage would only show up later; look now.
+    let ok: String = db.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+    if ok != "ok" {
+        bail!("integrity check failed: {ok}");
+    }
+    for f in ["-wal", "-shm"] {
+        let p = path.with_file_name(format!(
+            "{}{f}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(db)
+}
+
+pub fn set_offset(tx: &Transaction, offset: u64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('jsonl_offset', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![offset.to_string()],
+    )?;
+    Ok(())
+}
+
+pub fn ts_ms(ts: &str) -> i64 {
+    time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+        .unwrap_or(0)
+}
+
+/// Indexes one event (already in the JSONL as `line`).
+pub fn insert(tx: &Transaction, ev: &Event, line: &str) -> Result<()> {
+    let ts = ts_ms(&ev.ts);
+    let command = ev.data.get("command").map(crate::event::value_text);
+    let exit_code = ev.data_i64("exit_code");
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO events
+           (id, session, seq, type, ts_ms, agent, cwd, repo, command, exit_code, duration_ms, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            ev.id,
+            ev.session,
+            ev.seq as i64,
+            ev.kind,
+            ts,
+            ev.agent,
+            ev.cwd,
+            ev.repo,
+            command,
+            exit_code,
+            ev.data_i64("duration_ms"),
+            line
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO sessions (id, start_ms, last_ms, first_cwd, agent) VALUES (?1, ?2, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET
+            start_ms = min(start_ms, excluded.start_ms),
+            last_ms = max(last_ms, excluded.last_ms)",
+        params![ev.session, ts, ev.cwd, ev.agent],
+    )?;
+    match ev.kind.as_str() {
+        "session_start" => {
+            tx.execute(
+                "UPDATE sessions SET shell = ?2, host = ?3, user = ?4, first_cwd = ?5, agent = ?6
+                 WHERE id = ?1",
+                params![
+                    ev.session,
+                    ev.data_str("shell"),
+                    ev.data_str("host"),
+                    ev.data_str("user"),
+                    ev.cwd,
+                    ev.agent
+                ],
+            )?;
+        }
+        "run_command" => {
+            let end = ts + ev.data_i64("duration_ms").unwrap_or(0);
+            tx.execute(
+                "UPDATE sessions SET commands = commands + 1,
+                    failures = failures + ?2,
+                    last_ms = max(last_ms, ?3),
+                    shell = coalesce(shell, ?4)
+                 WHERE id = ?1",
+                params![
+                    ev.session,
+                    matches!(exit_code, Some(c) if c != 0) as i64,
+                    end,
+                    ev.data_str("shell")
+                ],
+            )?;
+        }
+        "session_end" => {
+            tx.execute(
+                "UPDATE sessions SET end_ms = ?2, end_reason = ?3, last_ms = max(last_ms, ?2)
+                 WHERE id = ?1",
+                params![ev.session, ts, ev.data_str("reason")],
+            )?;
+        }
+        _ => {}
+    }
+    Ok(())
+}

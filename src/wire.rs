@@ -1,0 +1,560 @@
+//! The record format the shell hooks write into their channel (FIFO or spool
+//! file) and ingest reads back: encode, decode, nothing else.
+//!
+//! A record is a run of NUL-terminated fields. Shell strings cannot hold NUL,
+//! so no field ever needs escaping, in the shell or here:
+//!
+//! ```text
+//! @DT1 \0 KIND \0 field \0 ... field \0 @ \0
+//! ```
+//!
+//! Each kind has a fixed number of fields, so a command text that contains
+//! `@DT1`, newlines or anything else can neither end a record early nor start
+//! a new one. A record that does not end with the `@` trailer is damaged: the
+//! decoder counts it and resynchronises on the next `@DT1` field.
+
+use std::fmt;
+
+pub const MAGIC: &[u8] = b"@DT1";
+pub const TRAILER: &[u8] = b"@";
+/// A record larger than this is junk, not a command line.
+pub const MAX_RECORD: usize = 16 * 1024 * 1024;
+
+/// A point in time as the shell could read it without forking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    /// Microseconds since the Unix epoch (bash, zsh: `$EPOCHREALTIME`).
+    EpochMicros(i64),
+    /// Hundredths of a second since boot (fish: `/proc/uptime`).
+    UptimeCentis(i64),
+    /// The field was empty or unreadable.
+    Unknown,
+}
+
+/// Where the command text of a `C` record came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextSource {
+    /// The text as the shell handed it to the hook (zsh, fish).
+    Literal,
+    /// A line of `history 1` output (bash); `first` is `$BASH_COMMAND` at
+    /// the first simple command, or empty when none ran in the main shell.
+    BashHistory { first: Vec<u8> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmdRecord {
+    pub seq: u64,
+    pub at: Stamp,
+    pub cwd: Vec<u8>,
+    pub source: TextSource,
+    pub text: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExitRecord {
+    pub seq: u64,
+    pub at: Stamp,
+    pub status: Option<i32>,
+    pub pipestatus: Option<Vec<i32>>,
+    /// The shell's own measure of the duration (fish's `$CMD_DURATION`).
+    pub duration_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndRecord {
+    pub seq: u64,
+    pub at: Stamp,
+    pub reason: String,
+}
+
+/// bash, at its first prompt: the newest history entry before any command
+/// ran, so that a first line kept out of history is not mistaken for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryBaseRecord {
+    pub seq: u64,
+    pub at: Stamp,
+    pub text: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    Cmd(CmdRecord),
+    Exit(ExitRecord),
+    End(EndRecord),
+    HistoryBase(HistoryBaseRecord),
+}
+
+impl Record {
+    pub fn seq(&self) -> u64 {
+        match self {
+            Record::Cmd(r) => r.seq,
+            Record::Exit(r) => r.seq,
+            Record::End(r) => r.seq,
+            Record::HistoryBase(r) => r.seq,
+        }
+    }
+}
+
+/// Why bytes were skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub bytes: usize,
+    pub reason: &'static str,
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "skipped {} bytes: {}", self.bytes, self.reason)
+    }
+}
+
+fn fields_for(kind: &[u8]) -> Option<usize> {
+    match kind {
+        b"C" => Some(6),
+        b"E" => Some(5),
+        b"X" => Some(3),
+        b"H" => Some(3),
+        _ => None,
+    }
+}
+
+pub fn encode(rec: &Record) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut put = |f: &[u8]| {
+        out.extend_from_slice(f);
+        out.push(0);
+    };
+    put(MAGIC);
+    match rec {
+        Record::Cmd(c) => {
+            put(b"C");
+            put(c.seq.to_string().as_bytes());
+            put(stamp_field(c.at).as_bytes());
+            put(&c.cwd);
+            match &c.source {
+                TextSource::Literal => {
+                    put(b"t");
+                    put(b"");
+                }
+                TextSource::BashHistory { first } => {
+                    put(b"h");
+                    put(first);
+                }
+            }
+            put(&c.text);
+        }
+        Record::Exit(e) => {
+            put(b"E");
+            put(e.seq.to_string().as_bytes());
+            put(stamp_field(e.at).as_bytes());
+            put(e
+                .status
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+                .as_bytes());
+            let ps = e
+                .pipestatus
+                .as_ref()
+                .map(|v| {
+                    v.iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            put(ps.as_bytes());
+            put(e
+                .duration_ms
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+                .as_bytes());
+        }
+        Record::End(x) => {
+            put(b"X");
+            put(x.seq.to_string().as_bytes());
+            put(stamp_field(x.at).as_bytes());
+            put(x.reason.as_bytes());
+        }
+        Record::HistoryBase(h) => {
+            put(b"H");
+            put(h.seq.to_string().as_bytes());
+            put(stamp_field(h.at).as_bytes());
+            put(&h.text);
+        }
+    }
+    put(TRAILER);
+    out
+}
+
+fn stamp_field(s: Stamp) -> String {
+    match s {
+        Stamp::EpochMicros(us) => format!("M{us}"),
+        Stamp::UptimeCentis(c) => format!("U{}.{:02}", c / 100, c % 100),
+        Stamp::Unknown => String::new(),
+    }
+}
+
+/// Parses a time field: `M<micros>`, `U<uptime seconds>`, or a bare
+/// `$EPOCHREALTIME` (`secs.micros`, with `.` or `,` as the separator).
+pub fn parse_stamp(f: &[u8]) -> Stamp {
+    let s = match std::str::from_utf8(f) {
+        Ok(s) => s.trim(),
+        Err(_) => return Stamp::Unknown,
+    };
+    if let Some(rest) = s.strip_prefix('M') {
+        return rest
+            .parse()
+            .map(Stamp::EpochMicros)
+            .unwrap_or(Stamp::Unknown);
+    }
+    if let Some(rest) = s.strip_prefix('U') {
+        return decimal_scaled(rest, 2)
+            .map(Stamp::UptimeCentis)
+            .unwrap_or(Stamp::Unknown);
+    }
+    decimal_scaled(s, 6)
+        .map(Stamp::EpochMicros)
+        .unwrap_or(Stamp::Unknown)
+}
+
+/// `"12.345"` with `digits = 6` → `12_345_000`. Accepts `,` as the separator.
+fn decimal_scaled(s: &str, digits: u32) -> Option<i64> {
+    let (int, frac) = match s.find(['.', ',']) {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    };
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut value: i64 = int.parse().ok()?;
+    let mut frac_digits = frac.bytes();
+    for _ in 0..digits {
+        let d = frac_digits.next().map(|b| (b - b'0') as i64).unwrap_or(0);
+        value = value.checked_mul(10)?.checked_add(d)?;
+    }
+    Some(value)
+}
+
+fn parse_u64(f: &[u8]) -> Option<u64> {
+    std::str::from_utf8(f).ok()?.parse().ok()
+}
+
+fn parse_i32(f: &[u8]) -> Option<i32> {
+    std::str::from_utf8(f).ok()?.trim().parse().ok()
+}
+
+fn build(kind: &[u8], f: &[&[u8]]) -> Option<Record> {
+    let seq = parse_u64(f[0])?;
+    let at = parse_stamp(f[1]);
+    Some(match kind {
+        b"C" => Record::Cmd(CmdRecord {
+            seq,
+            at,
+            cwd: f[2].to_vec(),
+            source: match f[3] {
+                b"t" => TextSource::Literal,
+                b"h" => TextSource::BashHistory {
+                    first: f[4].to_vec(),
+                },
+                _ => return None,
+            },
+            text: f[5].to_vec(),
+        }),
+        b"E" => {
+            let pipestatus = if f[3].iter().all(|b| b.is_ascii_whitespace()) {
+                None
+            } else {
+                let parts: Option<Vec<i32>> = f[3]
+                    .split(|b| b.is_ascii_whitespace())
+                    .filter(|p| !p.is_empty())
+                    .map(parse_i32)
+                    .collect();
+                Some(parts?)
+            };
+            Record::Exit(ExitRecord {
+                seq,
+                at,
+                status: if f[2].is_empty() {
+                    None
+                } else {
+                    Some(parse_i32(f[2])?)
+                },
+                pipestatus,
+                duration_ms: if f[4].is_empty() {
+                    None
+                } else {
+                    Some(parse_u64(f[4])?)
+                },
+            })
+        }
+        b"X" => Record::End(EndRecord {
+            seq,
+            at,
+            reason: String::from_utf8_lossy(f[2]).into_owned(),
+        }),
+        b"H" => Record::HistoryBase(HistoryBaseRecord {
+            seq,
+            at,
+            text: f[2].to_vec(),
+        }),
+        _ => return None,
+    })
+}
+
+/// A streaming decoder: feed it bytes as they arrive, take records out.
+#[derive(Default)]
+pub struct Decoder {
+    buf: Vec<u8>,
+    /// Bytes of `buf` already consumed (records or skipped junk).
+    pos: usize,
+}
+
+pub enum Item {
+    Record(Record),
+    Skipped(Skipped),
+}
+
+impl Decoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, data: &[u8]) {
+        if self.pos > 0 && self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        } else if self.pos > 64 * 1024 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Bytes received but not yet decoded (an incomplete record).
+    pub fn pending(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    /// The next record or skipped run, or `None` when more bytes are needed.
+    pub fn next_item(&mut self) -> Option<Item> {
+        let rest = &self.buf[self.pos..];
+        if rest.is_empty() {
+            return None;
+        }
+        if !rest.starts_with(MAGIC) || rest.get(MAGIC.len()).is_some_and(|&b| b != 0) {
+            // Not at a record start: skip to the next "@DT1\0" at a field start.
+            let skip = find_magic(rest, 1).unwrap_or_else(|| {
+                // Keep a tail that could be the start of a magic field.
+                rest.len().saturating_sub(MAGIC.len())
+            });
+            if skip == 0 {
+                return None;
+            }
+            self.pos += skip;
+            return Some(Item::Skipped(Skipped {
+                bytes: skip,
+                reason: "bytes outside any record",
+            }));
+        }
+        // Split fields lazily: magic, kind, N fields, trailer.
+        let mut fields: Vec<&[u8]> = Vec::with_capacity(9);
+        let mut at = 0;
+        let mut want = 2;
+        while fields.len() < want {
+            let Some(nul) = rest[at..].iter().position(|&b| b == 0) else {
+                if rest.len() > MAX_RECORD {
+                    let skip = find_magic(rest, 1).unwrap_or(rest.len());
+                    self.pos += skip;
+                    return Some(Item::Skipped(Skipped {
+                        bytes: skip,
+                        reason: "record larger than 16 MiB",
+                    }));
+                }
+                return None; // incomplete: wait for more bytes
+            };
+            fields.push(&rest[at..at + nul]);
+            at += nul + 1;
+            if fields.len() == 2 {
+                match fields_for(fields[1]) {
+                    Some(n) => want = 2 + n + 1,
+                    None => {
+                        let skip = find_magic(rest, 1).unwrap_or(at);
+                        self.pos += skip;
+                        return Some(Item::Skipped(Skipped {
+                            bytes: skip,
+                            reason: "unknown record kind",
+                        }));
+                    }
+                }
+            }
+        }
+        let kind = fields[1];
+        let trailer_ok = fields[want - 1] == TRAILER;
+        let parsed = if trailer_ok {
+            build(kind, &fields[2..want - 1])
+        } else {
+            None
+        };
+        match parsed {
+            Some(rec) => {
+                self.pos += at;
+                Some(Item::Record(rec))
+            }
+            None => {
+                let skip = find_magic(rest, 1).unwrap_or(at);
+                self.pos += skip;
+                Some(Item::Skipped(Skipped {
+                    bytes: skip,
+                    reason: if trailer_ok {
+                        "malformed record fields"
+                    } else {
+                        "torn or damaged record"
+                    },
+                }))
+            }
+        }
+    }
+}
+
+/// Finds the next `@DT1\0` at or after `from`. Junk may end anywhere, so
+/// any position counts; a false start inside damaged bytes fails the full
+/// parse (kind, field count, trailer) and is skipped in turn.
+fn find_magic(hay: &[u8], from: usize) -> Option<usize> {
+    let needle = b"@DT1\0";
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| from + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn decode_all(bytes: &[u8]) -> (Vec<Record>, usize) {
+        let mut d = Decoder::new();
+        d.push(bytes);
+        let mut out = Vec::new();
+        let mut skipped = 0;
+        while let Some(item) = d.next_item() {
+            match item {
+                Item::Record(r) => out.push(r),
+                Item::Skipped(s) => skipped += s.bytes,
+            }
+        }
+        (out, skipped)
+    }
+
+    fn cmd(seq: u64, text: &[u8]) -> Record {
+        Record::Cmd(CmdRecord {
+            seq,
+            at: Stamp::EpochMicros(1_700_000_000_123_456),
+            cwd: b"/home/u/repo".to_vec(),
+            source: TextSource::Literal,
+            text: text.to_vec(),
+        })
+    }
+
+    fn exit(seq: u64, status: i32) -> Record {
+        Record::Exit(ExitRecord {
+            seq,
+            at: Stamp::EpochMicros(1_700_000_001_000_000),
+            status: Some(status),
+            pipestatus: Some(vec![1, 0, status]),
+            duration_ms: None,
+        })
+    }
+
+    #[test]
+    fn hostile_text_round_trips_and_forges_nothing() {
+        let nasty: &[u8] =
+            b"echo \"@DT1\nE\n0\n\" '@' \t\x1b[31mred\xff\xfe \xe2\x9c\x93\n@\nEXIT 0 x";
+        let recs = vec![cmd(1, nasty), exit(1, 3), cmd(2, b"@DT1"), exit(2, 0)];
+        let bytes: Vec<u8> = recs.iter().flat_map(encode).collect();
+        let (got, skipped) = decode_all(&bytes);
+        assert_eq!(skipped, 0);
+        assert_eq!(got, recs);
+    }
+
+    #[test]
+    fn bash_record_with_history_text() {
+        let r = Record::Cmd(CmdRecord {
+            seq: 7,
+            at: Stamp::EpochMicros(1),
+            cwd: b"/".to_vec(),
+            source: TextSource::BashHistory {
+                first: b"make -j4".to_vec(),
+            },
+            text: b"  12  make -j4\n".to_vec(),
+        });
+        assert_eq!(decode_all(&encode(&r)).0, vec![r]);
+    }
+
+    #[test]
+    fn stamps_parse_in_every_shell_form() {
+        assert_eq!(
+            parse_stamp(b"1700000000.012345"),
+            Stamp::EpochMicros(1_700_000_000_012_345)
+        );
+        assert_eq!(
+            parse_stamp(b"1700000000,5"),
+            Stamp::EpochMicros(1_700_000_000_500_000)
+        );
+        assert_eq!(parse_stamp(b"M42"), Stamp::EpochMicros(42));
+        assert_eq!(parse_stamp(b"U450.35"), Stamp::UptimeCentis(45035));
+        assert_eq!(parse_stamp(b""), Stamp::Unknown);
+        assert_eq!(parse_stamp(b"1e9"), Stamp::Unknown);
+    }
+
+    #[test]
+    fn incomplete_record_waits_for_more_bytes() {
+        let bytes = encode(&cmd(1, b"ls -la"));
+        let mut d = Decoder::new();
+        for chunk in bytes.chunks(3) {
+            assert!(d.next_item().is_none());
+            d.push(chunk);
+        }
+        assert!(matches!(d.next_item(), Some(Item::Record(_))));
+        assert!(d.next_item().is_none());
+        assert_eq!(d.pending(), 0);
+    }
+
+    #[test]
+    fn junk_between_records_is_skipped_and_counted() {
+        let mut bytes = b"garbage\0more\n".to_vec();
+        bytes.extend(encode(&cmd(1, b"ls")));
+        bytes.extend(b"@DT1\0C\01\0torn");
+        bytes.push(0);
+        bytes.extend(encode(&exit(1, 0)));
+        let (got, skipped) = decode_all(&bytes);
+        assert_eq!(got, vec![cmd(1, b"ls"), exit(1, 0)]);
+        assert!(skipped > 0);
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_round_trips(text in proptest::collection::vec(1u8..=255, 0..600),
+                                cwd in proptest::collection::vec(1u8..=255, 0..80),
+                                seq in 0u64..u64::MAX) {
+            let r = Record::Cmd(CmdRecord { seq, at: Stamp::Unknown, cwd, source: TextSource::Literal, text });
+            let bytes = encode(&r);
+            let (got, skipped) = decode_all(&bytes);
+            prop_assert_eq!(skipped, 0);
+            prop_assert_eq!(got, vec![r]);
+        }
+
+        #[test]
+        fn random_bytes_never_panic_and_never_swallow_good_records(junk in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let mut bytes = junk.clone();
+            bytes.push(0); // a record starts at a field boundary
+            let good = cmd(9, b"echo ok");
+            bytes.extend(encode(&good));
+            let (got, _) = decode_all(&bytes);
+            prop_assert_eq!(got.last(), Some(&good));
+        }
+    }
+}
