@@ -8,11 +8,12 @@ if [[ $- == *i* && ${BASH_VERSINFO[0]:-0} -ge 5 && -z ${__devtrace_loaded-} ]]; 
 __devtrace_loaded=1
 __devtrace_bin=@DEVTRACE_BIN@
 [[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace
-__devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fd='' __devtrace_ipid=0
-__devtrace_armed=0 __devtrace_n=0 __devtrace_t0=0 __devtrace_retry=0
+__devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fd='' __devtrace_ipid=0 __devtrace_live=0
+__devtrace_armed=0 __devtrace_n=0 __devtrace_t0=0 __devtrace_retry=0 __devtrace_bp=0
+__devtrace_hc=0 __devtrace_ds=0 __devtrace_dps=() __devtrace_st=0 __devtrace_stps=()
 __devtrace_prev_debug='' __devtrace_prev_exit='' __devtrace_based=0
 # shellcheck disable=SC2016 # expanded by bash in PS0, not here
-__devtrace_ps0='${__devtrace_e[__devtrace_armed=1,__devtrace_n+=1,__devtrace_t0=${EPOCHREALTIME/[.,]/}]-}'
+__devtrace_ps0='${__devtrace_e[__devtrace_armed=1,__devtrace_n+=1,__devtrace_hc=HISTCMD,__devtrace_t0=${EPOCHREALTIME/[.,]/}]-}'
 
 # Sets $? (and, through its last argument, $_) for whatever runs next.
 __devtrace_ret() { return "$1"; }
@@ -28,11 +29,19 @@ __devtrace_cmd_record() {
   return 0
 }
 
+# Whether process $1 runs (a zombie does not: a killed ingest can stay one
+# for long where nobody reaps it). One read of /proc, no fork.
+__devtrace_alive() {
+  local __devtrace_x __devtrace_state=''
+  { builtin read -r __devtrace_x __devtrace_x __devtrace_state __devtrace_x <"/proc/$1/stat"; } 2>/dev/null
+  [[ -n $__devtrace_state && $__devtrace_state != [ZX] ]]
+}
+
 # An exit (E) or end (X) record: to the FIFO in one non-blocking write while
 # ingest is alive, else appended to the spool file. Never blocks.
 # shellcheck disable=SC2059,SC2261 # callers pass the format; fd, not a file
 __devtrace_send() {
-  if [[ -n $__devtrace_fd && -d /proc/$__devtrace_ipid ]]; then
+  if [[ -n $__devtrace_fd ]] && (( __devtrace_live )); then
     builtin printf "$@" 2>/dev/null >&"$__devtrace_fd" && return 0
   fi
   builtin printf "$@" 2>/dev/null >>"$__devtrace_spool"
@@ -43,7 +52,7 @@ __devtrace_send() {
 __devtrace_revive() {
   local __devtrace_p=0
   { builtin read -r __devtrace_p _ <"$__devtrace_rt/ingest.pid"; } 2>/dev/null
-  if [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} && -d /proc/$__devtrace_p ]]; then
+  if [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} ]] && __devtrace_alive "$__devtrace_p"; then
     __devtrace_ipid=$__devtrace_p
   elif (( EPOCHSECONDS - __devtrace_retry >= 10 )); then
     __devtrace_retry=$EPOCHSECONDS
@@ -51,6 +60,7 @@ __devtrace_revive() {
     { builtin read -r __devtrace_p _ <"$__devtrace_rt/ingest.pid"; } 2>/dev/null
     [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} ]] && __devtrace_ipid=$__devtrace_p
   fi
+  __devtrace_alive "$__devtrace_ipid" && __devtrace_live=1
   return 0
 }
 
@@ -65,34 +75,54 @@ __devtrace_finish() {
       builtin printf '\0@\0'
     } 2>/dev/null >>"$__devtrace_spool"
   fi
-  if (( __devtrace_armed == 1 )); then
-    # A line that ran only in subshells, e.g. `(cd /; make)`: no DEBUG trap
-    # fired in this shell, so its command record is written now.
-    __devtrace_cmd_record ''
-  fi
+  # Still armed but no command record: the line ran only in subshells.
+  (( __devtrace_armed != 1 )) || __devtrace_cmd_record ''
   if (( __devtrace_armed )); then
     __devtrace_armed=0
-    [[ -d /proc/$__devtrace_ipid ]] || __devtrace_revive
+    __devtrace_live=1
+    __devtrace_alive "$__devtrace_ipid" || { __devtrace_live=0; __devtrace_revive; }
     __devtrace_send '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$1" "$2"
   fi
   [[ ${PS0-} == *"$__devtrace_ps0"* ]] || PS0="$__devtrace_ps0${PS0-}"
   return 0
 }
 
-# DEBUG trap: acts on the first simple command after PS0 armed a new line.
+# DEBUG trap, before every simple command. PS0 armed a new line and noted
+# $HISTCMD, which bash shows one lower while the line runs: so the first
+# command of the line writes the command record, and the first command of
+# PROMPT_COMMAND (HISTCMD back up) keeps the line's $? and PIPESTATUS, read
+# here before anything else ran, so that every PROMPT_COMMAND entry, ours
+# last, still sees them untouched.
 __devtrace_preexec() {
-  if (( __devtrace_armed == 1 && BASHPID == $$ )) && [[ $BASH_COMMAND != __devtrace_precmd* ]]; then
-    __devtrace_armed=2
-    __devtrace_cmd_record "$BASH_COMMAND"
+  __devtrace_ds=$? __devtrace_dps=("${PIPESTATUS[@]}")
+  if (( (__devtrace_armed == 1 || __devtrace_armed == 2) && ! __devtrace_bp && BASHPID == $$ )); then
+    if (( HISTCMD != __devtrace_hc )); then
+      if (( __devtrace_armed == 1 )); then
+        __devtrace_armed=2
+        __devtrace_cmd_record "$BASH_COMMAND"
+      fi
+    else
+      # A line that ran only in subshells, e.g. `(cd /; make)`, fired no
+      # DEBUG trap in this shell: its command record is written now.
+      (( __devtrace_armed == 1 )) && __devtrace_cmd_record ''
+      __devtrace_armed=3
+      __devtrace_st=$__devtrace_ds
+      __devtrace_stps=("${__devtrace_dps[@]}")
+    fi
   fi
   : "$1"
 }
 
-# First entry of PROMPT_COMMAND.
+# An entry of PROMPT_COMMAND (appended: the status comes from the trap).
 __devtrace_precmd() {
   local __devtrace_s=$? __devtrace_ps=("${PIPESTATUS[@]}") __devtrace_last=$_ IFS=' '
-  __devtrace_finish "$__devtrace_s" "${__devtrace_ps[*]}"
-  [[ ${PROMPT_COMMAND-} == __devtrace_precmd* ]] || __devtrace_install_pc
+  if (( __devtrace_armed == 3 )); then
+    __devtrace_finish "$__devtrace_st" "${__devtrace_stps[*]}"
+  else
+    # Someone replaced our DEBUG trap: the status is what reaches us.
+    __devtrace_finish "$__devtrace_s" "${__devtrace_ps[*]}"
+  fi
+  [[ -z ${bash_preexec_imported-}${__bp_imported-} ]] || __devtrace_use_bp
   __devtrace_ret "$__devtrace_s" "$__devtrace_last"
 }
 
@@ -113,17 +143,46 @@ __devtrace_bp_precmd() {
   __devtrace_ret "$__devtrace_s"
 }
 
+# Hands the hooks over to bash-preexec's arrays (it owns the DEBUG trap and
+# PROMPT_COMMAND then; ours would fight it for the first place).
+__devtrace_use_bp() {
+  __devtrace_bp=1
+  local __devtrace_f __devtrace_rest=()
+  for __devtrace_f in "${preexec_functions[@]}"; do
+    [[ $__devtrace_f == __devtrace_bp_preexec ]] || __devtrace_rest+=("$__devtrace_f")
+  done
+  preexec_functions=("${__devtrace_rest[@]}" __devtrace_bp_preexec)
+  __devtrace_rest=()
+  for __devtrace_f in "${precmd_functions[@]}"; do
+    [[ $__devtrace_f == __devtrace_bp_precmd ]] || __devtrace_rest+=("$__devtrace_f")
+  done
+  precmd_functions=(__devtrace_bp_precmd "${__devtrace_rest[@]}")
+  if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
+    __devtrace_rest=()
+    for __devtrace_f in "${PROMPT_COMMAND[@]}"; do
+      [[ $__devtrace_f == __devtrace_precmd ]] || __devtrace_rest+=("$__devtrace_f")
+    done
+    PROMPT_COMMAND=("${__devtrace_rest[@]}")
+  else
+    # shellcheck disable=SC2178 # the string form, on purpose
+    PROMPT_COMMAND=${PROMPT_COMMAND//__devtrace_precmd$'\n'/}
+    # shellcheck disable=SC2178
+    PROMPT_COMMAND=${PROMPT_COMMAND//__devtrace_precmd/}
+  fi
+  return 0
+}
+
 __devtrace_exit() {
   local __devtrace_s=$?
   (( BASHPID == $$ )) || return "$__devtrace_s"
   # `exit` itself (or the line that ended the shell) gets its status too.
   __devtrace_finish "$__devtrace_s" "$__devtrace_s"
+  __devtrace_alive "$__devtrace_ipid" && __devtrace_live=1
   __devtrace_send '@DT1\0X\0%s\0%s\0exit\0@\0' "$__devtrace_n" "$EPOCHREALTIME"
   return "$__devtrace_s"
 }
 
-# Puts __devtrace_precmd first in PROMPT_COMMAND (string or array form), so
-# it sees the command's own status, not another hook's.
+# Appends __devtrace_precmd to PROMPT_COMMAND (string or array form), once.
 __devtrace_install_pc() {
   local -; set +u
   if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
@@ -131,13 +190,13 @@ __devtrace_install_pc() {
     for __devtrace_i in "${PROMPT_COMMAND[@]}"; do
       [[ $__devtrace_i == __devtrace_precmd ]] || __devtrace_rest+=("$__devtrace_i")
     done
-    PROMPT_COMMAND=(__devtrace_precmd "${__devtrace_rest[@]}")
+    PROMPT_COMMAND=("${__devtrace_rest[@]}" __devtrace_precmd)
   else
     local __devtrace_pc=${PROMPT_COMMAND-}
-    __devtrace_pc=${__devtrace_pc//__devtrace_precmd$'\n'/}
+    __devtrace_pc=${__devtrace_pc//$'\n'__devtrace_precmd/}
     __devtrace_pc=${__devtrace_pc//__devtrace_precmd/}
     # shellcheck disable=SC2178 # the string form, on purpose
-    PROMPT_COMMAND=__devtrace_precmd${__devtrace_pc:+$'\n'$__devtrace_pc}
+    PROMPT_COMMAND=${__devtrace_pc:+$__devtrace_pc$'\n'}__devtrace_precmd
   fi
   return 0
 }
@@ -160,8 +219,7 @@ __devtrace_init() {
   fi
 
   if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
-    preexec_functions+=(__devtrace_bp_preexec)
-    precmd_functions=(__devtrace_bp_precmd "${precmd_functions[@]}")
+    __devtrace_use_bp
   else
     local __devtrace_prev_trap_cmd=''
     eval "__devtrace_prev_trap $(trap -p DEBUG)"

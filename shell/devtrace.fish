@@ -38,7 +38,7 @@ if status is-interactive; and not set -q __devtrace_loaded
             set -l up 0
             read -l up _ </proc/uptime 2>/dev/null
             string join0 -- @DT1 E 0 U$up $s "$ps" $CMD_DURATION @ >>$__devtrace_spool 2>/dev/null
-            test -d /proc/$__devtrace_ipid; or __devtrace_revive
+            __devtrace_alive $__devtrace_ipid; or __devtrace_revive
             return $s
         end
 
@@ -55,10 +55,18 @@ if status is-interactive; and not set -q __devtrace_loaded
             return 0
         end
 
+        # Whether process $argv[1] runs (a zombie does not: a killed ingest
+        # can stay one for long where nobody reaps it). One read, no fork.
+        function __devtrace_alive
+            set -l state ''
+            read -l x x state x </proc/$argv[1]/stat 2>/dev/null
+            test -n "$state"; and not string match -q -r '^[ZX]' -- $state
+        end
+
         function __devtrace_revive
             set -l p ''
             read -l p _ <$__devtrace_rt/ingest.pid 2>/dev/null
-            if string match -qr '^[1-9][0-9]*$' -- "$p"; and test -d /proc/$p
+            if string match -qr '^[1-9][0-9]*$' -- "$p"; and __devtrace_alive $p
                 set -g __devtrace_ipid $p
             else
                 read -l now _ </proc/uptime 2>/dev/null

@@ -9,6 +9,15 @@ typeset -g __devtrace_loaded=1
 typeset -g __devtrace_bin=@DEVTRACE_BIN@
 [[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace
 typeset -g __devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fd='' __devtrace_ipid=0
+typeset -gi __devtrace_live=0
+
+# Whether process $1 runs (a zombie does not: a killed ingest can stay one
+# for long where nobody reaps it). One read of /proc, no fork.
+__devtrace_alive() {
+  local x state=''
+  { read -r x x state x <"/proc/$1/stat" } 2>/dev/null
+  [[ -n $state && $state != [ZX] ]]
+}
 typeset -gi __devtrace_armed=0 __devtrace_n=0 __devtrace_retry=0 __devtrace_pid=$sysparams[pid]
 
 # Writes one record: to the FIFO in one non-blocking write while ingest is
@@ -17,7 +26,7 @@ typeset -gi __devtrace_armed=0 __devtrace_n=0 __devtrace_retry=0 __devtrace_pid=
 __devtrace_send() {
   emulate -L zsh
   setopt no_multibyte
-  if [[ -n $__devtrace_fd && -d /proc/$__devtrace_ipid ]] && (( ${#1} <= 4096 )); then
+  if [[ -n $__devtrace_fd ]] && (( __devtrace_live && ${#1} <= 4096 )); then
     syswrite -o $__devtrace_fd -- $1 2>/dev/null && return 0
   fi
   builtin print -rn -- $1 2>/dev/null >>|$__devtrace_spool
@@ -28,7 +37,7 @@ __devtrace_revive() {
   emulate -L zsh
   local p=''
   { read -r p _ <$__devtrace_rt/ingest.pid } 2>/dev/null
-  if [[ $p == <1-> && -d /proc/$p ]]; then
+  if [[ $p == <1-> ]] && __devtrace_alive $p; then
     __devtrace_ipid=$p
   elif (( EPOCHSECONDS - __devtrace_retry >= 10 )); then
     __devtrace_retry=$EPOCHSECONDS
@@ -36,6 +45,7 @@ __devtrace_revive() {
     { read -r p _ <$__devtrace_rt/ingest.pid } 2>/dev/null
     [[ $p == <1-> ]] && __devtrace_ipid=$p
   fi
+  __devtrace_alive $__devtrace_ipid && __devtrace_live=1
   return 0
 }
 
@@ -54,16 +64,17 @@ __devtrace_preexec() {
 __devtrace_finish() {
   if (( __devtrace_armed )); then
     __devtrace_armed=0
-    [[ -d /proc/$__devtrace_ipid ]] || __devtrace_revive
+    __devtrace_live=1
+    __devtrace_alive $__devtrace_ipid || { __devtrace_live=0; __devtrace_revive }
     __devtrace_send "@DT1"$'\0'"E"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"$1"$'\0'"$2"$'\0\0@\0'
   fi
 }
 
 __devtrace_precmd() {
-  local -i __devtrace_s=$?
-  local -a __devtrace_ps=("${pipestatus[@]}")
+  # One statement: $? and $pipestatus are both read before it runs.
+  local __devtrace_s=$? __devtrace_ps=${(j: :)pipestatus}
   emulate -L zsh
-  __devtrace_finish $__devtrace_s "${(j: :)__devtrace_ps}"
+  __devtrace_finish $__devtrace_s "$__devtrace_ps"
   return $__devtrace_s
 }
 
@@ -73,6 +84,7 @@ __devtrace_exit() {
   # zshexit also runs when a subshell exits: only the shell itself ends the session.
   (( sysparams[pid] == __devtrace_pid )) || return 0
   __devtrace_finish $__devtrace_s $__devtrace_s
+  __devtrace_alive $__devtrace_ipid && __devtrace_live=1
   __devtrace_send "@DT1"$'\0'"X"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"exit"$'\0@\0'
   return 0
 }

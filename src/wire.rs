@@ -527,7 +527,7 @@ mod tests {
     fn junk_between_records_is_skipped_and_counted() {
         let mut bytes = b"garbage\0more\n".to_vec();
         bytes.extend(encode(&cmd(1, b"ls")));
-        bytes.extend(b"@DT1\0C\01\0torn");
+        bytes.extend(b"@DT1\0C\0\x31\0torn");
         bytes.push(0);
         bytes.extend(encode(&exit(1, 0)));
         let (got, skipped) = decode_all(&bytes);

@@ -179,6 +179,7 @@ impl Ingest {
                 }
             }
         }
+        fault_point("crash-after-store");
         for id in touched {
             let Some(s) = self.sessions.get(&id) else {
                 continue;
@@ -197,9 +198,31 @@ impl Ingest {
     }
 }
 
+/// Fault injection for the recovery tests: with `DEVTRACE_FAULT=NAME`,
+/// ingest aborts once at that point (the marker file records that it did).
+fn fault_point(name: &str) {
+    if std::env::var("DEVTRACE_FAULT").as_deref() != Ok(name) {
+        return;
+    }
+    let Some(marker) = std::env::var_os("DEVTRACE_FAULT_MARKER") else {
+        return;
+    };
+    if fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&marker)
+        .is_ok()
+    {
+        // Like a crash, but without a core file.
+        let _ = nix::sys::signal::kill(nix::unistd::getpid(), nix::sys::signal::Signal::SIGKILL);
+    }
+}
+
 /// Runs ingest until no recorded shell remains (or SIGTERM/SIGINT).
 pub fn run() -> Result<()> {
     let dir = runtime::ensure_dir()?;
+    // A daemon keeps no directory busy (and never drops files into a repo).
+    let _ = std::env::set_current_dir("/");
     let lock = OpenOptions::new()
         .read(true)
         .write(true)

@@ -1,0 +1,107 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_devtrace_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_devtrace_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_devtrace_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_devtrace_using_subcommand
+    set -l cmd (__fish_devtrace_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c devtrace -n "__fish_devtrace_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c devtrace -n "__fish_devtrace_needs_command" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "init" -d 'Start recording here: create .devtrace/ and add the hook line to your shell rc files'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "hook" -d 'Print the hook script for a shell (used by the line `devtrace init` adds)'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "sessions" -d 'List the recorded shell sessions of this store'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "show" -d 'Show one session\'s timeline'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "log" -d 'Print the newest events, and with --follow every new one as it is recorded'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "doctor" -d 'Check that recording works in this shell, and say how to fix what does not'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "reindex" -d 'Rebuild the SQLite index of this store from events.jsonl'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "completions" -d 'Print shell completions for devtrace'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "ingest" -d 'Drain the shells\' channels into the stores (started by the hook)'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "session-start" -d 'Register a new shell session (run by the hook at shell start)'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "nonblock" -d 'Make standard input non-blocking (run by the bash hook at shell start)'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand init" -l shell -d 'Only these shells\' rc files (default: bash, zsh and fish)' -r -f -a "bash\t''
+zsh\t''
+fish\t''"
+complete -c devtrace -n "__fish_devtrace_using_subcommand init" -l dir -d 'The directory to initialise (default: the repository root, else the current directory)' -r -F
+complete -c devtrace -n "__fish_devtrace_using_subcommand init" -l no-rc -d 'Do not touch shell rc files; only create the store'
+complete -c devtrace -n "__fish_devtrace_using_subcommand init" -l uninstall -d 'Remove the hook lines `devtrace init` added to the rc files'
+complete -c devtrace -n "__fish_devtrace_using_subcommand init" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand init" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand hook" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand hook" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -l since -d 'Only sessions active since this time (2h, yesterday, 2026-11-01, ...)' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -s n -l limit -d 'At most this many sessions (the newest)' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -l global -d 'Use the global store (~/.devtrace) instead of this directory\'s'
+complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -l json -d 'Print JSON Lines, one session object per line'
+complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -s s -l session -d 'Session id, any unique prefix of it, or `latest`' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l type -d 'Only events of these types (run_command, session_start, ...)' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l since -d 'Only events at or after this time (2h, 30m, yesterday, 2026-11-01, RFC 3339)' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l until -d 'Only events before this time' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -s n -l limit -d 'At most this many events (the newest)' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l json -d 'Print JSON Lines, one event object per line'
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l global -d 'Use the global store (~/.devtrace) instead of this directory\'s'
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -s s -l session -d 'Only this session (id, unique prefix, or `latest`)' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l type -d 'Only events of these types (run_command, session_start, ...)' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l since -d 'Only events at or after this time (2h, 30m, yesterday, 2026-11-01, RFC 3339)' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l until -d 'Only events before this time' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -s n -l limit -d 'How many of the newest events to print first' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -s f -l follow -d 'Keep printing new events as they are recorded (Ctrl-C to stop)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l json -d 'Print JSON Lines, one event object per line'
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l global -d 'Use the global store (~/.devtrace) instead of this directory\'s'
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand doctor" -l global -d 'Use the global store (~/.devtrace) instead of this directory\'s'
+complete -c devtrace -n "__fish_devtrace_using_subcommand doctor" -l json -d 'Print the findings as one JSON object'
+complete -c devtrace -n "__fish_devtrace_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand reindex" -l global -d 'Use the global store (~/.devtrace) instead of this directory\'s'
+complete -c devtrace -n "__fish_devtrace_using_subcommand reindex" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand reindex" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand ingest" -l spawn -d 'Start it in the background, detached, and return at once'
+complete -c devtrace -n "__fish_devtrace_using_subcommand ingest" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand ingest" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand session-start" -l shell -r -f -a "bash\t''
+zsh\t''
+fish\t''"
+complete -c devtrace -n "__fish_devtrace_using_subcommand session-start" -l pid -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand session-start" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand session-start" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand nonblock" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand nonblock" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "init" -d 'Start recording here: create .devtrace/ and add the hook line to your shell rc files'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "hook" -d 'Print the hook script for a shell (used by the line `devtrace init` adds)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "sessions" -d 'List the recorded shell sessions of this store'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "show" -d 'Show one session\'s timeline'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "log" -d 'Print the newest events, and with --follow every new one as it is recorded'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "doctor" -d 'Check that recording works in this shell, and say how to fix what does not'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "reindex" -d 'Rebuild the SQLite index of this store from events.jsonl'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "completions" -d 'Print shell completions for devtrace'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "ingest" -d 'Drain the shells\' channels into the stores (started by the hook)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "session-start" -d 'Register a new shell session (run by the hook at shell start)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "nonblock" -d 'Make standard input non-blocking (run by the bash hook at shell start)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log doctor reindex completions ingest session-start nonblock help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,8 @@
+//! DevTrace's integration tests: one binary, real shells, real stores.
+
+mod support;
+
+mod cli;
+mod recovery;
+mod scripts;
+mod shells;

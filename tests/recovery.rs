@@ -1,0 +1,136 @@
+//! The recorder under faults: ingest killed, ingest crashing between the
+//! store and its progress file, a shell killed.
+
+use crate::support::*;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use std::time::{Duration, Instant};
+
+#[test]
+fn killed_ingest_is_restarted_and_nothing_is_lost_or_doubled() {
+    for shell in ["bash", "zsh", "fish"] {
+        let w = World::initialised();
+        let mut sh = Pty::spawn(&w, shell, &w.repo);
+        for i in 0..3 {
+            sh.run(&format!("echo before {i}"));
+        }
+        let pid = w.ingest_pid().expect("ingest runs");
+        kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::path::Path::new(&format!("/proc/{pid}/status")).exists()
+            && !std::fs::read_to_string(format!("/proc/{pid}/status"))
+                .unwrap_or_default()
+                .contains("State:\tZ")
+        {
+            assert!(Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for i in 0..3 {
+            sh.run(&format!("echo after {i}"));
+        }
+        sh.exit();
+        let events = w.ended_session(&w.repo);
+        assert_eq!(
+            texts(&events),
+            vec![
+                "echo before 0",
+                "echo before 1",
+                "echo before 2",
+                "echo after 0",
+                "echo after 1",
+                "echo after 2",
+                "exit"
+            ],
+            "{shell}"
+        );
+        let ids: std::collections::HashSet<_> = events.iter().map(|e| e["id"].clone()).collect();
+        assert_eq!(ids.len(), events.len(), "{shell}: duplicate ids");
+        w.wait_ingest_gone();
+    }
+}
+
+#[test]
+fn ingest_crash_between_store_and_progress_duplicates_nothing() {
+    let w = World::initialised();
+    let marker = w.tmp.path().join("crashed-once");
+    // The first ingest aborts right after appending to a store, before it
+    // saves how far it has read; the next one re-reads the same records.
+    let mut sh = Pty::spawn_with(
+        &w,
+        "bash",
+        &w.repo,
+        &[
+            ("DEVTRACE_FAULT", "crash-after-store"),
+            ("DEVTRACE_FAULT_MARKER", marker.to_str().unwrap()),
+        ],
+    );
+    sh.run("echo one");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !marker.exists() {
+        assert!(Instant::now() < deadline, "the fault was never injected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    sh.run("echo two");
+    sh.run("echo three");
+    sh.exit();
+    let events = w.ended_session(&w.repo);
+    assert_eq!(
+        texts(&events),
+        vec!["echo one", "echo two", "echo three", "exit"]
+    );
+    let jsonl = std::fs::read_to_string(w.repo.join(".devtrace/events.jsonl")).unwrap();
+    let lines: Vec<&str> = jsonl.lines().collect();
+    let unique: std::collections::HashSet<&str> = lines.iter().copied().collect();
+    assert_eq!(
+        lines.len(),
+        unique.len(),
+        "events.jsonl holds a duplicate line"
+    );
+    assert_eq!(lines.len(), events.len());
+}
+
+#[test]
+fn a_killed_shell_is_noticed_and_its_session_closed() {
+    for shell in ["bash", "zsh", "fish"] {
+        let w = World::initialised();
+        let mut sh = Pty::spawn(&w, shell, &w.repo);
+        sh.run("echo alive");
+        sh.send("sleep 30\r");
+        std::thread::sleep(Duration::from_millis(300));
+        kill(Pid::from_raw(sh.pid()), Signal::SIGKILL).unwrap();
+        sh.wait_exit();
+        let events = w.ended_session(&w.repo);
+        let texts = texts(&events);
+        assert_eq!(texts, vec!["echo alive", "sleep 30"], "{shell}");
+        let running = commands(&events)[1];
+        assert_eq!(
+            running["data"]["exit_code"],
+            serde_json::Value::Null,
+            "{shell}"
+        );
+        assert_eq!(events.last().unwrap()["data"]["reason"], "gone", "{shell}");
+        w.wait_ingest_gone();
+        // The channel files of the gone shell are removed.
+        let left: Vec<_> = std::fs::read_dir(w.run.join("devtrace"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with("ingest"))
+            .collect();
+        assert!(left.is_empty(), "{shell}: left behind {left:?}");
+    }
+}
+
+#[test]
+fn closing_the_terminal_ends_the_session() {
+    for shell in ["bash", "zsh", "fish"] {
+        let w = World::initialised();
+        let mut sh = Pty::spawn(&w, shell, &w.repo);
+        sh.run("echo hi");
+        kill(Pid::from_raw(sh.pid()), Signal::SIGHUP).unwrap();
+        sh.wait_exit();
+        let events = w.ended_session(&w.repo);
+        assert_eq!(texts(&events), vec!["echo hi"], "{shell}");
+        assert_eq!(events.last().unwrap()["type"], "session_end");
+    }
+}

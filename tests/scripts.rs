@@ -1,0 +1,151 @@
+//! The printed hook scripts parse in their shells and pass shellcheck; the
+//! committed completions match the command line.
+
+use crate::support::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn hook(shell: &str) -> String {
+    let w = World::new();
+    let out = w.devtrace(&["hook", shell], &w.repo);
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn check_with(program: &str, args: &[&str], script: &str) {
+    require(program);
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?} rejects the hook:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn hooks_parse_in_their_shells() {
+    check_with("bash", &["-n"], &hook("bash"));
+    check_with("zsh", &["-n"], &hook("zsh"));
+    check_with("fish", &["--no-execute"], &hook("fish"));
+}
+
+#[test]
+fn bash_hook_passes_shellcheck() {
+    check_with("shellcheck", &["-s", "bash", "-"], &hook("bash"));
+}
+
+#[test]
+fn hook_never_forks_on_the_command_path() {
+    // The per-command functions may not use command substitution or
+    // external programs; only start-up and revival may.
+    for (shell, script) in [
+        ("bash", hook("bash")),
+        ("zsh", hook("zsh")),
+        ("fish", hook("fish")),
+    ] {
+        let mut in_hot = false;
+        for line in script.lines() {
+            let t = line.trim();
+            if t.starts_with("__devtrace_preexec()")
+                || t.starts_with("__devtrace_precmd()")
+                || t.starts_with("__devtrace_finish()")
+                || t.starts_with("__devtrace_send()")
+                || t.starts_with("__devtrace_cmd_record()")
+                || t.starts_with("function __devtrace_preexec")
+                || t.starts_with("function __devtrace_postexec")
+            {
+                in_hot = true;
+            } else if t == "}" || t == "end" {
+                in_hot = false;
+            }
+            if in_hot && !t.starts_with('#') {
+                assert!(
+                    !t.contains("$("),
+                    "{shell}: command substitution on the hot path: {t}"
+                );
+                assert!(!t.contains('`'), "{shell}: backticks on the hot path: {t}");
+                if shell == "fish" {
+                    assert!(
+                        !t.contains(" (") && !t.starts_with('('),
+                        "{shell}: command substitution: {t}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn committed_completions_are_up_to_date() {
+    let w = World::new();
+    for (shell, file) in [
+        ("bash", "completions/devtrace.bash"),
+        ("zsh", "completions/_devtrace"),
+        ("fish", "completions/devtrace.fish"),
+    ] {
+        let out = w.devtrace(&["completions", shell], &w.repo);
+        let committed =
+            std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+                .unwrap_or_default();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            committed,
+            "{file} is stale: run ./scripts/completions.sh"
+        );
+    }
+}
+
+#[test]
+fn completions_load_in_each_shell() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ok = Command::new("bash")
+        .args([
+            "-c",
+            &format!(
+                "source {}/completions/devtrace.bash && complete -p devtrace",
+                root.display()
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let ok = Command::new("zsh")
+        .args(["-fc", &format!("autoload -Uz compinit && compinit -u -d /dev/null && source {}/completions/_devtrace", root.display())])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let ok = Command::new("fish")
+        .args([
+            "--no-execute",
+            &format!("{}/completions/devtrace.fish", root.display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}

@@ -1,0 +1,397 @@
+//! Test support: a private home for each test, real interactive shells on a
+//! pseudo-terminal, and the store read back through `--json`.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_devtrace");
+
+/// The prompt every test shell shows: tests wait for it between commands.
+pub const PROMPT: &str = "DTREADY>";
+
+/// Fails the test, loudly, when a tool it needs is missing.
+pub fn require(tool: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{tool} is not installed; run `sudo apt-get install -y {tool}` (or ./scripts/test.sh, which installs it)"
+    );
+}
+
+/// A private world for one test: HOME, runtime and config directories, and
+/// a git repository with `devtrace init` done.
+pub struct World {
+    pub tmp: tempfile::TempDir,
+    pub home: PathBuf,
+    pub run: PathBuf,
+    pub repo: PathBuf,
+}
+
+impl World {
+    pub fn new() -> World {
+        let tmp = tempfile::Builder::new()
+            .prefix("dt-test")
+            .tempdir()
+            .unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let home = root.join("home");
+        let run = root.join("run");
+        let repo = home.join("repo");
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::create_dir_all(home.join(".config/fish")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let w = World {
+            tmp,
+            home,
+            run,
+            repo,
+        };
+        let git = w
+            .cmd_in("git", &w.repo)
+            .args(["init", "-q", "."])
+            .output()
+            .unwrap();
+        assert!(git.status.success());
+        w
+    }
+
+    /// A world whose rc files set our test prompt and then carry the line
+    /// `devtrace init` adds, exactly as a user would have them.
+    pub fn initialised() -> World {
+        let w = World::new();
+        w.write_rc("", "", "");
+        let out = w.devtrace(&["init"], &w.repo);
+        assert!(
+            out.status.success(),
+            "init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        w
+    }
+
+    /// Writes rc files: the test prompt, then `extra` for each shell. A
+    /// later `devtrace init` appends its hook line after these.
+    pub fn write_rc(&self, bash_extra: &str, zsh_extra: &str, fish_extra: &str) {
+        std::fs::write(
+            self.home.join(".bashrc"),
+            format!("PS1='{PROMPT} '\nHISTFILE=$HOME/.bash_history\n{bash_extra}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            self.home.join(".zshrc"),
+            format!("PS1='{PROMPT} '\nunsetopt PROMPT_SP\n{zsh_extra}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            self.home.join(".config/fish/config.fish"),
+            format!(
+                "set -g fish_greeting ''\nfunction fish_prompt; printf '{PROMPT} '; end\nfunction fish_right_prompt; end\n{fish_extra}\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    pub fn append_rc(&self, shell: &str, text: &str) {
+        let path = match shell {
+            "bash" => self.home.join(".bashrc"),
+            "zsh" => self.home.join(".zshrc"),
+            _ => self.home.join(".config/fish/config.fish"),
+        };
+        let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+        writeln!(f, "{text}").unwrap();
+    }
+
+    pub fn env(&self, c: &mut Command) {
+        let bin_dir = Path::new(BIN).parent().unwrap();
+        c.env_clear()
+            .env("HOME", &self.home)
+            .env("XDG_RUNTIME_DIR", &self.run)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env(
+                "PATH",
+                format!("{}:/usr/local/bin:/usr/bin:/bin", bin_dir.display()),
+            )
+            .env("TERM", "xterm")
+            .env("LANG", "C.UTF-8")
+            .env("USER", "tester")
+            .env("DEVTRACE_INGEST_LINGER_MS", "300");
+    }
+
+    pub fn cmd_in(&self, program: &str, dir: &Path) -> Command {
+        let mut c = Command::new(program);
+        self.env(&mut c);
+        c.current_dir(dir);
+        c
+    }
+
+    pub fn devtrace(&self, args: &[&str], dir: &Path) -> Output {
+        self.cmd_in(BIN, dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// `devtrace show --session ID --json` in `dir`, parsed.
+    pub fn events(&self, dir: &Path, session: &str) -> Vec<Value> {
+        let out = self.devtrace(&["show", "--session", session, "--json"], dir);
+        assert!(
+            out.status.success(),
+            "show failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        parse_lines(&out.stdout)
+    }
+
+    /// Waits until the latest session in `dir`'s store has ended; returns its events.
+    pub fn ended_session(&self, dir: &Path) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let out = self.devtrace(&["show", "--session", "latest", "--json"], dir);
+            if out.status.success() {
+                let evs = parse_lines(&out.stdout);
+                if evs.iter().any(|e| e["type"] == "session_end") {
+                    return evs;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "session in {} never ended; last show: {} {}; ingest log: {}",
+                dir.display(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+                std::fs::read_to_string(self.run.join("devtrace/ingest.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The pid of the running ingest, if any.
+    pub fn ingest_pid(&self) -> Option<i32> {
+        let text = std::fs::read_to_string(self.run.join("devtrace/ingest.pid")).ok()?;
+        let pid: i32 = text.split_whitespace().next()?.parse().ok()?;
+        Path::new(&format!("/proc/{pid}")).exists().then_some(pid)
+    }
+
+    /// Waits until no ingest of this world runs (it leaves once shells are gone).
+    pub fn wait_ingest_gone(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while let Some(pid) = self.ingest_pid() {
+            assert!(
+                Instant::now() < deadline,
+                "ingest {pid} did not exit after the shells ended"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        // Never leave an ingest behind, even when a test failed.
+        if let Some(pid) = self.ingest_pid() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+pub fn parse_lines(bytes: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+pub fn commands(events: &[Value]) -> Vec<&Value> {
+    events
+        .iter()
+        .filter(|e| e["type"] == "run_command")
+        .collect()
+}
+
+pub fn texts(events: &[Value]) -> Vec<String> {
+    commands(events)
+        .iter()
+        .map(|e| {
+            e["data"]["command"]
+                .as_str()
+                .unwrap_or("<bytes>")
+                .to_owned()
+        })
+        .collect()
+}
+
+/// An interactive shell on a pseudo-terminal.
+pub struct Pty {
+    pub child: Child,
+    master: std::fs::File,
+    out: Arc<Mutex<Vec<u8>>>,
+    prompts_seen: usize,
+}
+
+impl Pty {
+    pub fn spawn(world: &World, shell: &str, dir: &Path) -> Pty {
+        Self::spawn_with(world, shell, dir, &[])
+    }
+
+    pub fn spawn_with(world: &World, shell: &str, dir: &Path, env: &[(&str, &str)]) -> Pty {
+        require(shell);
+        let pty = nix::pty::openpty(
+            Some(&nix::pty::Winsize {
+                ws_row: 40,
+                ws_col: 200,
+                ws_xpixel: 0,
+                ws_ypixel: 0,
+            }),
+            None,
+        )
+        .unwrap();
+        let slave: OwnedFd = pty.slave;
+        let mut c = world.cmd_in(shell, dir);
+        c.arg("-i");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdout(Stdio::from(slave.try_clone().unwrap()))
+            .stderr(Stdio::from(slave));
+        // SAFETY: setsid and ioctl are async-signal-safe.
+        unsafe {
+            c.pre_exec(|| {
+                nix::unistd::setsid().map_err(std::io::Error::from)?;
+                if nix::libc::ioctl(0, nix::libc::TIOCSCTTY as _, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = c.spawn().unwrap();
+        let master = std::fs::File::from(pty.master);
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = master.try_clone().unwrap();
+        let sink = out.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let mut p = Pty {
+            child,
+            master,
+            out,
+            prompts_seen: 0,
+        };
+        p.wait_prompt(Duration::from_secs(20));
+        p
+    }
+
+    pub fn output(&self) -> String {
+        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+    }
+
+    fn prompts(&self) -> usize {
+        self.output().matches(PROMPT).count()
+    }
+
+    /// Waits for a prompt not seen before.
+    pub fn wait_prompt(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let n = self.prompts();
+            if n > self.prompts_seen {
+                self.prompts_seen = n;
+                // Let the shell finish drawing and settle at the prompt.
+                std::thread::sleep(Duration::from_millis(30));
+                self.prompts_seen = self.prompts();
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no prompt within {timeout:?}; the terminal shows:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn send(&mut self, bytes: &str) {
+        self.master.write_all(bytes.as_bytes()).unwrap();
+        self.master.flush().unwrap();
+    }
+
+    /// Types a command line and waits for the next prompt.
+    pub fn run(&mut self, line: &str) {
+        self.send(line);
+        self.send("\r");
+        self.wait_prompt(Duration::from_secs(20));
+    }
+
+    /// Starts a long command, interrupts it with Ctrl-C, waits for the prompt.
+    pub fn run_interrupted(&mut self, line: &str) {
+        self.send(line);
+        self.send("\r");
+        std::thread::sleep(Duration::from_millis(400));
+        self.send("\x03");
+        self.wait_prompt(Duration::from_secs(20));
+    }
+
+    /// Types `exit` and waits for the shell to end.
+    pub fn exit(mut self) {
+        self.send("exit\r");
+        self.wait_exit();
+    }
+
+    pub fn wait_exit(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if self.child.try_wait().unwrap().is_some() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the shell did not exit:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn raw_fd(&self) -> i32 {
+        self.master.as_raw_fd()
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
