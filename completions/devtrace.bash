@@ -347,7 +347,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__init)
-            opts="-h -V --no-rc --uninstall --shell --dir --help --version"
+            opts="-h -V --no-rc --uninstall --shell --dir --global --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -44,6 +44,7 @@ fish\t''"
 complete -c devtrace -n "__fish_devtrace_using_subcommand init" -l dir -d 'The directory to initialise (default: the repository root, else the current directory)' -r -F
 complete -c devtrace -n "__fish_devtrace_using_subcommand init" -l no-rc -d 'Do not touch shell rc files; only create the store'
 complete -c devtrace -n "__fish_devtrace_using_subcommand init" -l uninstall -d 'Remove the hook lines `devtrace init` added to the rc files'
+complete -c devtrace -n "__fish_devtrace_using_subcommand init" -l global -d 'Set up the global store (~/.devtrace) for commands outside every initialised repository'
 complete -c devtrace -n "__fish_devtrace_using_subcommand init" -s h -l help -d 'Print help'
 complete -c devtrace -n "__fish_devtrace_using_subcommand init" -s V -l version -d 'Print version'
 complete -c devtrace -n "__fish_devtrace_using_subcommand hook" -s h -l help -d 'Print help'

@@ -91,8 +91,11 @@ pub struct InitArgs {
     #[arg(long, value_delimiter = ',')]
     pub shell: Vec<Shell>,
     /// The directory to initialise (default: the repository root, else the current directory)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "global")]
     pub dir: Option<PathBuf>,
+    /// Set up the global store (~/.devtrace) for commands outside every initialised repository
+    #[arg(long)]
+    pub global: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

