@@ -1,40 +1,70 @@
 # DevTrace hook for bash (5.0 or newer). Load it with:
 #   eval "$(devtrace hook bash)"
 # It records each interactive command line into a per-shell channel that
-# `devtrace ingest` drains. The per-command path uses builtins only: no fork.
-# It prints nothing, never fails, and leaves $?, PIPESTATUS and $_ as they were.
+# `devtrace ingest` drains. The per-command path uses builtins only: no fork,
+# no command substitution. It prints nothing, never fails, and leaves $?,
+# PIPESTATUS and $_ as they were.
+#
+# How a line is seen: PS0 (expanded once per accepted line, before it runs)
+# arms the hook and notes the time and $HISTCMD. bash shows $HISTCMD one lower
+# while the line runs, so the DEBUG trap knows the first command of the line
+# (it writes the command record) from the first command of PROMPT_COMMAND (the
+# line is over: it keeps the line's $? and PIPESTATUS, before anything else
+# ran). Our PROMPT_COMMAND entry, appended last, writes the exit record.
 
 if [[ $- == *i* && ${BASH_VERSINFO[0]:-0} -ge 5 && -z ${__devtrace_loaded-} ]]; then
 __devtrace_loaded=1
 __devtrace_bin=@DEVTRACE_BIN@
 [[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace
-__devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fd='' __devtrace_ipid=0 __devtrace_live=0
-__devtrace_armed=0 __devtrace_n=0 __devtrace_t0=0 __devtrace_retry=0 __devtrace_bp=0
-__devtrace_hc=0 __devtrace_ds=0 __devtrace_dps=() __devtrace_st=0 __devtrace_stps=()
-__devtrace_prev_debug='' __devtrace_prev_exit='' __devtrace_based=0
+__devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fd='' __devtrace_null=''
+__devtrace_ipid=0 __devtrace_live=0 __devtrace_retry=0 __devtrace_bp=0
+__devtrace_armed=0 __devtrace_n=0 __devtrace_t0=0 __devtrace_hc=0
+__devtrace_st=0 __devtrace_stps=() __devtrace_prev_debug='' __devtrace_prev_exit=''
 # shellcheck disable=SC2016 # expanded by bash in PS0, not here
 __devtrace_ps0='${__devtrace_e[__devtrace_armed=1,__devtrace_n+=1,__devtrace_hc=HISTCMD,__devtrace_t0=${EPOCHREALTIME/[.,]/}]-}'
 
 # Sets $? (and, through its last argument, $_) for whatever runs next.
 __devtrace_ret() { return "$1"; }
 
+# bash copies a function's whole body on every call, so the functions on
+# the per-command path are kept small, with rare paths in functions of their
+# own.
+
 # A command record. The text is bash's own history entry, written straight
-# into the spool file, so a long command never passes through a variable.
+# into the spool file: a long command never passes through a variable.
+# Errors go to a /dev/null descriptor opened once.
 __devtrace_cmd_record() {
+  __devtrace_armed=2
   {
     builtin printf '@DT1\0C\0%s\0M%s\0%s\0h\0%s\0' "$__devtrace_n" "$__devtrace_t0" "$PWD" "$1"
-    HISTTIMEFORMAT='' builtin history 1
+    if [[ -n ${HISTTIMEFORMAT-} ]]; then
+      HISTTIMEFORMAT='' builtin history 1
+    else
+      builtin history 1
+    fi
     builtin printf '\0@\0'
-  } 2>/dev/null >>"$__devtrace_spool"
-  return 0
+  } 2>&"$__devtrace_null" >>"$__devtrace_spool"
 }
 
-# Whether process $1 runs (a zombie does not: a killed ingest can stay one
-# for long where nobody reaps it). One read of /proc, no fork.
-__devtrace_alive() {
-  local __devtrace_x __devtrace_state=''
-  { builtin read -r __devtrace_x __devtrace_x __devtrace_state __devtrace_x <"/proc/$1/stat"; } 2>/dev/null
-  [[ -n $__devtrace_state && $__devtrace_state != [ZX] ]]
+# The DEBUG trap: `__devtrace_preexec "$?" ${PIPESTATUS[@]} "$_"`. The
+# last argument of the call is what $_ is after the trap: unchanged. On the
+# first command of an armed line it writes the command record (inlined: each
+# call costs); on the first command of PROMPT_COMMAND after it, the line is
+# over and it keeps the line's $? and PIPESTATUS.
+__devtrace_preexec() {
+  if (( __devtrace_armed == 1 && HISTCMD != __devtrace_hc && ! __devtrace_bp && BASHPID == $$ )); then
+    __devtrace_armed=2
+    {
+      builtin printf '@DT1\0C\0%s\0M%s\0%s\0h\0%s\0' "$__devtrace_n" "$__devtrace_t0" "$PWD" "$BASH_COMMAND"
+      if [[ -n ${HISTTIMEFORMAT-} ]]; then HISTTIMEFORMAT='' builtin history 1; else builtin history 1; fi
+      builtin printf '\0@\0'
+    } 2>&"$__devtrace_null" >>"$__devtrace_spool"
+  elif (( (__devtrace_armed == 1 || __devtrace_armed == 2) && HISTCMD == __devtrace_hc && ! __devtrace_bp && BASHPID == $$ )); then
+    # Armed 1 still means a line that ran only in subshells, e.g.
+    # `(cd /; make)`: it fired no DEBUG trap here.
+    (( __devtrace_armed == 2 )) || __devtrace_cmd_record ''
+    __devtrace_armed=3 __devtrace_st=$1 __devtrace_stps=("${@:2:$#-2}")
+  fi
 }
 
 # An exit (E) or end (X) record: to the FIFO in one non-blocking write while
@@ -42,88 +72,90 @@ __devtrace_alive() {
 # shellcheck disable=SC2059,SC2261 # callers pass the format; fd, not a file
 __devtrace_send() {
   if [[ -n $__devtrace_fd ]] && (( __devtrace_live )); then
-    builtin printf "$@" 2>/dev/null >&"$__devtrace_fd" && return 0
+    builtin printf "$@" 2>&"$__devtrace_null" >&"$__devtrace_fd" && return 0
   fi
-  builtin printf "$@" 2>/dev/null >>"$__devtrace_spool"
+  builtin printf "$@" 2>&"$__devtrace_null" >>"$__devtrace_spool"
   return 0
+}
+
+# The exit record of the armed line, with status $1 and per-stage statuses
+# $2: to the FIFO while ingest is alive (/proc/PID/exe exists: a zombie,
+# which a killed ingest can stay where nobody reaps it, has none), else to
+# the spool file.
+# shellcheck disable=SC2261 # an fd, not a file
+__devtrace_finish() {
+  (( __devtrace_armed != 1 )) || __devtrace_cmd_record ''
+  __devtrace_armed=0
+  [[ -z ${3-} && -n $__devtrace_fd && -e /proc/$__devtrace_ipid/exe ]] &&
+    builtin printf '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$1" "$2" 2>&"$__devtrace_null" >&"$__devtrace_fd" &&
+    return 0
+  [[ -e /proc/$__devtrace_ipid/exe ]] || __devtrace_revive
+  builtin printf '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$1" "$2" 2>&"$__devtrace_null" >>"$__devtrace_spool"
+  return 0
+}
+
+# Armed 5 until the first prompt: then the newest history entry, before any
+# command ran, goes to ingest, so that a first line bash keeps out of its
+# history is not mistaken for that entry.
+__devtrace_base() {
+  __devtrace_armed=0
+  {
+    builtin printf '@DT1\0H\0%s\0M%s\0' 0 "${EPOCHREALTIME/[.,]/}"
+    HISTTIMEFORMAT='' builtin history 1
+    builtin printf '\0@\0'
+  } 2>&"$__devtrace_null" >>"$__devtrace_spool"
+  return 0
+}
+
+# Armed and before the prompt: which end the line gets.
+__devtrace_end() {
+  local IFS=' '
+  if (( __devtrace_armed == 3 )); then
+    __devtrace_finish "$__devtrace_st" "${__devtrace_stps[*]}"
+  elif (( __devtrace_armed == 5 )); then
+    __devtrace_base
+  else
+    # Our DEBUG trap was replaced: the status is what reached PROMPT_COMMAND.
+    __devtrace_finish "$1" "${*:2}"
+  fi
+}
+
+# PS0 lost our part (someone set it after us), or bash-preexec arrived.
+__devtrace_fix_ps0() {
+  [[ ${PS0-} == *"$__devtrace_ps0"* ]] || PS0=$__devtrace_ps0${PS0-}
+  [[ -z ${bash_preexec_imported-}${__bp_imported-} ]] || (( __devtrace_bp )) || __devtrace_use_bp
+}
+
+# The last entry of PROMPT_COMMAND: the exit record of a line that ended
+# (inlined, the common case), else the rare ends in __devtrace_end.
+# shellcheck disable=SC2261 # an fd, not a file
+__devtrace_precmd() {
+  local __devtrace_s=$? __devtrace_ps=("${PIPESTATUS[@]}") __devtrace_l=$_ IFS=' '
+  if (( __devtrace_armed == 3 )) && [[ -n $__devtrace_fd && -e /proc/$__devtrace_ipid/exe ]]; then
+    __devtrace_armed=0
+    builtin printf '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$__devtrace_st" "${__devtrace_stps[*]}" 2>&"$__devtrace_null" >&"$__devtrace_fd" ||
+      __devtrace_finish "$__devtrace_st" "${__devtrace_stps[*]}" spool
+  elif (( __devtrace_armed )); then
+    __devtrace_end "$__devtrace_s" "${__devtrace_ps[@]}"
+  fi
+  [[ ${PS0-} == "$__devtrace_ps0"* && -z ${bash_preexec_imported-}${__bp_imported-} ]] || __devtrace_fix_ps0
+  __devtrace_ret "$__devtrace_s" "$__devtrace_l"
 }
 
 # Starts ingest again when it has died (at most every 10 s).
 __devtrace_revive() {
-  local __devtrace_p=0
-  { builtin read -r __devtrace_p _ <"$__devtrace_rt/ingest.pid"; } 2>/dev/null
-  if [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} ]] && __devtrace_alive "$__devtrace_p"; then
+  local __devtrace_p=0 __devtrace_x
+  { builtin read -r __devtrace_p __devtrace_x <"$__devtrace_rt/ingest.pid"; } 2>&"$__devtrace_null"
+  if [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} && -e /proc/$__devtrace_p/exe ]]; then
     __devtrace_ipid=$__devtrace_p
   elif (( EPOCHSECONDS - __devtrace_retry >= 10 )); then
     __devtrace_retry=$EPOCHSECONDS
-    command "$__devtrace_bin" ingest --spawn </dev/null >/dev/null 2>&1
-    { builtin read -r __devtrace_p _ <"$__devtrace_rt/ingest.pid"; } 2>/dev/null
+    command "$__devtrace_bin" ingest --spawn </dev/null >&"$__devtrace_null" 2>&1
+    { builtin read -r __devtrace_p __devtrace_x <"$__devtrace_rt/ingest.pid"; } 2>&"$__devtrace_null"
     [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} ]] && __devtrace_ipid=$__devtrace_p
   fi
-  __devtrace_alive "$__devtrace_ipid" && __devtrace_live=1
+  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
   return 0
-}
-
-# Ends the command line that just ran: status and per-stage statuses.
-__devtrace_finish() {
-  if (( ! __devtrace_based )); then
-    # First prompt: the newest history entry before any command ran.
-    __devtrace_based=1
-    {
-      builtin printf '@DT1\0H\0%s\0M%s\0' 0 "${EPOCHREALTIME/[.,]/}"
-      HISTTIMEFORMAT='' builtin history 1
-      builtin printf '\0@\0'
-    } 2>/dev/null >>"$__devtrace_spool"
-  fi
-  # Still armed but no command record: the line ran only in subshells.
-  (( __devtrace_armed != 1 )) || __devtrace_cmd_record ''
-  if (( __devtrace_armed )); then
-    __devtrace_armed=0
-    __devtrace_live=1
-    __devtrace_alive "$__devtrace_ipid" || { __devtrace_live=0; __devtrace_revive; }
-    __devtrace_send '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$1" "$2"
-  fi
-  [[ ${PS0-} == *"$__devtrace_ps0"* ]] || PS0="$__devtrace_ps0${PS0-}"
-  return 0
-}
-
-# DEBUG trap, before every simple command. PS0 armed a new line and noted
-# $HISTCMD, which bash shows one lower while the line runs: so the first
-# command of the line writes the command record, and the first command of
-# PROMPT_COMMAND (HISTCMD back up) keeps the line's $? and PIPESTATUS, read
-# here before anything else ran, so that every PROMPT_COMMAND entry, ours
-# last, still sees them untouched.
-__devtrace_preexec() {
-  __devtrace_ds=$? __devtrace_dps=("${PIPESTATUS[@]}")
-  if (( (__devtrace_armed == 1 || __devtrace_armed == 2) && ! __devtrace_bp && BASHPID == $$ )); then
-    if (( HISTCMD != __devtrace_hc )); then
-      if (( __devtrace_armed == 1 )); then
-        __devtrace_armed=2
-        __devtrace_cmd_record "$BASH_COMMAND"
-      fi
-    else
-      # A line that ran only in subshells, e.g. `(cd /; make)`, fired no
-      # DEBUG trap in this shell: its command record is written now.
-      (( __devtrace_armed == 1 )) && __devtrace_cmd_record ''
-      __devtrace_armed=3
-      __devtrace_st=$__devtrace_ds
-      __devtrace_stps=("${__devtrace_dps[@]}")
-    fi
-  fi
-  : "$1"
-}
-
-# An entry of PROMPT_COMMAND (appended: the status comes from the trap).
-__devtrace_precmd() {
-  local __devtrace_s=$? __devtrace_ps=("${PIPESTATUS[@]}") __devtrace_last=$_ IFS=' '
-  if (( __devtrace_armed == 3 )); then
-    __devtrace_finish "$__devtrace_st" "${__devtrace_stps[*]}"
-  else
-    # Someone replaced our DEBUG trap: the status is what reaches us.
-    __devtrace_finish "$__devtrace_s" "${__devtrace_ps[*]}"
-  fi
-  [[ -z ${bash_preexec_imported-}${__bp_imported-} ]] || __devtrace_use_bp
-  __devtrace_ret "$__devtrace_s" "$__devtrace_last"
 }
 
 # With bash-preexec loaded, its arrays are used instead of our own trap.
@@ -139,7 +171,11 @@ __devtrace_bp_precmd() {
   local __devtrace_s=$? __devtrace_ps IFS=' '
   __devtrace_ps=$__devtrace_s
   [[ -n ${BP_PIPESTATUS[*]-} ]] && __devtrace_ps="${BP_PIPESTATUS[*]}"
-  __devtrace_finish "$__devtrace_s" "$__devtrace_ps"
+  if (( __devtrace_armed == 5 )); then
+    __devtrace_base
+  elif (( __devtrace_armed )); then
+    __devtrace_finish "$__devtrace_s" "$__devtrace_ps"
+  fi
   __devtrace_ret "$__devtrace_s"
 }
 
@@ -165,7 +201,7 @@ __devtrace_use_bp() {
     PROMPT_COMMAND=("${__devtrace_rest[@]}")
   else
     # shellcheck disable=SC2178 # the string form, on purpose
-    PROMPT_COMMAND=${PROMPT_COMMAND//__devtrace_precmd$'\n'/}
+    PROMPT_COMMAND=${PROMPT_COMMAND//$'\n'__devtrace_precmd/}
     # shellcheck disable=SC2178
     PROMPT_COMMAND=${PROMPT_COMMAND//__devtrace_precmd/}
   fi
@@ -176,8 +212,8 @@ __devtrace_exit() {
   local __devtrace_s=$?
   (( BASHPID == $$ )) || return "$__devtrace_s"
   # `exit` itself (or the line that ended the shell) gets its status too.
-  __devtrace_finish "$__devtrace_s" "$__devtrace_s"
-  __devtrace_alive "$__devtrace_ipid" && __devtrace_live=1
+  (( __devtrace_armed && __devtrace_armed != 5 )) && __devtrace_finish "$__devtrace_s" "$__devtrace_s"
+  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
   __devtrace_send '@DT1\0X\0%s\0%s\0exit\0@\0' "$__devtrace_n" "$EPOCHREALTIME"
   return "$__devtrace_s"
 }
@@ -210,6 +246,8 @@ __devtrace_init() {
   IFS=$'\t' builtin read -r __devtrace_sid __devtrace_rt __devtrace_ipid <<<"$__devtrace_out"
   [[ -n $__devtrace_sid && -d $__devtrace_rt ]] || return 0
   __devtrace_spool=$__devtrace_rt/$__devtrace_sid.spool
+  # Opened once: the hook's errors go here (opening /dev/null per command costs).
+  { exec {__devtrace_null}>/dev/null; } 2>/dev/null || return 0
   export DEVTRACE_SESSION=$__devtrace_sid
   { exec {__devtrace_fd}<>"$__devtrace_rt/$__devtrace_sid.fifo"; } 2>/dev/null || __devtrace_fd=''
   if [[ -n $__devtrace_fd ]] && ! command "$__devtrace_bin" nonblock <&"$__devtrace_fd" 2>/dev/null; then
@@ -217,17 +255,19 @@ __devtrace_init() {
     { exec {__devtrace_fd}>&-; } 2>/dev/null
     __devtrace_fd=''
   fi
+  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
+  __devtrace_armed=5
 
   if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
     __devtrace_use_bp
   else
     local __devtrace_prev_trap_cmd=''
     eval "__devtrace_prev_trap $(trap -p DEBUG)"
-    if [[ -n $__devtrace_prev_trap_cmd ]]; then
-      __devtrace_prev_debug=$__devtrace_prev_trap_cmd
-      trap '__devtrace_preexec "$_"; eval "$__devtrace_prev_debug"' DEBUG
+    __devtrace_prev_debug=$__devtrace_prev_trap_cmd
+    if [[ -n $__devtrace_prev_debug ]]; then
+      trap '__devtrace_preexec "$?" ${PIPESTATUS[@]} "$_"; eval "$__devtrace_prev_debug"' DEBUG
     else
-      trap '__devtrace_preexec "$_"' DEBUG
+      trap '__devtrace_preexec "$?" ${PIPESTATUS[@]} "$_"' DEBUG
     fi
     __devtrace_install_pc
   fi

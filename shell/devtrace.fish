@@ -25,7 +25,7 @@ if status is-interactive; and not set -q __devtrace_loaded
             string match -qr '^\s' -- $argv[1]; and return 0
             set -g __devtrace_armed 1
             set -l up 0
-            read -l up _ </proc/uptime 2>/dev/null
+            read -l up x </proc/uptime 2>/dev/null
             string join0 -- @DT1 C 0 U$up $PWD t '' $argv[1] @ >>$__devtrace_spool 2>/dev/null
             return 0
         end
@@ -36,16 +36,16 @@ if status is-interactive; and not set -q __devtrace_loaded
             test $__devtrace_armed = 1; or return $s
             set -g __devtrace_armed 0
             set -l up 0
-            read -l up _ </proc/uptime 2>/dev/null
+            read -l up x </proc/uptime 2>/dev/null
             string join0 -- @DT1 E 0 U$up $s "$ps" $CMD_DURATION @ >>$__devtrace_spool 2>/dev/null
-            __devtrace_alive $__devtrace_ipid; or __devtrace_revive
+            test -e /proc/$__devtrace_ipid/exe; or __devtrace_revive
             return $s
         end
 
         function __devtrace_exit --on-event fish_exit
             set -l s $status
             set -l up 0
-            read -l up _ </proc/uptime 2>/dev/null
+            read -l up x </proc/uptime 2>/dev/null
             if test $__devtrace_armed = 1
                 # `exit` itself gets its status too.
                 set -g __devtrace_armed 0
@@ -55,17 +55,15 @@ if status is-interactive; and not set -q __devtrace_loaded
             return 0
         end
 
-        # Whether process $argv[1] runs (a zombie does not: a killed ingest
-        # can stay one for long where nobody reaps it). One read, no fork.
+        # Whether process $argv[1] runs: a zombie (a killed ingest can stay
+        # one where nobody reaps it) has no /proc/PID/exe. One stat, no fork.
         function __devtrace_alive
-            set -l state ''
-            read -l x x state x </proc/$argv[1]/stat 2>/dev/null
-            test -n "$state"; and not string match -q -r '^[ZX]' -- $state
+            test -e /proc/$argv[1]/exe
         end
 
         function __devtrace_revive
             set -l p ''
-            read -l p _ <$__devtrace_rt/ingest.pid 2>/dev/null
+            read -l p x <$__devtrace_rt/ingest.pid 2>/dev/null
             if string match -qr '^[1-9][0-9]*$' -- "$p"; and __devtrace_alive $p
                 set -g __devtrace_ipid $p
             else
@@ -74,7 +72,7 @@ if status is-interactive; and not set -q __devtrace_loaded
                 if test (math "$now - $__devtrace_retry") -ge 10 2>/dev/null
                     set -g __devtrace_retry $now
                     command $__devtrace_bin ingest --spawn </dev/null >/dev/null 2>&1
-                    read -l p _ <$__devtrace_rt/ingest.pid 2>/dev/null
+                    read -l p x <$__devtrace_rt/ingest.pid 2>/dev/null
                     string match -qr '^[1-9][0-9]*$' -- "$p"; and set -g __devtrace_ipid $p
                 end
             end

@@ -8,74 +8,68 @@ if [[ -o interactive && -z ${__devtrace_loaded-} ]] && zmodload zsh/datetime zsh
 typeset -g __devtrace_loaded=1
 typeset -g __devtrace_bin=@DEVTRACE_BIN@
 [[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace
-typeset -g __devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fd='' __devtrace_ipid=0
-typeset -gi __devtrace_live=0
+typeset -g __devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fd=''
+typeset -gi __devtrace_ipid=0 __devtrace_live=0 __devtrace_armed=0 __devtrace_n=0
+typeset -gi __devtrace_retry=0 __devtrace_pid=$sysparams[pid]
 
-# Whether process $1 runs (a zombie does not: a killed ingest can stay one
-# for long where nobody reaps it). One read of /proc, no fork.
-__devtrace_alive() {
-  local x state=''
-  { read -r x x state x <"/proc/$1/stat" } 2>/dev/null
-  [[ -n $state && $state != [ZX] ]]
-}
-typeset -gi __devtrace_armed=0 __devtrace_n=0 __devtrace_retry=0 __devtrace_pid=$sysparams[pid]
-
-# Writes one record: to the FIFO in one non-blocking write while ingest is
-# alive and the record fits in an atomic pipe write, else appended to the
-# spool file. Never blocks.
-__devtrace_send() {
-  emulate -L zsh
-  setopt no_multibyte
-  if [[ -n $__devtrace_fd ]] && (( __devtrace_live && ${#1} <= 4096 )); then
-    syswrite -o $__devtrace_fd -- $1 2>/dev/null && return 0
-  fi
-  builtin print -rn -- $1 2>/dev/null >>|$__devtrace_spool
-  return 0
-}
-
-__devtrace_revive() {
-  emulate -L zsh
-  local p=''
-  { read -r p _ <$__devtrace_rt/ingest.pid } 2>/dev/null
-  if [[ $p == <1-> ]] && __devtrace_alive $p; then
-    __devtrace_ipid=$p
-  elif (( EPOCHSECONDS - __devtrace_retry >= 10 )); then
-    __devtrace_retry=$EPOCHSECONDS
-    command $__devtrace_bin ingest --spawn </dev/null >/dev/null 2>&1
-    { read -r p _ <$__devtrace_rt/ingest.pid } 2>/dev/null
-    [[ $p == <1-> ]] && __devtrace_ipid=$p
-  fi
-  __devtrace_alive $__devtrace_ipid && __devtrace_live=1
-  return 0
-}
+# The hot path is two functions, preexec and precmd, with everything
+# inlined: zsh function calls are not free. A record goes to the FIFO in one
+# non-blocking syswrite while ingest is alive and it fits in an atomic pipe
+# write (4096 bytes), else it is appended to the spool file. Never blocks.
+# Ingest is alive while /proc/PID/exe exists (a zombie has none).
 
 __devtrace_preexec() {
   emulate -L zsh
+  setopt no_multibyte
   # $1 is the line as typed (empty when history is off: then $3, the full
   # text zsh runs). A line that starts with a space stays private.
   local line=${1:-$3}
   [[ $line == [[:space:]]* ]] && return 0
   (( __devtrace_n++ ))
   __devtrace_armed=1
-  __devtrace_send "@DT1"$'\0'"C"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"$PWD"$'\0t\0\0'"$line"$'\0@\0'
-  return 0
-}
-
-__devtrace_finish() {
-  if (( __devtrace_armed )); then
-    __devtrace_armed=0
-    __devtrace_live=1
-    __devtrace_alive $__devtrace_ipid || { __devtrace_live=0; __devtrace_revive }
-    __devtrace_send "@DT1"$'\0'"E"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"$1"$'\0'"$2"$'\0\0@\0'
+  local rec="@DT1"$'\0'"C"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"$PWD"$'\0t\0\0'"$line"$'\0@\0'
+  if [[ -n $__devtrace_fd ]] && (( __devtrace_live && ${#rec} <= 4096 )); then
+    syswrite -o $__devtrace_fd -- $rec && return 0
   fi
+  builtin print -rn -- $rec 2>/dev/null >>|$__devtrace_spool
+  return 0
 }
 
 __devtrace_precmd() {
   # One statement: $? and $pipestatus are both read before it runs.
   local __devtrace_s=$? __devtrace_ps=${(j: :)pipestatus}
   emulate -L zsh
-  __devtrace_finish $__devtrace_s "$__devtrace_ps"
+  if (( __devtrace_armed )); then
+    __devtrace_armed=0
+    if [[ -e /proc/$__devtrace_ipid/exe ]]; then
+      __devtrace_live=1
+    else
+      __devtrace_live=0
+      __devtrace_revive
+    fi
+    local rec="@DT1"$'\0'"E"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"$__devtrace_s"$'\0'"$__devtrace_ps"$'\0\0@\0'
+    if [[ -z $__devtrace_fd ]] || (( ! __devtrace_live )) || ! syswrite -o $__devtrace_fd -- $rec; then
+      builtin print -rn -- $rec 2>/dev/null >>|$__devtrace_spool
+    fi
+  fi
   return $__devtrace_s
+}
+
+# Starts ingest again when it has died (at most every 10 s).
+__devtrace_revive() {
+  emulate -L zsh
+  local p='' x
+  { read -r p x <$__devtrace_rt/ingest.pid } 2>/dev/null
+  if [[ $p == <1-> && -e /proc/$p/exe ]]; then
+    __devtrace_ipid=$p
+  elif (( EPOCHSECONDS - __devtrace_retry >= 10 )); then
+    __devtrace_retry=$EPOCHSECONDS
+    command $__devtrace_bin ingest --spawn </dev/null >/dev/null 2>&1
+    { read -r p x <$__devtrace_rt/ingest.pid } 2>/dev/null
+    [[ $p == <1-> ]] && __devtrace_ipid=$p
+  fi
+  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
+  return 0
 }
 
 __devtrace_exit() {
@@ -83,9 +77,16 @@ __devtrace_exit() {
   emulate -L zsh
   # zshexit also runs when a subshell exits: only the shell itself ends the session.
   (( sysparams[pid] == __devtrace_pid )) || return 0
-  __devtrace_finish $__devtrace_s $__devtrace_s
-  __devtrace_alive $__devtrace_ipid && __devtrace_live=1
-  __devtrace_send "@DT1"$'\0'"X"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"exit"$'\0@\0'
+  local now=$EPOCHREALTIME rec=''
+  if (( __devtrace_armed )); then
+    # `exit` itself gets its status too.
+    __devtrace_armed=0
+    rec="@DT1"$'\0'"E"$'\0'"$__devtrace_n"$'\0'"$now"$'\0'"$__devtrace_s"$'\0'"$__devtrace_s"$'\0\0@\0'
+  fi
+  rec+="@DT1"$'\0'"X"$'\0'"$__devtrace_n"$'\0'"$now"$'\0'"exit"$'\0@\0'
+  if [[ -z $__devtrace_fd || ! -e /proc/$__devtrace_ipid/exe ]] || ! syswrite -o $__devtrace_fd -- $rec; then
+    builtin print -rn -- $rec 2>/dev/null >>|$__devtrace_spool
+  fi
   return 0
 }
 
@@ -102,6 +103,7 @@ __devtrace_init() {
   if sysopen -rw -o nonblock,cloexec -u fd $__devtrace_rt/$__devtrace_sid.fifo 2>/dev/null; then
     __devtrace_fd=$fd
   fi
+  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
   autoload -Uz add-zsh-hook
   add-zsh-hook preexec __devtrace_preexec
   add-zsh-hook zshexit __devtrace_exit

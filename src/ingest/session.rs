@@ -51,6 +51,11 @@ pub struct Session {
 
 impl Session {
     pub fn load(chan: Channel) -> Result<Session> {
+        // Only files that are ours and private are read (never through a link).
+        runtime::check_private(&chan.meta(), false)?;
+        if fs::symlink_metadata(chan.fifo()).is_ok() {
+            runtime::check_private(&chan.fifo(), false)?;
+        }
         let meta_bytes = fs::read(chan.meta())
             .with_context(|| format!("could not read {}", chan.meta().display()))?;
         let meta: SessionMeta = serde_json::from_slice(&meta_bytes)
