@@ -16,7 +16,7 @@ if [[ $- == *i* && ${BASH_VERSINFO[0]:-0} -ge 5 && -z ${__devtrace_loaded-} ]]; 
 __devtrace_loaded=1
 __devtrace_bin=@DEVTRACE_BIN@
 [[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace
-__devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fd='' __devtrace_null=''
+__devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fifo='' __devtrace_fd='' __devtrace_null=''
 __devtrace_ipid=0 __devtrace_live=0 __devtrace_retry=0 __devtrace_bp=0
 __devtrace_armed=0 __devtrace_n=0 __devtrace_t0=0 __devtrace_hc=0
 __devtrace_st=0 __devtrace_stps=() __devtrace_prev_debug='' __devtrace_prev_exit=''
@@ -44,6 +44,7 @@ __devtrace_cmd_record() {
     fi
     builtin printf '\0@\0'
   } 2>&"$__devtrace_null" >>"$__devtrace_spool"
+  return 0
 }
 
 # The DEBUG trap: `__devtrace_preexec "$?" ${PIPESTATUS[@]} "$_"`. The
@@ -65,13 +66,16 @@ __devtrace_preexec() {
     (( __devtrace_armed == 2 )) || __devtrace_cmd_record ''
     __devtrace_armed=3 __devtrace_st=$1 __devtrace_stps=("${@:2:$#-2}")
   fi
+  # Never fail: with extdebug a failing DEBUG trap would skip the command.
+  return 0
 }
 
 # An exit (E) or end (X) record: to the FIFO in one non-blocking write while
-# ingest is alive, else appended to the spool file. Never blocks.
+# ingest is alive and the FIFO still there (a new ingest could not find a
+# deleted one), else appended to the spool file. Never blocks.
 # shellcheck disable=SC2059,SC2261 # callers pass the format; fd, not a file
 __devtrace_send() {
-  if [[ -n $__devtrace_fd ]] && (( __devtrace_live )); then
+  if [[ -n $__devtrace_fd && -p $__devtrace_fifo ]] && (( __devtrace_live )); then
     builtin printf "$@" 2>&"$__devtrace_null" >&"$__devtrace_fd" && return 0
   fi
   builtin printf "$@" 2>&"$__devtrace_null" >>"$__devtrace_spool"
@@ -86,7 +90,7 @@ __devtrace_send() {
 __devtrace_finish() {
   (( __devtrace_armed != 1 )) || __devtrace_cmd_record ''
   __devtrace_armed=0
-  [[ -z ${3-} && -n $__devtrace_fd && -e /proc/$__devtrace_ipid/exe ]] &&
+  [[ -z ${3-} && -n $__devtrace_fd && -p $__devtrace_fifo && -e /proc/$__devtrace_ipid/exe ]] &&
     builtin printf '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$1" "$2" 2>&"$__devtrace_null" >&"$__devtrace_fd" &&
     return 0
   [[ -e /proc/$__devtrace_ipid/exe ]] || __devtrace_revive
@@ -131,7 +135,7 @@ __devtrace_fix_ps0() {
 # shellcheck disable=SC2261 # an fd, not a file
 __devtrace_precmd() {
   local __devtrace_s=$? __devtrace_ps=("${PIPESTATUS[@]}") __devtrace_l=$_ IFS=' '
-  if (( __devtrace_armed == 3 )) && [[ -n $__devtrace_fd && -e /proc/$__devtrace_ipid/exe ]]; then
+  if (( __devtrace_armed == 3 )) && [[ -n $__devtrace_fd && -p $__devtrace_fifo && -e /proc/$__devtrace_ipid/exe ]]; then
     __devtrace_armed=0
     builtin printf '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$__devtrace_st" "${__devtrace_stps[*]}" 2>&"$__devtrace_null" >&"$__devtrace_fd" ||
       __devtrace_finish "$__devtrace_st" "${__devtrace_stps[*]}" spool
@@ -142,13 +146,13 @@ __devtrace_precmd() {
   __devtrace_ret "$__devtrace_s" "$__devtrace_l"
 }
 
-# Starts ingest again when it has died (at most every 10 s).
+# Starts ingest again when it has died (at most every 2 s).
 __devtrace_revive() {
   local __devtrace_p=0 __devtrace_x
   { builtin read -r __devtrace_p __devtrace_x <"$__devtrace_rt/ingest.pid"; } 2>&"$__devtrace_null"
   if [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} && -e /proc/$__devtrace_p/exe ]]; then
     __devtrace_ipid=$__devtrace_p
-  elif (( EPOCHSECONDS - __devtrace_retry >= 10 )); then
+  elif (( EPOCHSECONDS - __devtrace_retry >= 2 )); then
     __devtrace_retry=$EPOCHSECONDS
     command "$__devtrace_bin" ingest --spawn </dev/null >&"$__devtrace_null" 2>&1
     { builtin read -r __devtrace_p __devtrace_x <"$__devtrace_rt/ingest.pid"; } 2>&"$__devtrace_null"
@@ -213,6 +217,8 @@ __devtrace_exit() {
   (( BASHPID == $$ )) || return "$__devtrace_s"
   # `exit` itself (or the line that ended the shell) gets its status too.
   (( __devtrace_armed && __devtrace_armed != 5 )) && __devtrace_finish "$__devtrace_s" "$__devtrace_s"
+  # No ingest now would leave this session open until the next shell starts.
+  [[ -e /proc/$__devtrace_ipid/exe ]] || { __devtrace_retry=0; __devtrace_revive; }
   [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
   __devtrace_send '@DT1\0X\0%s\0%s\0exit\0@\0' "$__devtrace_n" "$EPOCHREALTIME"
   return "$__devtrace_s"
@@ -246,10 +252,11 @@ __devtrace_init() {
   IFS=$'\t' builtin read -r __devtrace_sid __devtrace_rt __devtrace_ipid <<<"$__devtrace_out"
   [[ -n $__devtrace_sid && -d $__devtrace_rt ]] || return 0
   __devtrace_spool=$__devtrace_rt/$__devtrace_sid.spool
+  __devtrace_fifo=$__devtrace_rt/$__devtrace_sid.fifo
   # Opened once: the hook's errors go here (opening /dev/null per command costs).
   { exec {__devtrace_null}>/dev/null; } 2>/dev/null || return 0
   export DEVTRACE_SESSION=$__devtrace_sid
-  { exec {__devtrace_fd}<>"$__devtrace_rt/$__devtrace_sid.fifo"; } 2>/dev/null || __devtrace_fd=''
+  { exec {__devtrace_fd}<>"$__devtrace_fifo"; } 2>/dev/null || __devtrace_fd=''
   if [[ -n $__devtrace_fd ]] && ! command "$__devtrace_bin" nonblock <&"$__devtrace_fd" 2>/dev/null; then
     # A blocking FIFO descriptor could hang the shell: use the spool only.
     { exec {__devtrace_fd}>&-; } 2>/dev/null

@@ -1,7 +1,9 @@
 # DevTrace hook for fish (3.1 or newer). Load it with:
 #   devtrace hook fish | source
 # fish cannot hold a file descriptor, so each record is appended to this
-# shell's spool file, which `devtrace ingest` drains. The per-command path
+# shell's spool file, which `devtrace ingest` drains. fish reports a failed
+# redirection on the terminal whatever stderr says, so each append first
+# checks that it can write (a read-only or removed runtime directory). The per-command path
 # uses builtins only: no fork, no command substitution. Its records carry
 # sequence number 0: one writer, one file, so their order is the spool's. It prints nothing and leaves $status and
 # $pipestatus as they were.
@@ -26,7 +28,9 @@ if status is-interactive; and not set -q __devtrace_loaded
             set -g __devtrace_armed 1
             set -l up 0
             read -l up x </proc/uptime 2>/dev/null
-            string join0 -- @DT1 C 0 U$up $PWD t '' $argv[1] @ >>$__devtrace_spool 2>/dev/null
+            if test -w $__devtrace_spool; or test ! -e $__devtrace_spool -a -w $__devtrace_rt
+                string join0 -- @DT1 C 0 U$up $PWD t '' $argv[1] @ >>$__devtrace_spool
+            end
             return 0
         end
 
@@ -37,21 +41,32 @@ if status is-interactive; and not set -q __devtrace_loaded
             set -g __devtrace_armed 0
             set -l up 0
             read -l up x </proc/uptime 2>/dev/null
-            string join0 -- @DT1 E 0 U$up $s "$ps" $CMD_DURATION @ >>$__devtrace_spool 2>/dev/null
+            if test -w $__devtrace_spool; or test ! -e $__devtrace_spool -a -w $__devtrace_rt
+                string join0 -- @DT1 E 0 U$up $s "$ps" $CMD_DURATION @ >>$__devtrace_spool
+            end
             test -e /proc/$__devtrace_ipid/exe; or __devtrace_revive
             return $s
         end
 
         function __devtrace_exit --on-event fish_exit
             set -l s $status
+            # No ingest now would leave this session open until the next shell starts.
+            if not test -e /proc/$__devtrace_ipid/exe
+                set -g __devtrace_retry -10
+                __devtrace_revive
+            end
             set -l up 0
             read -l up x </proc/uptime 2>/dev/null
             if test $__devtrace_armed = 1
                 # `exit` itself gets its status too.
                 set -g __devtrace_armed 0
-                string join0 -- @DT1 E 0 U$up $s $s '' @ >>$__devtrace_spool 2>/dev/null
+                if test -w $__devtrace_spool; or test ! -e $__devtrace_spool -a -w $__devtrace_rt
+                    string join0 -- @DT1 E 0 U$up $s $s '' @ >>$__devtrace_spool
+                end
             end
-            string join0 -- @DT1 X 0 U$up exit @ >>$__devtrace_spool 2>/dev/null
+            if test -w $__devtrace_spool; or test ! -e $__devtrace_spool -a -w $__devtrace_rt
+                string join0 -- @DT1 X 0 U$up exit @ >>$__devtrace_spool
+            end
             return 0
         end
 
@@ -63,16 +78,16 @@ if status is-interactive; and not set -q __devtrace_loaded
 
         function __devtrace_revive
             set -l p ''
-            read -l p x <$__devtrace_rt/ingest.pid 2>/dev/null
+            test -r $__devtrace_rt/ingest.pid; and read -l p x <$__devtrace_rt/ingest.pid
             if string match -qr '^[1-9][0-9]*$' -- "$p"; and __devtrace_alive $p
                 set -g __devtrace_ipid $p
             else
                 read -l now _ </proc/uptime 2>/dev/null
                 set -l now (string split -f1 . -- "$now")
-                if test (math "$now - $__devtrace_retry") -ge 10 2>/dev/null
+                if test (math "$now - $__devtrace_retry") -ge 2 2>/dev/null
                     set -g __devtrace_retry $now
                     command $__devtrace_bin ingest --spawn </dev/null >/dev/null 2>&1
-                    read -l p x <$__devtrace_rt/ingest.pid 2>/dev/null
+                    test -r $__devtrace_rt/ingest.pid; and read -l p x <$__devtrace_rt/ingest.pid
                     string match -qr '^[1-9][0-9]*$' -- "$p"; and set -g __devtrace_ipid $p
                 end
             end

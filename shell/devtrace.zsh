@@ -8,7 +8,7 @@ if [[ -o interactive && -z ${__devtrace_loaded-} ]] && zmodload zsh/datetime zsh
 typeset -g __devtrace_loaded=1
 typeset -g __devtrace_bin=@DEVTRACE_BIN@
 [[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace
-typeset -g __devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fd=''
+typeset -g __devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fifo='' __devtrace_fd=''
 typeset -gi __devtrace_ipid=0 __devtrace_live=0 __devtrace_armed=0 __devtrace_n=0
 typeset -gi __devtrace_retry=0 __devtrace_pid=$sysparams[pid]
 
@@ -16,7 +16,8 @@ typeset -gi __devtrace_retry=0 __devtrace_pid=$sysparams[pid]
 # inlined: zsh function calls are not free. A record goes to the FIFO in one
 # non-blocking syswrite while ingest is alive and it fits in an atomic pipe
 # write (4096 bytes), else it is appended to the spool file. Never blocks.
-# Ingest is alive while /proc/PID/exe exists (a zombie has none).
+# Ingest is alive while /proc/PID/exe exists (a zombie has none); the FIFO
+# is used only while its path is there (a new ingest could not find it).
 
 __devtrace_preexec() {
   emulate -L zsh
@@ -41,11 +42,11 @@ __devtrace_precmd() {
   emulate -L zsh
   if (( __devtrace_armed )); then
     __devtrace_armed=0
-    if [[ -e /proc/$__devtrace_ipid/exe ]]; then
+    if [[ -e /proc/$__devtrace_ipid/exe && -p $__devtrace_fifo ]]; then
       __devtrace_live=1
     else
       __devtrace_live=0
-      __devtrace_revive
+      [[ -e /proc/$__devtrace_ipid/exe ]] || __devtrace_revive
     fi
     local rec="@DT1"$'\0'"E"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"$__devtrace_s"$'\0'"$__devtrace_ps"$'\0\0@\0'
     if [[ -z $__devtrace_fd ]] || (( ! __devtrace_live )) || ! syswrite -o $__devtrace_fd -- $rec; then
@@ -55,20 +56,20 @@ __devtrace_precmd() {
   return $__devtrace_s
 }
 
-# Starts ingest again when it has died (at most every 10 s).
+# Starts ingest again when it has died (at most every 2 s).
 __devtrace_revive() {
   emulate -L zsh
   local p='' x
   { read -r p x <$__devtrace_rt/ingest.pid } 2>/dev/null
   if [[ $p == <1-> && -e /proc/$p/exe ]]; then
     __devtrace_ipid=$p
-  elif (( EPOCHSECONDS - __devtrace_retry >= 10 )); then
+  elif (( EPOCHSECONDS - __devtrace_retry >= 2 )); then
     __devtrace_retry=$EPOCHSECONDS
     command $__devtrace_bin ingest --spawn </dev/null >/dev/null 2>&1
     { read -r p x <$__devtrace_rt/ingest.pid } 2>/dev/null
     [[ $p == <1-> ]] && __devtrace_ipid=$p
   fi
-  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
+  [[ -e /proc/$__devtrace_ipid/exe && -p $__devtrace_fifo ]] && __devtrace_live=1
   return 0
 }
 
@@ -77,6 +78,8 @@ __devtrace_exit() {
   emulate -L zsh
   # zshexit also runs when a subshell exits: only the shell itself ends the session.
   (( sysparams[pid] == __devtrace_pid )) || return 0
+  # No ingest now would leave this session open until the next shell starts.
+  [[ -e /proc/$__devtrace_ipid/exe ]] || { __devtrace_retry=0; __devtrace_revive }
   local now=$EPOCHREALTIME rec=''
   if (( __devtrace_armed )); then
     # `exit` itself gets its status too.
@@ -84,7 +87,7 @@ __devtrace_exit() {
     rec="@DT1"$'\0'"E"$'\0'"$__devtrace_n"$'\0'"$now"$'\0'"$__devtrace_s"$'\0'"$__devtrace_s"$'\0\0@\0'
   fi
   rec+="@DT1"$'\0'"X"$'\0'"$__devtrace_n"$'\0'"$now"$'\0'"exit"$'\0@\0'
-  if [[ -z $__devtrace_fd || ! -e /proc/$__devtrace_ipid/exe ]] || ! syswrite -o $__devtrace_fd -- $rec; then
+  if [[ -z $__devtrace_fd || ! -p $__devtrace_fifo || ! -e /proc/$__devtrace_ipid/exe ]] || ! syswrite -o $__devtrace_fd -- $rec; then
     builtin print -rn -- $rec 2>/dev/null >>|$__devtrace_spool
   fi
   return 0
@@ -98,12 +101,13 @@ __devtrace_init() {
   __devtrace_sid=${parts[1]-} __devtrace_rt=${parts[2]-} __devtrace_ipid=${parts[3]:-0}
   [[ -n $__devtrace_sid && -d $__devtrace_rt ]] || return 0
   __devtrace_spool=$__devtrace_rt/$__devtrace_sid.spool
+  __devtrace_fifo=$__devtrace_rt/$__devtrace_sid.fifo
   export DEVTRACE_SESSION=$__devtrace_sid
   local fd=''
-  if sysopen -rw -o nonblock,cloexec -u fd $__devtrace_rt/$__devtrace_sid.fifo 2>/dev/null; then
+  if sysopen -rw -o nonblock,cloexec -u fd $__devtrace_fifo 2>/dev/null; then
     __devtrace_fd=$fd
   fi
-  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
+  [[ -e /proc/$__devtrace_ipid/exe && -p $__devtrace_fifo ]] && __devtrace_live=1
   autoload -Uz add-zsh-hook
   add-zsh-hook preexec __devtrace_preexec
   add-zsh-hook zshexit __devtrace_exit

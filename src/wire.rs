@@ -19,6 +19,9 @@ pub const MAGIC: &[u8] = b"@DT1";
 pub const TRAILER: &[u8] = b"@";
 /// A record larger than this is junk, not a command line.
 pub const MAX_RECORD: usize = 16 * 1024 * 1024;
+/// What a hook ever writes into a FIFO: one atomic pipe write. Anything
+/// much larger there was written by something else.
+pub const MAX_FIFO_RECORD: usize = 64 * 1024;
 
 /// A point in time as the shell could read it without forking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,11 +308,18 @@ fn build(kind: &[u8], f: &[&[u8]]) -> Option<Record> {
 }
 
 /// A streaming decoder: feed it bytes as they arrive, take records out.
-#[derive(Default)]
 pub struct Decoder {
     buf: Vec<u8>,
     /// Bytes of `buf` already consumed (records or skipped junk).
     pos: usize,
+    /// Records longer than this are skipped as junk.
+    limit: usize,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::with_limit(MAX_RECORD)
+    }
 }
 
 pub enum Item {
@@ -320,6 +330,14 @@ pub enum Item {
 impl Decoder {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    pub fn with_limit(limit: usize) -> Self {
+        Decoder {
+            buf: Vec::new(),
+            pos: 0,
+            limit,
+        }
     }
 
     pub fn push(&mut self, data: &[u8]) {
@@ -365,12 +383,12 @@ impl Decoder {
         let mut want = 2;
         while fields.len() < want {
             let Some(nul) = rest[at..].iter().position(|&b| b == 0) else {
-                if rest.len() > MAX_RECORD {
+                if rest.len() > self.limit {
                     let skip = find_magic(rest, 1).unwrap_or(rest.len());
                     self.pos += skip;
                     return Some(Item::Skipped(Skipped {
                         bytes: skip,
-                        reason: "record larger than 16 MiB",
+                        reason: "oversized record",
                     }));
                 }
                 return None; // incomplete: wait for more bytes
@@ -390,6 +408,14 @@ impl Decoder {
                     }
                 }
             }
+        }
+        if at > self.limit {
+            let skip = find_magic(rest, 1).unwrap_or(at);
+            self.pos += skip;
+            return Some(Item::Skipped(Skipped {
+                bytes: skip,
+                reason: "oversized record",
+            }));
         }
         let kind = fields[1];
         let trailer_ok = fields[want - 1] == TRAILER;
@@ -533,6 +559,24 @@ mod tests {
         let (got, skipped) = decode_all(&bytes);
         assert_eq!(got, vec![cmd(1, b"ls"), exit(1, 0)]);
         assert!(skipped > 0);
+    }
+
+    #[test]
+    fn oversized_records_are_skipped_not_kept() {
+        let mut d = Decoder::with_limit(100);
+        let big = encode(&cmd(1, &[b'x'; 500]));
+        d.push(&big);
+        d.push(&encode(&cmd(2, b"ls")));
+        let mut got = Vec::new();
+        let mut skipped = 0;
+        while let Some(item) = d.next_item() {
+            match item {
+                Item::Record(r) => got.push(r),
+                Item::Skipped(s) => skipped += s.bytes,
+            }
+        }
+        assert_eq!(got, vec![cmd(2, b"ls")]);
+        assert!(skipped >= 500);
     }
 
     proptest! {

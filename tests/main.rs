@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod faults;
 mod recovery;
 mod scripts;
 mod shells;

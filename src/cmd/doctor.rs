@@ -172,9 +172,17 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
                 let writable =
                     nix::unistd::access(&store_dir, nix::unistd::AccessFlags::W_OK).is_ok();
                 let n = s.count_events().unwrap_or(0);
+                if s.behind().unwrap_or(true) {
+                    checks.push(bad(
+                        "the index does not match events.jsonl",
+                        "devtrace reindex",
+                    ));
+                } else {
+                    checks.push(ok(format!("the index matches events.jsonl ({n} events)")));
+                }
                 if writable {
                     checks.push(ok(format!(
-                        "store {} is readable and writable ({n} events, schema {})",
+                        "store {} is readable and writable (schema {})",
                         tilde(&store_dir.to_string_lossy()),
                         crate::store::SCHEMA
                     )));
@@ -220,7 +228,7 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
             }
         }
         for (why, n) in &skipped {
-            out.line(&format!("note  this shell: {n} not recorded: {why}"))?;
+            out.line(&format!("note  this shell, skipped: {why} ({n})"))?;
         }
     }
     out.flush()?;

@@ -63,6 +63,9 @@ pub fn running(dir: &Path) -> Option<(i32, String)> {
 /// runs, and replaces one of another version.
 pub fn ensure(dir: &Path) -> Result<i32> {
     match running(dir) {
+        // A killed ingest holds its lock until it has fully exited, but has
+        // no /proc/PID/exe any more: start a new one, which waits for the lock.
+        Some((pid, _)) if !std::path::Path::new(&format!("/proc/{pid}/exe")).exists() => {}
         Some((pid, v)) if v == env!("CARGO_PKG_VERSION") => return Ok(pid),
         Some((pid, _)) => {
             // An older (or newer) binary: ask it to finish and hand over.

@@ -22,6 +22,10 @@ use std::path::PathBuf;
 pub struct State {
     pub journal_off: u64,
     pub spool_off: u64,
+    /// The spool file's inode: a different one means it was deleted and
+    /// created again, and is read from its start.
+    #[serde(default)]
+    pub spool_ino: Option<u64>,
     /// The `seq` the next event of this session gets (session_start is 1).
     pub next_seq: u64,
     pub pairing: Pairing,
@@ -75,7 +79,7 @@ impl Session {
             state,
             fifo,
             pidfd,
-            journal_dec: Decoder::new(),
+            journal_dec: Decoder::with_limit(crate::wire::MAX_FIFO_RECORD),
             spool_dec: Decoder::new(),
             gone: false,
         };
@@ -120,7 +124,12 @@ impl Session {
         Ok(true)
     }
 
-    fn read_new(path: &PathBuf, off: &mut u64, dec: &mut Decoder) -> Result<Vec<Item>> {
+    fn read_new(
+        path: &PathBuf,
+        off: &mut u64,
+        ino: Option<&mut Option<u64>>,
+        dec: &mut Decoder,
+    ) -> Result<Vec<Item>> {
         let mut f = match OpenOptions::new()
             .read(true)
             .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
@@ -135,6 +144,15 @@ impl Session {
             anyhow::bail!("{} is not a regular file", path.display());
         }
         let len = meta.len();
+        if let Some(ino) = ino {
+            use std::os::unix::fs::MetadataExt;
+            if ino.is_some_and(|i| i != meta.ino()) {
+                // Deleted and created again: a new file, read from its start.
+                *off = 0;
+                *dec = Decoder::new();
+            }
+            *ino = Some(meta.ino());
+        }
         let consumed = *off;
         if len < consumed {
             // The file was replaced (deleted and created again): start over.
@@ -164,11 +182,13 @@ impl Session {
         let mut items = Self::read_new(
             &self.chan.journal(),
             &mut self.state.journal_off,
+            None,
             &mut self.journal_dec,
         )?;
         items.extend(Self::read_new(
             &self.chan.spool(),
             &mut self.state.spool_off,
+            Some(&mut self.state.spool_ino),
             &mut self.spool_dec,
         )?);
         for item in items {

@@ -131,8 +131,8 @@ impl Store {
         Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
-    /// Whether events.jsonl holds bytes the index has not seen.
-    fn behind(&self) -> Result<bool> {
+    /// Whether events.jsonl holds bytes the index has not seen (or lost).
+    pub fn behind(&self) -> Result<bool> {
         let len = fs::metadata(self.jsonl_path())
             .map(|m| m.len())
             .unwrap_or(0);

@@ -341,6 +341,64 @@ impl Pty {
         self.master.flush().unwrap();
     }
 
+    /// Types many lines, `batch` at a time (the terminal's input buffer is
+    /// small), waiting for each batch's prompts.
+    pub fn run_many(&mut self, lines: &[String], batch: usize) {
+        for chunk in lines.chunks(batch) {
+            let want = self.prompts_seen + chunk.len();
+            let mut text = String::new();
+            for l in chunk {
+                text.push_str(l);
+                text.push('\r');
+            }
+            self.send(&text);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let n = self.prompts();
+                if n >= want {
+                    self.prompts_seen = n;
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "only {n} of {want} prompts came; the terminal ends with:\n{}",
+                    self.tail(2000)
+                );
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+    }
+
+    /// The last `n` bytes the terminal showed.
+    pub fn tail(&self, n: usize) -> String {
+        let out = self.out.lock().unwrap();
+        String::from_utf8_lossy(&out[out.len().saturating_sub(n)..]).into_owned()
+    }
+
+    /// Types a command line, waits for the next prompt, and says how long
+    /// the round trip took.
+    pub fn run_timed(&mut self, line: &str) -> Duration {
+        let before = self.prompts();
+        let start = Instant::now();
+        self.send(line);
+        self.send("\r");
+        let deadline = start + Duration::from_secs(20);
+        loop {
+            let n = self.prompts();
+            if n > before {
+                let took = start.elapsed();
+                self.prompts_seen = n;
+                return took;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no prompt after {line:?}:\n{}",
+                self.tail(2000)
+            );
+            std::thread::sleep(Duration::from_micros(500));
+        }
+    }
+
     /// Types a command line and waits for the next prompt.
     pub fn run(&mut self, line: &str) {
         self.send(line);
