@@ -184,6 +184,23 @@ fn a_loose_runtime_dir_is_refused_and_doctor_says_why() {
 }
 
 #[test]
+fn a_runtime_dir_owned_by_someone_else_is_refused() {
+    assert!(nix::unistd::geteuid().is_root(), "this test needs root (it gives a directory away); CI runs as root");
+    let w = World::initialised();
+    let rt = w.run.join("devtrace");
+    std::fs::create_dir(&rt).unwrap();
+    std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o700)).unwrap();
+    nix::unistd::chown(&rt, Some(nix::unistd::Uid::from_raw(65534)), None).unwrap();
+    let mut sh = Pty::spawn(&w, "fish", &w.repo);
+    sh.run("echo not recorded");
+    sh.run("devtrace doctor; echo doctor=$status");
+    let out = sh.output();
+    sh.exit();
+    assert!(out.contains("doctor=1") && out.contains("owned by uid 65534"), "{out}");
+    assert_eq!(std::fs::read_dir(&rt).unwrap().count(), 0);
+}
+
+#[test]
 fn a_symlinked_runtime_dir_is_never_followed() {
     let w = World::initialised();
     let elsewhere = w.tmp.path().join("elsewhere");

@@ -14,6 +14,17 @@ pub fn run(shell: Shell, pid: i32) -> Result<i32> {
     let chan = Channel::new(&dir, &session);
     nix::unistd::mkfifo(&chan.fifo(), Mode::from_bits_truncate(0o600))
         .with_context(|| format!("could not create {}", chan.fifo().display()))?;
+    // Made here, private; the shell only ever appends to it.
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(chan.spool())
+            .with_context(|| format!("could not create {}", chan.spool().display()))?;
+    }
     let cwd = std::env::var("PWD")
         .ok()
         .filter(|p| {

@@ -143,6 +143,12 @@ impl Session {
         if !meta.file_type().is_file() {
             anyhow::bail!("{} is not a regular file", path.display());
         }
+        {
+            use std::os::unix::fs::MetadataExt;
+            if meta.uid() != nix::unistd::getuid().as_raw() {
+                anyhow::bail!("{} is owned by someone else; not reading it", path.display());
+            }
+        }
         let len = meta.len();
         if let Some(ino) = ino {
             use std::os::unix::fs::MetadataExt;
