@@ -16,6 +16,9 @@ _devtrace() {
             ",$1")
                 cmd="devtrace"
                 ;;
+            devtrace,bench-fill)
+                cmd="devtrace__subcmd__bench__subcmd__fill"
+                ;;
             devtrace,completions)
                 cmd="devtrace__subcmd__completions"
                 ;;
@@ -51,6 +54,9 @@ _devtrace() {
                 ;;
             devtrace,show)
                 cmd="devtrace__subcmd__show"
+                ;;
+            devtrace__subcmd__help,bench-fill)
+                cmd="devtrace__subcmd__help__subcmd__bench__subcmd__fill"
                 ;;
             devtrace__subcmd__help,completions)
                 cmd="devtrace__subcmd__help__subcmd__completions"
@@ -95,12 +101,38 @@ _devtrace() {
 
     case "${cmd}" in
         devtrace)
-            opts="-h -V --help --version init hook sessions show log doctor reindex completions ingest session-start nonblock help"
+            opts="-h -V --help --version init hook sessions show log doctor reindex completions ingest session-start nonblock bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__bench__subcmd__fill)
+            opts="-h -V --dir --events --sessions --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --events)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sessions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -137,8 +169,22 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help)
-            opts="init hook sessions show log doctor reindex completions ingest session-start nonblock help"
+            opts="init hook sessions show log doctor reindex completions ingest session-start nonblock bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__bench__subcmd__fill)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -60,6 +60,17 @@ pub enum Command {
     /// Make standard input non-blocking (run by the bash hook at shell start)
     #[command(hide = true)]
     Nonblock,
+    /// Fill a store with synthetic events (for benches/)
+    #[command(hide = true)]
+    BenchFill {
+        /// The directory whose .devtrace/ store to fill
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
+        #[arg(long, default_value_t = 10_000)]
+        sessions: u64,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

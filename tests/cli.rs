@@ -185,7 +185,10 @@ fn a_loose_runtime_dir_is_refused_and_doctor_says_why() {
 
 #[test]
 fn a_runtime_dir_owned_by_someone_else_is_refused() {
-    assert!(nix::unistd::geteuid().is_root(), "this test needs root (it gives a directory away); CI runs as root");
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test needs root (it gives a directory away); CI runs as root"
+    );
     let w = World::initialised();
     let rt = w.run.join("devtrace");
     std::fs::create_dir(&rt).unwrap();
@@ -196,7 +199,10 @@ fn a_runtime_dir_owned_by_someone_else_is_refused() {
     sh.run("devtrace doctor; echo doctor=$status");
     let out = sh.output();
     sh.exit();
-    assert!(out.contains("doctor=1") && out.contains("owned by uid 65534"), "{out}");
+    assert!(
+        out.contains("doctor=1") && out.contains("owned by uid 65534"),
+        "{out}"
+    );
     assert_eq!(std::fs::read_dir(&rt).unwrap().count(), 0);
 }
 

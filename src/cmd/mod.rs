@@ -1,5 +1,6 @@
 //! One file per subcommand, each a small `run`.
 
+mod bench_fill;
 mod doctor;
 mod init;
 mod log;
@@ -63,6 +64,11 @@ pub fn run(command: Command) -> Result<i32> {
             Ok(0)
         }
         Command::SessionStart { shell, pid } => session_start::run(shell, pid),
+        Command::BenchFill {
+            dir,
+            events,
+            sessions,
+        } => bench_fill::run(&dir, events, sessions),
         Command::Nonblock => {
             use nix::fcntl::{fcntl, FcntlArg, OFlag};
             use std::os::unix::fs::FileTypeExt;

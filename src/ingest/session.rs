@@ -146,7 +146,10 @@ impl Session {
         {
             use std::os::unix::fs::MetadataExt;
             if meta.uid() != nix::unistd::getuid().as_raw() {
-                anyhow::bail!("{} is owned by someone else; not reading it", path.display());
+                anyhow::bail!(
+                    "{} is owned by someone else; not reading it",
+                    path.display()
+                );
             }
         }
         let len = meta.len();

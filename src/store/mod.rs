@@ -179,19 +179,18 @@ impl Store {
             file.set_len(offset + complete as u64)?;
         }
         let tx = self.db.transaction()?;
+        let mut deltas = std::collections::HashMap::new();
         for line in tail[..complete].split(|&b| b == b'\n') {
             if line.is_empty() {
                 continue;
             }
-            match serde_json::from_slice::<Event>(line) {
-                Ok(ev) => {
-                    schema::insert(&tx, &ev, std::str::from_utf8(line).unwrap_or_default())?;
-                }
-                Err(_) => {
-                    // A line that is not an event is left in place and not indexed.
-                }
+            // A line that is not an event is left in place and not indexed.
+            if let Ok(ev) = serde_json::from_slice::<Event>(line) {
+                let text = std::str::from_utf8(line).unwrap_or_default();
+                schema::insert(&tx, &ev, text, &mut deltas)?;
             }
         }
+        schema::apply_sessions(&tx, deltas)?;
         schema::set_offset(&tx, offset + complete as u64)?;
         tx.commit()?;
         Ok(())
@@ -208,8 +207,9 @@ impl Store {
             let mut fresh: Vec<(&Event, String)> = Vec::with_capacity(events.len());
             {
                 let mut seen = s.db.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
+                let mut batch_ids = std::collections::HashSet::with_capacity(events.len());
                 for ev in events {
-                    if seen.exists(params![ev.id])? || fresh.iter().any(|(f, _)| f.id == ev.id) {
+                    if !batch_ids.insert(ev.id.as_str()) || seen.exists(params![ev.id])? {
                         continue;
                     }
                     fresh.push((ev, ev.to_line()));
@@ -233,9 +233,11 @@ impl Store {
                 return Err(e).with_context(|| format!("could not append to {}", path.display()));
             }
             let tx = s.db.transaction()?;
+            let mut deltas = std::collections::HashMap::new();
             for (ev, line) in &fresh {
-                schema::insert(&tx, ev, line)?;
+                schema::insert(&tx, ev, line, &mut deltas)?;
             }
+            schema::apply_sessions(&tx, deltas)?;
             schema::set_offset(&tx, before + buf.len() as u64)?;
             tx.commit()?;
             Ok(fresh.len())

@@ -94,16 +94,41 @@ pub fn ts_ms(ts: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// Indexes one event (already in the JSONL as `line`).
-pub fn insert(tx: &Transaction, ev: &Event, line: &str) -> Result<()> {
+/// What a batch of events does to one session's row, applied once per
+/// session per batch rather than once per event.
+#[derive(Default)]
+pub struct SessionDelta {
+    start_ms: i64,
+    last_ms: i64,
+    first_cwd: String,
+    agent: Option<String>,
+    shell: Option<String>,
+    host: Option<String>,
+    user: Option<String>,
+    started: bool,
+    commands: i64,
+    failures: i64,
+    end: Option<(i64, Option<String>)>,
+}
+
+/// Indexes one event (already in the JSONL as `line`), and notes what it
+/// changes in its session's row. Returns false when the id was there already.
+pub fn insert(
+    tx: &Transaction,
+    ev: &Event,
+    line: &str,
+    deltas: &mut std::collections::HashMap<String, SessionDelta>,
+) -> Result<bool> {
     let ts = ts_ms(&ev.ts);
     let command = ev.data.get("command").map(crate::event::value_text);
     let exit_code = ev.data_i64("exit_code");
-    let inserted = tx.execute(
-        "INSERT OR IGNORE INTO events
-           (id, session, seq, type, ts_ms, agent, cwd, repo, command, exit_code, duration_ms, json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO events
+               (id, session, seq, type, ts_ms, agent, cwd, repo, command, exit_code, duration_ms, json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
             ev.id,
             ev.session,
             ev.seq as i64,
@@ -116,57 +141,92 @@ pub fn insert(tx: &Transaction, ev: &Event, line: &str) -> Result<()> {
             exit_code,
             ev.data_i64("duration_ms"),
             line
-        ],
-    )?;
+        ])?;
     if inserted == 0 {
-        return Ok(());
+        return Ok(false);
     }
-    tx.execute(
-        "INSERT INTO sessions (id, start_ms, last_ms, first_cwd, agent) VALUES (?1, ?2, ?2, ?3, ?4)
-         ON CONFLICT (id) DO UPDATE SET
-            start_ms = min(start_ms, excluded.start_ms),
-            last_ms = max(last_ms, excluded.last_ms)",
-        params![ev.session, ts, ev.cwd, ev.agent],
-    )?;
+    let d = deltas
+        .entry(ev.session.clone())
+        .or_insert_with(|| SessionDelta {
+            start_ms: ts,
+            last_ms: ts,
+            first_cwd: ev.cwd.clone(),
+            agent: ev.agent.clone(),
+            ..SessionDelta::default()
+        });
+    if ts < d.start_ms {
+        d.start_ms = ts;
+        d.first_cwd = ev.cwd.clone();
+    }
+    d.last_ms = d.last_ms.max(ts);
     match ev.kind.as_str() {
         "session_start" => {
-            tx.execute(
-                "UPDATE sessions SET shell = ?2, host = ?3, user = ?4, first_cwd = ?5, agent = ?6
-                 WHERE id = ?1",
-                params![
-                    ev.session,
-                    ev.data_str("shell"),
-                    ev.data_str("host"),
-                    ev.data_str("user"),
-                    ev.cwd,
-                    ev.agent
-                ],
-            )?;
+            d.started = true;
+            d.first_cwd = ev.cwd.clone();
+            d.shell = ev.data_str("shell").map(str::to_owned);
+            d.host = ev.data_str("host").map(str::to_owned);
+            d.user = ev.data_str("user").map(str::to_owned);
+            d.agent = ev.agent.clone();
         }
         "run_command" => {
-            let end = ts + ev.data_i64("duration_ms").unwrap_or(0);
-            tx.execute(
-                "UPDATE sessions SET commands = commands + 1,
-                    failures = failures + ?2,
-                    last_ms = max(last_ms, ?3),
-                    shell = coalesce(shell, ?4)
-                 WHERE id = ?1",
-                params![
-                    ev.session,
-                    matches!(exit_code, Some(c) if c != 0) as i64,
-                    end,
-                    ev.data_str("shell")
-                ],
-            )?;
+            d.commands += 1;
+            d.failures += matches!(exit_code, Some(c) if c != 0) as i64;
+            d.last_ms = d.last_ms.max(ts + ev.data_i64("duration_ms").unwrap_or(0));
+            if d.shell.is_none() {
+                d.shell = ev.data_str("shell").map(str::to_owned);
+            }
         }
         "session_end" => {
-            tx.execute(
-                "UPDATE sessions SET end_ms = ?2, end_reason = ?3, last_ms = max(last_ms, ?2)
-                 WHERE id = ?1",
-                params![ev.session, ts, ev.data_str("reason")],
-            )?;
+            d.end = Some((ts, ev.data_str("reason").map(str::to_owned)));
+            d.last_ms = d.last_ms.max(ts);
         }
         _ => {}
+    }
+    Ok(true)
+}
+
+/// Applies the session rows' changes of a batch.
+pub fn apply_sessions(
+    tx: &Transaction,
+    deltas: std::collections::HashMap<String, SessionDelta>,
+) -> Result<()> {
+    for (id, d) in deltas {
+        tx.prepare_cached(
+            "INSERT INTO sessions (id, start_ms, last_ms, first_cwd, agent, shell, host, user, commands, failures)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (id) DO UPDATE SET
+                start_ms = min(start_ms, excluded.start_ms),
+                last_ms = max(last_ms, excluded.last_ms),
+                commands = commands + excluded.commands,
+                failures = failures + excluded.failures,
+                shell = coalesce(shell, excluded.shell)",
+        )?
+        .execute(params![
+            id,
+            d.start_ms,
+            d.last_ms,
+            d.first_cwd,
+            d.agent,
+            d.shell,
+            d.host,
+            d.user,
+            d.commands,
+            d.failures
+        ])?;
+        if d.started {
+            tx.prepare_cached(
+                "UPDATE sessions SET shell = ?2, host = ?3, user = ?4, first_cwd = ?5, agent = ?6
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, d.shell, d.host, d.user, d.first_cwd, d.agent])?;
+        }
+        if let Some((end, reason)) = d.end {
+            tx.prepare_cached(
+                "UPDATE sessions SET end_ms = ?2, end_reason = ?3, last_ms = max(last_ms, ?2)
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, end, reason])?;
+        }
     }
     Ok(())
 }

@@ -1,0 +1,68 @@
+//! `devtrace bench-fill` (hidden): fills a store with synthetic sessions, fast,
+//! for the query benchmarks. Not for real stores.
+
+use crate::event::{Event, SCHEMA_VERSION};
+use crate::store::{self, Store};
+use anyhow::Result;
+use serde_json::json;
+use std::path::Path;
+
+pub fn run(dir: &Path, events: u64, sessions: u64) -> Result<i32> {
+    let dir = dir.join(store::DIR);
+    store::create_dir(&dir)?;
+    let mut store = Store::open(&dir)?;
+    let per = (events / sessions.max(1)).max(3);
+    let now = crate::runtime::now_ms();
+    let start = now - (events as i64) * 1000;
+    let commands = [
+        "cargo test",
+        "git status",
+        "ls -la",
+        "make build",
+        "npm run lint",
+    ];
+    let mut batch: Vec<Event> = Vec::with_capacity(20_000);
+    let mut written = 0u64;
+    let mut t = start;
+    for s in 0..sessions {
+        let sid = crate::ids::event_id(t as u64, "bench", &format!("s{s}"));
+        let cwd = format!("{}/src", dir.parent().unwrap_or(&dir).display());
+        for i in 0..per {
+            t += 1000;
+            let (kind, data) = match i {
+                0 => (
+                    "session_start",
+                    json!({"shell": "bash", "shell_pid": 1, "host": "bench", "user": "bench", "tty": null, "devtrace_version": env!("CARGO_PKG_VERSION")}),
+                ),
+                _ if i == per - 1 => ("session_end", json!({"reason": "exit"})),
+                _ => {
+                    let c = commands[(i as usize + s as usize) % commands.len()];
+                    let code = if i % 7 == 0 { 1 } else { 0 };
+                    (
+                        "run_command",
+                        json!({"command": format!("{c} {i}"), "exit_code": code, "pipestatus": [code], "duration_ms": 12, "started_at": crate::timefmt::rfc3339_us(t * 1000), "ended_at": crate::timefmt::rfc3339_us(t * 1000 + 12_000), "shell": "bash"}),
+                    )
+                }
+            };
+            batch.push(Event {
+                v: SCHEMA_VERSION,
+                id: crate::ids::event_id(t as u64, &sid, &format!("e{i}")),
+                session: sid.clone(),
+                seq: i + 1,
+                kind: kind.into(),
+                ts: crate::timefmt::rfc3339_ms(t),
+                agent: None,
+                cwd: cwd.clone(),
+                repo: None,
+                data,
+            });
+            if batch.len() == batch.capacity() {
+                written += store.append(&batch)? as u64;
+                batch.clear();
+            }
+        }
+    }
+    written += store.append(&batch)? as u64;
+    println!("{written}");
+    Ok(0)
+}
