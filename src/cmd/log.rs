@@ -62,7 +62,16 @@ pub fn run(a: LogArgs) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut store = Store::open(&dir)?;
     filter.limit = None;
+    // A wake-up can come from the JSONL append just before the index commit:
+    // when it finds nothing new, look again shortly.
+    let mut recheck = 0;
     loop {
+        let timeout = if recheck > 0 {
+            recheck -= 1;
+            PollTimeout::from(20u16)
+        } else {
+            PollTimeout::from(2000u16)
+        };
         {
             let mut fds = [
                 PollFd::new(inotify.as_fd(), PollFlags::POLLIN),
@@ -70,7 +79,7 @@ pub fn run(a: LogArgs) -> Result<i32> {
                 // A closed reader shows as POLLERR on our end of the pipe.
                 PollFd::new(stdout.as_fd(), PollFlags::empty()),
             ];
-            let _ = poll(&mut fds, PollTimeout::from(2000u16));
+            let _ = poll(&mut fds, timeout);
             if fds[2]
                 .revents()
                 .is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP))
@@ -82,10 +91,12 @@ pub fn run(a: LogArgs) -> Result<i32> {
             let _ = out.flush();
             return Ok(0);
         }
+        let mut woke = false;
         while let Ok(evs) = inotify.read_events() {
             if evs.is_empty() {
                 break;
             }
+            woke = true;
         }
         if !dir.is_dir() {
             return Err(crate::fail(
@@ -102,6 +113,9 @@ pub fn run(a: LogArgs) -> Result<i32> {
                 continue;
             }
         };
+        if fresh.is_empty() && woke {
+            recheck = 5;
+        }
         for (n, ev) in fresh {
             print_event(&mut out, &ev, a.filter.json)?;
             last = n;

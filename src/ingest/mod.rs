@@ -287,11 +287,12 @@ pub fn run() -> Result<()> {
             dirty.extend(ing.sessions.keys().cloned());
             first = false;
         }
-        // Sessions whose shell is gone are read to the end and closed.
+        // Sessions with a backlog are read on; those whose shell is gone
+        // are read to the end and closed.
         dirty.extend(
             ing.sessions
                 .iter()
-                .filter(|(_, s)| s.gone)
+                .filter(|(_, s)| s.gone || s.backlog)
                 .map(|(k, _)| k.clone()),
         );
         if !dirty.is_empty() {

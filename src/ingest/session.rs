@@ -17,6 +17,9 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::PathBuf;
 
+/// How much of a channel file one pass reads at most.
+const CHUNK: u64 = 512 * 1024;
+
 /// Ingest's progress through one session, saved after every batch.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct State {
@@ -51,6 +54,8 @@ pub struct Session {
     spool_dec: Decoder,
     /// Set when the shell has gone (end record, or its process exited).
     pub gone: bool,
+    /// Set when a pass left bytes unread: another pass follows at once.
+    pub backlog: bool,
 }
 
 impl Session {
@@ -82,6 +87,7 @@ impl Session {
             journal_dec: Decoder::with_limit(crate::wire::MAX_FIFO_RECORD),
             spool_dec: Decoder::new(),
             gone: false,
+            backlog: false,
         };
         if !runtime::process_alive(s.meta.shell_pid, s.meta.shell_start_ticks) {
             s.gone = true;
@@ -129,6 +135,7 @@ impl Session {
         off: &mut u64,
         ino: Option<&mut Option<u64>>,
         dec: &mut Decoder,
+        more: &mut bool,
     ) -> Result<Vec<Item>> {
         let mut f = match OpenOptions::new()
             .read(true)
@@ -172,9 +179,13 @@ impl Session {
         if len <= start {
             return Ok(Vec::new());
         }
+        // A bounded bite: a long backlog is read over several passes, so
+        // that ingest stays small.
+        let want = (len - start).min(CHUNK);
+        *more |= want < len - start;
         f.seek(SeekFrom::Start(start))?;
-        let mut buf = Vec::with_capacity((len - start) as usize);
-        f.take(len - start).read_to_end(&mut buf)?;
+        let mut buf = Vec::with_capacity(want as usize);
+        f.take(want).read_to_end(&mut buf)?;
         dec.push(&buf);
         let mut items = Vec::new();
         while let Some(item) = dec.next_item() {
@@ -188,17 +199,20 @@ impl Session {
     /// FIFO, which the shell wrote after anything already in the spool) and
     /// turns the finished ones into events, grouped by store.
     pub fn process(&mut self, router: &mut Router, out: &mut Batch) -> Result<()> {
+        self.backlog = false;
         let mut items = Self::read_new(
             &self.chan.journal(),
             &mut self.state.journal_off,
             None,
             &mut self.journal_dec,
+            &mut self.backlog,
         )?;
         items.extend(Self::read_new(
             &self.chan.spool(),
             &mut self.state.spool_off,
             Some(&mut self.state.spool_ino),
             &mut self.spool_dec,
+            &mut self.backlog,
         )?);
         for item in items {
             match item {
@@ -220,7 +234,7 @@ impl Session {
             let store = router.store_for(&cwd);
             self.ensure_started(&store, out);
         }
-        let closing = self.gone || self.state.pairing.has_end();
+        let closing = (self.gone || self.state.pairing.has_end()) && !self.backlog;
         for done in self.state.pairing.take_ready(closing) {
             match done {
                 Done::Command { n, cmd, exit } => {

@@ -56,6 +56,8 @@ pub fn open(path: &Path) -> Result<Connection> {
     db.busy_timeout(Duration::from_secs(10))?;
     db.pragma_update(None, "journal_mode", "WAL")?;
     db.pragma_update(None, "synchronous", "NORMAL")?;
+    // A small page cache keeps ingest small; the queries are index lookups.
+    db.pragma_update(None, "cache_size", -1024)?;
     let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > SCHEMA {
         bail!("the index has schema {version}, newer than this devtrace understands ({SCHEMA})");

@@ -52,6 +52,13 @@ impl World {
         std::fs::create_dir_all(&repo).unwrap();
         std::fs::create_dir_all(&run).unwrap();
         std::fs::create_dir_all(home.join(".config/fish")).unwrap();
+        // Without this, a first fish start spawns a background job that parses
+        // every man page (fish_update_completions) and eats a core for a minute.
+        std::fs::write(
+            home.join(".config/fish/fish_variables"),
+            "# This file contains fish universal variable definitions.\n# VERSION: 3.0\nSETUVAR __fish_initialized:3800\n",
+        )
+        .unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
         let w = World {
@@ -243,7 +250,7 @@ pub fn texts(events: &[Value]) -> Vec<String> {
 pub struct Pty {
     pub child: Child,
     master: std::fs::File,
-    out: Arc<Mutex<Vec<u8>>>,
+    out: Arc<(Mutex<Vec<u8>>, std::sync::Condvar)>,
     prompts_seen: usize,
 }
 
@@ -285,7 +292,7 @@ impl Pty {
         }
         let child = c.spawn().unwrap();
         let master = std::fs::File::from(pty.master);
-        let out = Arc::new(Mutex::new(Vec::new()));
+        let out = Arc::new((Mutex::new(Vec::new()), std::sync::Condvar::new()));
         let mut reader = master.try_clone().unwrap();
         let sink = out.clone();
         std::thread::spawn(move || {
@@ -294,7 +301,8 @@ impl Pty {
                 if n == 0 {
                     break;
                 }
-                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                sink.0.lock().unwrap().extend_from_slice(&buf[..n]);
+                sink.1.notify_all();
             }
         });
         let mut p = Pty {
@@ -308,11 +316,12 @@ impl Pty {
     }
 
     pub fn output(&self) -> String {
-        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+        String::from_utf8_lossy(&self.out.0.lock().unwrap()).into_owned()
     }
 
     fn prompts(&self) -> usize {
-        self.output().matches(PROMPT).count()
+        let out = self.out.0.lock().unwrap();
+        out.windows(PROMPT.len()).filter(|w| *w == PROMPT.as_bytes()).count()
     }
 
     /// Waits for a prompt not seen before.
@@ -371,31 +380,32 @@ impl Pty {
 
     /// The last `n` bytes the terminal showed.
     pub fn tail(&self, n: usize) -> String {
-        let out = self.out.lock().unwrap();
+        let out = self.out.0.lock().unwrap();
         String::from_utf8_lossy(&out[out.len().saturating_sub(n)..]).into_owned()
     }
 
     /// Types a command line, waits for the next prompt, and says how long
-    /// the round trip took.
+    /// the round trip took (woken by the reader thread: microsecond precision).
     pub fn run_timed(&mut self, line: &str) -> Duration {
-        let before = self.prompts();
+        let (lock, cvar) = &*self.out;
+        let count = |b: &[u8]| b.windows(PROMPT.len()).filter(|w| *w == PROMPT.as_bytes()).count();
+        let mut guard = lock.lock().unwrap();
+        let before = count(&guard);
+        let mut scanned = guard.len();
+        self.master.write_all(format!("{line}\r").as_bytes()).unwrap();
         let start = Instant::now();
-        self.send(line);
-        self.send("\r");
-        let deadline = start + Duration::from_secs(20);
         loop {
-            let n = self.prompts();
-            if n > before {
+            // Only the new bytes can hold the new prompt.
+            let from = scanned.saturating_sub(PROMPT.len());
+            if count(&guard[from..]) > 0 && count(&guard) > before {
                 let took = start.elapsed();
-                self.prompts_seen = n;
+                self.prompts_seen = count(&guard);
                 return took;
             }
-            assert!(
-                Instant::now() < deadline,
-                "no prompt after {line:?}:\n{}",
-                self.tail(2000)
-            );
-            std::thread::sleep(Duration::from_micros(500));
+            scanned = guard.len();
+            let (g, timeout) = cvar.wait_timeout(guard, Duration::from_secs(20)).unwrap();
+            guard = g;
+            assert!(!timeout.timed_out(), "no prompt after {line:?}");
         }
     }
 
