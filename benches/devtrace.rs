@@ -43,17 +43,51 @@ struct Table {
 impl Table {
     fn row(&mut self, figure: &str, value: String, target: &str, verdict: &str) {
         println!("  {figure}: {value}");
-        self.rows.push([figure.into(), value, target.into(), verdict.into()]);
+        self.rows
+            .push([figure.into(), value, target.into(), verdict.into()]);
     }
     fn print(&self) {
         let w: Vec<usize> = (0..4)
-            .map(|i| self.rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(6))
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .map(|r| r[i].chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    .max(6)
+            })
             .collect();
         println!();
-        println!("| {:w0$} | {:w1$} | {:w2$} | {:w3$} |", "figure", "measured (median / p99)", "target", "", w0 = w[0], w1 = w[1].max(23), w2 = w[2], w3 = w[3]);
-        println!("|{}|{}|{}|{}|", "-".repeat(w[0] + 2), "-".repeat(w[1].max(23) + 2), "-".repeat(w[2] + 2), "-".repeat(w[3] + 2));
+        println!(
+            "| {:w0$} | {:w1$} | {:w2$} | {:w3$} |",
+            "figure",
+            "measured (median / p99)",
+            "target",
+            "",
+            w0 = w[0],
+            w1 = w[1].max(23),
+            w2 = w[2],
+            w3 = w[3]
+        );
+        println!(
+            "|{}|{}|{}|{}|",
+            "-".repeat(w[0] + 2),
+            "-".repeat(w[1].max(23) + 2),
+            "-".repeat(w[2] + 2),
+            "-".repeat(w[3] + 2)
+        );
         for r in &self.rows {
-            println!("| {:w0$} | {:w1$} | {:w2$} | {:w3$} |", r[0], r[1], r[2], r[3], w0 = w[0], w1 = w[1].max(23), w2 = w[2], w3 = w[3]);
+            println!(
+                "| {:w0$} | {:w1$} | {:w2$} | {:w3$} |",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                w0 = w[0],
+                w1 = w[1].max(23),
+                w2 = w[2],
+                w3 = w[3]
+            );
         }
     }
 }
@@ -130,14 +164,21 @@ fn cpu_ticks(pid: i32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
     let f: Vec<&str> = after.split(' ').collect();
-    f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
+    f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
 }
 
 /// A fake shell session registered with ingest (this process is its "shell").
 fn fake_session(w: &World) -> (String, std::path::PathBuf) {
     let out = w
         .cmd_in(BIN, &w.repo)
-        .args(["session-start", "--shell", "bash", "--pid", &std::process::id().to_string()])
+        .args([
+            "session-start",
+            "--shell",
+            "bash",
+            "--pid",
+            &std::process::id().to_string(),
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
@@ -184,8 +225,16 @@ fn throughput(total: usize, sessions: usize, via_fifo: bool) -> (f64, u64) {
         for (sid, rt) in &chans {
             let recs = records(per, &cwd);
             s.spawn(move || {
-                let path = if via_fifo { rt.join(format!("{sid}.fifo")) } else { rt.join(format!("{sid}.spool")) };
-                let mut f = std::fs::OpenOptions::new().append(!via_fifo).write(true).open(path).unwrap();
+                let path = if via_fifo {
+                    rt.join(format!("{sid}.fifo"))
+                } else {
+                    rt.join(format!("{sid}.spool"))
+                };
+                let mut f = std::fs::OpenOptions::new()
+                    .append(!via_fifo)
+                    .write(true)
+                    .open(path)
+                    .unwrap();
                 // Record by record, as a shell writes them.
                 for r in &recs {
                     f.write_all(r).unwrap();
@@ -221,7 +270,10 @@ fn follow_latency(n: usize) -> Vec<f64> {
     let stdout = follow.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
             let _ = tx.send((Instant::now(), line));
         }
     });
@@ -230,7 +282,9 @@ fn follow_latency(n: usize) -> Vec<f64> {
     for i in 0..n {
         let t = Instant::now();
         sh.send(&format!(": follow {i}\r"));
-        let (at, line) = rx.recv_timeout(Duration::from_secs(10)).expect("log --follow printed nothing");
+        let (at, line) = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("log --follow printed nothing");
         assert!(line.contains(&format!("follow {i}")));
         v.push(ms(at - t));
         sh.wait_prompt(Duration::from_secs(10));
@@ -245,7 +299,12 @@ fn time_cli(w: &World, args: &[&str], n: usize) -> Vec<f64> {
     (0..n)
         .map(|_| {
             let t = Instant::now();
-            let st = w.cmd_in(BIN, &w.repo).args(args).stdout(Stdio::null()).status().unwrap();
+            let st = w
+                .cmd_in(BIN, &w.repo)
+                .args(args)
+                .stdout(Stdio::null())
+                .status()
+                .unwrap();
             assert!(st.success(), "devtrace {args:?} failed");
             ms(t.elapsed())
         })
@@ -275,8 +334,16 @@ fn forks_per_command(shell: &str, n: usize) -> f64 {
         sh.exit();
         let text = std::fs::read_to_string(&out).unwrap_or_default();
         text.lines()
-            .filter(|l| ["fork", "vfork", "clone", "clone3", "execve"].iter().any(|s| l.trim_end().ends_with(&format!(" {s}"))))
-            .filter_map(|l| l.split_whitespace().nth(3).and_then(|c| c.parse::<u64>().ok()))
+            .filter(|l| {
+                ["fork", "vfork", "clone", "clone3", "execve"]
+                    .iter()
+                    .any(|s| l.trim_end().ends_with(&format!(" {s}")))
+            })
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .nth(3)
+                    .and_then(|c| c.parse::<u64>().ok())
+            })
             .sum()
     };
     let base = count(0);
@@ -287,7 +354,11 @@ fn forks_per_command(shell: &str, n: usize) -> f64 {
 fn forks_total() -> u64 {
     std::fs::read_to_string("/proc/stat")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("processes ")).and_then(|l| l[10..].trim().parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("processes "))
+                .and_then(|l| l[10..].trim().parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -308,15 +379,38 @@ fn forks_system_wide(shell: &str, n: usize) -> f64 {
 fn main() {
     let smoke = std::env::args().any(|a| a == "--smoke");
     let z = if smoke {
-        Sizes { commands: 30, startups: 3, records: 2_000, follows: 5, fill_events: 20_000, fill_sessions: 200, queries: 3, idle_secs: 1 }
+        Sizes {
+            commands: 30,
+            startups: 3,
+            records: 2_000,
+            follows: 5,
+            fill_events: 20_000,
+            fill_sessions: 200,
+            queries: 3,
+            idle_secs: 1,
+        }
     } else {
-        Sizes { commands: 1000, startups: 15, records: 100_000, follows: 50, fill_events: 1_000_000, fill_sessions: 10_000, queries: 20, idle_secs: 10 }
+        Sizes {
+            commands: 1000,
+            startups: 15,
+            records: 100_000,
+            follows: 50,
+            fill_events: 1_000_000,
+            fill_sessions: 10_000,
+            queries: 20,
+            idle_secs: 10,
+        }
     };
     for tool in ["bash", "zsh", "fish"] {
         require(tool);
     }
     let mut t = Table { rows: Vec::new() };
-    println!("DevTrace benchmarks{} on {} ({} cores)", if smoke { " (smoke)" } else { "" }, machine(), std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "DevTrace benchmarks{} on {} ({} cores)",
+        if smoke { " (smoke)" } else { "" },
+        machine(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
 
     for shell in ["bash", "zsh", "fish"] {
         let none = stats(per_command(shell, "none", z.commands));
@@ -325,10 +419,17 @@ fn main() {
         let added = (dt.0 - none.0).max(0.0);
         let added99 = (dt.1 - none.1).max(0.0);
         let fork_added = (fork.0 - none.0).max(0.0);
-        let ratio = if added > 0.0 { fork_added / added } else { f64::INFINITY };
+        let ratio = if added > 0.0 {
+            fork_added / added
+        } else {
+            f64::INFINITY
+        };
         t.row(
             &format!("{shell}: prompt round trip, no hook / devtrace / fork hook"),
-            format!("{:.3} / {:.3} / {:.3} ms (p99 {:.3} / {:.3} / {:.3})", none.0, dt.0, fork.0, none.1, dt.1, fork.1),
+            format!(
+                "{:.3} / {:.3} / {:.3} ms (p99 {:.3} / {:.3} / {:.3})",
+                none.0, dt.0, fork.0, none.1, dt.1, fork.1
+            ),
             "",
             "",
         );
@@ -350,12 +451,32 @@ fn main() {
     }
 
     let (spool_rate, _) = throughput(z.records, 1, false);
-    t.row("ingest: commands/s, one shell, spool", format!("{spool_rate:.0}/s"), "> 20,000/s", verdict(spool_rate > 20_000.0));
+    t.row(
+        "ingest: commands/s, one shell, spool",
+        format!("{spool_rate:.0}/s"),
+        "> 20,000/s",
+        verdict(spool_rate > 20_000.0),
+    );
     let (fifo_rate, _) = throughput(z.records / 5, 1, true);
-    t.row("ingest: commands/s, one shell, FIFO", format!("{fifo_rate:.0}/s"), "> 20,000/s", verdict(fifo_rate > 20_000.0));
+    t.row(
+        "ingest: commands/s, one shell, FIFO",
+        format!("{fifo_rate:.0}/s"),
+        "> 20,000/s",
+        verdict(fifo_rate > 20_000.0),
+    );
     let (many_rate, peak) = throughput(z.records, 20, false);
-    t.row("ingest: commands/s, 20 shells into one store", format!("{many_rate:.0}/s"), "> 20,000/s", verdict(many_rate > 20_000.0));
-    t.row("ingest: peak RSS under load", format!("{:.1} MB", peak as f64 / 1024.0), "< 10 MB", verdict(peak < 10 * 1024));
+    t.row(
+        "ingest: commands/s, 20 shells into one store",
+        format!("{many_rate:.0}/s"),
+        "> 20,000/s",
+        verdict(many_rate > 20_000.0),
+    );
+    t.row(
+        "ingest: peak RSS under load",
+        format!("{:.1} MB", peak as f64 / 1024.0),
+        "< 10 MB",
+        verdict(peak < 10 * 1024),
+    );
 
     {
         let w = World::initialised();
@@ -367,25 +488,55 @@ fn main() {
         std::thread::sleep(Duration::from_secs(z.idle_secs));
         let ticks = cpu_ticks(pid) - before;
         sh.exit();
-        t.row("ingest: RSS idle", format!("{:.1} MB", rss as f64 / 1024.0), "< 10 MB", verdict(rss < 10 * 1024));
-        t.row(&format!("ingest: CPU idle over {} s", z.idle_secs), format!("{ticks} ticks ({} ms)", ticks * 10), "0", verdict(ticks == 0));
+        t.row(
+            "ingest: RSS idle",
+            format!("{:.1} MB", rss as f64 / 1024.0),
+            "< 10 MB",
+            verdict(rss < 10 * 1024),
+        );
+        t.row(
+            &format!("ingest: CPU idle over {} s", z.idle_secs),
+            format!("{ticks} ticks ({} ms)", ticks * 10),
+            "0",
+            verdict(ticks == 0),
+        );
     }
 
     let f = stats(follow_latency(z.follows));
-    t.row("command end -> line in log --follow", format!("{:.1} / {:.1} ms", f.0, f.1), "< 100 ms", verdict(f.1 < 100.0));
+    t.row(
+        "command end -> line in log --follow",
+        format!("{:.1} / {:.1} ms", f.0, f.1),
+        "< 100 ms",
+        verdict(f.1 < 100.0),
+    );
 
     {
         let w = World::new();
         let t0 = Instant::now();
         let out = w
             .cmd_in(BIN, &w.repo)
-            .args(["bench-fill", "--dir", ".", "--events", &z.fill_events.to_string(), "--sessions", &z.fill_sessions.to_string()])
+            .args([
+                "bench-fill",
+                "--dir",
+                ".",
+                "--events",
+                &z.fill_events.to_string(),
+                "--sessions",
+                &z.fill_sessions.to_string(),
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let fill = t0.elapsed().as_secs_f64();
         t.row(
-            &format!("store: {} events in {} sessions appended", z.fill_events, z.fill_sessions),
+            &format!(
+                "store: {} events in {} sessions appended",
+                z.fill_events, z.fill_sessions
+            ),
             format!("{:.0} events/s", z.fill_events as f64 / fill),
             "",
             "",
@@ -399,7 +550,10 @@ fn main() {
         for (name, args) in [
             ("sessions", vec!["sessions"]),
             ("show --session", vec!["show", "--session", sid.as_str()]),
-            ("log --type run_command --since 1h", vec!["log", "--type", "run_command", "--since", "1h"]),
+            (
+                "log --type run_command --since 1h",
+                vec!["log", "--type", "run_command", "--since", "1h"],
+            ),
         ] {
             let q = stats(time_cli(&w, &args, z.queries));
             t.row(
@@ -414,14 +568,24 @@ fn main() {
     for shell in ["bash", "zsh"] {
         let n = if smoke { 20 } else { 1000 };
         let per = forks_per_command(shell, n);
-        t.row(&format!("{shell}: fork/clone/execve per command (strace, {n} commands)"), format!("{per:.3}"), "0", verdict(per == 0.0));
+        t.row(
+            &format!("{shell}: fork/clone/execve per command (strace, {n} commands)"),
+            format!("{per:.3}"),
+            "0",
+            verdict(per == 0.0),
+        );
     }
     {
         // fish under strace -f does not exit on this machine (it waits on a
         // traced helper), so fish is counted with the kernel's fork counter.
         let n = if smoke { 20 } else { 1000 };
         let per = forks_system_wide("fish", n);
-        t.row(&format!("fish: processes created per command (/proc/stat, {n} commands)"), format!("{per:.3}"), "0", verdict(per < 0.01));
+        t.row(
+            &format!("fish: processes created per command (/proc/stat, {n} commands)"),
+            format!("{per:.3}"),
+            "0",
+            verdict(per < 0.01),
+        );
     }
 
     t.print();
@@ -431,8 +595,16 @@ fn main() {
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
-    let kernel = Command::new("uname").arg("-r").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+    let kernel = Command::new("uname")
+        .arg("-r")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
     format!("{cpu}, Linux {kernel}")
 }

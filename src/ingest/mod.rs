@@ -373,6 +373,12 @@ pub fn run() -> Result<()> {
                     break;
                 }
                 for ev in events {
+                    if ev.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
+                        // Events were lost (thousands of writes at once): look
+                        // at every session.
+                        dirty.extend(ing.sessions.keys().cloned());
+                        continue;
+                    }
                     let Some(name) = ev.name.and_then(|n| n.into_string().ok()) else {
                         continue;
                     };

@@ -18,7 +18,7 @@ use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::PathBuf;
 
 /// How much of a channel file one pass reads at most.
-const CHUNK: u64 = 512 * 1024;
+const CHUNK: u64 = 64 * 1024;
 
 /// Ingest's progress through one session, saved after every batch.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -106,28 +106,39 @@ impl Session {
             return Ok(false);
         };
         let mut buf = vec![0u8; 64 * 1024];
-        let mut got = Vec::new();
-        loop {
-            match fifo.read(&mut buf) {
+        let mut journal: Option<File> = None;
+        let mut total = 0;
+        // At most a few pipefuls a call: a writer that never stops must not
+        // keep ingest here (the rest is read on the next pass).
+        while total < 4 * buf.len() {
+            let n = match fifo.read(&mut buf) {
                 Ok(0) => break,
-                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Ok(n) => n,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e).context("could not read the FIFO"),
+            };
+            if journal.is_none() {
+                journal = Some(
+                    OpenOptions::new()
+                        .append(true)
+                        .create(true)
+                        .mode(0o600)
+                        .custom_flags(nix::libc::O_NOFOLLOW)
+                        .open(self.chan.journal())
+                        .context("could not open the journal")?,
+                );
             }
+            if let Some(j) = journal.as_mut() {
+                j.write_all(&buf[..n])
+                    .context("could not write the journal")?;
+            }
+            total += n;
         }
-        if got.is_empty() {
-            return Ok(false);
+        if total >= 4 * buf.len() {
+            self.backlog = true;
         }
-        let mut j = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .custom_flags(nix::libc::O_NOFOLLOW)
-            .open(self.chan.journal())
-            .context("could not open the journal")?;
-        j.write_all(&got).context("could not write the journal")?;
-        Ok(true)
+        Ok(total > 0)
     }
 
     fn read_new(

@@ -321,7 +321,9 @@ impl Pty {
 
     fn prompts(&self) -> usize {
         let out = self.out.0.lock().unwrap();
-        out.windows(PROMPT.len()).filter(|w| *w == PROMPT.as_bytes()).count()
+        out.windows(PROMPT.len())
+            .filter(|w| *w == PROMPT.as_bytes())
+            .count()
     }
 
     /// Waits for a prompt not seen before.
@@ -388,11 +390,17 @@ impl Pty {
     /// the round trip took (woken by the reader thread: microsecond precision).
     pub fn run_timed(&mut self, line: &str) -> Duration {
         let (lock, cvar) = &*self.out;
-        let count = |b: &[u8]| b.windows(PROMPT.len()).filter(|w| *w == PROMPT.as_bytes()).count();
+        let count = |b: &[u8]| {
+            b.windows(PROMPT.len())
+                .filter(|w| *w == PROMPT.as_bytes())
+                .count()
+        };
         let mut guard = lock.lock().unwrap();
         let before = count(&guard);
         let mut scanned = guard.len();
-        self.master.write_all(format!("{line}\r").as_bytes()).unwrap();
+        self.master
+            .write_all(format!("{line}\r").as_bytes())
+            .unwrap();
         let start = Instant::now();
         loop {
             // Only the new bytes can hold the new prompt.
