@@ -5,7 +5,6 @@
 //!   cargo bench --bench devtrace -- --smoke  # a quick check that it all runs (CI)
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::io::{BufRead, Write};
