@@ -3,9 +3,14 @@
 //! data, a spool file or the runtime directory changes (inotify), a shell
 //! exits (pidfd), or it is asked to stop: no polling loop, no idle CPU.
 
+mod events;
+mod lifecycle;
 mod pairing;
 pub mod route;
 mod session;
+
+pub use lifecycle::{ensure, running};
+use lifecycle::{lock_path, pid_path};
 
 pub use session::State;
 
@@ -21,9 +26,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,68 +38,6 @@ fn linger() -> Duration {
         .and_then(|v| v.parse().ok())
         .map(Duration::from_millis)
         .unwrap_or(Duration::from_secs(3))
-}
-
-fn lock_path(dir: &Path) -> PathBuf {
-    dir.join("ingest.lock")
-}
-
-pub fn pid_path(dir: &Path) -> PathBuf {
-    dir.join("ingest.pid")
-}
-
-/// The pid and version of the running ingest, if one holds the lock.
-pub fn running(dir: &Path) -> Option<(i32, String)> {
-    let lock = OpenOptions::new().read(true).open(lock_path(dir)).ok()?;
-    if lock.try_lock_exclusive().is_ok() {
-        let _ = FileExt::unlock(&lock);
-        return None;
-    }
-    let text = fs::read_to_string(pid_path(dir)).ok()?;
-    let mut parts = text.split_whitespace();
-    let pid = parts.next()?.parse().ok()?;
-    Some((pid, parts.next().unwrap_or("").to_owned()))
-}
-
-/// Makes sure an ingest of this version runs; returns its pid. Starts one
-/// fully detached (own session, no terminal, stdio on /dev/null) when none
-/// runs, and replaces one of another version.
-pub fn ensure(dir: &Path) -> Result<i32> {
-    match running(dir) {
-        // A killed ingest holds its lock until it has fully exited, but has
-        // no /proc/PID/exe any more: start a new one, which waits for the lock.
-        Some((pid, _)) if !std::path::Path::new(&format!("/proc/{pid}/exe")).exists() => {}
-        Some((pid, v)) if v == env!("CARGO_PKG_VERSION") => return Ok(pid),
-        Some((pid, _)) => {
-            // An older (or newer) binary: ask it to finish and hand over.
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGTERM,
-            );
-        }
-        None => {}
-    }
-    spawn()
-}
-
-fn spawn() -> Result<i32> {
-    let exe = std::env::current_exe().context("cannot find the devtrace binary")?;
-    let mut cmd = Command::new(exe);
-    cmd.arg("ingest")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            nix::unistd::setsid().map_err(std::io::Error::from)?;
-            // Nothing of the shell's stays open in ingest (its FIFO least of all).
-            nix::libc::syscall(nix::libc::SYS_close_range, 3u32, u32::MAX, 0u32);
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().context("could not start devtrace ingest")?;
-    Ok(child.id() as i32)
 }
 
 struct Ingest {

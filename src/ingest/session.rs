@@ -3,13 +3,11 @@
 
 use super::pairing::{command_text, Done, Pairing, Text};
 use super::route::Router;
-use crate::event::{bytes_value, Event, SCHEMA_VERSION};
+use crate::event::Event;
 use crate::runtime::{self, Channel, SessionMeta};
-use crate::timefmt;
-use crate::wire::{Decoder, Item, Record, Stamp};
+use crate::wire::{Decoder, Item, Record};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
@@ -281,134 +279,6 @@ impl Session {
             self.end_events("gone", at, out);
         }
         Ok(())
-    }
-
-    fn ensure_started(&mut self, store: &PathBuf, out: &mut Batch) {
-        if self.state.stores.contains(store) {
-            return;
-        }
-        self.state.stores.push(store.clone());
-        let m = &self.meta;
-        let repo = crate::ingest::route::repo_root(std::path::Path::new(&m.cwd));
-        out.push(
-            store.clone(),
-            Event {
-                v: SCHEMA_VERSION,
-                id: crate::ids::event_id(m.started_ms as u64, &m.session, "start"),
-                session: m.session.clone(),
-                seq: 1,
-                kind: "session_start".into(),
-                ts: timefmt::rfc3339_ms(m.started_ms),
-                agent: m.agent.clone(),
-                cwd: m.cwd.clone(),
-                repo,
-                data: json!({
-                    "shell": m.shell,
-                    "shell_pid": m.shell_pid,
-                    "host": m.host,
-                    "user": m.user,
-                    "tty": m.tty,
-                    "devtrace_version": m.devtrace_version,
-                }),
-            },
-        );
-    }
-
-    fn end_events(&mut self, reason: &str, at_ms: i64, out: &mut Batch) {
-        if self.state.closed {
-            return;
-        }
-        self.state.closed = true;
-        let seq = self.next_seq();
-        let m = &self.meta;
-        for store in &self.state.stores {
-            out.push(
-                store.clone(),
-                Event {
-                    v: SCHEMA_VERSION,
-                    id: crate::ids::event_id(at_ms as u64, &m.session, "end"),
-                    session: m.session.clone(),
-                    seq,
-                    kind: "session_end".into(),
-                    ts: timefmt::rfc3339_ms(at_ms),
-                    agent: m.agent.clone(),
-                    cwd: m.cwd.clone(),
-                    repo: None,
-                    data: json!({ "reason": reason }),
-                },
-            );
-        }
-    }
-
-    fn next_seq(&mut self) -> u64 {
-        let s = self.state.next_seq.max(2);
-        self.state.next_seq = s + 1;
-        s
-    }
-
-    /// Milliseconds since the epoch for a stamp from this shell.
-    fn stamp_us(&self, s: Stamp) -> Option<i64> {
-        match s {
-            Stamp::EpochMicros(us) => Some(us),
-            Stamp::UptimeCentis(cs) => self.meta.boot_epoch_cs.map(|b| (b + cs) * 10_000),
-            Stamp::Unknown => None,
-        }
-    }
-
-    fn stamp_ms(&self, s: Stamp) -> Option<i64> {
-        self.stamp_us(s).map(|us| us / 1000)
-    }
-
-    fn command_event(
-        &mut self,
-        n: u64,
-        cmd: &crate::wire::CmdRecord,
-        exit: Option<&crate::wire::ExitRecord>,
-        text: &[u8],
-        router: &mut Router,
-    ) -> Event {
-        let start_us = self.stamp_us(cmd.at);
-        let mut end_us = exit.and_then(|e| self.stamp_us(e.at));
-        let mut duration_ms = match (exit.and_then(|e| e.duration_ms), start_us, end_us) {
-            (Some(d), _, _) => Some(d as i64),
-            (None, Some(s), Some(e)) => Some(((e - s).max(0) + 500) / 1000),
-            _ => None,
-        };
-        if let (Some(d), Some(s), Some(true)) = (
-            exit.and_then(|e| e.duration_ms),
-            start_us,
-            exit.map(|e| matches!(e.at, Stamp::UptimeCentis(_))),
-        ) {
-            // fish: its own duration is exact; its clock is coarse.
-            end_us = Some(s + d as i64 * 1000);
-        }
-        if duration_ms.is_some_and(|d| d < 0) {
-            duration_ms = Some(0);
-        }
-        let start_ms = start_us.map(|u| u / 1000).unwrap_or_else(runtime::now_ms);
-        let cwd = String::from_utf8_lossy(&cmd.cwd).into_owned();
-        let seq = self.next_seq();
-        let m = &self.meta;
-        Event {
-            v: SCHEMA_VERSION,
-            id: crate::ids::event_id(start_ms as u64, &m.session, &format!("c{n}")),
-            session: m.session.clone(),
-            seq,
-            kind: "run_command".into(),
-            ts: timefmt::rfc3339_ms(start_ms),
-            agent: m.agent.clone(),
-            repo: router.repo_for(std::path::Path::new(&cwd)),
-            cwd,
-            data: json!({
-                "command": bytes_value(text),
-                "exit_code": exit.and_then(|e| e.status),
-                "pipestatus": exit.and_then(|e| e.pipestatus.clone()),
-                "duration_ms": duration_ms,
-                "started_at": start_us.map(timefmt::rfc3339_us),
-                "ended_at": end_us.map(timefmt::rfc3339_us),
-                "shell": m.shell,
-            }),
-        }
     }
 
     pub fn save_state(&self) -> Result<()> {
