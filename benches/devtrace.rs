@@ -7,7 +7,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::*;
@@ -260,23 +260,7 @@ fn throughput(total: usize, sessions: usize, via_fifo: bool) -> (f64, u64) {
 fn follow_latency(n: usize) -> Vec<f64> {
     let w = World::initialised();
     let mut sh = Pty::spawn(&w, "zsh", &w.repo);
-    let mut follow = w
-        .cmd_in(BIN, &w.repo)
-        .args(["log", "--follow", "--json", "--type", "run_command"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = follow.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send((Instant::now(), line));
-        }
-    });
-    std::thread::sleep(Duration::from_millis(300));
+    let (mut follow, rx) = follow(&w);
     let mut v = Vec::new();
     for i in 0..n {
         let t = Instant::now();

@@ -419,26 +419,9 @@ fn commands_route_to_the_nearest_store() {
 fn log_follow_prints_new_commands_as_they_finish() {
     let w = World::initialised();
     let mut sh = Pty::spawn(&w, "zsh", &w.repo);
-    let mut follow = w
-        .cmd_in(BIN, &w.repo)
-        .args(["log", "--follow", "--json", "--type", "run_command"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = follow.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
-    std::thread::sleep(Duration::from_millis(300));
+    let (mut follow, rx) = follow(&w);
     sh.run("echo followed");
-    let line = rx
+    let (_, line) = rx
         .recv_timeout(Duration::from_secs(5))
         .expect("log --follow printed nothing");
     let ev: Value = serde_json::from_str(&line).unwrap();

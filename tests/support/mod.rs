@@ -219,6 +219,31 @@ impl Drop for World {
     }
 }
 
+/// `devtrace log --follow --json --type run_command` in `w`'s repository:
+/// the process, and each line it prints with the moment it arrived.
+pub fn follow(w: &World) -> (Child, std::sync::mpsc::Receiver<(Instant, String)>) {
+    let mut child = w
+        .cmd_in(BIN, &w.repo)
+        .args(["log", "--follow", "--json", "--type", "run_command"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send((Instant::now(), line));
+        }
+    });
+    // Let it print the backlog and start watching.
+    std::thread::sleep(Duration::from_millis(300));
+    (child, rx)
+}
+
 pub fn parse_lines(bytes: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(bytes)
         .lines()
