@@ -17,7 +17,7 @@ __devtrace_loaded=1
 __devtrace_bin=@DEVTRACE_BIN@
 [[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace
 __devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fifo='' __devtrace_fd='' __devtrace_null=''
-__devtrace_ipid=0 __devtrace_live=0 __devtrace_retry=0 __devtrace_bp=0
+__devtrace_ipid=0 __devtrace_retry=0 __devtrace_bp=0
 __devtrace_armed=0 __devtrace_n=0 __devtrace_t0=0 __devtrace_hc=0
 __devtrace_st=0 __devtrace_stps=() __devtrace_prev_debug='' __devtrace_prev_exit=''
 # shellcheck disable=SC2016 # expanded by bash in PS0, not here
@@ -49,17 +49,13 @@ __devtrace_cmd_record() {
 
 # The DEBUG trap: `__devtrace_preexec "$?" ${PIPESTATUS[@]} "$_"`. The
 # last argument of the call is what $_ is after the trap: unchanged. On the
-# first command of an armed line it writes the command record (inlined: each
-# call costs); on the first command of PROMPT_COMMAND after it, the line is
-# over and it keeps the line's $? and PIPESTATUS.
+# first command of an armed line it writes the command record; on the first
+# command of PROMPT_COMMAND after it, the line is over and it keeps the
+# line's $? and PIPESTATUS. (Its body is copied at every simple command, so
+# the record itself is written by another function.)
 __devtrace_preexec() {
   if (( __devtrace_armed == 1 && HISTCMD != __devtrace_hc && ! __devtrace_bp && BASHPID == $$ )); then
-    __devtrace_armed=2
-    {
-      builtin printf '@DT1\0C\0%s\0M%s\0%s\0h\0%s\0' "$__devtrace_n" "$__devtrace_t0" "$PWD" "$BASH_COMMAND"
-      if [[ -n ${HISTTIMEFORMAT-} ]]; then HISTTIMEFORMAT='' builtin history 1; else builtin history 1; fi
-      builtin printf '\0@\0'
-    } 2>&"$__devtrace_null" >>"$__devtrace_spool"
+    __devtrace_cmd_record "$BASH_COMMAND"
   elif (( (__devtrace_armed == 1 || __devtrace_armed == 2) && HISTCMD == __devtrace_hc && ! __devtrace_bp && BASHPID == $$ )); then
     # Armed 1 still means a line that ran only in subshells, e.g.
     # `(cd /; make)`: it fired no DEBUG trap here.
@@ -71,31 +67,25 @@ __devtrace_preexec() {
 }
 
 # An exit (E) or end (X) record: to the FIFO in one non-blocking write while
-# ingest is alive and the FIFO still there (a new ingest could not find a
-# deleted one), else appended to the spool file. Never blocks.
+# ingest is alive (/proc/PID/exe exists: a zombie, which a killed ingest can
+# stay where nobody reaps it, has none) and the FIFO is still there (a new
+# ingest could not find a deleted one), else appended to the spool file.
+# Never blocks.
 # shellcheck disable=SC2059,SC2261 # callers pass the format; fd, not a file
 __devtrace_send() {
-  if [[ -n $__devtrace_fd && -p $__devtrace_fifo ]] && (( __devtrace_live )); then
+  [[ -e /proc/$__devtrace_ipid/exe ]] || __devtrace_revive
+  if [[ -n $__devtrace_fd && -p $__devtrace_fifo && -e /proc/$__devtrace_ipid/exe ]]; then
     builtin printf "$@" 2>&"$__devtrace_null" >&"$__devtrace_fd" && return 0
   fi
   builtin printf "$@" 2>&"$__devtrace_null" >>"$__devtrace_spool"
   return 0
 }
 
-# The exit record of the armed line, with status $1 and per-stage statuses
-# $2: to the FIFO while ingest is alive (/proc/PID/exe exists: a zombie,
-# which a killed ingest can stay where nobody reaps it, has none), else to
-# the spool file.
-# shellcheck disable=SC2261 # an fd, not a file
+# The exit record of the armed line: status $1, per-stage statuses $2.
 __devtrace_finish() {
   (( __devtrace_armed != 1 )) || __devtrace_cmd_record ''
   __devtrace_armed=0
-  [[ -z ${3-} && -n $__devtrace_fd && -p $__devtrace_fifo && -e /proc/$__devtrace_ipid/exe ]] &&
-    builtin printf '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$1" "$2" 2>&"$__devtrace_null" >&"$__devtrace_fd" &&
-    return 0
-  [[ -e /proc/$__devtrace_ipid/exe ]] || __devtrace_revive
-  builtin printf '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$1" "$2" 2>&"$__devtrace_null" >>"$__devtrace_spool"
-  return 0
+  __devtrace_send '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$1" "$2"
 }
 
 # Armed 5 until the first prompt: then the newest history entry, before any
@@ -131,14 +121,15 @@ __devtrace_fix_ps0() {
 }
 
 # The last entry of PROMPT_COMMAND: the exit record of a line that ended
-# (inlined, the common case), else the rare ends in __devtrace_end.
+# straight into a live FIFO (inlined, the common case), else through
+# __devtrace_finish or the rare ends in __devtrace_end.
 # shellcheck disable=SC2261 # an fd, not a file
 __devtrace_precmd() {
   local __devtrace_s=$? __devtrace_ps=("${PIPESTATUS[@]}") __devtrace_l=$_ IFS=' '
   if (( __devtrace_armed == 3 )) && [[ -n $__devtrace_fd && -p $__devtrace_fifo && -e /proc/$__devtrace_ipid/exe ]]; then
     __devtrace_armed=0
     builtin printf '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$__devtrace_st" "${__devtrace_stps[*]}" 2>&"$__devtrace_null" >&"$__devtrace_fd" ||
-      __devtrace_finish "$__devtrace_st" "${__devtrace_stps[*]}" spool
+      __devtrace_finish "$__devtrace_st" "${__devtrace_stps[*]}"
   elif (( __devtrace_armed )); then
     __devtrace_end "$__devtrace_s" "${__devtrace_ps[@]}"
   fi
@@ -158,16 +149,12 @@ __devtrace_revive() {
     { builtin read -r __devtrace_p __devtrace_x <"$__devtrace_rt/ingest.pid"; } 2>&"$__devtrace_null"
     [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} ]] && __devtrace_ipid=$__devtrace_p
   fi
-  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
   return 0
 }
 
 # With bash-preexec loaded, its arrays are used instead of our own trap.
 __devtrace_bp_preexec() {
-  if (( __devtrace_armed == 1 )); then
-    __devtrace_armed=2
-    __devtrace_cmd_record "$BASH_COMMAND"
-  fi
+  (( __devtrace_armed != 1 )) || __devtrace_cmd_record "$BASH_COMMAND"
   return 0
 }
 
@@ -183,32 +170,38 @@ __devtrace_bp_precmd() {
   __devtrace_ret "$__devtrace_s"
 }
 
-# Hands the hooks over to bash-preexec's arrays (it owns the DEBUG trap and
-# PROMPT_COMMAND then; ours would fight it for the first place).
-__devtrace_use_bp() {
-  __devtrace_bp=1
-  local __devtrace_f __devtrace_rest=()
-  for __devtrace_f in "${preexec_functions[@]}"; do
-    [[ $__devtrace_f == __devtrace_bp_preexec ]] || __devtrace_rest+=("$__devtrace_f")
+# Removes every element equal to $1 from the array named $2.
+__devtrace_drop() {
+  local -n __devtrace_arr=$2
+  local __devtrace_i __devtrace_keep=()
+  for __devtrace_i in "${__devtrace_arr[@]}"; do
+    [[ $__devtrace_i == "$1" ]] || __devtrace_keep+=("$__devtrace_i")
   done
-  preexec_functions=("${__devtrace_rest[@]}" __devtrace_bp_preexec)
-  __devtrace_rest=()
-  for __devtrace_f in "${precmd_functions[@]}"; do
-    [[ $__devtrace_f == __devtrace_bp_precmd ]] || __devtrace_rest+=("$__devtrace_f")
-  done
-  precmd_functions=(__devtrace_bp_precmd "${__devtrace_rest[@]}")
+  __devtrace_arr=("${__devtrace_keep[@]}")
+}
+
+# Takes our entry out of PROMPT_COMMAND, string or array form.
+__devtrace_drop_pc() {
+  local -; set +u
   if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
-    __devtrace_rest=()
-    for __devtrace_f in "${PROMPT_COMMAND[@]}"; do
-      [[ $__devtrace_f == __devtrace_precmd ]] || __devtrace_rest+=("$__devtrace_f")
-    done
-    PROMPT_COMMAND=("${__devtrace_rest[@]}")
+    __devtrace_drop __devtrace_precmd PROMPT_COMMAND
   else
     # shellcheck disable=SC2178 # the string form, on purpose
     PROMPT_COMMAND=${PROMPT_COMMAND//$'\n'__devtrace_precmd/}
     # shellcheck disable=SC2178
     PROMPT_COMMAND=${PROMPT_COMMAND//__devtrace_precmd/}
   fi
+}
+
+# Hands the hooks over to bash-preexec's arrays (it owns the DEBUG trap and
+# PROMPT_COMMAND then; ours would fight it for the first place).
+__devtrace_use_bp() {
+  __devtrace_bp=1
+  __devtrace_drop __devtrace_bp_preexec preexec_functions
+  preexec_functions+=(__devtrace_bp_preexec)
+  __devtrace_drop __devtrace_bp_precmd precmd_functions
+  precmd_functions=(__devtrace_bp_precmd "${precmd_functions[@]}")
+  __devtrace_drop_pc
   return 0
 }
 
@@ -216,10 +209,10 @@ __devtrace_exit() {
   local __devtrace_s=$?
   (( BASHPID == $$ )) || return "$__devtrace_s"
   # `exit` itself (or the line that ended the shell) gets its status too.
+  # No ingest now would leave this session open until the next shell
+  # starts: a dead one is started again at once, whatever the last try.
+  __devtrace_retry=0
   (( __devtrace_armed && __devtrace_armed != 5 )) && __devtrace_finish "$__devtrace_s" "$__devtrace_s"
-  # No ingest now would leave this session open until the next shell starts.
-  [[ -e /proc/$__devtrace_ipid/exe ]] || { __devtrace_retry=0; __devtrace_revive; }
-  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
   __devtrace_send '@DT1\0X\0%s\0%s\0exit\0@\0' "$__devtrace_n" "$EPOCHREALTIME"
   return "$__devtrace_s"
 }
@@ -227,18 +220,12 @@ __devtrace_exit() {
 # Appends __devtrace_precmd to PROMPT_COMMAND (string or array form), once.
 __devtrace_install_pc() {
   local -; set +u
+  __devtrace_drop_pc
   if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
-    local __devtrace_i __devtrace_rest=()
-    for __devtrace_i in "${PROMPT_COMMAND[@]}"; do
-      [[ $__devtrace_i == __devtrace_precmd ]] || __devtrace_rest+=("$__devtrace_i")
-    done
-    PROMPT_COMMAND=("${__devtrace_rest[@]}" __devtrace_precmd)
+    PROMPT_COMMAND+=(__devtrace_precmd)
   else
-    local __devtrace_pc=${PROMPT_COMMAND-}
-    __devtrace_pc=${__devtrace_pc//$'\n'__devtrace_precmd/}
-    __devtrace_pc=${__devtrace_pc//__devtrace_precmd/}
-    # shellcheck disable=SC2178 # the string form, on purpose
-    PROMPT_COMMAND=${__devtrace_pc:+$__devtrace_pc$'\n'}__devtrace_precmd
+    # shellcheck disable=SC2178,SC2128 # the string form, on purpose
+    PROMPT_COMMAND=${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}__devtrace_precmd
   fi
   return 0
 }
@@ -262,7 +249,6 @@ __devtrace_init() {
     { exec {__devtrace_fd}>&-; } 2>/dev/null
     __devtrace_fd=''
   fi
-  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
   __devtrace_armed=5
 
   if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then

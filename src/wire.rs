@@ -371,11 +371,7 @@ impl Decoder {
             if skip == 0 {
                 return None;
             }
-            self.pos += skip;
-            return Some(Item::Skipped(Skipped {
-                bytes: skip,
-                reason: "bytes outside any record",
-            }));
+            return self.skip(skip, "bytes outside any record");
         }
         // Split fields lazily: magic, kind, N fields, trailer.
         let mut fields: Vec<&[u8]> = Vec::with_capacity(9);
@@ -384,12 +380,7 @@ impl Decoder {
         while fields.len() < want {
             let Some(nul) = rest[at..].iter().position(|&b| b == 0) else {
                 if rest.len() > self.limit {
-                    let skip = find_magic(rest, 1).unwrap_or(rest.len());
-                    self.pos += skip;
-                    return Some(Item::Skipped(Skipped {
-                        bytes: skip,
-                        reason: "oversized record",
-                    }));
+                    return self.skip(resync(rest, rest.len()), "oversized record");
                 }
                 return None; // incomplete: wait for more bytes
             };
@@ -398,24 +389,12 @@ impl Decoder {
             if fields.len() == 2 {
                 match fields_for(fields[1]) {
                     Some(n) => want = 2 + n + 1,
-                    None => {
-                        let skip = find_magic(rest, 1).unwrap_or(at);
-                        self.pos += skip;
-                        return Some(Item::Skipped(Skipped {
-                            bytes: skip,
-                            reason: "unknown record kind",
-                        }));
-                    }
+                    None => return self.skip(resync(rest, at), "unknown record kind"),
                 }
             }
         }
         if at > self.limit {
-            let skip = find_magic(rest, 1).unwrap_or(at);
-            self.pos += skip;
-            return Some(Item::Skipped(Skipped {
-                bytes: skip,
-                reason: "oversized record",
-            }));
+            return self.skip(resync(rest, at), "oversized record");
         }
         let kind = fields[1];
         let trailer_ok = fields[want - 1] == TRAILER;
@@ -430,19 +409,27 @@ impl Decoder {
                 Some(Item::Record(rec))
             }
             None => {
-                let skip = find_magic(rest, 1).unwrap_or(at);
-                self.pos += skip;
-                Some(Item::Skipped(Skipped {
-                    bytes: skip,
-                    reason: if trailer_ok {
-                        "malformed record fields"
-                    } else {
-                        "torn or damaged record"
-                    },
-                }))
+                let reason = if trailer_ok {
+                    "malformed record fields"
+                } else {
+                    "torn or damaged record"
+                };
+                self.skip(resync(rest, at), reason)
             }
         }
     }
+
+    /// Passes over `bytes` bytes of junk.
+    fn skip(&mut self, bytes: usize, reason: &'static str) -> Option<Item> {
+        self.pos += bytes;
+        Some(Item::Skipped(Skipped { bytes, reason }))
+    }
+}
+
+/// Where decoding starts again after a bad record: the next `@DT1\0` after
+/// its first byte, else `fallback` bytes on.
+fn resync(rest: &[u8], fallback: usize) -> usize {
+    find_magic(rest, 1).unwrap_or(fallback)
 }
 
 /// Finds the next `@DT1\0` at or after `from`. Junk may end anywhere, so

@@ -111,41 +111,36 @@ fn committed_completions_are_up_to_date() {
 
 #[test]
 fn completions_load_in_each_shell() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let ok = Command::new("bash")
-        .args([
-            "-c",
-            &format!(
-                "source {}/completions/devtrace.bash && complete -p devtrace",
-                root.display()
-            ),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    let ok = Command::new("zsh")
-        .args(["-fc", &format!("autoload -Uz compinit && compinit -u -d /dev/null && source {}/completions/_devtrace", root.display())])
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    let ok = Command::new("fish")
-        .args([
-            "--no-execute",
-            &format!("{}/completions/devtrace.fish", root.display()),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let d = dir.display();
+    for (shell, args) in [
+        (
+            "bash",
+            vec![
+                "-c".to_owned(),
+                format!("source {d}/devtrace.bash && complete -p devtrace"),
+            ],
+        ),
+        (
+            "zsh",
+            vec![
+                "-fc".to_owned(),
+                format!(
+                    "autoload -Uz compinit && compinit -u -d /dev/null && source {d}/_devtrace"
+                ),
+            ],
+        ),
+        (
+            "fish",
+            vec!["--no-execute".to_owned(), format!("{d}/devtrace.fish")],
+        ),
+    ] {
+        require(shell);
+        let out = Command::new(shell).args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

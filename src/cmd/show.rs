@@ -33,10 +33,7 @@ pub fn run(a: ShowArgs) -> Result<i32> {
         out.flush()?;
         return Ok(0);
     }
-    let row = store
-        .sessions(None, None)?
-        .into_iter()
-        .find(|r| r.session == session);
+    let row = store.session(&session)?;
     if let Some(r) = &row {
         let now = crate::runtime::now_ms();
         out.line(&format!(

@@ -24,7 +24,7 @@ use session::{Batch, Session};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -84,10 +84,23 @@ impl Ingest {
     }
 
     /// One pass over the sessions marked dirty: read, pair, store, save.
-    fn process(&mut self, dirty: &[String]) {
+    /// Every FIFO is drained before any spool is read: a record in a FIFO
+    /// was written after any earlier record in the same shell's spool.
+    fn process(&mut self, mut dirty: Vec<String>) {
+        if dirty.is_empty() {
+            return;
+        }
+        dirty.sort();
+        dirty.dedup();
+        dirty.retain(|id| self.sessions.contains_key(id));
+        for id in &dirty {
+            if let Some(Err(e)) = self.sessions.get_mut(id).map(Session::drain_fifo) {
+                self.warn(&format!("session {id}: {e:#}"));
+            }
+        }
         let mut batch = Batch::default();
         let mut touched = Vec::new();
-        for id in dirty {
+        for id in &dirty {
             let Some(s) = self.sessions.get_mut(id) else {
                 continue;
             };
@@ -220,31 +233,20 @@ pub fn run() -> Result<()> {
         log,
     };
     ing.scan();
+    // What a previous ingest left unread is read first.
+    ing.process(ing.sessions.keys().cloned().collect());
     let mut idle_since: Option<Instant> = None;
-    let mut first = true;
     loop {
-        let mut dirty: Vec<String> = Vec::new();
-        if first {
-            dirty.extend(ing.sessions.keys().cloned());
-            first = false;
-        }
         // Sessions with a backlog are read on; those whose shell is gone
         // are read to the end and closed.
-        dirty.extend(
-            ing.sessions
-                .iter()
-                .filter(|(_, s)| s.gone || s.backlog)
-                .map(|(k, _)| k.clone()),
-        );
-        if !dirty.is_empty() {
-            for id in &dirty {
-                if let Some(s) = ing.sessions.get_mut(id) {
-                    let _ = s.drain_fifo();
-                }
-            }
-            dirty.sort();
-            dirty.dedup();
-            ing.process(&dirty);
+        let pending: Vec<String> = ing
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.gone || s.backlog)
+            .map(|(k, _)| k.clone())
+            .collect();
+        if !pending.is_empty() {
+            ing.process(pending);
             continue;
         }
         if stop.load(Ordering::Relaxed) {
@@ -334,13 +336,7 @@ pub fn run() -> Result<()> {
         }
         for (id, is_pid) in ready {
             if let Some(s) = ing.sessions.get_mut(&id) {
-                if is_pid {
-                    s.gone = true;
-                }
-                if let Err(e) = s.drain_fifo() {
-                    let msg = format!("session {id}: {e:#}");
-                    ing.warn(&msg);
-                }
+                s.gone |= is_pid;
                 dirty.push(id);
             }
         }
@@ -353,18 +349,8 @@ pub fn run() -> Result<()> {
                 }
             }
         }
-        // Before reading spools, drain every FIFO: a record in a FIFO was
-        // written after any earlier record in the same shell's spool.
-        for id in &dirty {
-            if let Some(s) = ing.sessions.get_mut(id) {
-                let _ = s.drain_fifo();
-            }
-        }
-        dirty.retain(|id| ing.sessions.contains_key(id));
-        dirty.sort();
-        dirty.dedup();
         if !dirty.is_empty() {
-            ing.process(&dirty);
+            ing.process(dirty);
         }
     }
     // Save progress of whatever is still open; shells live on without us.
@@ -373,6 +359,5 @@ pub fn run() -> Result<()> {
     }
     let _ = fs::remove_file(pid_path(&dir));
     drop(lock);
-    let _ = sig_r.as_raw_fd();
     Ok(())
 }

@@ -3,7 +3,7 @@
 use super::Store;
 use crate::event::Event;
 use anyhow::{bail, Result};
-use rusqlite::{params_from_iter, types::Value as SqlValue};
+use rusqlite::{params_from_iter, types::Value as SqlValue, OptionalExtension};
 use serde::Serialize;
 
 /// One row of `devtrace sessions` (and its `--json` object).
@@ -23,6 +23,27 @@ pub struct SessionRow {
     pub failures: i64,
 }
 
+const SESSION_COLUMNS: &str =
+    "id, start_ms, last_ms, end_ms, end_reason, shell, agent, host, user, \
+     first_cwd, commands, failures";
+
+fn session_row(r: &rusqlite::Row) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        session: r.get(0)?,
+        start_ms: r.get(1)?,
+        last_ms: r.get(2)?,
+        end_ms: r.get(3)?,
+        end_reason: r.get(4)?,
+        shell: r.get(5)?,
+        agent: r.get(6)?,
+        host: r.get(7)?,
+        user: r.get(8)?,
+        first_cwd: r.get(9)?,
+        commands: r.get(10)?,
+        failures: r.get(11)?,
+    })
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct EventFilter {
     pub session: Option<String>,
@@ -37,10 +58,7 @@ pub struct EventFilter {
 
 impl Store {
     pub fn sessions(&self, since_ms: Option<i64>, limit: Option<usize>) -> Result<Vec<SessionRow>> {
-        let mut sql = String::from(
-            "SELECT id, start_ms, last_ms, end_ms, end_reason, shell, agent, host, user, first_cwd,
-                    commands, failures FROM sessions",
-        );
+        let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions");
         let mut args: Vec<SqlValue> = Vec::new();
         if let Some(s) = since_ms {
             sql.push_str(" WHERE last_ms >= ?1");
@@ -51,25 +69,22 @@ impl Store {
             sql.push_str(&format!(" LIMIT {l}"));
         }
         let mut stmt = self.conn().prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), |r| {
-            Ok(SessionRow {
-                session: r.get(0)?,
-                start_ms: r.get(1)?,
-                last_ms: r.get(2)?,
-                end_ms: r.get(3)?,
-                end_reason: r.get(4)?,
-                shell: r.get(5)?,
-                agent: r.get(6)?,
-                host: r.get(7)?,
-                user: r.get(8)?,
-                first_cwd: r.get(9)?,
-                commands: r.get(10)?,
-                failures: r.get(11)?,
-            })
-        })?;
+        let rows = stmt.query_map(params_from_iter(args), session_row)?;
         let mut out: Vec<SessionRow> = rows.collect::<rusqlite::Result<_>>()?;
         out.reverse();
         Ok(out)
+    }
+
+    /// One session's row.
+    pub fn session(&self, id: &str) -> Result<Option<SessionRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"),
+                [id],
+                session_row,
+            )
+            .optional()?)
     }
 
     /// Resolves `latest` or a unique prefix of a session id.
