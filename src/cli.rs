@@ -33,6 +33,12 @@ pub enum Command {
     Show(ShowArgs),
     /// Print the newest events, and with --follow every new one as it is recorded
     Log(LogArgs),
+    /// Record the state of every file of this repository (tracked changes and untracked files)
+    Snapshot(SnapshotArgs),
+    /// Show what an event, two snapshots or a session changed, as a diff
+    Diff(DiffArgs),
+    /// Add a note (why you did something) to this shell's session
+    Note(NoteArgs),
     /// Check that recording works in this shell, and say how to fix what does not
     Doctor(DoctorArgs),
     /// Rebuild the SQLite index of this store from events.jsonl
@@ -176,6 +182,53 @@ pub struct LogArgs {
     /// How many of the newest events to print first
     #[arg(long, short = 'n', default_value_t = 20)]
     pub limit: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    /// What this state is (shown in the timeline)
+    #[arg(long, short = 'l')]
+    pub label: Option<String>,
+    /// Print the snapshot event as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  devtrace diff 01JX3K            what an edit_files event or a command changed,
+                                  or a snapshot against its commit
+  devtrace diff SNAP_A SNAP_B     from one snapshot to another
+  devtrace diff --session latest  the net change of a whole session")]
+pub struct DiffArgs {
+    /// An edit_files, run_command or git_snapshot event (id or unique prefix);
+    /// two snapshots to compare them
+    #[arg(num_args = 0..=2, value_name = "EVENT")]
+    pub events: Vec<String>,
+    /// The net change of this session (id, unique prefix, or `latest`)
+    #[arg(long, short = 's', conflicts_with = "events")]
+    pub session: Option<String>,
+    /// A summary of changed lines per file, like `git diff --stat`
+    #[arg(long, group = "format")]
+    pub stat: bool,
+    /// Only the names of the changed files
+    #[arg(long, group = "format")]
+    pub name_only: bool,
+    /// The change list as JSON Lines, one file per line
+    #[arg(long, group = "format")]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct NoteArgs {
+    /// The note (several words are joined with spaces)
+    #[arg(required = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+    /// Print the note event as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

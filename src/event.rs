@@ -77,7 +77,6 @@ pub fn value_text(v: &Value) -> String {
 }
 
 /// The exact bytes of a value made by [`bytes_value`].
-#[cfg(test)]
 pub fn value_bytes(v: &Value) -> Option<Vec<u8>> {
     match v {
         Value::String(s) => Some(s.as_bytes().to_vec()),

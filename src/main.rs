@@ -12,6 +12,7 @@ mod runtime;
 mod store;
 mod timefmt;
 mod wire;
+mod worktree;
 
 use clap::Parser;
 use std::path::PathBuf;
@@ -21,6 +22,8 @@ use std::path::PathBuf;
 pub struct Failure {
     pub msg: String,
     pub hint: Option<String>,
+    /// A usage error: exit status 2.
+    pub usage: bool,
 }
 
 impl std::fmt::Display for Failure {
@@ -35,6 +38,16 @@ pub fn fail(msg: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(Failure {
         msg: msg.into(),
         hint: Some(hint.into()),
+        usage: false,
+    })
+}
+
+/// Like [`fail`], for a command line that makes no sense (exit status 2).
+pub fn usage(msg: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Failure {
+        msg: msg.into(),
+        hint: Some(hint.into()),
+        usage: true,
     })
 }
 
@@ -65,16 +78,20 @@ fn main() {
             if output::is_broken_pipe(&e) {
                 std::process::exit(0);
             }
+            let mut code = 1;
             match e.downcast_ref::<Failure>() {
                 Some(f) => {
                     eprintln!("devtrace: {}", f.msg);
                     if let Some(h) = &f.hint {
                         eprintln!("hint: {h}");
                     }
+                    if f.usage {
+                        code = 2;
+                    }
                 }
                 None => eprintln!("devtrace: {e:#}"),
             }
-            std::process::exit(1);
+            std::process::exit(code);
         }
     }
 }

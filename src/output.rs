@@ -31,6 +31,11 @@ impl Out {
         self.w.write_all(b"\n")
     }
 
+    /// Bytes as they are (file contents in a diff).
+    pub fn raw(&mut self, b: &[u8]) -> io::Result<()> {
+        self.w.write_all(b)
+    }
+
     pub fn flush(&mut self) -> io::Result<()> {
         self.w.flush()
     }

@@ -79,12 +79,26 @@ pub struct HistoryBaseRecord {
     pub text: Vec<u8>,
 }
 
+/// An event made by a devtrace command run in the shell (`devtrace note`,
+/// `devtrace snapshot`): stored in the shell's session, in the order the
+/// session's records arrive. `data` is the event's JSON `data` object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub seq: u64,
+    pub at: Stamp,
+    pub id: String,
+    pub kind: String,
+    pub cwd: Vec<u8>,
+    pub data: Vec<u8>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
     Cmd(CmdRecord),
     Exit(ExitRecord),
     End(EndRecord),
     HistoryBase(HistoryBaseRecord),
+    Event(EventRecord),
 }
 
 impl Record {
@@ -94,6 +108,7 @@ impl Record {
             Record::Exit(r) => r.seq,
             Record::End(r) => r.seq,
             Record::HistoryBase(r) => r.seq,
+            Record::Event(r) => r.seq,
         }
     }
 }
@@ -117,6 +132,7 @@ fn fields_for(kind: &[u8]) -> Option<usize> {
         b"E" => Some(5),
         b"X" => Some(3),
         b"H" => Some(3),
+        b"V" => Some(6),
         _ => None,
     }
 }
@@ -183,6 +199,15 @@ pub fn encode(rec: &Record) -> Vec<u8> {
             put(h.seq.to_string().as_bytes());
             put(stamp_field(h.at).as_bytes());
             put(&h.text);
+        }
+        Record::Event(v) => {
+            put(b"V");
+            put(v.seq.to_string().as_bytes());
+            put(stamp_field(v.at).as_bytes());
+            put(v.id.as_bytes());
+            put(v.kind.as_bytes());
+            put(&v.cwd);
+            put(&v.data);
         }
     }
     put(TRAILER);
@@ -302,6 +327,14 @@ fn build(kind: &[u8], f: &[&[u8]]) -> Option<Record> {
             seq,
             at,
             text: f[2].to_vec(),
+        }),
+        b"V" => Record::Event(EventRecord {
+            seq,
+            at,
+            id: String::from_utf8(f[2].to_vec()).ok()?,
+            kind: String::from_utf8(f[3].to_vec()).ok()?,
+            cwd: f[4].to_vec(),
+            data: f[5].to_vec(),
         }),
         _ => return None,
     })

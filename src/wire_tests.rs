@@ -40,7 +40,15 @@ fn exit(seq: u64, status: i32) -> Record {
 #[test]
 fn hostile_text_round_trips_and_forges_nothing() {
     let nasty: &[u8] = b"echo \"@DT1\nE\n0\n\" '@' \t\x1b[31mred\xff\xfe \xe2\x9c\x93\n@\nEXIT 0 x";
-    let recs = vec![cmd(1, nasty), exit(1, 3), cmd(2, b"@DT1"), exit(2, 0)];
+    let note = Record::Event(EventRecord {
+        seq: 0,
+        at: Stamp::EpochMicros(5),
+        id: "01ABC".into(),
+        kind: "note".into(),
+        cwd: b"/r".to_vec(),
+        data: br#"{"text":"@DT1 why\n"}"#.to_vec(),
+    });
+    let recs = vec![cmd(1, nasty), exit(1, 3), note, cmd(2, b"@DT1"), exit(2, 0)];
     let bytes: Vec<u8> = recs.iter().flat_map(encode).collect();
     let (got, skipped) = decode_all(&bytes);
     assert_eq!(skipped, 0);

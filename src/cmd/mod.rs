@@ -1,12 +1,16 @@
 //! One file per subcommand, each a small `run`.
 
 mod bench_fill;
+mod diff;
 mod doctor;
 mod init;
 mod log;
+mod note;
+mod send;
 mod session_start;
 mod sessions;
 mod show;
+mod snapshot;
 
 use crate::cli::{Command, StoreArgs};
 use crate::store::{self, Store};
@@ -27,6 +31,9 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Sessions(a) => sessions::run(a),
         Command::Show(a) => show::run(a),
         Command::Log(a) => log::run(a),
+        Command::Snapshot(a) => snapshot::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Note(a) => note::run(a),
         Command::Doctor(a) => doctor::run(a),
         Command::Reindex(a) => {
             let mut s = open_store(&a)?;
@@ -107,6 +114,19 @@ pub fn store_dir(a: &StoreArgs) -> Result<PathBuf> {
             "run `devtrace init` in your repository to start recording there (or use --global)",
         )
     })
+}
+
+/// The current directory as the shell shows it (`$PWD` when it is right,
+/// so that a path through a symlink stays as typed).
+pub fn cwd() -> Result<String> {
+    let real = std::env::current_dir().context("cannot read the current directory")?;
+    Ok(std::env::var("PWD")
+        .ok()
+        .filter(|p| {
+            std::path::Path::new(p).is_absolute()
+                && std::fs::canonicalize(p).ok() == real.canonicalize().ok()
+        })
+        .unwrap_or_else(|| real.to_string_lossy().into_owned()))
 }
 
 pub fn open_store(a: &StoreArgs) -> Result<Store> {

@@ -48,12 +48,41 @@ pub fn run(a: ShowArgs) -> Result<i32> {
         ))?;
     }
     let mut last_cwd = row.and_then(|r| r.first_cwd).unwrap_or_default();
+    // Each command's changed files go under it.
+    let shown: std::collections::HashSet<&str> = events
+        .iter()
+        .filter(|(_, e)| e.kind == "run_command")
+        .map(|(_, e)| e.id.as_str())
+        .collect();
+    let mut caused: std::collections::HashMap<&str, Vec<&Event>> = Default::default();
     for (_, ev) in &events {
+        if let Some(c) = ev.kind.eq("edit_files").then(|| ev.data_str("cause")).flatten() {
+            if shown.contains(c) {
+                caused.entry(c).or_default().push(ev);
+            }
+        }
+    }
+    for (_, ev) in &events {
+        let nested = ev.kind == "edit_files"
+            && ev.data_str("cause").is_some_and(|c| shown.contains(c));
+        if nested {
+            continue;
+        }
         if ev.kind == "run_command" && ev.cwd != last_cwd {
             out.line(&out.dim(&format!("  in {}", printable(&tilde(&ev.cwd)))))?;
             last_cwd = ev.cwd.clone();
         }
         out.line(&timeline_line(&out, ev, 0))?;
+        let edits: Vec<&Event> = match ev.kind.as_str() {
+            "run_command" => caused.get(ev.id.as_str()).cloned().unwrap_or_default(),
+            "edit_files" => vec![ev],
+            _ => Vec::new(),
+        };
+        for e in edits {
+            for line in file_lines(&out, e) {
+                out.line(&line)?;
+            }
+        }
     }
     out.flush()?;
     Ok(0)
@@ -89,6 +118,69 @@ pub fn timeline_line(out: &Out, ev: &Event, indent: usize) -> String {
             "",
             ev.data_str("reason").unwrap_or("?")
         )),
+        "edit_files" => {
+            let who = match ev.data_str("cause") {
+                Some(c) => format!("files changed by {}", &c[..c.len().min(12)]),
+                None => "files changed between commands".to_owned(),
+            };
+            let n = ev.data.get("files").and_then(|f| f.as_array()).map_or(0, Vec::len);
+            let head = format!("{time}  {:>4}  {:>7}  ", "", "");
+            let text = format!("{who}: {n} file{}", if n == 1 { "" } else { "s" });
+            format!("{head}{}", out.paint("33", &out.fit(&text, indent + head.chars().count())))
+        }
+        "git_snapshot" => {
+            let label = ev.data_str("label").unwrap_or("");
+            let id = ev.data_str("snapshot").unwrap_or("");
+            let mut text = format!("snapshot {}", &id[..id.len().min(7)]);
+            if !label.is_empty() {
+                text.push_str(&format!(" \"{}\"", printable(label)));
+            }
+            if let Some(n) = ev.data_i64("files_changed") {
+                let base = match (ev.data_str("branch"), ev.data_str("head")) {
+                    (Some(b), _) => b.to_owned(),
+                    (None, Some(h)) => h[..h.len().min(7)].to_owned(),
+                    _ => "HEAD".into(),
+                };
+                text.push_str(&format!(
+                    ": {n} file{} changed from {base}",
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
+            let head = format!("{time}  {:>4}  {:>7}  ", "", "");
+            format!("{head}{}", out.paint("36", &out.fit(&text, indent + head.chars().count())))
+        }
+        "note" => {
+            let text = printable(ev.data_str("text").unwrap_or(""));
+            let head = format!("{time}  {:>4}  {:>7}  ", "", "");
+            format!(
+                "{head}{}",
+                out.paint("1;35", &out.fit(&format!("note: {text}"), indent + head.chars().count()))
+            )
+        }
         other => format!("{time}  {:>4}  {:>7}  {other}", "", ""),
     }
+}
+
+/// `                         M src/billing.rs` lines for an edit_files event.
+pub fn file_lines(out: &Out, ev: &Event) -> Vec<String> {
+    let pad = " ".repeat(8 + 2 + 4 + 2 + 7 + 2 + 2);
+    let mut lines = Vec::new();
+    if let Some(why) = ev.data_str("unchecked") {
+        lines.push(out.dim(&format!("{pad}(files not checked: {why})")));
+    }
+    for f in ev.data.get("files").and_then(|f| f.as_array()).into_iter().flatten() {
+        let path = printable(&value_text(f.get("path").unwrap_or(&serde_json::Value::Null)));
+        let (letter, color) = match f.get("change").and_then(|c| c.as_str()) {
+            Some("added") => ("A", "32"),
+            Some("deleted") => ("D", "31"),
+            Some("renamed") => ("R", "36"),
+            _ => ("M", "33"),
+        };
+        let name = match f.get("from") {
+            Some(from) => format!("{} → {path}", printable(&value_text(from))),
+            None => path,
+        };
+        lines.push(format!("{pad}{} {}", out.paint(color, letter), out.fit(&name, pad.len() + 2)));
+    }
+    lines
 }

@@ -3,6 +3,7 @@
 //! command line), with ids derived from the session and the shell's own
 //! sequence number so that a replay after a crash yields the same events.
 
+use super::edits::Window;
 use super::route::Router;
 use super::session::{Batch, Session};
 use crate::event::{bytes_value, Event, SCHEMA_VERSION};
@@ -70,14 +71,14 @@ impl Session {
         }
     }
 
-    fn next_seq(&mut self) -> u64 {
+    pub(super) fn next_seq(&mut self) -> u64 {
         let s = self.state.next_seq.max(2);
         self.state.next_seq = s + 1;
         s
     }
 
     /// Milliseconds since the epoch for a stamp from this shell.
-    fn stamp_us(&self, s: Stamp) -> Option<i64> {
+    pub(super) fn stamp_us(&self, s: Stamp) -> Option<i64> {
         match s {
             Stamp::EpochMicros(us) => Some(us),
             Stamp::UptimeCentis(cs) => self.meta.boot_epoch_cs.map(|b| (b + cs) * 10_000),
@@ -96,7 +97,7 @@ impl Session {
         exit: Option<&crate::wire::ExitRecord>,
         text: &[u8],
         router: &mut Router,
-    ) -> Event {
+    ) -> (Event, Option<Window>) {
         let start_us = self.stamp_us(cmd.at);
         let mut end_us = exit.and_then(|e| self.stamp_us(e.at));
         let mut duration_ms = match (exit.and_then(|e| e.duration_ms), start_us, end_us) {
@@ -117,13 +118,18 @@ impl Session {
         }
         let start_ms = start_us.map(|u| u / 1000).unwrap_or_else(runtime::now_ms);
         let cwd = String::from_utf8_lossy(&cmd.cwd).into_owned();
-        let seq = self.next_seq();
+        let coarse = matches!(cmd.at, Stamp::UptimeCentis(_));
+        let window = match (start_us, end_us) {
+            (Some(s), Some(e)) => Some(Window::new(s, e, coarse)),
+            _ => None,
+        };
         let m = &self.meta;
-        Event {
+        let ev = Event {
             v: SCHEMA_VERSION,
             id: crate::ids::event_id(start_ms as u64, &m.session, &format!("c{n}")),
             session: m.session.clone(),
-            seq,
+            // Numbered when it is pushed, after what it follows.
+            seq: 0,
             kind: "run_command".into(),
             ts: timefmt::rfc3339_ms(start_ms),
             agent: m.agent.clone(),
@@ -138,6 +144,34 @@ impl Session {
                 "ended_at": end_us.map(timefmt::rfc3339_us),
                 "shell": m.shell,
             }),
+        };
+        (ev, window)
+    }
+
+    /// An event a devtrace command sent through the shell's channel.
+    pub(super) fn sent_event(&mut self, v: &crate::wire::EventRecord, router: &mut Router) -> Option<(PathBuf, Event)> {
+        let data: serde_json::Value = serde_json::from_slice(&v.data).ok()?;
+        if !crate::event::TYPES.contains(&v.kind.as_str()) || v.id.len() != 26 {
+            return None;
         }
+        let at_ms = self.stamp_ms(v.at).unwrap_or_else(runtime::now_ms);
+        let cwd = String::from_utf8_lossy(&v.cwd).into_owned();
+        let store = router.store_for(std::path::Path::new(&cwd));
+        let repo = router.repo_for(std::path::Path::new(&cwd));
+        Some((
+            store,
+            Event {
+                v: SCHEMA_VERSION,
+                id: v.id.clone(),
+                session: self.meta.session.clone(),
+                seq: 0,
+                kind: v.kind.clone(),
+                ts: timefmt::rfc3339_ms(at_ms),
+                agent: self.meta.agent.clone(),
+                cwd,
+                repo,
+                data,
+            },
+        ))
     }
 }

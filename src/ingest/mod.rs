@@ -3,12 +3,14 @@
 //! data, a spool file or the runtime directory changes (inotify), a shell
 //! exits (pidfd), or it is asked to stop: no polling loop, no idle CPU.
 
+mod edits;
 mod events;
 mod lifecycle;
 mod pairing;
 pub mod route;
 mod session;
 
+pub use edits::snapshot_data;
 pub use lifecycle::{ensure, running};
 use lifecycle::{lock_path, pid_path};
 
@@ -44,6 +46,7 @@ struct Ingest {
     dir: PathBuf,
     sessions: BTreeMap<String, Session>,
     router: Router,
+    trackers: edits::Trackers,
     log: Option<File>,
 }
 
@@ -104,7 +107,7 @@ impl Ingest {
             let Some(s) = self.sessions.get_mut(id) else {
                 continue;
             };
-            if let Err(e) = s.process(&mut self.router, &mut batch) {
+            if let Err(e) = s.process(&mut self.router, &mut self.trackers, &mut batch) {
                 if s.gone {
                     // Never spin on a shell that is gone: close what we have.
                     s.state.closed = true;
@@ -113,6 +116,9 @@ impl Ingest {
                 self.warn(&msg);
             }
             touched.push(id.clone());
+        }
+        for msg in std::mem::take(&mut self.trackers.errors) {
+            self.warn(&msg);
         }
         for (dir, events) in std::mem::take(&mut batch.by_store) {
             let res = self
@@ -230,6 +236,7 @@ pub fn run() -> Result<()> {
         dir: dir.clone(),
         sessions: BTreeMap::new(),
         router: Router::default(),
+        trackers: edits::Trackers::default(),
         log,
     };
     ing.scan();

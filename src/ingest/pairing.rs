@@ -79,7 +79,7 @@ impl Pairing {
                 self.end = Some(crate::wire::encode(&rec));
                 return;
             }
-            Record::HistoryBase(_) => return,
+            Record::HistoryBase(_) | Record::Event(_) => return,
             _ => {}
         }
         if n <= self.done_n && n != 0 {
@@ -89,7 +89,7 @@ impl Pairing {
         match rec {
             Record::Cmd(_) => slot.cmd = Some(crate::wire::encode(&rec)),
             Record::Exit(_) => slot.exit = Some(crate::wire::encode(&rec)),
-            Record::End(_) | Record::HistoryBase(_) => {}
+            Record::End(_) | Record::HistoryBase(_) | Record::Event(_) => {}
         }
     }
 

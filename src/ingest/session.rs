@@ -2,6 +2,7 @@
 //! through them, and the events its records become.
 
 use super::pairing::{command_text, Done, Pairing, Text};
+use super::edits::Trackers;
 use super::route::Router;
 use crate::event::Event;
 use crate::runtime::{self, Channel, SessionMeta};
@@ -40,6 +41,12 @@ pub struct State {
     /// When the shell was found gone without an end record (fixed once, so
     /// that a replay after a crash derives the same session_end).
     pub gone_ms: Option<i64>,
+    /// Stores whose work tree got this session's first snapshot.
+    #[serde(default)]
+    pub snapshotted: Vec<PathBuf>,
+    /// Stores (and why) whose file changes could not be checked, said once.
+    #[serde(default)]
+    pub unchecked: Vec<String>,
 }
 
 pub struct Session {
@@ -207,7 +214,7 @@ impl Session {
     /// Reads new records (journal first: it holds what came through the
     /// FIFO, which the shell wrote after anything already in the spool) and
     /// turns the finished ones into events, grouped by store.
-    pub fn process(&mut self, router: &mut Router, out: &mut Batch) -> Result<()> {
+    pub fn process(&mut self, router: &mut Router, trackers: &mut Trackers, out: &mut Batch) -> Result<()> {
         self.backlog = false;
         let mut items = Self::read_new(
             &self.chan.journal(),
@@ -223,6 +230,16 @@ impl Session {
             &mut self.spool_dec,
             &mut self.backlog,
         )?);
+        if self.state.stores.is_empty() {
+            // The session starts in the store of its first directory.
+            let cwd = PathBuf::from(&self.meta.cwd);
+            let store = router.store_for(&cwd);
+            self.ensure_started(&store, out);
+            Self::warm_up(&store, trackers);
+        }
+        // Records are handled in arrival order, and whatever they finish is
+        // pushed at once, so that an event sent from inside a command lands
+        // after the commands before it.
         for item in items {
             match item {
                 Item::Record(Record::HistoryBase(h)) => {
@@ -231,20 +248,51 @@ impl Session {
                             super::pairing::split_history(&h.text).map(|(n, _)| n);
                     }
                 }
-                Item::Record(r) => self.state.pairing.add(r),
+                Item::Record(Record::Event(v)) => match self.sent_event(&v, router) {
+                    Some((store, mut ev)) => {
+                        self.ensure_started(&store, out);
+                        ev.seq = self.next_seq();
+                        out.push(store, ev);
+                    }
+                    None => *self.state.skipped.entry("bad event record".into()).or_default() += 1,
+                },
+                Item::Record(r) => {
+                    if let Record::Cmd(c) = &r {
+                        let cwd = PathBuf::from(std::ffi::OsStr::from_bytes_lossless(&c.cwd));
+                        let store = router.store_for(&cwd);
+                        let at = self.stamp_us(c.at);
+                        self.command_started(&store, at, trackers);
+                    }
+                    self.state.pairing.add(r);
+                    let ready = self.state.pairing.take_ready(false);
+                    self.push_done(ready, router, trackers, out);
+                }
                 Item::Skipped(s) => {
                     *self.state.skipped.entry(s.reason.to_owned()).or_default() += s.bytes as u64
                 }
             }
         }
-        if self.state.stores.is_empty() {
-            // The session starts in the store of its first directory.
-            let cwd = PathBuf::from(&self.meta.cwd);
-            let store = router.store_for(&cwd);
-            self.ensure_started(&store, out);
-        }
         let closing = (self.gone || self.state.pairing.has_end()) && !self.backlog;
-        for done in self.state.pairing.take_ready(closing) {
+        let ready = self.state.pairing.take_ready(closing);
+        self.push_done(ready, router, trackers, out);
+        if closing && !self.state.closed {
+            let at = match self.state.gone_ms {
+                Some(t) => t,
+                None => {
+                    let t = runtime::now_ms();
+                    self.state.gone_ms = Some(t);
+                    self.save_state()?;
+                    t
+                }
+            };
+            self.push_closing(at, trackers, out);
+            self.end_events("gone", at, out);
+        }
+        Ok(())
+    }
+
+    fn push_done(&mut self, ready: Vec<Done>, router: &mut Router, trackers: &mut Trackers, out: &mut Batch) {
+        for done in ready {
             match done {
                 Done::Command { n, cmd, exit } => {
                     let text = match command_text(&cmd, &mut self.state.last_hist) {
@@ -257,28 +305,18 @@ impl Session {
                     let cwd_path = PathBuf::from(std::ffi::OsStr::from_bytes_lossless(&cmd.cwd));
                     let store = router.store_for(&cwd_path);
                     self.ensure_started(&store, out);
-                    let ev = self.command_event(n, &cmd, exit.as_ref(), &text, router);
-                    out.push(store, ev);
+                    let (ev, window) = self.command_event(n, &cmd, exit.as_ref(), &text, router);
+                    self.push_command(store, ev, n, window, trackers, out);
                 }
                 Done::End(e) => {
                     let at = self.stamp_ms(e.at).unwrap_or_else(runtime::now_ms);
+                    if !self.state.closed {
+                        self.push_closing(at, trackers, out);
+                    }
                     self.end_events(&e.reason, at, out);
                 }
             }
         }
-        if closing && !self.state.closed {
-            let at = match self.state.gone_ms {
-                Some(t) => t,
-                None => {
-                    let t = runtime::now_ms();
-                    self.state.gone_ms = Some(t);
-                    self.save_state()?;
-                    t
-                }
-            };
-            self.end_events("gone", at, out);
-        }
-        Ok(())
     }
 
     pub fn save_state(&self) -> Result<()> {

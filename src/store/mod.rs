@@ -49,6 +49,19 @@ pub fn find_dir(cwd: &Path) -> Option<PathBuf> {
     cwd.ancestors().map(|a| a.join(DIR)).find(|d| d.is_dir())
 }
 
+/// Whether the index of the store in `dir` holds the event `id` (read-only;
+/// false when there is no index yet).
+pub fn has_event(dir: &Path, id: &str) -> bool {
+    let Ok(db) = Connection::open_with_flags(
+        dir.join(DB),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) else {
+        return false;
+    };
+    db.query_row("SELECT 1 FROM events WHERE id = ?1", [id], |_| Ok(()))
+        .is_ok()
+}
+
 /// Creates a store directory (0700) if it does not exist.
 pub fn create_dir(dir: &Path) -> Result<()> {
     if !dir.is_dir() {

@@ -174,6 +174,45 @@ impl Store {
         Ok(out)
     }
 
+    /// The event with this id, or the one event whose id starts with it.
+    pub fn resolve_event(&self, wanted: &str) -> Result<Event> {
+        let prefix = wanted.to_ascii_uppercase();
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            bail!("no event matches '{wanted}'");
+        }
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, json FROM events WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 3")?;
+        let upper = format!("{prefix}\u{7f}");
+        let rows: Vec<(String, String)> = stmt
+            .query_map([&prefix, &upper], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        match rows.as_slice() {
+            [] => bail!("no event matches '{wanted}'"),
+            [(_, json)] => Ok(serde_json::from_str(json)?),
+            _ => bail!(
+                "'{wanted}' matches several events ({}, ...); give more characters",
+                rows.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
+    /// The `edit_files` events a command caused, in session order.
+    pub fn edits_caused_by(&self, session: &str, id: &str) -> Result<Vec<Event>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT json FROM events WHERE session = ?1 AND type = 'edit_files' \
+             AND json_extract(json, '$.data.cause') = ?2 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([session, id], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for json in rows {
+            if let Ok(ev) = serde_json::from_str::<Event>(&json?) {
+                out.push(ev);
+            }
+        }
+        Ok(out)
+    }
+
     /// The highest index position (0 when empty).
     pub fn last_n(&self) -> Result<i64> {
         Ok(self

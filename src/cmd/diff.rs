@@ -1,0 +1,137 @@
+//! `devtrace diff`: what an event, two snapshots, or a session changed.
+
+use crate::cli::DiffArgs;
+use crate::event::Event;
+use crate::output::Out;
+use crate::store::{EventFilter, Store};
+use crate::worktree::diff::{self, Format};
+use crate::worktree::{objects::Objects, state, Change};
+use anyhow::Result;
+use git2::{Oid, Repository};
+
+pub fn run(a: DiffArgs) -> Result<i32> {
+    let store = super::open_store(&a.store)?;
+    let root = store
+        .dir()
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
+    let repo = Objects::open(store.dir(), &root)?.reader()?;
+    let changes = match (a.events.as_slice(), &a.session) {
+        ([], session) => session_changes(&store, &repo, session.as_deref().unwrap_or("latest"))?,
+        ([one], _) => event_changes(&store, &repo, &find(&store, one)?)?,
+        ([x, y], _) => {
+            let (x, y) = (find(&store, x)?, find(&store, y)?);
+            diff::between_trees(&repo, Some(snapshot_tree(&repo, &x)?), snapshot_tree(&repo, &y)?)?
+        }
+        _ => unreachable!("clap allows at most two events"),
+    };
+    let fmt = if a.stat {
+        Format::Stat
+    } else if a.name_only {
+        Format::NameOnly
+    } else if a.json {
+        Format::Json
+    } else {
+        Format::Patch
+    };
+    let mut out = Out::new(a.json);
+    if changes.is_empty() && fmt != Format::Json {
+        eprintln!("devtrace: no file changes");
+    }
+    diff::render(&repo, &changes, fmt, &mut out)?;
+    out.flush()?;
+    Ok(0)
+}
+
+fn find(store: &Store, id: &str) -> Result<Event> {
+    store.resolve_event(id).map_err(|e| {
+        crate::fail(
+            format!("{e:#}"),
+            "see the event ids with `devtrace log --json` or `devtrace show --json`",
+        )
+    })
+}
+
+/// The tree of a snapshot event.
+fn snapshot_tree(repo: &Repository, ev: &Event) -> Result<Oid> {
+    if ev.kind != "git_snapshot" {
+        return Err(crate::fail(
+            format!("event {} is a {}, not a snapshot", ev.id, ev.kind),
+            "comparing two events needs two git_snapshot events",
+        ));
+    }
+    let id = ev
+        .data_str("snapshot")
+        .and_then(|s| Oid::from_str(s).ok())
+        .ok_or_else(|| anyhow::anyhow!("snapshot event {} has no snapshot id", ev.id))?;
+    let commit = repo.find_commit(id).map_err(|_| {
+        crate::fail(
+            format!("the objects of snapshot {} are missing from .devtrace/git", ev.id),
+            "was .devtrace/git removed or copied without it?",
+        )
+    })?;
+    Ok(commit.tree_id())
+}
+
+fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Change>> {
+    match ev.kind.as_str() {
+        "edit_files" => Ok(diff::from_json(ev.data.get("files").unwrap_or(&serde_json::Value::Null))),
+        "run_command" => {
+            let mut all = Vec::new();
+            for e in store.edits_caused_by(&ev.session, &ev.id)? {
+                all.extend(diff::from_json(e.data.get("files").unwrap_or(&serde_json::Value::Null)));
+            }
+            Ok(state::merge(all))
+        }
+        "git_snapshot" => {
+            let tree = snapshot_tree(repo, ev)?;
+            let head = ev.data_str("head").and_then(|h| Oid::from_str(h).ok());
+            let Some(head) = head else {
+                return Err(crate::fail(
+                    format!("snapshot {} was taken outside a commit (no HEAD)", ev.id),
+                    "compare it with another snapshot: devtrace diff SNAP_A SNAP_B",
+                ));
+            };
+            let head_tree = repo.find_commit(head).map(|c| c.tree_id()).map_err(|_| {
+                crate::fail(
+                    format!("commit {head} of snapshot {} is no longer in the repository", ev.id),
+                    "compare it with another snapshot: devtrace diff SNAP_A SNAP_B",
+                )
+            })?;
+            diff::between_trees(repo, Some(head_tree), tree)
+        }
+        other => Err(crate::fail(
+            format!("event {} is a {other}; it changed no files", ev.id),
+            "give an edit_files, run_command or git_snapshot event",
+        )),
+    }
+}
+
+/// A session's net change: from its first snapshot to its last, else the
+/// sum of its recorded edits.
+fn session_changes(store: &Store, repo: &Repository, wanted: &str) -> Result<Vec<Change>> {
+    let session = store.resolve_session(wanted).map_err(|e| {
+        crate::fail(format!("{e:#}"), "list the sessions with `devtrace sessions`")
+    })?;
+    let events = store.events(&EventFilter {
+        session: Some(session.clone()),
+        types: vec!["git_snapshot".into(), "edit_files".into()],
+        ..EventFilter::default()
+    })?;
+    let snaps: Vec<&Event> = events
+        .iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.kind == "git_snapshot")
+        .collect();
+    if let (Some(first), Some(last)) = (snaps.first(), snaps.last()) {
+        if snaps.len() >= 2 {
+            return diff::between_trees(repo, Some(snapshot_tree(repo, first)?), snapshot_tree(repo, last)?);
+        }
+    }
+    let mut all = Vec::new();
+    for (_, e) in events.iter().filter(|(_, e)| e.kind == "edit_files") {
+        all.extend(diff::from_json(e.data.get("files").unwrap_or(&serde_json::Value::Null)));
+    }
+    Ok(state::merge(all))
+}

@@ -1,0 +1,19 @@
+//! `devtrace note`: the "why" beside the "what", in this shell's session.
+
+use crate::cli::NoteArgs;
+use anyhow::Result;
+use serde_json::json;
+
+pub fn run(a: NoteArgs) -> Result<i32> {
+    let text = a.text.join(" ");
+    if text.trim().is_empty() {
+        return Err(crate::usage("the note is empty", "write it as: devtrace note \"why I did this\""));
+    }
+    let cwd = super::cwd()?;
+    let store = crate::store::dir_for(std::path::Path::new(&cwd));
+    let ev = super::send::send(&store, "note", json!({ "text": text }), &cwd)?;
+    if a.json {
+        println!("{}", ev.to_line());
+    }
+    Ok(0)
+}

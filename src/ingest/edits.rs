@@ -1,0 +1,295 @@
+//! The files each command changed. Ingest looks at a store's work tree when
+//! a command starts (if it hears of it at once) and after it ends; every
+//! change found carries its ctime, so it is claimed by the command whose run
+//! it falls in, or, when it happened between commands (an editor's save, an
+//! agent's edit tool), recorded with `cause: null`. The shell does none of
+//! this work. One scan serves every command that ended before it began, so a
+//! backlog costs one scan, not one per command.
+
+use super::session::{Batch, Session};
+use crate::event::{Event, SCHEMA_VERSION};
+use crate::timefmt;
+use crate::worktree::{diff, state, Change, Tracker};
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// How far a command's window reaches past its recorded start and end:
+/// the kernel stamps ctimes from a clock up to one tick (10 ms at HZ=100)
+/// behind; fish's own clock is 10 ms coarse and its epoch estimated.
+const SLACK_NS: i128 = 15_000_000;
+const SLACK_COARSE_NS: i128 = 60_000_000;
+/// A command record this fresh is heard of "at once": the tree is looked at
+/// before the command can have done much.
+const LIVE_NS: i128 = 2_000_000_000;
+
+/// One tracker per store; `None` for stores whose files are not tracked
+/// (the global store) or could not be opened.
+#[derive(Default)]
+pub struct Trackers {
+    map: HashMap<PathBuf, Option<Tracker>>,
+    pub errors: Vec<String>,
+}
+
+impl Trackers {
+    pub fn get(&mut self, store: &Path) -> Option<&mut Tracker> {
+        if !self.map.contains_key(store) {
+            let t = if store == crate::store::global_dir() || !store.is_dir() {
+                None
+            } else {
+                match Tracker::open(store) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        self.errors
+                            .push(format!("file changes in {}: {e:#}", store.display()));
+                        None
+                    }
+                }
+            };
+            self.map.insert(store.to_path_buf(), t);
+        }
+        self.map.get_mut(store).and_then(Option::as_mut)
+    }
+}
+
+/// A command's window, in nanoseconds since the epoch, and how far either
+/// end may be off.
+pub struct Window {
+    pub start_ns: i128,
+    pub end_ns: i128,
+    pub slack_ns: i128,
+}
+
+impl Window {
+    pub fn new(start_us: i64, end_us: i64, coarse: bool) -> Window {
+        Window {
+            start_ns: start_us as i128 * 1000,
+            end_ns: end_us.max(start_us) as i128 * 1000,
+            slack_ns: if coarse { SLACK_COARSE_NS } else { SLACK_NS },
+        }
+    }
+}
+
+/// What one scan-and-claim found for a command.
+struct Found {
+    between: Vec<Change>,
+    own: Vec<Change>,
+    unchecked: Option<String>,
+}
+
+fn scan(t: &mut Tracker, since: Option<i128>) -> Result<(), String> {
+    match t.scan(true, since) {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(why)) => Err(why),
+        Err(e) => Err(format!("{e:#}")),
+    }
+}
+
+impl Session {
+    /// A command record arrived: if it is fresh, look at the tree now, so
+    /// that edits made before the command are told apart from its own.
+    pub(super) fn command_started(&mut self, store: &Path, start_us: Option<i64>, trackers: &mut Trackers) {
+        let Some(start) = start_us.map(|u| u as i128 * 1000) else {
+            return;
+        };
+        if state::now_ns() - start > LIVE_NS {
+            return;
+        }
+        if let Some(t) = trackers.get(store) {
+            if !t.covers(start) {
+                let _ = scan(t, Some(start - SLACK_COARSE_NS));
+            }
+        }
+    }
+
+    /// When a session starts in a store: know the tree before any command.
+    pub(super) fn warm_up(store: &Path, trackers: &mut Trackers) {
+        if let Some(t) = trackers.get(store) {
+            if !t.has_baseline() {
+                let _ = scan(t, None);
+            }
+        }
+    }
+
+    fn found(t: &mut Tracker, w: &Window) -> Found {
+        let unchecked = if t.covers(w.end_ns + w.slack_ns) {
+            None
+        } else {
+            scan(t, Some(w.start_ns - w.slack_ns)).err()
+        };
+        Found {
+            between: t.claim(None, w.start_ns - w.slack_ns - 1),
+            own: t.claim(Some(w.start_ns - w.slack_ns), w.end_ns + w.slack_ns),
+            unchecked,
+        }
+    }
+
+    /// Pushes a finished command with what it changed: edits found from
+    /// before it (cause null), the session's first snapshot of this store,
+    /// the `run_command` itself, then its own `edit_files`.
+    pub(super) fn push_command(
+        &mut self,
+        store: PathBuf,
+        mut ev: Event,
+        n: u64,
+        w: Option<Window>,
+        trackers: &mut Trackers,
+        out: &mut Batch,
+    ) {
+        let found = match (&w, trackers.get(&store)) {
+            (Some(w), Some(t)) => Some(Self::found(t, w)),
+            _ => None,
+        };
+        let Some(found) = found else {
+            ev.seq = self.next_seq();
+            out.push(store, ev);
+            return;
+        };
+        let end_ms = w.as_ref().map_or(0, |w| (w.end_ns / 1_000_000) as i64);
+        if !found.between.is_empty() {
+            let at = found.between.iter().map(|c| c.ctime_ns).max().unwrap_or(0);
+            let e = self.edit_event(&store, None, &ev.cwd, &found.between, (at / 1_000_000) as i64, &format!("b{n}"), None);
+            out.push(store.clone(), e);
+        }
+        if !self.state.snapshotted.contains(&store) {
+            self.state.snapshotted.push(store.clone());
+            let start_ms = w.as_ref().map_or(end_ms, |w| (w.start_ns / 1_000_000) as i64);
+            if let Some(t) = trackers.get(&store) {
+                if let Some(e) = self.snapshot_event(t, "session start", &found.own, start_ms, &ev.cwd) {
+                    out.push(store.clone(), e);
+                }
+            }
+        }
+        ev.seq = self.next_seq();
+        let cause = ev.id.clone();
+        let cwd = ev.cwd.clone();
+        out.push(store.clone(), ev);
+        let first_unchecked = found.unchecked.filter(|why| {
+            let key = format!("{}\0{why}", store.display());
+            let new = !self.state.unchecked.contains(&key);
+            if new {
+                self.state.unchecked.push(key);
+            }
+            *self
+                .state
+                .skipped
+                .entry(format!("file changes not checked: {why}"))
+                .or_default() += 1;
+            new
+        });
+        if !found.own.is_empty() || first_unchecked.is_some() {
+            let e = self.edit_event(&store, Some(&cause), &cwd, &found.own, end_ms, &format!("e{n}"), first_unchecked);
+            out.push(store, e);
+        }
+    }
+
+    /// At the session's end: edits since its last command (cause null) and a
+    /// closing snapshot, in each store where it ran commands.
+    pub(super) fn push_closing(&mut self, at_ms: i64, trackers: &mut Trackers, out: &mut Batch) {
+        let end_ns = at_ms as i128 * 1_000_000;
+        for store in self.state.snapshotted.clone() {
+            let Some(t) = trackers.get(&store) else {
+                continue;
+            };
+            if !t.covers(end_ns + SLACK_COARSE_NS) {
+                let _ = scan(t, None);
+            }
+            let rest = t.claim(None, end_ns + SLACK_COARSE_NS);
+            let root = t.root.to_string_lossy().into_owned();
+            if !rest.is_empty() {
+                let at = rest.iter().map(|c| c.ctime_ns).max().unwrap_or(end_ns);
+                let key = format!("z{}", store.display());
+                let e = self.edit_event(&store, None, &root, &rest, (at / 1_000_000) as i64, &key, None);
+                out.push(store.clone(), e);
+            }
+            let Some(t) = trackers.get(&store) else {
+                continue;
+            };
+            if let Some(e) = self.snapshot_event(t, "session end", &[], at_ms, &root) {
+                out.push(store.clone(), e);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn edit_event(
+        &mut self,
+        store: &Path,
+        cause: Option<&str>,
+        cwd: &str,
+        changes: &[Change],
+        at_ms: i64,
+        key: &str,
+        unchecked: Option<String>,
+    ) -> Event {
+        let mut data = json!({
+            "files": diff::files_json(changes),
+            "cause": cause,
+        });
+        if let Some(why) = unchecked {
+            data["unchecked"] = json!(why);
+        }
+        let seq = self.next_seq();
+        let m = &self.meta;
+        Event {
+            v: SCHEMA_VERSION,
+            id: crate::ids::event_id(at_ms as u64, &m.session, key),
+            session: m.session.clone(),
+            seq,
+            kind: "edit_files".into(),
+            ts: timefmt::rfc3339_ms(at_ms),
+            agent: self.meta.agent.clone(),
+            cwd: cwd.to_owned(),
+            repo: repo_of(store),
+            data,
+        }
+    }
+
+    fn snapshot_event(&mut self, t: &Tracker, label: &str, revert: &[Change], at_ms: i64, cwd: &str) -> Option<Event> {
+        let snap = match t.snapshot(label, revert) {
+            Ok(s) => s,
+            Err(e) => {
+                *self
+                    .state
+                    .skipped
+                    .entry(format!("snapshot failed: {e:#}"))
+                    .or_default() += 1;
+                return None;
+            }
+        };
+        let seq = self.next_seq();
+        let m = &self.meta;
+        let key = format!("s{label}{}", t.root.display());
+        Some(Event {
+            v: SCHEMA_VERSION,
+            id: crate::ids::event_id(at_ms as u64, &m.session, &key),
+            session: m.session.clone(),
+            seq,
+            kind: "git_snapshot".into(),
+            ts: timefmt::rfc3339_ms(at_ms),
+            agent: m.agent.clone(),
+            cwd: cwd.to_owned(),
+            repo: t.objects.user().map(|_| t.root.to_string_lossy().into_owned()),
+            data: snapshot_data(label, &snap),
+        })
+    }
+}
+
+/// The `data` of a `git_snapshot` event.
+pub fn snapshot_data(label: &str, s: &state::SnapshotInfo) -> serde_json::Value {
+    json!({
+        "label": label,
+        "snapshot": s.commit.to_string(),
+        "head": s.head.map(|h| h.to_string()),
+        "branch": s.branch,
+        "files_changed": s.files_changed,
+        "tree": s.tree.to_string(),
+    })
+}
+
+fn repo_of(store: &Path) -> Option<String> {
+    let root = store.parent()?;
+    root.join(".git")
+        .exists()
+        .then(|| root.to_string_lossy().into_owned())
+}

@@ -1,0 +1,678 @@
+//! What a tracked work tree looked like at the last scan, and what changed
+//! since: a file is read (and its content kept) only when its ctime says it
+//! may have changed since the last scan, so a scan of an idle tree costs one
+//! `lstat` per file. Each change carries its ctime, so that it can be
+//! claimed later by the command whose run it falls in, or by nobody.
+
+use super::objects::{self, Objects, MODE_LINK, MODE_TREE};
+use super::scan::{self, Scan, Seen, Stop};
+use anyhow::{Context, Result};
+use git2::{ObjectType, Oid};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// A file whose ctime is this close to the last scan's start is read again:
+/// the kernel stamps ctimes from a clock that lags by up to a tick.
+const MARGIN_NS: i128 = 2_000_000_000;
+const BASELINE_FILE: &str = "devtrace-baseline";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub oid: Oid,
+    pub mode: u32,
+}
+
+/// One file's change: `old` and `new` are None for an addition and a
+/// deletion; `from` is the old path of a rename.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub path: Vec<u8>,
+    pub from: Option<Vec<u8>>,
+    pub old: Option<Entry>,
+    pub new: Option<Entry>,
+    pub ctime_ns: i128,
+}
+
+impl Change {
+    pub fn kind(&self) -> &'static str {
+        match (&self.old, &self.new, &self.from) {
+            (None, _, _) => "added",
+            (_, None, _) => "deleted",
+            (_, _, Some(_)) => "renamed",
+            _ => "modified",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A tree with more files than this is not scanned (counted, reported).
+    pub max_files: usize,
+    /// Contents of larger files are not kept (the change still is).
+    pub max_file_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_files: env_num("DEVTRACE_MAX_FILES").unwrap_or(250_000) as usize,
+            max_file_bytes: env_num("DEVTRACE_MAX_FILE_BYTES").unwrap_or(16 << 20),
+        }
+    }
+}
+
+fn env_num(name: &str) -> Option<u64> {
+    std::env::var(name).ok()?.parse().ok()
+}
+
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    tree: String,
+    scanned_ns: i128,
+}
+
+/// A snapshot as written to the object store.
+#[derive(Debug, Clone)]
+pub struct SnapshotInfo {
+    pub commit: Oid,
+    pub tree: Oid,
+    pub head: Option<Oid>,
+    pub branch: Option<String>,
+    pub files_changed: Option<usize>,
+}
+
+pub struct Tracker {
+    pub root: PathBuf,
+    store_dir: PathBuf,
+    pub objects: Objects,
+    base: BTreeMap<Vec<u8>, Entry>,
+    /// Wall clock (ns) when the scan that produced `base` began.
+    scanned_ns: Option<i128>,
+    /// Changes found and not yet claimed, oldest first.
+    pub unclaimed: Vec<Change>,
+    pub limits: Limits,
+}
+
+pub fn now_ns() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(0)
+}
+
+impl Tracker {
+    /// Opens the tracker of the store in `store_dir` (root: its parent),
+    /// starting from the state the last ingest saved, if any.
+    pub fn open(store_dir: &Path) -> Result<Tracker> {
+        let root = store_dir
+            .parent()
+            .context("a store directory has a parent")?
+            .to_path_buf();
+        let objects = Objects::open(store_dir, &root)?;
+        let mut t = Tracker {
+            root,
+            store_dir: store_dir.to_path_buf(),
+            objects,
+            base: BTreeMap::new(),
+            scanned_ns: None,
+            unclaimed: Vec::new(),
+            limits: Limits::default(),
+        };
+        let saved: Option<Saved> = std::fs::read(t.baseline_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if let Some(s) = saved {
+            if let Ok(tree) = Oid::from_str(&s.tree) {
+                let mut base = BTreeMap::new();
+                if t.load_tree(tree, &mut Vec::new(), &mut base) {
+                    t.base = base;
+                    t.scanned_ns = Some(s.scanned_ns);
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    fn baseline_path(&self) -> PathBuf {
+        self.store_dir.join(objects::DIR).join(BASELINE_FILE)
+    }
+
+    fn load_tree(&self, tree: Oid, prefix: &mut Vec<u8>, out: &mut BTreeMap<Vec<u8>, Entry>) -> bool {
+        let Some((ObjectType::Tree, data)) = self.objects.read(tree) else {
+            return false;
+        };
+        for (name, mode, oid) in objects::parse_tree(&data) {
+            let len = prefix.len();
+            if !prefix.is_empty() {
+                prefix.push(b'/');
+            }
+            prefix.extend_from_slice(&name);
+            let ok = if mode == MODE_TREE {
+                self.load_tree(oid, prefix, out)
+            } else {
+                out.insert(prefix.clone(), Entry { oid, mode });
+                true
+            };
+            prefix.truncate(len);
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub fn has_baseline(&self) -> bool {
+        self.scanned_ns.is_some()
+    }
+
+    /// Whether a scan began after `ns` (its result already covers `ns`).
+    pub fn covers(&self, ns: i128) -> bool {
+        self.scanned_ns.is_some_and(|s| s > ns)
+    }
+
+    /// Looks at the tree again; new changes go to `unclaimed`. `Ok(Err)`
+    /// says why the tree was not looked at (too large). On the first scan
+    /// there is no earlier state to compare with; with `since`, files of a
+    /// git work tree whose ctime is later are compared with the index.
+    pub fn scan(
+        &mut self,
+        persist: bool,
+        since: Option<i128>,
+    ) -> Result<std::result::Result<usize, String>> {
+        let t0 = now_ns();
+        let seen = match scan::scan(&self.root, self.limits.max_files)? {
+            Ok(s) => s,
+            Err(Stop::TooManyFiles(n)) => {
+                return Ok(Err(format!("more than {n} files to check")));
+            }
+        };
+        let head_owned = self.head_tree();
+        let head_tree = head_owned.as_ref();
+        let hint = match self.scanned_ns {
+            None => IndexHint::load(&self.objects, head_tree),
+            Some(_) => None,
+        };
+        let mut base = BTreeMap::new();
+        let mut added = Vec::new();
+        let mut modified = Vec::new();
+        for f in &seen.files {
+            let old = self.base.get(&f.path).copied();
+            let fresh = match (old, self.scanned_ns) {
+                (Some(o), Some(t)) if f.ctime_ns < t - MARGIN_NS && o.mode == f.mode => Some(o),
+                _ => None,
+            };
+            let entry = match fresh {
+                Some(e) => e,
+                None => match hint.as_ref().and_then(|h| h.matching(f, &self.objects)) {
+                    Some(e) => e,
+                    None => match self.hash(f, head_tree) {
+                        Some(e) => e,
+                        // Unreadable now: keep what we knew.
+                        None => match old {
+                            Some(o) => o,
+                            None => continue,
+                        },
+                    },
+                },
+            };
+            match old {
+                None => added.push((f, entry)),
+                Some(o) if o != entry => modified.push((f, o, entry)),
+                Some(_) => {}
+            }
+            base.insert(f.path.clone(), entry);
+        }
+        // First scan: what the index knew is the earlier state of the files
+        // changed since `since`.
+        let mut first_changes = Vec::new();
+        if let (Some(h), Some(since)) = (&hint, since) {
+            for (f, e) in &added {
+                if f.ctime_ns <= since {
+                    continue;
+                }
+                let old = h.entries.get(&f.path).map(|ie| Entry {
+                    oid: ie.id,
+                    mode: ie.mode,
+                });
+                if old != Some(*e) {
+                    first_changes.push(Change {
+                        path: f.path.clone(),
+                        from: None,
+                        old,
+                        new: Some(*e),
+                        ctime_ns: f.ctime_ns,
+                    });
+                }
+            }
+            for (p, ie) in &h.entries {
+                let dir_t = scan::parent_ctime(&seen, p).unwrap_or(t0);
+                if !base.contains_key(p) && dir_t > since {
+                    first_changes.push(Change {
+                        path: p.clone(),
+                        from: None,
+                        old: Some(Entry {
+                            oid: ie.id,
+                            mode: ie.mode,
+                        }),
+                        new: None,
+                        ctime_ns: dir_t,
+                    });
+                }
+            }
+        }
+        drop(hint);
+        drop(head_owned);
+        let first = self.scanned_ns.is_none();
+        let mut changes = first_changes;
+        if !first {
+            let deleted: Vec<(&Vec<u8>, Entry)> = self
+                .base
+                .iter()
+                .filter(|(p, _)| !base.contains_key(*p))
+                .map(|(p, e)| (p, *e))
+                .collect();
+            changes = pair_renames(&seen, deleted, added, t0);
+            for (f, o, e) in modified {
+                changes.push(Change {
+                    path: f.path.clone(),
+                    from: None,
+                    old: Some(o),
+                    new: Some(e),
+                    ctime_ns: f.ctime_ns,
+                });
+            }
+        }
+        changes.sort_by_key(|c| c.ctime_ns);
+        self.base = base;
+        self.scanned_ns = Some(t0);
+        let n = changes.len();
+        self.unclaimed.extend(changes);
+        if persist && (first || n > 0) {
+            let tree = self.write_tree(&[])?;
+            let saved = Saved {
+                tree: tree.to_string(),
+                scanned_ns: t0,
+            };
+            crate::runtime::write_atomic(&self.baseline_path(), &serde_json::to_vec(&saved)?)?;
+        }
+        Ok(Ok(n))
+    }
+
+    fn head_tree(&self) -> Option<git2::Tree<'_>> {
+        self.objects.user()?.head().ok()?.peel_to_tree().ok()
+    }
+
+    /// Reads a file whose metadata changed, and keeps its content unless
+    /// the checked-out commit already holds it at that path.
+    fn hash(&self, f: &Seen, head: Option<&git2::Tree>) -> Option<Entry> {
+        let full = self.root.join(std::ffi::OsStr::from_bytes(&f.path));
+        let data = if f.mode == MODE_LINK {
+            std::fs::read_link(&full).ok()?.as_os_str().as_bytes().to_vec()
+        } else if f.size > self.limits.max_file_bytes {
+            // Too large to keep: its identity still tells change from none.
+            let oid = Oid::hash_file(ObjectType::Blob, &full).ok()?;
+            return Some(Entry { oid, mode: f.mode });
+        } else {
+            std::fs::read(&full).ok()?
+        };
+        let oid = Oid::hash_object(ObjectType::Blob, &data).ok()?;
+        let shared = head
+            .and_then(|t| t.get_path(Path::new(std::ffi::OsStr::from_bytes(&f.path))).ok())
+            .is_some_and(|e| e.id() == oid);
+        if !shared {
+            self.objects.write(ObjectType::Blob, &data).ok()?;
+        }
+        Some(Entry { oid, mode: f.mode })
+    }
+
+    /// Takes the unclaimed changes whose ctime lies in `[from, to]` (from
+    /// the beginning when `from` is None), merged per file: one file changed
+    /// twice is one change, and a change undone within the window is none.
+    pub fn claim(&mut self, from: Option<i128>, to: i128) -> Vec<Change> {
+        let (take, keep): (Vec<Change>, Vec<Change>) = std::mem::take(&mut self.unclaimed)
+            .into_iter()
+            .partition(|c| c.ctime_ns <= to && from.is_none_or(|f| c.ctime_ns >= f));
+        self.unclaimed = keep;
+        merge(take)
+    }
+
+    /// Writes the tree of the current state (with `revert` undone: the
+    /// state before those changes) and returns its id.
+    pub fn write_tree(&self, revert: &[Change]) -> Result<Oid> {
+        let mut state: BTreeMap<&[u8], Entry> =
+            self.base.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
+        for c in revert {
+            state.remove(c.path.as_slice());
+            if let Some(old) = c.old {
+                state.insert(c.from.as_deref().unwrap_or(&c.path), old);
+            }
+        }
+        let entries: Vec<(&[u8], Entry)> = state.into_iter().collect();
+        let head = self.head_tree();
+        let (oid, _) = self.build(&entries, 0, b"", head.as_ref())?;
+        Ok(oid)
+    }
+
+    /// Writes the trees for `entries` (sorted, all under `dir`, of which
+    /// `skip` bytes are the directory prefix); returns the tree's id.
+    fn build(
+        &self,
+        entries: &[(&[u8], Entry)],
+        skip: usize,
+        dir: &[u8],
+        head: Option<&git2::Tree>,
+    ) -> Result<(Oid, usize)> {
+        let mut items: Vec<(&[u8], u32, Oid)> = Vec::new();
+        let mut i = 0;
+        while i < entries.len() {
+            let rest = &entries[i].0[skip..];
+            match rest.iter().position(|&b| b == b'/') {
+                None => {
+                    items.push((rest, entries[i].1.mode, entries[i].1.oid));
+                    i += 1;
+                }
+                Some(slash) => {
+                    let name = &rest[..slash];
+                    let prefix_len = skip + slash + 1;
+                    let start = i;
+                    while i < entries.len()
+                        && entries[i].0.len() > prefix_len
+                        && entries[i].0[..prefix_len] == entries[start].0[..prefix_len]
+                    {
+                        i += 1;
+                    }
+                    let sub_dir = &entries[start].0[..prefix_len - 1];
+                    let (oid, _) = self.build(&entries[start..i], prefix_len, sub_dir, head)?;
+                    items.push((name, MODE_TREE, oid));
+                }
+            }
+        }
+        let bytes = objects::tree_bytes(&items);
+        let oid = Oid::hash_object(ObjectType::Tree, &bytes)?;
+        let shared = head.is_some_and(|h| {
+            if dir.is_empty() {
+                h.id() == oid
+            } else {
+                h.get_path(Path::new(std::ffi::OsStr::from_bytes(dir)))
+                    .is_ok_and(|e| e.id() == oid)
+            }
+        });
+        if !shared {
+            self.objects.write(ObjectType::Tree, &bytes)?;
+        }
+        Ok((oid, entries.len()))
+    }
+
+    /// Records a snapshot of the current state (before `revert`) as a commit
+    /// in DevTrace's object store.
+    pub fn snapshot(&self, label: &str, revert: &[Change]) -> Result<SnapshotInfo> {
+        let tree = self.write_tree(revert)?;
+        let (head, branch) = self.objects.head();
+        let mut message = if label.is_empty() {
+            "snapshot".to_owned()
+        } else {
+            label.to_owned()
+        };
+        if let Some(h) = head {
+            message.push_str(&format!("\n\nhead: {h}"));
+        }
+        let secs = (now_ns() / 1_000_000_000) as i64;
+        let commit = self.objects.write(
+            ObjectType::Commit,
+            &objects::commit_bytes(tree, secs, &message),
+        )?;
+        let files_changed = match head {
+            Some(h) => self.count_changed(h, tree).ok(),
+            None => None,
+        };
+        Ok(SnapshotInfo {
+            commit,
+            tree,
+            head,
+            branch,
+            files_changed,
+        })
+    }
+
+    fn count_changed(&self, head: Oid, tree: Oid) -> Result<usize> {
+        let r = self.objects.reader()?;
+        let old = r.find_commit(head)?.tree()?;
+        let new = r.find_tree(tree)?;
+        let n = r
+            .diff_tree_to_tree(Some(&old), Some(&new), None)?
+            .deltas()
+            .len();
+        Ok(n)
+    }
+
+    pub fn files(&self) -> usize {
+        self.base.len()
+    }
+}
+
+/// Deleted and added files with the same content are renames.
+fn pair_renames(
+    seen: &Scan,
+    deleted: Vec<(&Vec<u8>, Entry)>,
+    added: Vec<(&Seen, Entry)>,
+    t0: i128,
+) -> Vec<Change> {
+    let empty = Oid::hash_object(ObjectType::Blob, b"").ok();
+    let mut by_oid: HashMap<Oid, Vec<usize>> = HashMap::new();
+    for (i, (_, e)) in deleted.iter().enumerate() {
+        if Some(e.oid) != empty {
+            by_oid.entry(e.oid).or_default().push(i);
+        }
+    }
+    let mut used = HashSet::new();
+    let mut out = Vec::new();
+    for (f, e) in added {
+        let from = by_oid
+            .get_mut(&e.oid)
+            .and_then(|v| if v.is_empty() { None } else { Some(v.remove(0)) });
+        if let Some(i) = from {
+            used.insert(i);
+        }
+        out.push(Change {
+            path: f.path.clone(),
+            from: from.map(|i| deleted[i].0.clone()),
+            old: from.map(|i| deleted[i].1),
+            new: Some(e),
+            ctime_ns: f.ctime_ns,
+        });
+    }
+    for (i, (p, e)) in deleted.iter().enumerate() {
+        if used.contains(&i) {
+            continue;
+        }
+        out.push(Change {
+            path: (*p).clone(),
+            from: None,
+            old: Some(*e),
+            new: None,
+            ctime_ns: scan::parent_ctime(seen, p).unwrap_or(t0),
+        });
+    }
+    out
+}
+
+/// Folds several changes of one file into one, oldest first.
+pub fn merge(changes: Vec<Change>) -> Vec<Change> {
+    let mut out: Vec<Change> = Vec::new();
+    let mut at: HashMap<Vec<u8>, usize> = HashMap::new();
+    for c in changes {
+        match at.get(&c.path).copied() {
+            // Changed again, or deleted and made again: one change.
+            Some(i) if out[i].new.is_some() || c.old.is_none() => {
+                let prev = &mut out[i];
+                prev.new = c.new;
+                prev.ctime_ns = c.ctime_ns;
+                if c.from.is_some() && prev.from.is_none() {
+                    prev.from = c.from;
+                }
+            }
+            _ => {
+                // A rename of a file changed earlier in the window continues it.
+                let src = c.from.as_ref().and_then(|f| at.get(f).copied());
+                match src {
+                    Some(i) if out[i].new.is_some() => {
+                        let prev = out[i].clone();
+                        out[i].new = None; // moved away
+                        out[i].path = Vec::new();
+                        at.remove(&prev.path);
+                        at.insert(c.path.clone(), out.len());
+                        out.push(Change {
+                            path: c.path,
+                            from: prev.from.or(Some(prev.path)),
+                            old: prev.old,
+                            new: c.new,
+                            ctime_ns: c.ctime_ns,
+                        });
+                    }
+                    _ => {
+                        at.insert(c.path.clone(), out.len());
+                        out.push(c);
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .filter(|c| !c.path.is_empty())
+        .filter_map(|mut c| {
+            if c.new.is_none() {
+                if let Some(f) = c.from.take() {
+                    c.path = f; // renamed, then deleted: the original is gone
+                }
+            }
+            if c.old.is_none() && c.new.is_none() {
+                return None; // added, then deleted
+            }
+            if c.old == c.new && c.from.is_none() {
+                return None; // changed, then changed back
+            }
+            if c.from.as_ref() == Some(&c.path) {
+                c.from = None;
+                if c.old == c.new {
+                    return None;
+                }
+            }
+            Some(c)
+        })
+        .collect()
+}
+
+/// The user's index as a cache of content ids: a file whose size, mtime,
+/// inode and mode match its index entry (and was not written in the same
+/// instant as the index) has the entry's content. Spares reading every
+/// tracked file on the first scan.
+struct IndexHint {
+    entries: HashMap<Vec<u8>, git2::IndexEntry>,
+    index_mtime: (i64, i64),
+    staged: HashSet<Vec<u8>>,
+}
+
+impl IndexHint {
+    fn load(objects: &Objects, head: Option<&git2::Tree>) -> Option<IndexHint> {
+        let repo = objects.user()?;
+        let index = repo.index().ok()?;
+        let meta = std::fs::metadata(repo.path().join("index")).ok()?;
+        let staged = repo
+            .diff_tree_to_index(head, Some(&index), None)
+            .ok()?
+            .deltas()
+            .filter_map(|d| d.new_file().path_bytes().map(<[u8]>::to_vec))
+            .collect();
+        let entries = index
+            .iter()
+            .filter(|e| (e.flags >> 12) & 3 == 0)
+            .map(|e| (e.path.clone(), e))
+            .collect();
+        Some(IndexHint {
+            entries,
+            index_mtime: (meta.mtime(), meta.mtime_nsec()),
+            staged,
+        })
+    }
+
+    fn matching(&self, f: &Seen, objects: &Objects) -> Option<Entry> {
+        let e = self.entries.get(&f.path)?;
+        let mtime = (e.mtime.seconds() as i64, e.mtime.nanoseconds() as i64);
+        let same = mtime == f.mtime
+            && e.file_size == f.size as u32
+            && e.ino == f.ino as u32
+            && e.mode == f.mode
+            && mtime < self.index_mtime;
+        if !same {
+            return None;
+        }
+        if self.staged.contains(&f.path) && objects.keep(e.id).is_err() {
+            return None;
+        }
+        Some(Entry {
+            oid: e.id,
+            mode: f.mode,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oid(s: &str) -> Option<Entry> {
+        Some(Entry {
+            oid: Oid::hash_object(ObjectType::Blob, s.as_bytes()).unwrap(),
+            mode: objects::MODE_FILE,
+        })
+    }
+
+    fn ch(path: &str, from: Option<&str>, old: Option<Entry>, new: Option<Entry>) -> Change {
+        Change {
+            path: path.into(),
+            from: from.map(Into::into),
+            old,
+            new,
+            ctime_ns: 0,
+        }
+    }
+
+    #[test]
+    fn merge_folds_a_file_changed_twice_and_drops_reverts() {
+        let m = merge(vec![
+            ch("a", None, oid("1"), oid("2")),
+            ch("a", None, oid("2"), oid("3")),
+            ch("b", None, oid("1"), oid("2")),
+            ch("b", None, oid("2"), oid("1")),
+            ch("c", None, None, oid("x")),
+            ch("c", None, oid("x"), None),
+        ]);
+        assert_eq!(m.len(), 1);
+        assert_eq!((m[0].old, m[0].new), (oid("1"), oid("3")));
+    }
+
+    #[test]
+    fn merge_follows_renames() {
+        let m = merge(vec![
+            ch("b", Some("a"), oid("1"), oid("1")),
+            ch("b", None, oid("1"), oid("2")),
+        ]);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].kind(), "renamed");
+        assert_eq!(m[0].from.as_deref(), Some(&b"a"[..]));
+        let m = merge(vec![
+            ch("a", None, oid("1"), oid("2")),
+            ch("b", Some("a"), oid("2"), oid("2")),
+        ]);
+        assert_eq!(m.len(), 1);
+        assert_eq!((m[0].kind(), m[0].old), ("renamed", oid("1")));
+        let m = merge(vec![
+            ch("b", Some("a"), oid("1"), oid("1")),
+            ch("b", None, oid("1"), None),
+        ]);
+        assert_eq!((m.len(), m[0].kind(), m[0].path.as_slice()), (1, "deleted", &b"a"[..]));
+    }
+}
