@@ -22,6 +22,9 @@ _devtrace() {
             devtrace,completions)
                 cmd="devtrace__subcmd__completions"
                 ;;
+            devtrace,diff)
+                cmd="devtrace__subcmd__diff"
+                ;;
             devtrace,doctor)
                 cmd="devtrace__subcmd__doctor"
                 ;;
@@ -43,6 +46,9 @@ _devtrace() {
             devtrace,nonblock)
                 cmd="devtrace__subcmd__nonblock"
                 ;;
+            devtrace,note)
+                cmd="devtrace__subcmd__note"
+                ;;
             devtrace,reindex)
                 cmd="devtrace__subcmd__reindex"
                 ;;
@@ -55,11 +61,17 @@ _devtrace() {
             devtrace,show)
                 cmd="devtrace__subcmd__show"
                 ;;
+            devtrace,snapshot)
+                cmd="devtrace__subcmd__snapshot"
+                ;;
             devtrace__subcmd__help,bench-fill)
                 cmd="devtrace__subcmd__help__subcmd__bench__subcmd__fill"
                 ;;
             devtrace__subcmd__help,completions)
                 cmd="devtrace__subcmd__help__subcmd__completions"
+                ;;
+            devtrace__subcmd__help,diff)
+                cmd="devtrace__subcmd__help__subcmd__diff"
                 ;;
             devtrace__subcmd__help,doctor)
                 cmd="devtrace__subcmd__help__subcmd__doctor"
@@ -82,6 +94,9 @@ _devtrace() {
             devtrace__subcmd__help,nonblock)
                 cmd="devtrace__subcmd__help__subcmd__nonblock"
                 ;;
+            devtrace__subcmd__help,note)
+                cmd="devtrace__subcmd__help__subcmd__note"
+                ;;
             devtrace__subcmd__help,reindex)
                 cmd="devtrace__subcmd__help__subcmd__reindex"
                 ;;
@@ -94,6 +109,9 @@ _devtrace() {
             devtrace__subcmd__help,show)
                 cmd="devtrace__subcmd__help__subcmd__show"
                 ;;
+            devtrace__subcmd__help,snapshot)
+                cmd="devtrace__subcmd__help__subcmd__snapshot"
+                ;;
             *)
                 ;;
         esac
@@ -101,7 +119,7 @@ _devtrace() {
 
     case "${cmd}" in
         devtrace)
-            opts="-h -V --help --version init hook sessions show log doctor reindex completions ingest session-start nonblock bench-fill help"
+            opts="-h -V --help --version init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -154,6 +172,28 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__diff)
+            opts="-s -h -V --session --stat --name-only --json --global --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__doctor)
             opts="-h -V --global --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -169,7 +209,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help)
-            opts="init hook sessions show log doctor reindex completions ingest session-start nonblock bench-fill help"
+            opts="init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,6 +237,20 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -308,6 +362,20 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__help__subcmd__note)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__help__subcmd__reindex)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -351,6 +419,20 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__snapshot)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -470,6 +552,20 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__note)
+            opts="-h -V --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__reindex)
             opts="-h -V --global --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -564,6 +660,28 @@ _devtrace() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__snapshot)
+            opts="-l -h -V --label --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

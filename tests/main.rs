@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod faults;
+mod provenance;
 mod recovery;
 mod scripts;
 mod shells;

@@ -102,11 +102,13 @@ impl Session {
         }
     }
 
-    /// When a session starts in a store: know the tree before any command.
-    pub(super) fn warm_up(store: &Path, trackers: &mut Trackers) {
+    /// When a session starts in a store: know the tree before any command
+    /// (what changed since the shell started is compared with the index).
+    pub(super) fn warm_up(&self, store: &Path, trackers: &mut Trackers) {
+        let since = self.meta.started_ms as i128 * 1_000_000 - SLACK_COARSE_NS;
         if let Some(t) = trackers.get(store) {
             if !t.has_baseline() {
-                let _ = scan(t, None);
+                let _ = scan(t, Some(since));
             }
         }
     }

@@ -235,7 +235,7 @@ impl Session {
             let cwd = PathBuf::from(&self.meta.cwd);
             let store = router.store_for(&cwd);
             self.ensure_started(&store, out);
-            Self::warm_up(&store, trackers);
+            self.warm_up(&store, trackers);
         }
         // Records are handled in arrival order, and whatever they finish is
         // pushed at once, so that an event sent from inside a command lands
