@@ -143,6 +143,9 @@ pub struct SessionMeta {
     /// Wall clock minus uptime, in centiseconds: turns fish's uptime stamps
     /// into wall-clock time.
     pub boot_epoch_cs: Option<i64>,
+    /// The same in microseconds, from the kernel's clocks (exact).
+    #[serde(default)]
+    pub boot_epoch_us: Option<i64>,
     pub devtrace_version: String,
 }
 
@@ -159,6 +162,16 @@ pub fn process_alive(pid: i32, ticks: Option<u64>) -> bool {
         Some(t) => ticks.is_none_or(|want| want == t),
         None => false,
     }
+}
+
+/// When the machine booted, in microseconds since the epoch: the clock
+/// /proc/uptime counts from (CLOCK_BOOTTIME), measured, not rounded.
+pub fn boot_epoch_us() -> Option<i64> {
+    use nix::time::{clock_gettime, ClockId};
+    let real = clock_gettime(ClockId::CLOCK_REALTIME).ok()?;
+    let boot = clock_gettime(ClockId::CLOCK_BOOTTIME).ok()?;
+    let us = |t: nix::sys::time::TimeSpec| t.tv_sec() * 1_000_000 + t.tv_nsec() / 1000;
+    Some(us(real) - us(boot))
 }
 
 /// Uptime in centiseconds, from /proc/uptime (what fish's hook reads too).

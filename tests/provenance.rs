@@ -101,29 +101,65 @@ fn per_shell(shell: &str) {
     let evs = w.ended_session(&w.repo);
 
     let ctx = format!("{shell}: {evs:#?}");
-    assert_eq!(changed_by(&evs, lines[0]), pairs(&[("added", "added.txt")]), "{ctx}");
-    assert_eq!(changed_by(&evs, lines[1]), pairs(&[("modified", "keep.txt")]), "{ctx}");
-    assert_eq!(changed_by(&evs, lines[2]), pairs(&[("deleted", "gone.txt")]), "{ctx}");
-    assert_eq!(changed_by(&evs, lines[3]), pairs(&[("renamed", "new näme ✓.txt")]), "{ctx}");
-    assert_eq!(changed_by(&evs, lines[4]), pairs(&[("added", "blob.bin")]), "{ctx}");
-    assert_eq!(changed_by(&evs, lines[5]), pairs(&[("added", "src/deep/er/x.rs")]), "{ctx}");
+    assert_eq!(
+        changed_by(&evs, lines[0]),
+        pairs(&[("added", "added.txt")]),
+        "{ctx}"
+    );
+    assert_eq!(
+        changed_by(&evs, lines[1]),
+        pairs(&[("modified", "keep.txt")]),
+        "{ctx}"
+    );
+    assert_eq!(
+        changed_by(&evs, lines[2]),
+        pairs(&[("deleted", "gone.txt")]),
+        "{ctx}"
+    );
+    assert_eq!(
+        changed_by(&evs, lines[3]),
+        pairs(&[("renamed", "new näme ✓.txt")]),
+        "{ctx}"
+    );
+    assert_eq!(
+        changed_by(&evs, lines[4]),
+        pairs(&[("added", "blob.bin")]),
+        "{ctx}"
+    );
+    assert_eq!(
+        changed_by(&evs, lines[5]),
+        pairs(&[("added", "src/deep/er/x.rs")]),
+        "{ctx}"
+    );
     // Changed and changed back within one command: no change.
     assert_eq!(changed_by(&evs, lines[6]), pairs(&[]), "{ctx}");
     assert_eq!(changed_by(&evs, lines[7]), pairs(&[]), "{ctx}");
     assert_eq!(changed_by(&evs, "ls > /dev/null"), pairs(&[]), "{ctx}");
-    // The editor's save belongs to no command, and sits before `ls`.
+    // The repository was filled after `devtrace init`, while no shell
+    // recorded: the session finds that before its first command. The
+    // editor's save belongs to no command either, and sits before `ls`.
     let between: Vec<&Value> = evs
         .iter()
         .filter(|e| e["type"] == "edit_files" && e["data"]["cause"].is_null())
         .collect();
-    assert_eq!(between.len(), 1, "{ctx}");
-    assert_eq!(files(between[0]), pairs(&[("modified", "keep.txt")]), "{ctx}");
+    assert_eq!(between.len(), 2, "{ctx}");
+    assert!(
+        files(between[0]).contains(&("added".into(), "gone.txt".into())),
+        "{ctx}"
+    );
+    assert!(between[0]["seq"].as_u64() < commands(&evs)[0]["seq"].as_u64());
+    assert_eq!(
+        files(between[1]),
+        pairs(&[("modified", "keep.txt")]),
+        "{ctx}"
+    );
     let seq_of = |pred: &dyn Fn(&Value) -> bool| {
-        evs.iter().find(|e| pred(e)).unwrap()["seq"].as_u64().unwrap()
+        evs.iter().find(|e| pred(e)).unwrap()["seq"]
+            .as_u64()
+            .unwrap()
     };
     assert!(
-        seq_of(&|e| e["type"] == "edit_files" && e["data"]["cause"].is_null())
-            < seq_of(&|e| e["data"]["command"] == "ls > /dev/null"),
+        between[1]["seq"].as_u64().unwrap() < seq_of(&|e| e["data"]["command"] == "ls > /dev/null"),
         "{ctx}"
     );
     let rename = evs
@@ -138,12 +174,19 @@ fn per_shell(shell: &str) {
     assert_eq!(snaps[0]["data"]["label"], "session start");
     assert_eq!(snaps[0]["data"]["files_changed"], 0, "{ctx}");
     assert_eq!(snaps[1]["data"]["label"], "session end");
-    assert_eq!(snaps[0]["data"]["head"], git(&w, &w.repo, &["rev-parse", "HEAD"]).trim());
+    assert_eq!(
+        snaps[0]["data"]["head"],
+        git(&w, &w.repo, &["rev-parse", "HEAD"]).trim()
+    );
     assert!(snaps[0]["seq"].as_u64() < commands(&evs)[0]["seq"].as_u64());
 
     // The session's net change, as git would list it.
     let out = w.devtrace(&["diff", "--session", "latest", "--name-only"], &w.repo);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_owned)
@@ -151,7 +194,14 @@ fn per_shell(shell: &str) {
     names.sort();
     assert_eq!(
         names,
-        ["added.txt", "blob.bin", "gone.txt", "keep.txt", "new näme ✓.txt", "src/deep/er/x.rs"],
+        [
+            "added.txt",
+            "blob.bin",
+            "gone.txt",
+            "keep.txt",
+            "new näme ✓.txt",
+            "src/deep/er/x.rs"
+        ],
         "{shell}"
     );
     // One command's diff is a unified diff of its change.
@@ -161,7 +211,12 @@ fn per_shell(shell: &str) {
         .unwrap();
     let out = w.devtrace(&["diff", keep_cmd["id"].as_str().unwrap()], &w.repo);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("--- a/keep.txt\n+++ b/keep.txt\n@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three\n"), "{text}");
+    assert!(
+        text.contains(
+            "--- a/keep.txt\n+++ b/keep.txt\n@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three\n"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -183,7 +238,12 @@ fn fish_records_the_files_each_command_changed() {
 fn repo_state(w: &World) -> String {
     let mut s = String::new();
     for args in [
-        &["status", "--porcelain=v2", "--branch", "--untracked-files=all"][..],
+        &[
+            "status",
+            "--porcelain=v2",
+            "--branch",
+            "--untracked-files=all",
+        ][..],
         &["log", "--all", "--format=%H %D %s"],
         &["stash", "list"],
         &["for-each-ref"],
@@ -222,7 +282,11 @@ fn snapshots_never_touch_the_repository_and_survive_gc() {
 
     let before = repo_state(&w);
     let out = w.devtrace(&["snapshot", "--label", "wip", "--json"], &w.repo);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let snap: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(before, repo_state(&w), "a snapshot changed the repository");
     assert_eq!(snap["type"], "git_snapshot");
@@ -233,7 +297,11 @@ fn snapshots_never_touch_the_repository_and_survive_gc() {
 
     let names = |w: &World, args: &[&str]| {
         let out = w.devtrace(args, &w.repo);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
             .lines()
             .map(str::to_owned)
@@ -251,19 +319,37 @@ fn snapshots_never_touch_the_repository_and_survive_gc() {
     git(&w, &w.repo, &["gc", "-q", "--prune=now"]);
     let out = w.devtrace(&["diff", &id], &w.repo);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for line in ["+staged only", "+never added", "+work in progress", "+*.log"] {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "+staged only",
+        "+never added",
+        "+work in progress",
+        "+*.log",
+    ] {
         assert!(text.contains(line), "{line} missing after gc:\n{text}");
     }
-    assert!(!text.contains("noise"), "an ignored file was snapshotted:\n{text}");
+    assert!(
+        !text.contains("noise"),
+        "an ignored file was snapshotted:\n{text}"
+    );
 
     // Before and after a commit and a checkout.
     std::fs::write(w.repo.join("keep.txt"), "committed change\n").unwrap();
     let a = snapshot_id(&w, "before commit");
     git(&w, &w.repo, &["commit", "-qam", "second"]);
     let b = snapshot_id(&w, "after commit");
-    assert_eq!(names(&w, &["diff", "--name-only", &a, &b]), Vec::<String>::new());
-    assert_eq!(names(&w, &["diff", "--name-only", &b]), Vec::<String>::new());
+    assert_eq!(
+        names(&w, &["diff", "--name-only", &a, &b]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        names(&w, &["diff", "--name-only", &b]),
+        Vec::<String>::new()
+    );
     git(&w, &w.repo, &["checkout", "-q", "side"]);
     let c = snapshot_id(&w, "on side");
     assert_eq!(names(&w, &["diff", "--name-only", &b, &c]), ["keep.txt"]);
@@ -274,7 +360,11 @@ fn snapshots_never_touch_the_repository_and_survive_gc() {
 
 fn snapshot_id(w: &World, label: &str) -> String {
     let out = w.devtrace(&["snapshot", "-l", label, "--json"], &w.repo);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     v["id"].as_str().unwrap().to_owned()
 }
@@ -303,7 +393,11 @@ fn notes_go_into_the_shell_session_or_one_of_their_own() {
 
     // Outside a recorded shell: a session of its own.
     let out = w.devtrace(&["note", "--json", "from a script"], &w.repo);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let evs = w.events(&w.repo, "latest");
     let types: Vec<&str> = evs.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(types, ["session_start", "note", "session_end"]);
@@ -328,7 +422,10 @@ fn diff_formats_and_errors() {
     let out = w.devtrace(&["diff", "--stat", &id], &w.repo);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(" keep.txt |     3 ++-"), "{text}");
-    assert!(text.contains(" 3 files changed, 3 insertions(+), 2 deletions(-)"), "{text}");
+    assert!(
+        text.contains(" 3 files changed, 3 insertions(+), 2 deletions(-)"),
+        "{text}"
+    );
 
     let out = w.devtrace(&["diff", "--json", &id], &w.repo);
     let rows = parse_lines(&out.stdout);
@@ -365,19 +462,29 @@ fn plain_directories_limits_and_large_files() {
     std::fs::create_dir_all(&plain).unwrap();
     std::fs::write(plain.join("a.txt"), "a\n").unwrap();
     let out = w.devtrace(&["init", "--no-rc"], &plain);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut sh = Pty::spawn_with(&w, "bash", &plain, &[("DEVTRACE_MAX_FILE_BYTES", "1000")]);
     sh.run("echo b >> a.txt");
     sh.run("head -c 5000 /dev/zero | tr '\\0' x > big.txt");
     sh.exit();
     let evs = w.ended_session(&plain);
-    assert_eq!(changed_by(&evs, "echo b >> a.txt"), pairs(&[("modified", "a.txt")]));
+    assert_eq!(
+        changed_by(&evs, "echo b >> a.txt"),
+        pairs(&[("modified", "a.txt")])
+    );
     let big_cmd = "head -c 5000 /dev/zero | tr '\\0' x > big.txt";
     assert_eq!(changed_by(&evs, big_cmd), pairs(&[("added", "big.txt")]));
     let snap = evs.iter().find(|e| e["type"] == "git_snapshot").unwrap();
     assert_eq!(snap["repo"], Value::Null);
     assert_eq!(snap["data"]["head"], Value::Null);
-    let big = evs.iter().find(|e| e["data"]["command"] == big_cmd).unwrap();
+    let big = evs
+        .iter()
+        .find(|e| e["data"]["command"] == big_cmd)
+        .unwrap();
     let out = w.devtrace(&["diff", big["id"].as_str().unwrap()], &plain);
     assert!(String::from_utf8_lossy(&out.stdout).contains("contents not kept"));
     let out = w.devtrace(&["diff", "--session", "latest"], &plain);

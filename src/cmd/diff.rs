@@ -22,7 +22,11 @@ pub fn run(a: DiffArgs) -> Result<i32> {
         ([one], _) => event_changes(&store, &repo, &find(&store, one)?)?,
         ([x, y], _) => {
             let (x, y) = (find(&store, x)?, find(&store, y)?);
-            diff::between_trees(&repo, Some(snapshot_tree(&repo, &x)?), snapshot_tree(&repo, &y)?)?
+            diff::between_trees(
+                &repo,
+                Some(snapshot_tree(&repo, &x)?),
+                snapshot_tree(&repo, &y)?,
+            )?
         }
         _ => unreachable!("clap allows at most two events"),
     };
@@ -67,7 +71,10 @@ fn snapshot_tree(repo: &Repository, ev: &Event) -> Result<Oid> {
         .ok_or_else(|| anyhow::anyhow!("snapshot event {} has no snapshot id", ev.id))?;
     let commit = repo.find_commit(id).map_err(|_| {
         crate::fail(
-            format!("the objects of snapshot {} are missing from .devtrace/git", ev.id),
+            format!(
+                "the objects of snapshot {} are missing from .devtrace/git",
+                ev.id
+            ),
             "was .devtrace/git removed or copied without it?",
         )
     })?;
@@ -76,11 +83,15 @@ fn snapshot_tree(repo: &Repository, ev: &Event) -> Result<Oid> {
 
 fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Change>> {
     match ev.kind.as_str() {
-        "edit_files" => Ok(diff::from_json(ev.data.get("files").unwrap_or(&serde_json::Value::Null))),
+        "edit_files" => Ok(diff::from_json(
+            ev.data.get("files").unwrap_or(&serde_json::Value::Null),
+        )),
         "run_command" => {
             let mut all = Vec::new();
             for e in store.edits_caused_by(&ev.session, &ev.id)? {
-                all.extend(diff::from_json(e.data.get("files").unwrap_or(&serde_json::Value::Null)));
+                all.extend(diff::from_json(
+                    e.data.get("files").unwrap_or(&serde_json::Value::Null),
+                ));
             }
             Ok(state::merge(all))
         }
@@ -95,7 +106,10 @@ fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Cha
             };
             let head_tree = repo.find_commit(head).map(|c| c.tree_id()).map_err(|_| {
                 crate::fail(
-                    format!("commit {head} of snapshot {} is no longer in the repository", ev.id),
+                    format!(
+                        "commit {head} of snapshot {} is no longer in the repository",
+                        ev.id
+                    ),
                     "compare it with another snapshot: devtrace diff SNAP_A SNAP_B",
                 )
             })?;
@@ -112,7 +126,10 @@ fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Cha
 /// sum of its recorded edits.
 fn session_changes(store: &Store, repo: &Repository, wanted: &str) -> Result<Vec<Change>> {
     let session = store.resolve_session(wanted).map_err(|e| {
-        crate::fail(format!("{e:#}"), "list the sessions with `devtrace sessions`")
+        crate::fail(
+            format!("{e:#}"),
+            "list the sessions with `devtrace sessions`",
+        )
     })?;
     let events = store.events(&EventFilter {
         session: Some(session.clone()),
@@ -126,12 +143,18 @@ fn session_changes(store: &Store, repo: &Repository, wanted: &str) -> Result<Vec
         .collect();
     if let (Some(first), Some(last)) = (snaps.first(), snaps.last()) {
         if snaps.len() >= 2 {
-            return diff::between_trees(repo, Some(snapshot_tree(repo, first)?), snapshot_tree(repo, last)?);
+            return diff::between_trees(
+                repo,
+                Some(snapshot_tree(repo, first)?),
+                snapshot_tree(repo, last)?,
+            );
         }
     }
     let mut all = Vec::new();
     for (_, e) in events.iter().filter(|(_, e)| e.kind == "edit_files") {
-        all.extend(diff::from_json(e.data.get("files").unwrap_or(&serde_json::Value::Null)));
+        all.extend(diff::from_json(
+            e.data.get("files").unwrap_or(&serde_json::Value::Null),
+        ));
     }
     Ok(state::merge(all))
 }

@@ -97,6 +97,13 @@ pub fn run(a: InitArgs) -> Result<i32> {
     } else {
         exclude_from_git(&base)?
     };
+    if !a.global && !existed {
+        // The state every later change is measured from. Best effort: a
+        // tree too large to scan is said so by the first command.
+        if let Ok(mut t) = crate::worktree::Tracker::open(&dir) {
+            let _ = t.scan(true, None);
+        }
+    }
     println!(
         "{} {}",
         if existed { "recording into" } else { "created" },

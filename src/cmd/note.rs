@@ -7,7 +7,10 @@ use serde_json::json;
 pub fn run(a: NoteArgs) -> Result<i32> {
     let text = a.text.join(" ");
     if text.trim().is_empty() {
-        return Err(crate::usage("the note is empty", "write it as: devtrace note \"why I did this\""));
+        return Err(crate::usage(
+            "the note is empty",
+            "write it as: devtrace note \"why I did this\"",
+        ));
     }
     let cwd = super::cwd()?;
     let store = crate::store::dir_for(std::path::Path::new(&cwd));

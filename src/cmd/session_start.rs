@@ -61,6 +61,7 @@ pub fn run(shell: Shell, pid: i32) -> Result<i32> {
             .filter(|a| !a.trim().is_empty()),
         started_ms: now,
         boot_epoch_cs: runtime::uptime_cs().map(|up| now / 10 - up),
+        boot_epoch_us: runtime::boot_epoch_us(),
         devtrace_version: env!("CARGO_PKG_VERSION").into(),
     };
     runtime::write_atomic(&chan.meta(), &serde_json::to_vec(&meta)?)?;

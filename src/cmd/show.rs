@@ -56,15 +56,20 @@ pub fn run(a: ShowArgs) -> Result<i32> {
         .collect();
     let mut caused: std::collections::HashMap<&str, Vec<&Event>> = Default::default();
     for (_, ev) in &events {
-        if let Some(c) = ev.kind.eq("edit_files").then(|| ev.data_str("cause")).flatten() {
+        if let Some(c) = ev
+            .kind
+            .eq("edit_files")
+            .then(|| ev.data_str("cause"))
+            .flatten()
+        {
             if shown.contains(c) {
                 caused.entry(c).or_default().push(ev);
             }
         }
     }
     for (_, ev) in &events {
-        let nested = ev.kind == "edit_files"
-            && ev.data_str("cause").is_some_and(|c| shown.contains(c));
+        let nested =
+            ev.kind == "edit_files" && ev.data_str("cause").is_some_and(|c| shown.contains(c));
         if nested {
             continue;
         }
@@ -123,10 +128,17 @@ pub fn timeline_line(out: &Out, ev: &Event, indent: usize) -> String {
                 Some(c) => format!("files changed by {}", &c[..c.len().min(12)]),
                 None => "files changed between commands".to_owned(),
             };
-            let n = ev.data.get("files").and_then(|f| f.as_array()).map_or(0, Vec::len);
+            let n = ev
+                .data
+                .get("files")
+                .and_then(|f| f.as_array())
+                .map_or(0, Vec::len);
             let head = format!("{time}  {:>4}  {:>7}  ", "", "");
             let text = format!("{who}: {n} file{}", if n == 1 { "" } else { "s" });
-            format!("{head}{}", out.paint("33", &out.fit(&text, indent + head.chars().count())))
+            format!(
+                "{head}{}",
+                out.paint("33", &out.fit(&text, indent + head.chars().count()))
+            )
         }
         "git_snapshot" => {
             let label = ev.data_str("label").unwrap_or("");
@@ -147,14 +159,20 @@ pub fn timeline_line(out: &Out, ev: &Event, indent: usize) -> String {
                 ));
             }
             let head = format!("{time}  {:>4}  {:>7}  ", "", "");
-            format!("{head}{}", out.paint("36", &out.fit(&text, indent + head.chars().count())))
+            format!(
+                "{head}{}",
+                out.paint("36", &out.fit(&text, indent + head.chars().count()))
+            )
         }
         "note" => {
             let text = printable(ev.data_str("text").unwrap_or(""));
             let head = format!("{time}  {:>4}  {:>7}  ", "", "");
             format!(
                 "{head}{}",
-                out.paint("1;35", &out.fit(&format!("note: {text}"), indent + head.chars().count()))
+                out.paint(
+                    "1;35",
+                    &out.fit(&format!("note: {text}"), indent + head.chars().count())
+                )
             )
         }
         other => format!("{time}  {:>4}  {:>7}  {other}", "", ""),
@@ -168,8 +186,16 @@ pub fn file_lines(out: &Out, ev: &Event) -> Vec<String> {
     if let Some(why) = ev.data_str("unchecked") {
         lines.push(out.dim(&format!("{pad}(files not checked: {why})")));
     }
-    for f in ev.data.get("files").and_then(|f| f.as_array()).into_iter().flatten() {
-        let path = printable(&value_text(f.get("path").unwrap_or(&serde_json::Value::Null)));
+    for f in ev
+        .data
+        .get("files")
+        .and_then(|f| f.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let path = printable(&value_text(
+            f.get("path").unwrap_or(&serde_json::Value::Null),
+        ));
         let (letter, color) = match f.get("change").and_then(|c| c.as_str()) {
             Some("added") => ("A", "32"),
             Some("deleted") => ("D", "31"),
@@ -180,7 +206,11 @@ pub fn file_lines(out: &Out, ev: &Event) -> Vec<String> {
             Some(from) => format!("{} → {path}", printable(&value_text(from))),
             None => path,
         };
-        lines.push(format!("{pad}{} {}", out.paint(color, letter), out.fit(&name, pad.len() + 2)));
+        lines.push(format!(
+            "{pad}{} {}",
+            out.paint(color, letter),
+            out.fit(&name, pad.len() + 2)
+        ));
     }
     lines
 }

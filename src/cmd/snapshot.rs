@@ -40,7 +40,10 @@ pub fn run(a: SnapshotArgs) -> Result<i32> {
         (Some(n), Some(h)) => line.push_str(&format!(
             ": {n} file{} changed from {}{}",
             if n == 1 { "" } else { "s" },
-            snap.branch.as_deref().map(|b| format!("{b} @ ")).unwrap_or_default(),
+            snap.branch
+                .as_deref()
+                .map(|b| format!("{b} @ "))
+                .unwrap_or_default(),
             short(h)
         )),
         _ => line.push_str(&format!(": {} files", t.files())),

@@ -14,11 +14,11 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// How far a command's window reaches past its recorded start and end:
-/// the kernel stamps ctimes from a clock up to one tick (10 ms at HZ=100)
-/// behind; fish's own clock is 10 ms coarse and its epoch estimated.
+/// How far before its recorded start a command's changes may be stamped:
+/// kernels without fine-grained timestamps stamp ctimes from a clock up to
+/// one tick (10 ms at HZ=100) behind. (Behind, never ahead: the end of a
+/// window needs no such allowance.)
 const SLACK_NS: i128 = 15_000_000;
-const SLACK_COARSE_NS: i128 = 60_000_000;
 /// A command record this fresh is heard of "at once": the tree is looked at
 /// before the command can have done much.
 const LIVE_NS: i128 = 2_000_000_000;
@@ -52,20 +52,37 @@ impl Trackers {
     }
 }
 
-/// A command's window, in nanoseconds since the epoch, and how far either
-/// end may be off.
+/// The ctimes a command's own changes can carry, in nanoseconds since the
+/// epoch: its recorded run, widened by how far the clocks may be off, and
+/// cut short where the next command of the session began.
 pub struct Window {
+    pub from_ns: i128,
+    pub to_ns: i128,
     pub start_ns: i128,
     pub end_ns: i128,
-    pub slack_ns: i128,
 }
 
 impl Window {
-    pub fn new(start_us: i64, end_us: i64, coarse: bool) -> Window {
+    /// `end_us`: the latest the command can have ended (fish stamps read
+    /// /proc/uptime in hundredths of a second: its caller allows for that).
+    pub fn new(start_us: i64, end_us: i64) -> Window {
+        let start_ns = start_us as i128 * 1000;
+        let end_ns = end_us.max(start_us) as i128 * 1000;
         Window {
-            start_ns: start_us as i128 * 1000,
-            end_ns: end_us.max(start_us) as i128 * 1000,
-            slack_ns: if coarse { SLACK_COARSE_NS } else { SLACK_NS },
+            from_ns: start_ns - SLACK_NS,
+            to_ns: end_ns + 1_000_000,
+            start_ns,
+            end_ns,
+        }
+    }
+
+    /// The next command started at `next_us`: nothing after is ours.
+    pub fn cap(&mut self, next_us: Option<i64>) {
+        if let Some(n) = next_us {
+            let n = n as i128 * 1000;
+            if n > self.start_ns {
+                self.to_ns = self.to_ns.min(n);
+            }
         }
     }
 }
@@ -88,7 +105,12 @@ fn scan(t: &mut Tracker, since: Option<i128>) -> Result<(), String> {
 impl Session {
     /// A command record arrived: if it is fresh, look at the tree now, so
     /// that edits made before the command are told apart from its own.
-    pub(super) fn command_started(&mut self, store: &Path, start_us: Option<i64>, trackers: &mut Trackers) {
+    pub(super) fn command_started(
+        &mut self,
+        store: &Path,
+        start_us: Option<i64>,
+        trackers: &mut Trackers,
+    ) {
         let Some(start) = start_us.map(|u| u as i128 * 1000) else {
             return;
         };
@@ -97,7 +119,7 @@ impl Session {
         }
         if let Some(t) = trackers.get(store) {
             if !t.covers(start) {
-                let _ = scan(t, Some(start - SLACK_COARSE_NS));
+                let _ = scan(t, Some(start - SLACK_NS));
             }
         }
     }
@@ -105,7 +127,7 @@ impl Session {
     /// When a session starts in a store: know the tree before any command
     /// (what changed since the shell started is compared with the index).
     pub(super) fn warm_up(&self, store: &Path, trackers: &mut Trackers) {
-        let since = self.meta.started_ms as i128 * 1_000_000 - SLACK_COARSE_NS;
+        let since = self.meta.started_ms as i128 * 1_000_000 - SLACK_NS;
         if let Some(t) = trackers.get(store) {
             if !t.has_baseline() {
                 let _ = scan(t, Some(since));
@@ -114,14 +136,14 @@ impl Session {
     }
 
     fn found(t: &mut Tracker, w: &Window) -> Found {
-        let unchecked = if t.covers(w.end_ns + w.slack_ns) {
+        let unchecked = if t.covers(w.to_ns) {
             None
         } else {
-            scan(t, Some(w.start_ns - w.slack_ns)).err()
+            scan(t, Some(w.from_ns)).err()
         };
         Found {
-            between: t.claim(None, w.start_ns - w.slack_ns - 1),
-            own: t.claim(Some(w.start_ns - w.slack_ns), w.end_ns + w.slack_ns),
+            between: t.claim(None, w.from_ns - 1),
+            own: t.claim(Some(w.from_ns), w.to_ns),
             unchecked,
         }
     }
@@ -150,14 +172,29 @@ impl Session {
         let end_ms = w.as_ref().map_or(0, |w| (w.end_ns / 1_000_000) as i64);
         if !found.between.is_empty() {
             let at = found.between.iter().map(|c| c.ctime_ns).max().unwrap_or(0);
-            let e = self.edit_event(&store, None, &ev.cwd, &found.between, (at / 1_000_000) as i64, &format!("b{n}"), None);
+            let e = self.edit_event(
+                &store,
+                None,
+                &ev.cwd,
+                &found.between,
+                (at / 1_000_000) as i64,
+                &format!("b{n}"),
+                None,
+            );
             out.push(store.clone(), e);
         }
         if !self.state.snapshotted.contains(&store) {
             self.state.snapshotted.push(store.clone());
-            let start_ms = w.as_ref().map_or(end_ms, |w| (w.start_ns / 1_000_000) as i64);
+            let start_ms = w
+                .as_ref()
+                .map_or(end_ms, |w| (w.start_ns / 1_000_000) as i64);
             if let Some(t) = trackers.get(&store) {
-                if let Some(e) = self.snapshot_event(t, "session start", &found.own, start_ms, &ev.cwd) {
+                // The state when the command began: its own changes, and
+                // any seen after it, undone.
+                let mut revert = found.own.clone();
+                revert.extend(t.unclaimed.iter().cloned());
+                if let Some(e) = self.snapshot_event(t, "session start", &revert, start_ms, &ev.cwd)
+                {
                     out.push(store.clone(), e);
                 }
             }
@@ -180,7 +217,15 @@ impl Session {
             new
         });
         if !found.own.is_empty() || first_unchecked.is_some() {
-            let e = self.edit_event(&store, Some(&cause), &cwd, &found.own, end_ms, &format!("e{n}"), first_unchecked);
+            let e = self.edit_event(
+                &store,
+                Some(&cause),
+                &cwd,
+                &found.own,
+                end_ms,
+                &format!("e{n}"),
+                first_unchecked,
+            );
             out.push(store, e);
         }
     }
@@ -193,15 +238,23 @@ impl Session {
             let Some(t) = trackers.get(&store) else {
                 continue;
             };
-            if !t.covers(end_ns + SLACK_COARSE_NS) {
+            if !t.covers(end_ns + SLACK_NS) {
                 let _ = scan(t, None);
             }
-            let rest = t.claim(None, end_ns + SLACK_COARSE_NS);
+            let rest = t.claim(None, end_ns + SLACK_NS);
             let root = t.root.to_string_lossy().into_owned();
             if !rest.is_empty() {
                 let at = rest.iter().map(|c| c.ctime_ns).max().unwrap_or(end_ns);
                 let key = format!("z{}", store.display());
-                let e = self.edit_event(&store, None, &root, &rest, (at / 1_000_000) as i64, &key, None);
+                let e = self.edit_event(
+                    &store,
+                    None,
+                    &root,
+                    &rest,
+                    (at / 1_000_000) as i64,
+                    &key,
+                    None,
+                );
                 out.push(store.clone(), e);
             }
             let Some(t) = trackers.get(&store) else {
@@ -247,7 +300,14 @@ impl Session {
         }
     }
 
-    fn snapshot_event(&mut self, t: &Tracker, label: &str, revert: &[Change], at_ms: i64, cwd: &str) -> Option<Event> {
+    fn snapshot_event(
+        &mut self,
+        t: &Tracker,
+        label: &str,
+        revert: &[Change],
+        at_ms: i64,
+        cwd: &str,
+    ) -> Option<Event> {
         let snap = match t.snapshot(label, revert) {
             Ok(s) => s,
             Err(e) => {
@@ -271,7 +331,10 @@ impl Session {
             ts: timefmt::rfc3339_ms(at_ms),
             agent: m.agent.clone(),
             cwd: cwd.to_owned(),
-            repo: t.objects.user().map(|_| t.root.to_string_lossy().into_owned()),
+            repo: t
+                .objects
+                .user()
+                .map(|_| t.root.to_string_lossy().into_owned()),
             data: snapshot_data(label, &snap),
         })
     }

@@ -81,7 +81,10 @@ impl Session {
     pub(super) fn stamp_us(&self, s: Stamp) -> Option<i64> {
         match s {
             Stamp::EpochMicros(us) => Some(us),
-            Stamp::UptimeCentis(cs) => self.meta.boot_epoch_cs.map(|b| (b + cs) * 10_000),
+            Stamp::UptimeCentis(cs) => match self.meta.boot_epoch_us {
+                Some(b) => Some(b + cs * 10_000),
+                None => self.meta.boot_epoch_cs.map(|b| (b + cs) * 10_000),
+            },
             Stamp::Unknown => None,
         }
     }
@@ -100,6 +103,7 @@ impl Session {
     ) -> (Event, Option<Window>) {
         let start_us = self.stamp_us(cmd.at);
         let mut end_us = exit.and_then(|e| self.stamp_us(e.at));
+        let stamped_end_us = end_us;
         let mut duration_ms = match (exit.and_then(|e| e.duration_ms), start_us, end_us) {
             (Some(d), _, _) => Some(d as i64),
             (None, Some(s), Some(e)) => Some(((e - s).max(0) + 500) / 1000),
@@ -119,8 +123,15 @@ impl Session {
         let start_ms = start_us.map(|u| u / 1000).unwrap_or_else(runtime::now_ms);
         let cwd = String::from_utf8_lossy(&cmd.cwd).into_owned();
         let coarse = matches!(cmd.at, Stamp::UptimeCentis(_));
-        let window = match (start_us, end_us) {
-            (Some(s), Some(e)) => Some(Window::new(s, e, coarse)),
+        // fish's end: its exit record was stamped after the command ended,
+        // up to 10 ms before the true time.
+        let window_end = match (coarse, stamped_end_us) {
+            (true, Some(e)) => end_us.map(|x| x.max(e + 10_000)),
+            (true, None) => end_us.map(|x| x + 11_000),
+            (false, _) => end_us,
+        };
+        let window = match (start_us, window_end) {
+            (Some(s), Some(e)) => Some(Window::new(s, e)),
             _ => None,
         };
         let m = &self.meta;
@@ -149,7 +160,11 @@ impl Session {
     }
 
     /// An event a devtrace command sent through the shell's channel.
-    pub(super) fn sent_event(&mut self, v: &crate::wire::EventRecord, router: &mut Router) -> Option<(PathBuf, Event)> {
+    pub(super) fn sent_event(
+        &mut self,
+        v: &crate::wire::EventRecord,
+        router: &mut Router,
+    ) -> Option<(PathBuf, Event)> {
         let data: serde_json::Value = serde_json::from_slice(&v.data).ok()?;
         if !crate::event::TYPES.contains(&v.kind.as_str()) || v.id.len() != 26 {
             return None;

@@ -1,8 +1,8 @@
 //! One recorded shell, as ingest sees it: its channel files, its progress
 //! through them, and the events its records become.
 
-use super::pairing::{command_text, Done, Pairing, Text};
 use super::edits::Trackers;
+use super::pairing::{command_text, Done, Pairing, Text};
 use super::route::Router;
 use crate::event::Event;
 use crate::runtime::{self, Channel, SessionMeta};
@@ -214,7 +214,12 @@ impl Session {
     /// Reads new records (journal first: it holds what came through the
     /// FIFO, which the shell wrote after anything already in the spool) and
     /// turns the finished ones into events, grouped by store.
-    pub fn process(&mut self, router: &mut Router, trackers: &mut Trackers, out: &mut Batch) -> Result<()> {
+    pub fn process(
+        &mut self,
+        router: &mut Router,
+        trackers: &mut Trackers,
+        out: &mut Batch,
+    ) -> Result<()> {
         self.backlog = false;
         let mut items = Self::read_new(
             &self.chan.journal(),
@@ -237,10 +242,19 @@ impl Session {
             self.ensure_started(&store, out);
             self.warm_up(&store, trackers);
         }
+        // Where the next command of this batch began, for each position: a
+        // command's changes end there.
+        let mut next_start: Vec<Option<i64>> = vec![None; items.len() + 1];
+        for (i, item) in items.iter().enumerate().rev() {
+            next_start[i] = match item {
+                Item::Record(Record::Cmd(c)) => self.stamp_us(c.at),
+                _ => next_start[i + 1],
+            };
+        }
         // Records are handled in arrival order, and whatever they finish is
         // pushed at once, so that an event sent from inside a command lands
         // after the commands before it.
-        for item in items {
+        for (i, item) in items.into_iter().enumerate() {
             match item {
                 Item::Record(Record::HistoryBase(h)) => {
                     if self.state.last_hist.is_none() {
@@ -254,7 +268,13 @@ impl Session {
                         ev.seq = self.next_seq();
                         out.push(store, ev);
                     }
-                    None => *self.state.skipped.entry("bad event record".into()).or_default() += 1,
+                    None => {
+                        *self
+                            .state
+                            .skipped
+                            .entry("bad event record".into())
+                            .or_default() += 1
+                    }
                 },
                 Item::Record(r) => {
                     if let Record::Cmd(c) = &r {
@@ -265,7 +285,7 @@ impl Session {
                     }
                     self.state.pairing.add(r);
                     let ready = self.state.pairing.take_ready(false);
-                    self.push_done(ready, router, trackers, out);
+                    self.push_done(ready, next_start[i], router, trackers, out);
                 }
                 Item::Skipped(s) => {
                     *self.state.skipped.entry(s.reason.to_owned()).or_default() += s.bytes as u64
@@ -274,7 +294,7 @@ impl Session {
         }
         let closing = (self.gone || self.state.pairing.has_end()) && !self.backlog;
         let ready = self.state.pairing.take_ready(closing);
-        self.push_done(ready, router, trackers, out);
+        self.push_done(ready, None, router, trackers, out);
         if closing && !self.state.closed {
             let at = match self.state.gone_ms {
                 Some(t) => t,
@@ -291,7 +311,14 @@ impl Session {
         Ok(())
     }
 
-    fn push_done(&mut self, ready: Vec<Done>, router: &mut Router, trackers: &mut Trackers, out: &mut Batch) {
+    fn push_done(
+        &mut self,
+        ready: Vec<Done>,
+        next_start: Option<i64>,
+        router: &mut Router,
+        trackers: &mut Trackers,
+        out: &mut Batch,
+    ) {
         for done in ready {
             match done {
                 Done::Command { n, cmd, exit } => {
@@ -305,7 +332,11 @@ impl Session {
                     let cwd_path = PathBuf::from(std::ffi::OsStr::from_bytes_lossless(&cmd.cwd));
                     let store = router.store_for(&cwd_path);
                     self.ensure_started(&store, out);
-                    let (ev, window) = self.command_event(n, &cmd, exit.as_ref(), &text, router);
+                    let (ev, mut window) =
+                        self.command_event(n, &cmd, exit.as_ref(), &text, router);
+                    if let Some(w) = window.as_mut() {
+                        w.cap(next_start);
+                    }
                     self.push_command(store, ev, n, window, trackers, out);
                 }
                 Done::End(e) => {

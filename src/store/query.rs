@@ -180,9 +180,9 @@ impl Store {
         if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
             bail!("no event matches '{wanted}'");
         }
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT id, json FROM events WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 3")?;
+        let mut stmt = self.conn().prepare(
+            "SELECT id, json FROM events WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 3",
+        )?;
         let upper = format!("{prefix}\u{7f}");
         let rows: Vec<(String, String)> = stmt
             .query_map([&prefix, &upper], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -192,7 +192,10 @@ impl Store {
             [(_, json)] => Ok(serde_json::from_str(json)?),
             _ => bail!(
                 "'{wanted}' matches several events ({}, ...); give more characters",
-                rows.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(", ")
+                rows.iter()
+                    .map(|(id, _)| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }

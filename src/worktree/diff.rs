@@ -168,9 +168,8 @@ fn header(c: &Change) -> Vec<String> {
         h.push(format!("rename from {}", show_path(f)));
         h.push(format!("rename to {}", show_path(&c.path)));
     }
-    let short = |e: Option<Entry>| {
-        e.map_or("0000000".to_owned(), |e| e.oid.to_string()[..7].to_owned())
-    };
+    let short =
+        |e: Option<Entry>| e.map_or("0000000".to_owned(), |e| e.oid.to_string()[..7].to_owned());
     if c.old.map(|e| e.oid) != c.new.map(|e| e.oid) {
         h.push(format!("index {}..{}", short(c.old), short(c.new)));
     }

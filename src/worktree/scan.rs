@@ -55,7 +55,8 @@ pub fn scan(root: &Path, max_files: usize) -> Result<std::result::Result<Scan, S
                 return true;
             }
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !(name == b".git" || (is_dir && (name == b".devtrace" || e.path().join(".git").exists())))
+            !(name == b".git"
+                || (is_dir && (name == b".devtrace" || e.path().join(".git").exists())))
         })
         .build();
     for entry in walker {

@@ -96,6 +96,12 @@ pub struct Tracker {
     pub limits: Limits,
 }
 
+fn ctime_of(path: &Path) -> i128 {
+    std::fs::symlink_metadata(path)
+        .map(|m| m.ctime() as i128 * 1_000_000_000 + m.ctime_nsec() as i128)
+        .unwrap_or(0)
+}
+
 pub fn now_ns() -> i128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -140,7 +146,12 @@ impl Tracker {
         self.store_dir.join(objects::DIR).join(BASELINE_FILE)
     }
 
-    fn load_tree(&self, tree: Oid, prefix: &mut Vec<u8>, out: &mut BTreeMap<Vec<u8>, Entry>) -> bool {
+    fn load_tree(
+        &self,
+        tree: Oid,
+        prefix: &mut Vec<u8>,
+        out: &mut BTreeMap<Vec<u8>, Entry>,
+    ) -> bool {
         let Some((ObjectType::Tree, data)) = self.objects.read(tree) else {
             return false;
         };
@@ -198,26 +209,36 @@ impl Tracker {
         let mut base = BTreeMap::new();
         let mut added = Vec::new();
         let mut modified = Vec::new();
-        for f in &seen.files {
+        let mut seen = seen;
+        let mut entries: Vec<Option<Entry>> = Vec::with_capacity(seen.files.len());
+        for f in seen.files.iter_mut() {
             let old = self.base.get(&f.path).copied();
             let fresh = match (old, self.scanned_ns) {
                 (Some(o), Some(t)) if f.ctime_ns < t - MARGIN_NS && o.mode == f.mode => Some(o),
                 _ => None,
             };
             let entry = match fresh {
-                Some(e) => e,
+                Some(e) => Some(e),
                 None => match hint.as_ref().and_then(|h| h.matching(f, &self.objects)) {
-                    Some(e) => e,
+                    Some(e) => Some(e),
                     None => match self.hash(f, head_tree) {
-                        Some(e) => e,
+                        Some((e, ctime)) => {
+                            // Written while we read it: the content is the
+                            // newer one, and so must its time be.
+                            f.ctime_ns = f.ctime_ns.max(ctime);
+                            Some(e)
+                        }
                         // Unreadable now: keep what we knew.
-                        None => match old {
-                            Some(o) => o,
-                            None => continue,
-                        },
+                        None => old,
                     },
                 },
             };
+            entries.push(entry);
+        }
+        let seen = seen;
+        for (f, entry) in seen.files.iter().zip(entries) {
+            let Some(entry) = entry else { continue };
+            let old = self.base.get(&f.path).copied();
             match old {
                 None => added.push((f, entry)),
                 Some(o) if o != entry => modified.push((f, o, entry)),
@@ -266,7 +287,7 @@ impl Tracker {
         drop(hint);
         drop(head_owned);
         let first = self.scanned_ns.is_none();
-        let mut changes = first_changes;
+        let mut changes = pair_moves(first_changes);
         if !first {
             let deleted: Vec<(&Vec<u8>, Entry)> = self
                 .base
@@ -307,25 +328,33 @@ impl Tracker {
 
     /// Reads a file whose metadata changed, and keeps its content unless
     /// the checked-out commit already holds it at that path.
-    fn hash(&self, f: &Seen, head: Option<&git2::Tree>) -> Option<Entry> {
+    fn hash(&self, f: &Seen, head: Option<&git2::Tree>) -> Option<(Entry, i128)> {
         let full = self.root.join(std::ffi::OsStr::from_bytes(&f.path));
         let data = if f.mode == MODE_LINK {
-            std::fs::read_link(&full).ok()?.as_os_str().as_bytes().to_vec()
+            std::fs::read_link(&full)
+                .ok()?
+                .as_os_str()
+                .as_bytes()
+                .to_vec()
         } else if f.size > self.limits.max_file_bytes {
             // Too large to keep: its identity still tells change from none.
             let oid = Oid::hash_file(ObjectType::Blob, &full).ok()?;
-            return Some(Entry { oid, mode: f.mode });
+            return Some((Entry { oid, mode: f.mode }, ctime_of(&full)));
         } else {
             std::fs::read(&full).ok()?
         };
+        let ctime = ctime_of(&full);
         let oid = Oid::hash_object(ObjectType::Blob, &data).ok()?;
         let shared = head
-            .and_then(|t| t.get_path(Path::new(std::ffi::OsStr::from_bytes(&f.path))).ok())
+            .and_then(|t| {
+                t.get_path(Path::new(std::ffi::OsStr::from_bytes(&f.path)))
+                    .ok()
+            })
             .is_some_and(|e| e.id() == oid);
         if !shared {
             self.objects.write(ObjectType::Blob, &data).ok()?;
         }
-        Some(Entry { oid, mode: f.mode })
+        Some((Entry { oid, mode: f.mode }, ctime))
     }
 
     /// Takes the unclaimed changes whose ctime lies in `[from, to]` (from
@@ -339,12 +368,12 @@ impl Tracker {
         merge(take)
     }
 
-    /// Writes the tree of the current state (with `revert` undone: the
-    /// state before those changes) and returns its id.
+    /// Writes the tree of the current state (with `revert`, oldest first,
+    /// undone: the state before those changes) and returns its id.
     pub fn write_tree(&self, revert: &[Change]) -> Result<Oid> {
         let mut state: BTreeMap<&[u8], Entry> =
             self.base.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
-        for c in revert {
+        for c in revert.iter().rev() {
             state.remove(c.path.as_slice());
             if let Some(old) = c.old {
                 state.insert(c.from.as_deref().unwrap_or(&c.path), old);
@@ -470,9 +499,13 @@ fn pair_renames(
     let mut used = HashSet::new();
     let mut out = Vec::new();
     for (f, e) in added {
-        let from = by_oid
-            .get_mut(&e.oid)
-            .and_then(|v| if v.is_empty() { None } else { Some(v.remove(0)) });
+        let from = by_oid.get_mut(&e.oid).and_then(|v| {
+            if v.is_empty() {
+                None
+            } else {
+                Some(v.remove(0))
+            }
+        });
         if let Some(i) = from {
             used.insert(i);
         }
@@ -496,6 +529,33 @@ fn pair_renames(
             ctime_ns: scan::parent_ctime(seen, p).unwrap_or(t0),
         });
     }
+    out
+}
+
+/// On a first scan, an addition and a deletion with the same content are a
+/// rename too.
+fn pair_moves(changes: Vec<Change>) -> Vec<Change> {
+    let (gone, rest): (Vec<Change>, Vec<Change>) =
+        changes.into_iter().partition(|c| c.new.is_none());
+    let mut gone: Vec<Option<Change>> = gone.into_iter().map(Some).collect();
+    let empty = Oid::hash_object(ObjectType::Blob, b"").ok();
+    let mut out = Vec::new();
+    for mut c in rest {
+        if c.old.is_none() {
+            let hit = gone.iter_mut().find(|g| {
+                g.as_ref().is_some_and(|g| {
+                    g.old.map(|e| e.oid) == c.new.map(|e| e.oid)
+                        && Some(g.old.map_or(Oid::zero(), |e| e.oid)) != empty
+                })
+            });
+            if let Some(g) = hit.and_then(Option::take) {
+                c.from = Some(g.path);
+                c.old = g.old;
+            }
+        }
+        out.push(c);
+    }
+    out.extend(gone.into_iter().flatten());
     out
 }
 
@@ -540,7 +600,8 @@ pub fn merge(changes: Vec<Change>) -> Vec<Change> {
             }
         }
     }
-    out.into_iter()
+    let merged: Vec<Change> = out
+        .into_iter()
         .filter(|c| !c.path.is_empty())
         .filter_map(|mut c| {
             if c.new.is_none() {
@@ -562,7 +623,10 @@ pub fn merge(changes: Vec<Change>) -> Vec<Change> {
             }
             Some(c)
         })
-        .collect()
+        .collect();
+    // A deletion and an addition of the same content, seen apart (a scan
+    // that walked past a rename halfway), are one rename.
+    pair_moves(merged)
 }
 
 /// The user's index as a cache of content ids: a file whose size, mtime,
@@ -673,6 +737,9 @@ mod tests {
             ch("b", Some("a"), oid("1"), oid("1")),
             ch("b", None, oid("1"), None),
         ]);
-        assert_eq!((m.len(), m[0].kind(), m[0].path.as_slice()), (1, "deleted", &b"a"[..]));
+        assert_eq!(
+            (m.len(), m[0].kind(), m[0].path.as_slice()),
+            (1, "deleted", &b"a"[..])
+        );
     }
 }
