@@ -21,6 +21,8 @@ struct Sizes {
     fill_sessions: u64,
     queries: usize,
     idle_secs: u64,
+    big_files: usize,
+    big_rounds: usize,
 }
 
 /// Median and 99th percentile, in milliseconds.
@@ -371,6 +373,8 @@ fn main() {
             fill_sessions: 200,
             queries: 3,
             idle_secs: 1,
+            big_files: 2_000,
+            big_rounds: 3,
         }
     } else {
         Sizes {
@@ -382,6 +386,8 @@ fn main() {
             fill_sessions: 10_000,
             queries: 20,
             idle_secs: 10,
+            big_files: 100_000,
+            big_rounds: 30,
         }
     };
     for tool in ["bash", "zsh", "fish"] {
@@ -548,6 +554,8 @@ fn main() {
         }
     }
 
+    file_changes(&mut t, &z);
+
     for shell in ["bash", "zsh"] {
         let n = if smoke { 20 } else { 1000 };
         let per = forks_per_command(shell, n);
@@ -573,6 +581,142 @@ fn main() {
 
     t.print();
     let _ = std::io::stdout().flush();
+}
+
+/// A committed git repository of `files` small files, 100 per directory,
+/// recorded by zsh.
+fn big_repo(files: usize) -> World {
+    let w = World::new();
+    w.write_rc("", "eval \"$(devtrace hook zsh)\"", "");
+    for i in 0..files {
+        let dir = w.repo.join(format!("d{:04}", i / 100));
+        if i % 100 == 0 {
+            std::fs::create_dir_all(&dir).unwrap();
+        }
+        std::fs::write(
+            dir.join(format!("f{:02}.txt", i % 100)),
+            format!("file {i}\n"),
+        )
+        .unwrap();
+    }
+    for args in [
+        &["add", "-A"][..],
+        &[
+            "-c",
+            "user.name=b",
+            "-c",
+            "user.email=b@b",
+            "commit",
+            "-qm",
+            "big",
+        ],
+    ] {
+        let st = w.cmd_in("git", &w.repo).args(args).status().unwrap();
+        assert!(st.success(), "git {args:?}");
+    }
+    let out = w.devtrace(&["init", "--no-rc"], &w.repo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    w
+}
+
+/// What finding each command's changed files costs ingest on a large
+/// repository, and what a user sees of it.
+fn file_changes(t: &mut Table, z: &Sizes) {
+    let build = Instant::now();
+    let w = big_repo(z.big_files);
+    println!(
+        "  (built a repository of {} files in {:.1} s)",
+        z.big_files,
+        build.elapsed().as_secs_f64()
+    );
+    let out = w
+        .cmd_in(BIN, &w.repo)
+        .args([
+            "bench-scan",
+            "--dir",
+            &w.repo.to_string_lossy(),
+            "--rounds",
+            &z.big_rounds.to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = |k: &str| -> Vec<f64> {
+        v[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let n = v["files"].as_u64().unwrap_or(0);
+    let idle = stats(list("idle_ms"));
+    let one = stats(list("one_change_ms"));
+    t.row(
+        &format!("file changes, {n}-file repo: scan finding nothing"),
+        format!("{:.1} / {:.1} ms", idle.0, idle.1),
+        "in ingest, not the shell",
+        "",
+    );
+    t.row(
+        &format!("file changes, {n}-file repo: scan finding one change"),
+        format!("{:.1} / {:.1} ms", one.0, one.1),
+        "in ingest, not the shell",
+        "",
+    );
+    t.row(
+        &format!("file changes, {n}-file repo: first scan (index as cache), peak RSS"),
+        format!(
+            "{:.0} ms, {:.1} MB",
+            v["first_ms"].as_f64().unwrap_or(0.0),
+            v["peak_rss_kb"].as_f64().unwrap_or(0.0) / 1024.0
+        ),
+        "",
+        "",
+    );
+
+    // Through the product: a command that changes a file, until its
+    // edit_files event is in the store; and the prompt, which must not care.
+    let mut sh = Pty::spawn(&w, "zsh", &w.repo);
+    let (mut follow, rx) = follow_types(&w, &w.repo, "edit_files");
+    let mut seen = Vec::new();
+    let mut prompt = Vec::new();
+    for i in 0..z.big_rounds {
+        let start = Instant::now();
+        sh.send(&format!("echo {i} >> d0000/f00.txt\r"));
+        sh.wait_prompt(Duration::from_secs(10));
+        prompt.push(ms(start.elapsed()));
+        let (at, line) = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("no edit_files event");
+        assert!(line.contains("d0000/f00.txt"), "{line}");
+        seen.push(ms(at - start));
+    }
+    let _ = follow.kill();
+    let _ = follow.wait();
+    sh.exit();
+    let p = stats(prompt);
+    let s = stats(seen);
+    t.row(
+        &format!("file changes, {n}-file repo: prompt round trip of a command that edits a file"),
+        format!("{:.2} / {:.2} ms", p.0, p.1),
+        "same as without",
+        "",
+    );
+    t.row(
+        &format!("file changes, {n}-file repo: command → its edit_files in log --follow"),
+        format!("{:.0} / {:.0} ms", s.0, s.1),
+        "",
+        "",
+    );
 }
 
 fn machine() -> String {

@@ -19,6 +19,9 @@ _devtrace() {
             devtrace,bench-fill)
                 cmd="devtrace__subcmd__bench__subcmd__fill"
                 ;;
+            devtrace,bench-scan)
+                cmd="devtrace__subcmd__bench__subcmd__scan"
+                ;;
             devtrace,completions)
                 cmd="devtrace__subcmd__completions"
                 ;;
@@ -66,6 +69,9 @@ _devtrace() {
                 ;;
             devtrace__subcmd__help,bench-fill)
                 cmd="devtrace__subcmd__help__subcmd__bench__subcmd__fill"
+                ;;
+            devtrace__subcmd__help,bench-scan)
+                cmd="devtrace__subcmd__help__subcmd__bench__subcmd__scan"
                 ;;
             devtrace__subcmd__help,completions)
                 cmd="devtrace__subcmd__help__subcmd__completions"
@@ -119,7 +125,7 @@ _devtrace() {
 
     case "${cmd}" in
         devtrace)
-            opts="-h -V --help --version init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-fill help"
+            opts="-h -V --help --version init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -148,6 +154,28 @@ _devtrace() {
                     return 0
                     ;;
                 --sessions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__bench__subcmd__scan)
+            opts="-h -V --dir --rounds --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rounds)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -209,7 +237,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help)
-            opts="init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-fill help"
+            opts="init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,6 +251,20 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help__subcmd__bench__subcmd__fill)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__bench__subcmd__scan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

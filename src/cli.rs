@@ -66,6 +66,15 @@ pub enum Command {
     /// Make standard input non-blocking (run by the bash hook at shell start)
     #[command(hide = true)]
     Nonblock,
+    /// Time the scans that find each command's changed files (for benches/)
+    #[command(hide = true)]
+    BenchScan {
+        /// The directory whose .devtrace/ store to scan
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Fill a store with synthetic events (for benches/)
     #[command(hide = true)]
     BenchFill {

@@ -508,3 +508,56 @@ fn plain_directories_limits_and_large_files() {
         .unwrap()
         .contains("more than 3 files"));
 }
+
+#[test]
+fn directories_moved_removed_and_ignored() {
+    require("bash");
+    require("git");
+    let w = World::initialised();
+    repo_with_commit(&w);
+    std::fs::write(w.repo.join(".gitignore"), "target/\n").unwrap();
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    let lines = [
+        "mkdir -p a/b && echo 1 > a/b/c && echo 2 > a/d",
+        "mv a z",
+        "mkdir -p target/debug && echo bin > target/debug/app && echo 3 >> z/d",
+        "echo '*.tmp' >> .gitignore",
+        "echo t > scratch.tmp && echo k > src/deep/kept.rs",
+        "rm -r z",
+        "mv src moved-src",
+    ];
+    for l in lines {
+        sh.run(l);
+    }
+    sh.exit();
+    let evs = w.ended_session(&w.repo);
+    assert_eq!(
+        changed_by(&evs, lines[0]),
+        pairs(&[("added", "a/b/c"), ("added", "a/d")])
+    );
+    assert_eq!(
+        changed_by(&evs, lines[1]),
+        pairs(&[("renamed", "z/b/c"), ("renamed", "z/d")])
+    );
+    // Ignored build output is not a change; the edit next to it is.
+    assert_eq!(changed_by(&evs, lines[2]), pairs(&[("modified", "z/d")]));
+    assert_eq!(
+        changed_by(&evs, lines[3]),
+        pairs(&[("modified", ".gitignore")])
+    );
+    assert_eq!(
+        changed_by(&evs, lines[4]),
+        pairs(&[("added", "src/deep/kept.rs")])
+    );
+    assert_eq!(
+        changed_by(&evs, lines[5]),
+        pairs(&[("deleted", "z/b/c"), ("deleted", "z/d")])
+    );
+    assert_eq!(
+        changed_by(&evs, lines[6]),
+        pairs(&[
+            ("renamed", "moved-src/deep/kept.rs"),
+            ("renamed", "moved-src/deep/lib.rs")
+        ])
+    );
+}

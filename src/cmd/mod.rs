@@ -1,6 +1,7 @@
 //! One file per subcommand, each a small `run`.
 
 mod bench_fill;
+mod bench_scan;
 mod diff;
 mod doctor;
 mod init;
@@ -71,6 +72,7 @@ pub fn run(command: Command) -> Result<i32> {
             Ok(0)
         }
         Command::SessionStart { shell, pid } => session_start::run(shell, pid),
+        Command::BenchScan { dir, rounds } => bench_scan::run(&dir, rounds),
         Command::BenchFill {
             dir,
             events,

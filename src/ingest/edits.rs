@@ -32,6 +32,13 @@ pub struct Trackers {
 }
 
 impl Trackers {
+    /// Saves every tracker's state (ingest is leaving).
+    pub fn save_all(&mut self) {
+        for t in self.map.values_mut().flatten() {
+            let _ = t.save();
+        }
+    }
+
     pub fn get(&mut self, store: &Path) -> Option<&mut Tracker> {
         if !self.map.contains_key(store) {
             let t = if store == crate::store::global_dir() || !store.is_dir() {
@@ -263,6 +270,7 @@ impl Session {
             if let Some(e) = self.snapshot_event(t, "session end", &[], at_ms, &root) {
                 out.push(store.clone(), e);
             }
+            let _ = t.save();
         }
     }
 

@@ -364,6 +364,7 @@ pub fn run() -> Result<()> {
     for s in ing.sessions.values() {
         let _ = s.save_state();
     }
+    ing.trackers.save_all();
     let _ = fs::remove_file(pid_path(&dir));
     drop(lock);
     Ok(())

@@ -3,6 +3,7 @@
 //! here; `state` hashes only what the metadata says may be new.
 
 use super::objects::{MODE_EXEC, MODE_FILE, MODE_LINK};
+use super::watch::Watch;
 use anyhow::Result;
 use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
@@ -26,6 +27,8 @@ pub struct Scan {
     pub files: Vec<Seen>,
     /// Directory ctimes (a removal or rename changes its directory's).
     pub dirs: HashMap<Vec<u8>, i128>,
+    /// Directories walked whole (new ones, in a partial scan).
+    pub whole: Vec<Vec<u8>>,
 }
 
 /// Why a scan stopped short.
@@ -36,11 +39,84 @@ pub enum Stop {
 
 /// Lists the files under `root`, skipping `.git`, `.devtrace`, nested
 /// repositories and whatever the ignore rules (.gitignore, .git/info/exclude,
-/// the global excludes file) leave out; stops past `max_files`.
-pub fn scan(root: &Path, max_files: usize) -> Result<std::result::Result<Scan, Stop>> {
-    let mut files = Vec::new();
-    let mut dirs = HashMap::new();
-    let walker = ignore::WalkBuilder::new(root)
+/// the global excludes file) leave out; stops past `max_files`. Every
+/// directory walked is watched (before it is read) when `watch` is given.
+pub fn scan(
+    root: &Path,
+    max_files: usize,
+    watch: Option<&mut Watch>,
+) -> Result<std::result::Result<Scan, Stop>> {
+    let mut out = Scan {
+        files: Vec::new(),
+        dirs: HashMap::new(),
+        whole: vec![Vec::new()],
+    };
+    let mut watch = watch;
+    if let Some(w) = watch.as_deref_mut() {
+        w.add(root, b"");
+    }
+    if let Err(stop) = walk(root, b"", None, max_files, &mut watch, &mut out) {
+        return Ok(Err(stop));
+    }
+    out.files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    Ok(Ok(out))
+}
+
+/// Lists only the files directly in each of `dirs` (relative to `root`),
+/// and everything under subdirectories that are new (not yet watched).
+pub fn scan_dirs(
+    root: &Path,
+    dirs: &[Vec<u8>],
+    max_files: usize,
+    watch: &mut Watch,
+) -> std::result::Result<Scan, Stop> {
+    let mut out = Scan {
+        files: Vec::new(),
+        dirs: HashMap::new(),
+        whole: Vec::new(),
+    };
+    let mut w = Some(watch);
+    for d in dirs {
+        walk(root, d, Some(1), max_files, &mut w, &mut out)?;
+    }
+    // Directories that appeared (made, moved in): walked whole.
+    let mut fresh: Vec<Vec<u8>> = out
+        .dirs
+        .keys()
+        .filter(|p| !w.as_deref().is_some_and(|w| w.watches(p)))
+        .cloned()
+        .collect();
+    fresh.sort();
+    fresh.dedup_by(|b, a| b.starts_with(a) && b.get(a.len()) == Some(&b'/'));
+    for d in fresh {
+        if let Some(w) = w.as_deref_mut() {
+            w.add(root, &d);
+        }
+        walk(root, &d, None, max_files, &mut w, &mut out)?;
+        out.whole.push(d);
+    }
+    out.files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    out.files.dedup_by(|b, a| a.path == b.path);
+    Ok(out)
+}
+
+fn walk(
+    root: &Path,
+    rel_dir: &[u8],
+    depth: Option<usize>,
+    max_files: usize,
+    watch: &mut Option<&mut Watch>,
+    out: &mut Scan,
+) -> std::result::Result<(), Stop> {
+    let start = if rel_dir.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(std::ffi::OsStr::from_bytes(rel_dir))
+    };
+    if !start.is_dir() {
+        return Ok(());
+    }
+    let walker = ignore::WalkBuilder::new(&start)
         .hidden(false)
         .parents(true)
         .ignore(false)
@@ -49,6 +125,7 @@ pub fn scan(root: &Path, max_files: usize) -> Result<std::result::Result<Scan, S
         .git_global(true)
         .require_git(false)
         .follow_links(false)
+        .max_depth(depth)
         .filter_entry(|e| {
             let name = e.file_name().as_bytes();
             if e.depth() == 0 {
@@ -67,13 +144,19 @@ pub fn scan(root: &Path, max_files: usize) -> Result<std::result::Result<Scan, S
         let Ok(rel) = entry.path().strip_prefix(root) else {
             continue;
         };
+        let path = rel.as_os_str().as_bytes().to_vec();
+        if ft.is_dir() && depth.is_none() {
+            // Watched before its entries are read (the walker reads it next).
+            if let Some(w) = watch.as_deref_mut() {
+                w.add(root, &path);
+            }
+        }
         let Ok(meta) = entry.metadata() else {
             continue;
         };
         let ctime_ns = meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128;
-        let path = rel.as_os_str().as_bytes().to_vec();
         if ft.is_dir() {
-            dirs.insert(path, ctime_ns);
+            out.dirs.insert(path, ctime_ns);
             continue;
         }
         let mode = if ft.is_symlink() {
@@ -87,10 +170,10 @@ pub fn scan(root: &Path, max_files: usize) -> Result<std::result::Result<Scan, S
         } else {
             continue; // sockets, FIFOs, devices: not content
         };
-        if files.len() >= max_files {
-            return Ok(Err(Stop::TooManyFiles(max_files)));
+        if out.files.len() >= max_files {
+            return Err(Stop::TooManyFiles(max_files));
         }
-        files.push(Seen {
+        out.files.push(Seen {
             path,
             mode,
             size: meta.len(),
@@ -99,8 +182,7 @@ pub fn scan(root: &Path, max_files: usize) -> Result<std::result::Result<Scan, S
             ino: meta.ino(),
         });
     }
-    files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    Ok(Ok(Scan { files, dirs }))
+    Ok(())
 }
 
 /// The ctime of the nearest directory above `path` that the scan saw.

@@ -6,6 +6,7 @@
 
 use super::objects::{self, Objects, MODE_LINK, MODE_TREE};
 use super::scan::{self, Scan, Seen, Stop};
+use super::watch::Watch;
 use anyhow::{Context, Result};
 use git2::{ObjectType, Oid};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 /// the kernel stamps ctimes from a clock that lags by up to a tick.
 const MARGIN_NS: i128 = 2_000_000_000;
 const BASELINE_FILE: &str = "devtrace-baseline";
+const SAVE_EVERY_NS: i128 = 5_000_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
@@ -94,6 +96,13 @@ pub struct Tracker {
     /// Changes found and not yet claimed, oldest first.
     pub unclaimed: Vec<Change>,
     pub limits: Limits,
+    /// Which directories changed since the last scan (None: scan them all).
+    watch: Option<Watch>,
+    watch_failed: bool,
+    unsaved: bool,
+    saved_ns: i128,
+    /// Trees known to be stored (here or in the user's commit).
+    stored_trees: std::cell::RefCell<HashSet<Oid>>,
 }
 
 fn ctime_of(path: &Path) -> i128 {
@@ -126,6 +135,11 @@ impl Tracker {
             scanned_ns: None,
             unclaimed: Vec::new(),
             limits: Limits::default(),
+            watch: None,
+            watch_failed: false,
+            unsaved: false,
+            saved_ns: 0,
+            stored_trees: Default::default(),
         };
         let saved: Option<Saved> = std::fs::read(t.baseline_path())
             .ok()
@@ -175,6 +189,63 @@ impl Tracker {
         true
     }
 
+    /// The files of the last state that a partial scan of `dirs` covers:
+    /// those directly in a changed directory, those under a directory that
+    /// is gone from it, and those under a directory walked whole.
+    fn in_scope(&self, dirs: &[Vec<u8>], seen: &Scan) -> Vec<Vec<u8>> {
+        let mut keys = Vec::new();
+        let all_under = |prefix: &[u8], keys: &mut Vec<Vec<u8>>| {
+            for (k, _) in self.base.range(prefix.to_vec()..) {
+                if !k.starts_with(prefix) {
+                    break;
+                }
+                keys.push(k.clone());
+            }
+        };
+        for w in &seen.whole {
+            let mut p = w.clone();
+            p.push(b'/');
+            all_under(&p, &mut keys);
+        }
+        for d in dirs {
+            let mut prefix = d.clone();
+            if !prefix.is_empty() {
+                prefix.push(b'/');
+            }
+            let mut cursor = prefix.clone();
+            loop {
+                let Some((k, _)) = self.base.range(cursor.clone()..).next() else {
+                    break;
+                };
+                if !k.starts_with(&prefix) {
+                    break;
+                }
+                let rest = &k[prefix.len()..];
+                match rest.iter().position(|&b| b == b'/') {
+                    None => {
+                        keys.push(k.clone());
+                        cursor = k.clone();
+                        cursor.push(0);
+                    }
+                    Some(i) => {
+                        let sub = k[..prefix.len() + i].to_vec();
+                        if !seen.dirs.contains_key(&sub) {
+                            let mut p = sub.clone();
+                            p.push(b'/');
+                            all_under(&p, &mut keys);
+                        }
+                        // Past the subtree: '0' follows '/'.
+                        cursor = sub;
+                        cursor.push(b'0');
+                    }
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
     pub fn has_baseline(&self) -> bool {
         self.scanned_ns.is_some()
     }
@@ -194,11 +265,60 @@ impl Tracker {
         since: Option<i128>,
     ) -> Result<std::result::Result<usize, String>> {
         let t0 = now_ns();
-        let seen = match scan::scan(&self.root, self.limits.max_files)? {
-            Ok(s) => s,
-            Err(Stop::TooManyFiles(n)) => {
-                return Ok(Err(format!("more than {n} files to check")));
+        let dirty = match (self.watch.as_mut(), self.scanned_ns) {
+            (Some(w), Some(_)) => w.dirty(),
+            _ => None,
+        };
+        let partial = dirty.as_ref().is_some_and(|d| !d.is_empty());
+        let (seen, old_scope) = match dirty {
+            Some(dirs) if dirs.is_empty() => {
+                // inotify saw nothing: nothing changed.
+                self.scanned_ns = Some(t0);
+                return Ok(Ok(0));
             }
+            Some(dirs) => {
+                let dirs: Vec<Vec<u8>> = dirs.into_iter().collect();
+                let w = self.watch.as_mut().expect("dirty came from it");
+                match scan::scan_dirs(&self.root, &dirs, self.limits.max_files, w) {
+                    Ok(s) => {
+                        let scope = self.in_scope(&dirs, &s);
+                        (s, Some(scope))
+                    }
+                    Err(Stop::TooManyFiles(n)) => {
+                        self.watch = None;
+                        return Ok(Err(format!("more than {n} files to check")));
+                    }
+                }
+            }
+            None => {
+                let mut w = if self.watch_failed {
+                    None
+                } else {
+                    Watch::new()
+                };
+                let s = match scan::scan(&self.root, self.limits.max_files, w.as_mut())? {
+                    Ok(s) => s,
+                    Err(Stop::TooManyFiles(n)) => {
+                        return Ok(Err(format!("more than {n} files to check")));
+                    }
+                };
+                if w.as_ref().is_some_and(|w| w.broken) {
+                    // Over the per-user inotify limit: full scans from now on.
+                    self.watch_failed = true;
+                    w = None;
+                }
+                self.watch = w;
+                (s, None)
+            }
+        };
+        // The earlier state of what this scan looked at: everything, or the
+        // files of the directories that changed.
+        let old: BTreeMap<Vec<u8>, Entry> = match old_scope {
+            None => std::mem::take(&mut self.base),
+            Some(keys) => keys
+                .into_iter()
+                .filter_map(|k| self.base.remove_entry(&k))
+                .collect(),
         };
         let head_owned = self.head_tree();
         let head_tree = head_owned.as_ref();
@@ -210,9 +330,25 @@ impl Tracker {
         let mut added = Vec::new();
         let mut modified = Vec::new();
         let mut seen = seen;
+        if partial {
+            // A directory moved in keeps its files' ctimes: the move is
+            // stamped on the directory.
+            for w in &seen.whole {
+                let Some(&t) = seen.dirs.get(w) else { continue };
+                let mut prefix = w.clone();
+                prefix.push(b'/');
+                for f in seen
+                    .files
+                    .iter_mut()
+                    .filter(|f| f.path.starts_with(&prefix))
+                {
+                    f.ctime_ns = f.ctime_ns.max(t);
+                }
+            }
+        }
         let mut entries: Vec<Option<Entry>> = Vec::with_capacity(seen.files.len());
         for f in seen.files.iter_mut() {
-            let old = self.base.get(&f.path).copied();
+            let old = old.get(&f.path).copied();
             let fresh = match (old, self.scanned_ns) {
                 (Some(o), Some(t)) if f.ctime_ns < t - MARGIN_NS && o.mode == f.mode => Some(o),
                 _ => None,
@@ -238,7 +374,7 @@ impl Tracker {
         let seen = seen;
         for (f, entry) in seen.files.iter().zip(entries) {
             let Some(entry) = entry else { continue };
-            let old = self.base.get(&f.path).copied();
+            let old = old.get(&f.path).copied();
             match old {
                 None => added.push((f, entry)),
                 Some(o) if o != entry => modified.push((f, o, entry)),
@@ -289,8 +425,7 @@ impl Tracker {
         let first = self.scanned_ns.is_none();
         let mut changes = pair_moves(first_changes);
         if !first {
-            let deleted: Vec<(&Vec<u8>, Entry)> = self
-                .base
+            let deleted: Vec<(&Vec<u8>, Entry)> = old
                 .iter()
                 .filter(|(p, _)| !base.contains_key(*p))
                 .map(|(p, e)| (p, *e))
@@ -307,19 +442,37 @@ impl Tracker {
             }
         }
         changes.sort_by_key(|c| c.ctime_ns);
-        self.base = base;
+        drop(old);
+        self.base.extend(base);
         self.scanned_ns = Some(t0);
         let n = changes.len();
         self.unclaimed.extend(changes);
-        if persist && (first || n > 0) {
-            let tree = self.write_tree(&[])?;
-            let saved = Saved {
-                tree: tree.to_string(),
-                scanned_ns: t0,
-            };
-            crate::runtime::write_atomic(&self.baseline_path(), &serde_json::to_vec(&saved)?)?;
+        if first || n > 0 {
+            self.unsaved = true;
+        }
+        // Saved now and then, not after every command: a restarted ingest
+        // that starts from an older state finds the same changes again, with
+        // the same times, and the store drops what it already has.
+        if persist && self.unsaved && (first || self.saved_ns + SAVE_EVERY_NS < t0) {
+            self.save()?;
         }
         Ok(Ok(n))
+    }
+
+    /// Saves the last scanned state, for the next ingest to start from.
+    pub fn save(&mut self) -> Result<()> {
+        let Some(scanned_ns) = self.scanned_ns.filter(|_| self.unsaved) else {
+            return Ok(());
+        };
+        let tree = self.write_tree(&[])?;
+        let saved = Saved {
+            tree: tree.to_string(),
+            scanned_ns,
+        };
+        crate::runtime::write_atomic(&self.baseline_path(), &serde_json::to_vec(&saved)?)?;
+        self.unsaved = false;
+        self.saved_ns = now_ns();
+        Ok(())
     }
 
     fn head_tree(&self) -> Option<git2::Tree<'_>> {
@@ -371,6 +524,12 @@ impl Tracker {
     /// Writes the tree of the current state (with `revert`, oldest first,
     /// undone: the state before those changes) and returns its id.
     pub fn write_tree(&self, revert: &[Change]) -> Result<Oid> {
+        if revert.is_empty() {
+            let entries: Vec<(&[u8], Entry)> =
+                self.base.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
+            let head = self.head_tree();
+            return Ok(self.build(&entries, 0, b"", head.as_ref())?.0);
+        }
         let mut state: BTreeMap<&[u8], Entry> =
             self.base.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
         for c in revert.iter().rev() {
@@ -421,6 +580,9 @@ impl Tracker {
         }
         let bytes = objects::tree_bytes(&items);
         let oid = Oid::hash_object(ObjectType::Tree, &bytes)?;
+        if self.stored_trees.borrow().contains(&oid) {
+            return Ok((oid, entries.len()));
+        }
         let shared = head.is_some_and(|h| {
             if dir.is_empty() {
                 h.id() == oid
@@ -432,6 +594,7 @@ impl Tracker {
         if !shared {
             self.objects.write(ObjectType::Tree, &bytes)?;
         }
+        self.stored_trees.borrow_mut().insert(oid);
         Ok((oid, entries.len()))
     }
 

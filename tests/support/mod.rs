@@ -222,9 +222,18 @@ impl Drop for World {
 /// `devtrace log --follow --json --type run_command` in `w`'s repository:
 /// the process, and each line it prints with the moment it arrived.
 pub fn follow(w: &World) -> (Child, std::sync::mpsc::Receiver<(Instant, String)>) {
+    follow_types(w, &w.repo, "run_command")
+}
+
+/// `devtrace log --follow --json --type TYPES` in `dir`, line by line.
+pub fn follow_types(
+    w: &World,
+    dir: &Path,
+    types: &str,
+) -> (Child, std::sync::mpsc::Receiver<(Instant, String)>) {
     let mut child = w
-        .cmd_in(BIN, &w.repo)
-        .args(["log", "--follow", "--json", "--type", "run_command"])
+        .cmd_in(BIN, dir)
+        .args(["log", "--follow", "--json", "--type", types])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

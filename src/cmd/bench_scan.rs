@@ -1,0 +1,56 @@
+//! `devtrace bench-scan` (hidden): what ingest pays per command to find the
+//! files a command changed, measured on the store of a directory: the first
+//! scan, a scan that finds nothing, and a scan after one file changed
+//! (which, as in ingest, also saves the new state).
+//! Prints one JSON object. For benches/, not for real stores.
+
+use crate::worktree::Tracker;
+use anyhow::{Context, Result};
+use serde_json::json;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+pub fn run(dir: &Path, rounds: usize) -> Result<i32> {
+    let store = dir.join(crate::store::DIR);
+    let mut t = Tracker::open(&store)?;
+    let ms = |i: Instant| i.elapsed().as_secs_f64() * 1000.0;
+    let start = Instant::now();
+    let first = t.scan(false, None)?;
+    let first_ms = ms(start);
+    if let Err(why) = first {
+        anyhow::bail!("not scanned: {why}");
+    }
+    let files = t.files();
+    let mut idle = Vec::new();
+    let mut one = Vec::new();
+    let target = dir.join(".bench-scan-touch");
+    for i in 0..rounds {
+        let s = Instant::now();
+        t.scan(false, None)?.ok().context("scan stopped")?;
+        idle.push(ms(s));
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&target)?;
+        writeln!(f, "{i}")?;
+        drop(f);
+        let s = Instant::now();
+        let found = t.scan(true, None)?.ok().context("scan stopped")?;
+        one.push(ms(s));
+        anyhow::ensure!(found >= 1, "the change was not found");
+    }
+    let _ = std::fs::remove_file(&target);
+    let rss_kb = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        });
+    println!(
+        "{}",
+        json!({ "files": files, "first_ms": first_ms, "idle_ms": idle, "one_change_ms": one, "peak_rss_kb": rss_kb })
+    );
+    Ok(0)
+}

@@ -1,0 +1,145 @@
+//! Which directories changed since the last scan, from inotify: one watch
+//! per directory the scan walked, so that after a command only the
+//! directories it touched are read again, not the whole tree. When the
+//! kernel's event queue overflowed, a watch could not be added, or an ignore
+//! file changed, the answer is "everything" and the next scan is a full one.
+
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+pub struct Watch {
+    ino: Inotify,
+    by_wd: HashMap<WatchDescriptor, Vec<u8>>,
+    by_path: HashMap<Vec<u8>, WatchDescriptor>,
+    /// A watch could not be added (the per-user limit): results are partial.
+    pub broken: bool,
+    /// Something happened that only a full scan can sort out.
+    full: bool,
+}
+
+fn flags() -> AddWatchFlags {
+    AddWatchFlags::IN_CREATE
+        | AddWatchFlags::IN_DELETE
+        | AddWatchFlags::IN_MODIFY
+        | AddWatchFlags::IN_ATTRIB
+        | AddWatchFlags::IN_CLOSE_WRITE
+        | AddWatchFlags::IN_MOVED_FROM
+        | AddWatchFlags::IN_MOVED_TO
+        | AddWatchFlags::IN_DELETE_SELF
+        | AddWatchFlags::IN_MOVE_SELF
+        | AddWatchFlags::IN_ONLYDIR
+        | AddWatchFlags::IN_DONT_FOLLOW
+}
+
+impl Watch {
+    pub fn new() -> Option<Watch> {
+        let ino = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).ok()?;
+        Some(Watch {
+            ino,
+            by_wd: HashMap::new(),
+            by_path: HashMap::new(),
+            broken: false,
+            full: false,
+        })
+    }
+
+    pub fn watches(&self, rel: &[u8]) -> bool {
+        self.by_path.contains_key(rel)
+    }
+
+    /// Watches the directory `rel` (relative to `root`); call before reading it.
+    pub fn add(&mut self, root: &Path, rel: &[u8]) {
+        if self.broken || self.by_path.contains_key(rel) {
+            return;
+        }
+        let path = if rel.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(OsStr::from_bytes(rel))
+        };
+        match self.ino.add_watch(&path, flags()) {
+            Ok(wd) => {
+                if let Some(old) = self.by_wd.insert(wd, rel.to_vec()) {
+                    self.by_path.remove(&old);
+                }
+                self.by_path.insert(rel.to_vec(), wd);
+            }
+            Err(nix::errno::Errno::ENOENT) | Err(nix::errno::Errno::ENOTDIR) => {}
+            Err(_) => self.broken = true,
+        }
+    }
+
+    /// Forgets `rel` and every directory under it (moved or removed: its
+    /// watches would report under the old name).
+    fn forget(&mut self, rel: &[u8]) {
+        let mut prefix = rel.to_vec();
+        prefix.push(b'/');
+        let gone: Vec<Vec<u8>> = self
+            .by_path
+            .keys()
+            .filter(|p| p.as_slice() == rel || p.starts_with(&prefix))
+            .cloned()
+            .collect();
+        for p in gone {
+            if let Some(wd) = self.by_path.remove(&p) {
+                self.by_wd.remove(&wd);
+                let _ = self.ino.rm_watch(wd);
+            }
+        }
+    }
+
+    /// The directories that changed since the last call, or None when only
+    /// a full scan will do.
+    pub fn dirty(&mut self) -> Option<HashSet<Vec<u8>>> {
+        let mut dirty = HashSet::new();
+        loop {
+            let events = match self.ino.read_events() {
+                Ok(e) if !e.is_empty() => e,
+                _ => break,
+            };
+            for ev in events {
+                if ev.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
+                    self.full = true;
+                    continue;
+                }
+                let Some(dir) = self.by_wd.get(&ev.wd).cloned() else {
+                    continue;
+                };
+                if ev.mask.intersects(
+                    AddWatchFlags::IN_DELETE_SELF
+                        | AddWatchFlags::IN_MOVE_SELF
+                        | AddWatchFlags::IN_IGNORED,
+                ) {
+                    self.forget(&dir);
+                    continue;
+                }
+                if let Some(name) = &ev.name {
+                    let name = name.as_bytes();
+                    if name == b".gitignore" || name == b".ignore" {
+                        self.full = true;
+                    }
+                    if ev.mask.contains(AddWatchFlags::IN_ISDIR)
+                        && ev
+                            .mask
+                            .intersects(AddWatchFlags::IN_MOVED_FROM | AddWatchFlags::IN_DELETE)
+                    {
+                        let mut sub = dir.clone();
+                        if !sub.is_empty() {
+                            sub.push(b'/');
+                        }
+                        sub.extend_from_slice(name);
+                        self.forget(&sub);
+                    }
+                }
+                dirty.insert(dir);
+            }
+        }
+        if self.full || self.broken {
+            return None;
+        }
+        Some(dirty)
+    }
+}
