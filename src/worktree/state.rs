@@ -213,10 +213,7 @@ impl Tracker {
                 prefix.push(b'/');
             }
             let mut cursor = prefix.clone();
-            loop {
-                let Some((k, _)) = self.base.range(cursor.clone()..).next() else {
-                    break;
-                };
+            while let Some((k, _)) = self.base.range(cursor.clone()..).next() {
                 if !k.starts_with(&prefix) {
                     break;
                 }
