@@ -700,9 +700,23 @@ fn file_changes(t: &mut Table, z: &Sizes) {
         assert!(line.contains("d0000/f00.txt"), "{line}");
         seen.push(ms(at - start));
     }
+    let rss = w.ingest_pid().map(|pid| {
+        (
+            proc_field(pid, "status", "VmRSS:").unwrap_or(0) as f64 / 1024.0,
+            proc_field(pid, "status", "VmHWM:").unwrap_or(0) as f64 / 1024.0,
+        )
+    });
     let _ = follow.kill();
     let _ = follow.wait();
     sh.exit();
+    if let Some((now, peak)) = rss {
+        t.row(
+            &format!("file changes, {n}-file repo: ingest RSS now / peak"),
+            format!("{now:.1} / {peak:.1} MB"),
+            "< 10 MB",
+            verdict(peak < 10.0),
+        );
+    }
     let p = stats(prompt);
     let s = stats(seen);
     t.row(

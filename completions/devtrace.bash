@@ -671,7 +671,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__show)
-            opts="-s -n -h -V --session --type --since --until --json --global --limit --help --version"
+            opts="-s -n -h -V --session --type --since --until --json --global --limit --ids --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -67,6 +67,7 @@ complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l until -d 'Onl
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -s n -l limit -d 'At most this many events (the newest)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l json -d 'Print JSON Lines, one event object per line'
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l global -d 'Use the global store (~/.devtrace) instead of this directory\'s'
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l ids -d 'Start each line with the event\'s id (for `devtrace diff ID`)'
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -s h -l help -d 'Print help'
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -s V -l version -d 'Print version'
 complete -c devtrace -n "__fish_devtrace_using_subcommand log" -s s -l session -d 'Only this session (id, unique prefix, or `latest`)' -r

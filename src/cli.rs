@@ -174,6 +174,9 @@ pub struct ShowArgs {
     /// At most this many events (the newest)
     #[arg(long, short = 'n')]
     pub limit: Option<usize>,
+    /// Start each line with the event's id (for `devtrace diff ID`)
+    #[arg(long)]
+    pub ids: bool,
 }
 
 #[derive(Args, Debug)]

@@ -77,7 +77,15 @@ pub fn run(a: ShowArgs) -> Result<i32> {
             out.line(&out.dim(&format!("  in {}", printable(&tilde(&ev.cwd)))))?;
             last_cwd = ev.cwd.clone();
         }
-        out.line(&timeline_line(&out, ev, 0))?;
+        let id = if a.ids {
+            format!("{}  ", out.dim(&ev.id))
+        } else {
+            String::new()
+        };
+        out.line(&format!(
+            "{id}{}",
+            timeline_line(&out, ev, if a.ids { 28 } else { 0 })
+        ))?;
         let edits: Vec<&Event> = match ev.kind.as_str() {
             "run_command" => caused.get(ev.id.as_str()).cloned().unwrap_or_default(),
             "edit_files" => vec![ev],
@@ -85,7 +93,8 @@ pub fn run(a: ShowArgs) -> Result<i32> {
         };
         for e in edits {
             for line in file_lines(&out, e) {
-                out.line(&line)?;
+                let pad = if a.ids { " ".repeat(28) } else { String::new() };
+                out.line(&format!("{pad}{line}"))?;
             }
         }
     }

@@ -101,11 +101,18 @@ struct Found {
     unchecked: Option<String>,
 }
 
+/// Looks at the tree. A bug here must not take recording down with it: a
+/// panic is caught, and the tracker starts over on its next scan.
 fn scan(t: &mut Tracker, since: Option<i128>) -> Result<(), String> {
-    match t.scan(true, since) {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(why)) => Err(why),
-        Err(e) => Err(format!("{e:#}")),
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.scan(true, since)));
+    match r {
+        Ok(Ok(Ok(_))) => Ok(()),
+        Ok(Ok(Err(why))) => Err(why),
+        Ok(Err(e)) => Err(format!("{e:#}")),
+        Err(_) => {
+            t.reset();
+            Err("internal error while scanning".into())
+        }
     }
 }
 
@@ -117,6 +124,7 @@ impl Session {
         store: &Path,
         start_us: Option<i64>,
         trackers: &mut Trackers,
+        out: &mut Batch,
     ) {
         let Some(start) = start_us.map(|u| u as i128 * 1000) else {
             return;
@@ -124,10 +132,33 @@ impl Session {
         if state::now_ns() - start > LIVE_NS {
             return;
         }
-        if let Some(t) = trackers.get(store) {
-            if !t.covers(start) {
-                let _ = scan(t, Some(start - SLACK_NS));
-            }
+        let idle = self.state.pairing.pending.is_empty();
+        let Some(t) = trackers.get(store) else {
+            return;
+        };
+        if !t.covers(start) {
+            let _ = scan(t, Some(start - SLACK_NS));
+        }
+        if !idle || !self.state.snapshotted.iter().any(|s| s == store) {
+            return;
+        }
+        // Edits made at the prompt are known now: they go in before what
+        // this command (a note, say) sends while it runs.
+        let between = t.claim(None, start - SLACK_NS - 1);
+        if !between.is_empty() {
+            let at = between.iter().map(|c| c.ctime_ns).max().unwrap_or(start);
+            let root = t.root.to_string_lossy().into_owned();
+            let key = format!("p{}", at);
+            let e = self.edit_event(
+                store,
+                None,
+                &root,
+                &between,
+                (at / 1_000_000) as i64,
+                &key,
+                None,
+            );
+            out.push(store.to_path_buf(), e);
         }
     }
 
@@ -316,7 +347,10 @@ impl Session {
         at_ms: i64,
         cwd: &str,
     ) -> Option<Event> {
-        let snap = match t.snapshot(label, revert) {
+        let snap =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.snapshot(label, revert)))
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error")));
+        let snap = match snap {
             Ok(s) => s,
             Err(e) => {
                 *self

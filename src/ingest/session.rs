@@ -281,7 +281,7 @@ impl Session {
                         let cwd = PathBuf::from(std::ffi::OsStr::from_bytes_lossless(&c.cwd));
                         let store = router.store_for(&cwd);
                         let at = self.stamp_us(c.at);
-                        self.command_started(&store, at, trackers);
+                        self.command_started(&store, at, trackers, out);
                     }
                     self.state.pairing.add(r);
                     let ready = self.state.pairing.take_ready(false);

@@ -171,7 +171,11 @@ fn header(c: &Change) -> Vec<String> {
     let short =
         |e: Option<Entry>| e.map_or("0000000".to_owned(), |e| e.oid.to_string()[..7].to_owned());
     if c.old.map(|e| e.oid) != c.new.map(|e| e.oid) {
-        h.push(format!("index {}..{}", short(c.old), short(c.new)));
+        let mode = match (c.old, c.new) {
+            (Some(o), Some(n)) if o.mode == n.mode => format!(" {:o}", n.mode),
+            _ => String::new(),
+        };
+        h.push(format!("index {}..{}{mode}", short(c.old), short(c.new)));
     }
     h
 }

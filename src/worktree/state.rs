@@ -243,6 +243,11 @@ impl Tracker {
         keys
     }
 
+    /// Forgets the watch, so that the next scan looks at everything.
+    pub fn reset(&mut self) {
+        self.watch = None;
+    }
+
     pub fn has_baseline(&self) -> bool {
         self.scanned_ns.is_some()
     }
