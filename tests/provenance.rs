@@ -561,3 +561,31 @@ fn directories_moved_removed_and_ignored() {
         ])
     );
 }
+
+#[test]
+fn diff_is_coloured_on_a_terminal_only_and_snapshot_needs_a_store() {
+    require("bash");
+    let w = World::initialised();
+    std::fs::write(w.repo.join("a.txt"), "one\n").unwrap();
+    let id = snapshot_id(&w, "colour");
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    sh.run(&format!("devtrace diff {id}"));
+    sh.run(&format!("NO_COLOR=1 devtrace diff {id} | cat -v"));
+    let out = sh.output();
+    sh.exit();
+    assert!(out.contains("\x1b[32m+one\x1b[0m"), "{out:?}");
+    assert!(!out.contains("^[["), "colour through a pipe: {out:?}");
+    // Piped: plain text.
+    let out = w.devtrace(&["diff", &id], &w.repo);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\x1b'));
+
+    let elsewhere = w.home.join("no-store");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = w.devtrace(&["snapshot"], &elsewhere);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no DevTrace store") && err.contains("hint:"),
+        "{err}"
+    );
+}

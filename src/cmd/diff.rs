@@ -98,11 +98,9 @@ fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Cha
         "git_snapshot" => {
             let tree = snapshot_tree(repo, ev)?;
             let head = ev.data_str("head").and_then(|h| Oid::from_str(h).ok());
+            // Outside a commit (no git, or none made yet): every file is new.
             let Some(head) = head else {
-                return Err(crate::fail(
-                    format!("snapshot {} was taken outside a commit (no HEAD)", ev.id),
-                    "compare it with another snapshot: devtrace diff SNAP_A SNAP_B",
-                ));
+                return diff::between_trees(repo, None, tree);
             };
             let head_tree = repo.find_commit(head).map(|c| c.tree_id()).map_err(|_| {
                 crate::fail(
