@@ -320,6 +320,9 @@ impl Session {
             "files": diff::files_json(changes),
             "cause": cause,
         });
+        // Changes found when the session began, made while nothing
+        // recorded, are dated when they were found, not before the session.
+        let at_ms = at_ms.max(self.meta.started_ms);
         if let Some(why) = unchecked {
             data["unchecked"] = json!(why);
         }

@@ -7,6 +7,7 @@ mod edits;
 mod events;
 mod lifecycle;
 mod pairing;
+mod pump;
 pub mod route;
 mod session;
 
@@ -48,6 +49,8 @@ struct Ingest {
     router: Router,
     trackers: edits::Trackers,
     log: Option<File>,
+    /// Sessions whose FIFO the pump drained during a long scan.
+    pumped: std::rc::Rc<std::cell::RefCell<std::collections::BTreeSet<String>>>,
 }
 
 impl Ingest {
@@ -232,12 +235,16 @@ pub fn run() -> Result<()> {
         .custom_flags(nix::libc::O_NOFOLLOW)
         .open(dir.join("ingest.log"))
         .ok();
+    let mut pump = pump::Pump::new(dir.clone());
+    let pumped = pump.pumped.clone();
+    crate::worktree::set_pump(Box::new(move || pump.run()));
     let mut ing = Ingest {
         dir: dir.clone(),
         sessions: BTreeMap::new(),
         router: Router::default(),
         trackers: edits::Trackers::default(),
         log,
+        pumped,
     };
     ing.scan();
     // What a previous ingest left unread is read first.
@@ -246,12 +253,20 @@ pub fn run() -> Result<()> {
     loop {
         // Sessions with a backlog are read on; those whose shell is gone
         // are read to the end and closed.
-        let pending: Vec<String> = ing
+        let mut pending: Vec<String> = ing
             .sessions
             .iter()
             .filter(|(_, s)| s.gone || s.backlog)
             .map(|(k, _)| k.clone())
             .collect();
+        // Whatever the pump saved from FIFOs during a long scan.
+        let pumped: Vec<String> = std::mem::take(&mut *ing.pumped.borrow_mut())
+            .into_iter()
+            .collect();
+        for id in pumped {
+            ing.add(&id);
+            pending.push(id);
+        }
         if !pending.is_empty() {
             ing.process(pending);
             continue;

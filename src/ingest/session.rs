@@ -110,39 +110,8 @@ impl Session {
         let Some(fifo) = self.fifo.as_mut() else {
             return Ok(false);
         };
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut journal: Option<File> = None;
-        let mut total = 0;
-        // At most a few pipefuls a call: a writer that never stops must not
-        // keep ingest here (the rest is read on the next pass).
-        while total < 4 * buf.len() {
-            let n = match fifo.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e).context("could not read the FIFO"),
-            };
-            if journal.is_none() {
-                journal = Some(
-                    OpenOptions::new()
-                        .append(true)
-                        .create(true)
-                        .mode(0o600)
-                        .custom_flags(nix::libc::O_NOFOLLOW)
-                        .open(self.chan.journal())
-                        .context("could not open the journal")?,
-                );
-            }
-            if let Some(j) = journal.as_mut() {
-                j.write_all(&buf[..n])
-                    .context("could not write the journal")?;
-            }
-            total += n;
-        }
-        if total >= 4 * buf.len() {
-            self.backlog = true;
-        }
+        let (total, more) = drain(fifo, &self.chan.journal())?;
+        self.backlog |= more;
         Ok(total > 0)
     }
 
@@ -384,9 +353,44 @@ impl FromBytesLossless for std::ffi::OsStr {
     }
 }
 
+/// Copies what a FIFO holds (a few pipefuls at most: a writer that never
+/// stops must not keep ingest here) to the end of the journal. Returns the
+/// bytes copied and whether more may be waiting.
+pub fn drain(fifo: &mut File, journal: &std::path::Path) -> Result<(usize, bool)> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut out: Option<File> = None;
+    let mut total = 0;
+    while total < 4 * buf.len() {
+        let n = match fifo.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).context("could not read the FIFO"),
+        };
+        if out.is_none() {
+            out = Some(
+                OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .mode(0o600)
+                    .custom_flags(nix::libc::O_NOFOLLOW)
+                    .open(journal)
+                    .context("could not open the journal")?,
+            );
+        }
+        if let Some(j) = out.as_mut() {
+            j.write_all(&buf[..n])
+                .context("could not write the journal")?;
+        }
+        total += n;
+    }
+    Ok((total, total >= 4 * buf.len()))
+}
+
 /// Opens a FIFO read-write and non-blocking, so that ingest never sees
 /// end-of-file and never blocks; refuses anything that is not a FIFO.
-fn open_fifo(path: &PathBuf) -> Option<File> {
+pub fn open_fifo(path: &PathBuf) -> Option<File> {
     let f = OpenOptions::new()
         .read(true)
         .write(true)

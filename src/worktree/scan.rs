@@ -136,7 +136,10 @@ fn walk(
                 || (is_dir && (name == b".devtrace" || e.path().join(".git").exists())))
         })
         .build();
-    for entry in walker {
+    for (i, entry) in walker.enumerate() {
+        if i % 512 == 0 {
+            super::pump();
+        }
         let Ok(entry) = entry else { continue };
         let Some(ft) = entry.file_type() else {
             continue;

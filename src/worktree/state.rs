@@ -484,6 +484,7 @@ impl Tracker {
     /// Reads a file whose metadata changed, and keeps its content unless
     /// the checked-out commit already holds it at that path.
     fn hash(&self, f: &Seen, head: Option<&git2::Tree>) -> Option<(Entry, i128)> {
+        super::pump();
         let full = self.root.join(std::ffi::OsStr::from_bytes(&f.path));
         let data = if f.mode == MODE_LINK {
             std::fs::read_link(&full)
