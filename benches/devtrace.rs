@@ -662,7 +662,7 @@ fn file_changes(t: &mut Table, z: &Sizes) {
     let one = stats(list("one_change_ms"));
     t.row(
         &format!("file changes, {n}-file repo: scan finding nothing"),
-        format!("{:.1} / {:.1} ms", idle.0, idle.1),
+        format!("{:.3} / {:.3} ms", idle.0, idle.1),
         "in ingest, not the shell",
         "",
     );
