@@ -195,13 +195,14 @@ pub fn file_lines(out: &Out, ev: &Event) -> Vec<String> {
     if let Some(why) = ev.data_str("unchecked") {
         lines.push(out.dim(&format!("{pad}(files not checked: {why})")));
     }
-    for f in ev
+    let files: &[serde_json::Value] = ev
         .data
         .get("files")
         .and_then(|f| f.as_array())
-        .into_iter()
-        .flatten()
-    {
+        .map_or(&[], Vec::as_slice);
+    // A command that touched thousands of files shows the first ones.
+    const SHOWN: usize = 25;
+    for f in files.iter().take(SHOWN) {
         let path = printable(&value_text(
             f.get("path").unwrap_or(&serde_json::Value::Null),
         ));
@@ -220,6 +221,13 @@ pub fn file_lines(out: &Out, ev: &Event) -> Vec<String> {
             out.paint(color, letter),
             out.fit(&name, pad.len() + 2)
         ));
+    }
+    if files.len() > SHOWN {
+        lines.push(out.dim(&format!(
+            "{pad}… and {} more (devtrace diff --name-only {})",
+            files.len() - SHOWN,
+            ev.data_str("cause").unwrap_or(&ev.id)
+        )));
     }
     lines
 }
