@@ -31,6 +31,9 @@ _devtrace() {
             devtrace,doctor)
                 cmd="devtrace__subcmd__doctor"
                 ;;
+            devtrace,exec)
+                cmd="devtrace__subcmd__exec"
+                ;;
             devtrace,help)
                 cmd="devtrace__subcmd__help"
                 ;;
@@ -61,6 +64,9 @@ _devtrace() {
             devtrace,sessions)
                 cmd="devtrace__subcmd__sessions"
                 ;;
+            devtrace,shell)
+                cmd="devtrace__subcmd__shell"
+                ;;
             devtrace,show)
                 cmd="devtrace__subcmd__show"
                 ;;
@@ -81,6 +87,9 @@ _devtrace() {
                 ;;
             devtrace__subcmd__help,doctor)
                 cmd="devtrace__subcmd__help__subcmd__doctor"
+                ;;
+            devtrace__subcmd__help,exec)
+                cmd="devtrace__subcmd__help__subcmd__exec"
                 ;;
             devtrace__subcmd__help,help)
                 cmd="devtrace__subcmd__help__subcmd__help"
@@ -112,6 +121,9 @@ _devtrace() {
             devtrace__subcmd__help,sessions)
                 cmd="devtrace__subcmd__help__subcmd__sessions"
                 ;;
+            devtrace__subcmd__help,shell)
+                cmd="devtrace__subcmd__help__subcmd__shell"
+                ;;
             devtrace__subcmd__help,show)
                 cmd="devtrace__subcmd__help__subcmd__show"
                 ;;
@@ -125,7 +137,7 @@ _devtrace() {
 
     case "${cmd}" in
         devtrace)
-            opts="-h -V --help --version init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
+            opts="-h -V --help --version init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -236,8 +248,26 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__exec)
+            opts="-h -V --agent --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__help)
-            opts="init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
+            opts="init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,6 +337,20 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -460,6 +504,20 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__help__subcmd__shell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -539,7 +597,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__log)
-            opts="-f -s -n -h -V --follow --session --type --since --until --json --global --limit --help --version"
+            opts="-f -s -n -h -V --follow --session --type --since --until --agent --human --json --global --limit --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -562,6 +620,10 @@ _devtrace() {
                     return 0
                     ;;
                 --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -645,12 +707,16 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__sessions)
-            opts="-n -h -V --global --since --limit --json --help --version"
+            opts="-n -h -V --global --agent --human --since --limit --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -670,8 +736,26 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__shell)
+            opts="-h -V --agent --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__show)
-            opts="-s -n -h -V --session --type --since --until --json --global --limit --ids --help --version"
+            opts="-s -n -h -V --session --type --since --until --agent --human --json --global --limit --ids --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -694,6 +778,10 @@ _devtrace() {
                     return 0
                     ;;
                 --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -34,6 +34,8 @@ complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "log" -d 'Print th
 complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "snapshot" -d 'Record the state of every file of this repository (tracked changes and untracked files)'
 complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "diff" -d 'Show what an event, two snapshots or a session changed, as a diff'
 complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "note" -d 'Add a note (why you did something) to this shell\'s session'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "exec" -d 'Run one command exactly as given, and record it (for agents: a command wrapper)'
+complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "shell" -d 'Start your shell with an agent\'s name on everything it records'
 complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "doctor" -d 'Check that recording works in this shell, and say how to fix what does not'
 complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "reindex" -d 'Rebuild the SQLite index of this store from events.jsonl'
 complete -c devtrace -n "__fish_devtrace_needs_command" -f -a "completions" -d 'Print shell completions for devtrace'
@@ -54,9 +56,11 @@ complete -c devtrace -n "__fish_devtrace_using_subcommand init" -s h -l help -d 
 complete -c devtrace -n "__fish_devtrace_using_subcommand init" -s V -l version -d 'Print version'
 complete -c devtrace -n "__fish_devtrace_using_subcommand hook" -s h -l help -d 'Print help'
 complete -c devtrace -n "__fish_devtrace_using_subcommand hook" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -l agent -d 'Only what this agent did (`\'*\'`: any agent)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -l since -d 'Only sessions active since this time (2h, yesterday, 2026-11-01, ...)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -s n -l limit -d 'At most this many sessions (the newest)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -l global -d 'Use the global store (~/.devtrace) instead of this directory\'s'
+complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -l human -d 'Only what people did (no agent)'
 complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -l json -d 'Print JSON Lines, one session object per line'
 complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -s h -l help -d 'Print help'
 complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -s V -l version -d 'Print version'
@@ -64,7 +68,9 @@ complete -c devtrace -n "__fish_devtrace_using_subcommand show" -s s -l session 
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l type -d 'Only events of these types (run_command, session_start, ...)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l since -d 'Only events at or after this time (2h, 30m, yesterday, 2026-11-01, RFC 3339)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l until -d 'Only events before this time' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l agent -d 'Only what this agent did (`\'*\'`: any agent)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -s n -l limit -d 'At most this many events (the newest)' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l human -d 'Only what people did (no agent)'
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l json -d 'Print JSON Lines, one event object per line'
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l global -d 'Use the global store (~/.devtrace) instead of this directory\'s'
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l ids -d 'Start each line with the event\'s id (for `devtrace diff ID`)'
@@ -74,8 +80,10 @@ complete -c devtrace -n "__fish_devtrace_using_subcommand log" -s s -l session -
 complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l type -d 'Only events of these types (run_command, session_start, ...)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l since -d 'Only events at or after this time (2h, 30m, yesterday, 2026-11-01, RFC 3339)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l until -d 'Only events before this time' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l agent -d 'Only what this agent did (`\'*\'`: any agent)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand log" -s n -l limit -d 'How many of the newest events to print first' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand log" -s f -l follow -d 'Keep printing new events as they are recorded (Ctrl-C to stop)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l human -d 'Only what people did (no agent)'
 complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l json -d 'Print JSON Lines, one event object per line'
 complete -c devtrace -n "__fish_devtrace_using_subcommand log" -l global -d 'Use the global store (~/.devtrace) instead of this directory\'s'
 complete -c devtrace -n "__fish_devtrace_using_subcommand log" -s h -l help -d 'Print help'
@@ -94,6 +102,12 @@ complete -c devtrace -n "__fish_devtrace_using_subcommand diff" -s V -l version 
 complete -c devtrace -n "__fish_devtrace_using_subcommand note" -l json -d 'Print the note event as JSON'
 complete -c devtrace -n "__fish_devtrace_using_subcommand note" -s h -l help -d 'Print help'
 complete -c devtrace -n "__fish_devtrace_using_subcommand note" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand exec" -l agent -d 'The agent running it (default: DEVTRACE_AGENT, else detected)' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand exec" -s V -l version -d 'Print version'
+complete -c devtrace -n "__fish_devtrace_using_subcommand shell" -l agent -d 'The agent\'s name, recorded on every event of the shell' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand shell" -s h -l help -d 'Print help'
+complete -c devtrace -n "__fish_devtrace_using_subcommand shell" -s V -l version -d 'Print version'
 complete -c devtrace -n "__fish_devtrace_using_subcommand doctor" -l global -d 'Use the global store (~/.devtrace) instead of this directory\'s'
 complete -c devtrace -n "__fish_devtrace_using_subcommand doctor" -l json -d 'Print the findings as one JSON object'
 complete -c devtrace -n "__fish_devtrace_using_subcommand doctor" -s h -l help -d 'Print help'
@@ -123,20 +137,22 @@ complete -c devtrace -n "__fish_devtrace_using_subcommand bench-fill" -l events 
 complete -c devtrace -n "__fish_devtrace_using_subcommand bench-fill" -l sessions -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand bench-fill" -s h -l help -d 'Print help'
 complete -c devtrace -n "__fish_devtrace_using_subcommand bench-fill" -s V -l version -d 'Print version'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "init" -d 'Start recording here: create .devtrace/ and add the hook line to your shell rc files'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "hook" -d 'Print the hook script for a shell (used by the line `devtrace init` adds)'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "sessions" -d 'List the recorded shell sessions of this store'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "show" -d 'Show one session\'s timeline'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "log" -d 'Print the newest events, and with --follow every new one as it is recorded'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "snapshot" -d 'Record the state of every file of this repository (tracked changes and untracked files)'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "diff" -d 'Show what an event, two snapshots or a session changed, as a diff'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "note" -d 'Add a note (why you did something) to this shell\'s session'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "doctor" -d 'Check that recording works in this shell, and say how to fix what does not'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "reindex" -d 'Rebuild the SQLite index of this store from events.jsonl'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "completions" -d 'Print shell completions for devtrace'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "ingest" -d 'Drain the shells\' channels into the stores (started by the hook)'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "session-start" -d 'Register a new shell session (run by the hook at shell start)'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "nonblock" -d 'Make standard input non-blocking (run by the bash hook at shell start)'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "bench-scan" -d 'Time the scans that find each command\'s changed files (for benches/)'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "bench-fill" -d 'Fill a store with synthetic events (for benches/)'
-complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "init" -d 'Start recording here: create .devtrace/ and add the hook line to your shell rc files'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "hook" -d 'Print the hook script for a shell (used by the line `devtrace init` adds)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "sessions" -d 'List the recorded shell sessions of this store'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "show" -d 'Show one session\'s timeline'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "log" -d 'Print the newest events, and with --follow every new one as it is recorded'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "snapshot" -d 'Record the state of every file of this repository (tracked changes and untracked files)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "diff" -d 'Show what an event, two snapshots or a session changed, as a diff'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "note" -d 'Add a note (why you did something) to this shell\'s session'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "exec" -d 'Run one command exactly as given, and record it (for agents: a command wrapper)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "shell" -d 'Start your shell with an agent\'s name on everything it records'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "doctor" -d 'Check that recording works in this shell, and say how to fix what does not'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "reindex" -d 'Rebuild the SQLite index of this store from events.jsonl'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "completions" -d 'Print shell completions for devtrace'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "ingest" -d 'Drain the shells\' channels into the stores (started by the hook)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "session-start" -d 'Register a new shell session (run by the hook at shell start)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "nonblock" -d 'Make standard input non-blocking (run by the bash hook at shell start)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "bench-scan" -d 'Time the scans that find each command\'s changed files (for benches/)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "bench-fill" -d 'Fill a store with synthetic events (for benches/)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand help; and not __fish_seen_subcommand_from init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

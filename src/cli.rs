@@ -39,6 +39,10 @@ pub enum Command {
     Diff(DiffArgs),
     /// Add a note (why you did something) to this shell's session
     Note(NoteArgs),
+    /// Run one command exactly as given, and record it (for agents: a command wrapper)
+    Exec(ExecArgs),
+    /// Start your shell with an agent's name on everything it records
+    Shell(ShellArgs),
     /// Check that recording works in this shell, and say how to fix what does not
     Doctor(DoctorArgs),
     /// Rebuild the SQLite index of this store from events.jsonl
@@ -131,10 +135,29 @@ pub struct StoreArgs {
     pub global: bool,
 }
 
+/// Who made what a listing shows.
+#[derive(Args, Debug, Clone, Default)]
+pub struct WhoArgs {
+    /// Only what this agent did (`'*'`: any agent)
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+    /// Only what people did (no agent)
+    #[arg(long, conflicts_with = "agent")]
+    pub human: bool,
+}
+
+impl WhoArgs {
+    pub fn who(&self) -> Option<crate::agent::Who> {
+        crate::agent::Who::from_args(self.agent.as_deref(), self.human)
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct SessionsArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub who: WhoArgs,
     /// Only sessions active since this time (2h, yesterday, 2026-11-01, ...)
     #[arg(long)]
     pub since: Option<String>,
@@ -157,6 +180,8 @@ pub struct FilterArgs {
     /// Only events before this time
     #[arg(long)]
     pub until: Option<String>,
+    #[command(flatten)]
+    pub who: WhoArgs,
     /// Print JSON Lines, one event object per line
     #[arg(long)]
     pub json: bool,
@@ -231,6 +256,32 @@ pub struct DiffArgs {
     pub json: bool,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Example: devtrace exec --agent aider -- cargo test -p billing")]
+pub struct ExecArgs {
+    /// The agent running it (default: DEVTRACE_AGENT, else detected)
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+    /// The command and its arguments
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ShellArgs {
+    /// The agent's name, recorded on every event of the shell
+    #[arg(long, value_name = "NAME")]
+    pub agent: String,
+    /// Arguments for the shell ($SHELL)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Args, Debug)]

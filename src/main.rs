@@ -1,6 +1,7 @@
 //! devtrace: parse the command line, run it, map the outcome to an exit code
 //! (0 ok, 1 failure, 2 usage).
 
+mod agent;
 mod cli;
 mod cmd;
 mod event;

@@ -109,8 +109,14 @@ impl Channel {
     pub fn meta(&self) -> PathBuf {
         self.file("meta")
     }
+    /// For a session of `devtrace exec` commands: who it belongs to, and
+    /// the number of the last command.
+    pub fn exec(&self) -> PathBuf {
+        self.file("exec")
+    }
     pub fn all_files(&self) -> Vec<PathBuf> {
         [
+            "exec",
             "fifo",
             "spool",
             "journal",

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod agents;
 mod cli;
 mod faults;
 mod provenance;

@@ -32,6 +32,7 @@ pub fn run(a: LogArgs) -> Result<i32> {
         until_ms: super::when(&a.filter.until)?,
         after_n: None,
         limit: Some(a.limit),
+        who: a.filter.who.who(),
     };
     let mut out = Out::new(a.filter.json);
     let mut last = 0;

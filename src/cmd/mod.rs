@@ -4,12 +4,14 @@ mod bench_fill;
 mod bench_scan;
 mod diff;
 mod doctor;
+mod exec;
 mod init;
 mod log;
 mod note;
 mod send;
-mod session_start;
+pub mod session_start;
 mod sessions;
+mod shell;
 mod show;
 mod snapshot;
 
@@ -35,6 +37,8 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Snapshot(a) => snapshot::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Note(a) => note::run(a),
+        Command::Exec(a) => exec::run(a),
+        Command::Shell(a) => shell::run(a),
         Command::Doctor(a) => doctor::run(a),
         Command::Reindex(a) => {
             let mut s = open_store(&a)?;

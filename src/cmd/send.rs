@@ -50,6 +50,11 @@ pub fn send(store_dir: &Path, kind: &str, data: Value, cwd: &str) -> Result<Even
     own_session(store_dir, kind, data, cwd, now)
 }
 
+/// Whether this command runs inside a recorded shell.
+pub fn in_recorded_shell() -> bool {
+    current_shell().is_some()
+}
+
 /// The recorded shell this command runs in, if its channel is still there.
 fn current_shell() -> Option<(Channel, SessionMeta)> {
     let session = std::env::var("DEVTRACE_SESSION").ok()?;
@@ -91,9 +96,7 @@ fn own_session(store_dir: &Path, kind: &str, data: Value, cwd: &str, now: i64) -
         crate::store::create_dir(store_dir)?;
     }
     let session = crate::ids::new_session_id(now as u64);
-    let agent = std::env::var("DEVTRACE_AGENT")
-        .ok()
-        .filter(|a| !a.trim().is_empty());
+    let agent = crate::agent::detect();
     let repo = crate::ingest::route::repo_root(Path::new(cwd));
     let ev = |seq: u64, kind: &str, key: &str, data: Value| Event {
         v: SCHEMA_VERSION,

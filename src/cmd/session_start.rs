@@ -8,6 +8,19 @@ use anyhow::{Context, Result};
 use nix::sys::stat::Mode;
 
 pub fn run(shell: Shell, pid: i32) -> Result<i32> {
+    let (session, dir, ingest_pid) = register(shell.name(), pid, crate::agent::detect())?;
+    println!("{session}\t{}\t{ingest_pid}", dir.display());
+    Ok(0)
+}
+
+/// Makes the channel and metadata of a new session for process `pid`
+/// (a shell, or the caller of `devtrace exec`), and makes sure ingest runs.
+/// Returns the session id, the runtime directory and ingest's pid.
+pub fn register(
+    shell: &str,
+    pid: i32,
+    agent: Option<String>,
+) -> Result<(String, std::path::PathBuf, i32)> {
     let dir = runtime::ensure_dir()?;
     let now = runtime::now_ms();
     let session = crate::ids::new_session_id(now as u64);
@@ -39,7 +52,7 @@ pub fn run(shell: Shell, pid: i32) -> Result<i32> {
         .unwrap_or_else(|| "/".into());
     let meta = SessionMeta {
         session: session.clone(),
-        shell: shell.name().into(),
+        shell: shell.into(),
         shell_pid: pid,
         shell_start_ticks: runtime::process_start_ticks(pid),
         host: nix::unistd::gethostname()
@@ -56,9 +69,7 @@ pub fn run(shell: Shell, pid: i32) -> Result<i32> {
             .ok()
             .map(|p| p.to_string_lossy().into_owned()),
         cwd,
-        agent: std::env::var("DEVTRACE_AGENT")
-            .ok()
-            .filter(|a| !a.trim().is_empty()),
+        agent,
         started_ms: now,
         boot_epoch_cs: runtime::uptime_cs().map(|up| now / 10 - up),
         boot_epoch_us: runtime::boot_epoch_us(),
@@ -66,6 +77,5 @@ pub fn run(shell: Shell, pid: i32) -> Result<i32> {
     };
     runtime::write_atomic(&chan.meta(), &serde_json::to_vec(&meta)?)?;
     let ingest_pid = crate::ingest::ensure(&dir)?;
-    println!("{session}\t{}\t{ingest_pid}", dir.display());
-    Ok(0)
+    Ok((session, dir, ingest_pid))
 }

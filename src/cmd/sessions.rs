@@ -9,7 +9,7 @@ use anyhow::Result;
 pub fn run(a: SessionsArgs) -> Result<i32> {
     let store = super::open_store(&a.store)?;
     let since = super::when(&a.since)?;
-    let rows = store.sessions(since, a.limit)?;
+    let rows = store.sessions(since, a.limit, a.who.who().as_ref())?;
     let mut out = Out::new(a.json);
     if a.json {
         for r in &rows {

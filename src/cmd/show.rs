@@ -23,6 +23,7 @@ pub fn run(a: ShowArgs) -> Result<i32> {
         until_ms: super::when(&a.filter.until)?,
         after_n: None,
         limit: a.limit,
+        who: a.filter.who.who(),
     };
     let events = store.events(&filter)?;
     let mut out = Out::new(a.filter.json);

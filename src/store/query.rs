@@ -54,15 +54,32 @@ pub struct EventFilter {
     pub after_n: Option<i64>,
     /// Keep the newest `limit` events (still returned oldest first).
     pub limit: Option<usize>,
+    /// Only events of this agent, of any agent, or of people.
+    pub who: Option<crate::agent::Who>,
 }
 
 impl Store {
-    pub fn sessions(&self, since_ms: Option<i64>, limit: Option<usize>) -> Result<Vec<SessionRow>> {
+    pub fn sessions(
+        &self,
+        since_ms: Option<i64>,
+        limit: Option<usize>,
+        who: Option<&crate::agent::Who>,
+    ) -> Result<Vec<SessionRow>> {
         let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions");
         let mut args: Vec<SqlValue> = Vec::new();
+        let mut clauses: Vec<String> = Vec::new();
         if let Some(s) = since_ms {
-            sql.push_str(" WHERE last_ms >= ?1");
+            clauses.push("last_ms >= ?".into());
             args.push(SqlValue::Integer(s));
+        }
+        if let Some(w) = who {
+            let (c, arg) = w.sql("agent");
+            clauses.push(c);
+            args.extend(arg.map(SqlValue::Text));
+        }
+        if !clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&clauses.join(" AND "));
         }
         sql.push_str(" ORDER BY start_ms DESC, id DESC");
         if let Some(l) = limit {
@@ -148,6 +165,14 @@ impl Store {
         }
         if let Some(n) = f.after_n {
             clauses.push(format!("n > {}", arg(SqlValue::Integer(n))));
+        }
+        if let Some(w) = &f.who {
+            let (c, a) = w.sql("agent");
+            let c = match a {
+                Some(a) => c.replace('?', &arg(SqlValue::Text(a))),
+                None => c,
+            };
+            clauses.push(c);
         }
         let order = if f.session.is_some() { "seq" } else { "n" };
         let mut sql = String::from("SELECT n, json FROM events");

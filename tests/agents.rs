@@ -1,0 +1,226 @@
+//! Who ran it: `devtrace exec` as agents' command wrapper (exact pass-through,
+//! recorded with its file changes), agent names from the environment,
+//! `devtrace shell --agent`, and the `--agent`/`--human` filters.
+
+use crate::support::*;
+use serde_json::Value;
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// `devtrace exec ARGS` from a `sh` that stays alive for a moment after it
+/// (its pid is the session's owner), with `env` added.
+fn exec_in(w: &World, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let mut c = w.cmd_in(BIN, &w.repo);
+    c.arg("exec").args(args).stdin(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.env_remove("DEVTRACE_SESSION");
+    c.output().unwrap()
+}
+
+/// Waits until the store holds `n` run_command events; returns all events.
+fn wait_commands(w: &World, n: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let out = w.devtrace(&["log", "--json", "-n", "1000"], &w.repo);
+        let evs = parse_lines(&out.stdout);
+        if commands(&evs).len() >= n {
+            return evs;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} commands: {evs:#?}",
+            commands(&evs).len()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn exec_passes_everything_through_and_records_the_command() {
+    let w = World::initialised();
+    // Exit statuses, as they are.
+    for code in [0, 1, 130] {
+        let out = exec_in(
+            &w,
+            &[],
+            &["--agent", "bot", "--", "sh", "-c", &format!("exit {code}")],
+        );
+        assert_eq!(out.status.code(), Some(code), "exit {code}");
+    }
+    // Death by a signal looks the same to the caller.
+    let out = exec_in(
+        &w,
+        &[],
+        &["--agent", "bot", "--", "sh", "-c", "kill -TERM $$"],
+    );
+    assert_eq!(out.status.signal(), Some(15), "{:?}", out.status);
+    // Arguments exactly as given; output, error and input untouched.
+    let mut child = w
+        .cmd_in(BIN, &w.repo)
+        .args(["exec", "--agent", "bot", "--", "sh", "-c"])
+        .arg("cat; printf '%s|' \"$@\"; echo oops >&2; echo x > made.txt")
+        .args(["sh", "a b", "'q'", "--flag", ""])
+        .env_remove("DEVTRACE_SESSION")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"from stdin\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "from stdin\na b|'q'|--flag||"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "oops\n");
+    // A missing command: the shells' 127, and a one-line error.
+    let out = exec_in(&w, &[], &["--agent", "bot", "--", "no-such-command-here"]);
+    assert_eq!(out.status.code(), Some(127));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no-such-command-here: command not found")
+    );
+
+    let evs = wait_commands(&w, 6);
+    let cmds = commands(&evs);
+    assert_eq!(cmds.len(), 6, "{evs:#?}");
+    // One session for every command of one calling process and agent.
+    let sessions: std::collections::BTreeSet<&str> = cmds
+        .iter()
+        .map(|c| c["session"].as_str().unwrap())
+        .collect();
+    assert_eq!(sessions.len(), 1, "{cmds:#?}");
+    let codes: Vec<Value> = cmds
+        .iter()
+        .map(|c| c["data"]["exit_code"].clone())
+        .collect();
+    assert_eq!(codes, [0, 1, 130, 143, 0, 127].map(Value::from));
+    for c in &cmds {
+        assert_eq!(c["agent"], "bot");
+        assert_eq!(c["data"]["shell"], "exec");
+    }
+    assert_eq!(cmds[0]["data"]["command"], "sh -c 'exit 0'");
+    let made = cmds[4];
+    assert_eq!(
+        made["data"]["command"],
+        "sh -c 'cat; printf '\\''%s|'\\'' \"$@\"; echo oops >&2; echo x > made.txt' sh 'a b' ''\\''q'\\''' --flag ''"
+    );
+    // Its file change is its own.
+    let edit = evs
+        .iter()
+        .find(|e| e["type"] == "edit_files" && e["data"]["cause"] == made["id"])
+        .unwrap_or_else(|| panic!("no edit_files for the command: {evs:#?}"));
+    assert_eq!(edit["data"]["files"][0]["path"], "made.txt");
+    assert_eq!(edit["data"]["files"][0]["change"], "added");
+}
+
+#[test]
+fn agents_are_named_from_their_markers_and_filtered() {
+    let w = World::initialised();
+    assert!(exec_in(&w, &[("CLAUDECODE", "1")], &["--", "true"])
+        .status
+        .success());
+    assert!(exec_in(&w, &[("GEMINI_CLI", "1")], &["--", "true"])
+        .status
+        .success());
+    assert!(exec_in(&w, &[], &["--", "true"]).status.success());
+    // A person in Cursor's terminal is a person.
+    assert!(
+        exec_in(&w, &[("CURSOR_TRACE_ID", "x")], &["--", "false"])
+            .status
+            .code()
+            == Some(1)
+    );
+    let evs = wait_commands(&w, 4);
+    let agents: Vec<Value> = commands(&evs).iter().map(|c| c["agent"].clone()).collect();
+    assert_eq!(
+        agents,
+        [
+            Value::from("claude-code"),
+            Value::from("gemini-cli"),
+            Value::Null,
+            Value::Null
+        ]
+    );
+
+    let count = |args: &[&str]| {
+        let out = w.devtrace(args, &w.repo);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        parse_lines(&out.stdout).len()
+    };
+    assert_eq!(count(&["sessions", "--json", "--agent", "claude-code"]), 1);
+    assert_eq!(count(&["sessions", "--json", "--agent", "*"]), 2);
+    assert_eq!(count(&["sessions", "--json", "--human"]), 1);
+    assert_eq!(
+        count(&[
+            "log",
+            "--json",
+            "--type",
+            "run_command",
+            "--agent",
+            "gemini-cli"
+        ]),
+        1
+    );
+    assert_eq!(
+        count(&["log", "--json", "--type", "run_command", "--human"]),
+        2
+    );
+    let out = w.devtrace(&["sessions", "--agent", "x", "--human"], &w.repo);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn shell_with_an_agent_records_under_its_name() {
+    require("bash");
+    let w = World::initialised();
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    let bash = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v bash"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    sh.run(&format!(
+        "SHELL={} devtrace shell --agent helper-bot",
+        bash.trim()
+    ));
+    sh.run("echo from the agent shell");
+    sh.run("exit");
+    sh.run("echo back as a person");
+    sh.exit();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let out = w.devtrace(
+            &["log", "--json", "--type", "run_command", "-n", "100"],
+            &w.repo,
+        );
+        let evs = parse_lines(&out.stdout);
+        let by = |text: &str| {
+            evs.iter()
+                .find(|e| e["data"]["command"] == text)
+                .map(|e| e["agent"].clone())
+        };
+        if let (Some(a), Some(p)) = (by("echo from the agent shell"), by("echo back as a person")) {
+            assert_eq!(a, "helper-bot");
+            assert_eq!(p, Value::Null);
+            break;
+        }
+        assert!(Instant::now() < deadline, "{evs:#?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
