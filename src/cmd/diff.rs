@@ -5,7 +5,7 @@ use crate::event::Event;
 use crate::output::Out;
 use crate::store::{EventFilter, Store};
 use crate::worktree::diff::{self, Format};
-use crate::worktree::{objects::Objects, state, Change};
+use crate::worktree::{change, objects::Objects, Change};
 use anyhow::Result;
 use git2::{Oid, Repository};
 
@@ -93,7 +93,7 @@ fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Cha
                     e.data.get("files").unwrap_or(&serde_json::Value::Null),
                 ));
             }
-            Ok(state::merge(all))
+            Ok(change::merge(all))
         }
         "git_snapshot" => {
             let tree = snapshot_tree(repo, ev)?;
@@ -154,5 +154,5 @@ fn session_changes(store: &Store, repo: &Repository, wanted: &str) -> Result<Vec
             e.data.get("files").unwrap_or(&serde_json::Value::Null),
         ));
     }
-    Ok(state::merge(all))
+    Ok(change::merge(all))
 }

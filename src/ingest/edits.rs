@@ -386,7 +386,10 @@ impl Session {
 }
 
 /// The `data` of a `git_snapshot` event.
-pub fn snapshot_data(label: &str, s: &state::SnapshotInfo) -> serde_json::Value {
+pub fn snapshot_data(
+    label: &str,
+    s: &crate::worktree::snapshot::SnapshotInfo,
+) -> serde_json::Value {
     json!({
         "label": label,
         "snapshot": s.commit.to_string(),

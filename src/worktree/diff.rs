@@ -1,8 +1,8 @@
 //! Changes as the contract writes them (`edit_files.files`), and as people
 //! read them: unified diff, `--stat`, `--name-only`, JSON Lines.
 
+use super::change::{Change, Entry};
 use super::objects::{MODE_FILE, MODE_TREE};
-use super::state::{Change, Entry};
 use crate::event::{bytes_value, value_bytes};
 use crate::output::Out;
 use anyhow::Result;

@@ -2,13 +2,17 @@
 //! changed since the last one (`watch`), what changed (`state`), DevTrace's
 //! own object store (`objects`), and reading changes back as diffs (`diff`).
 
+pub mod change;
 pub mod diff;
+mod index_hint;
 pub mod objects;
 pub mod scan;
+pub mod snapshot;
 pub mod state;
 pub mod watch;
 
-pub use state::{Change, Tracker};
+pub use change::Change;
+pub use state::Tracker;
 
 thread_local! {
     static PUMP: std::cell::RefCell<Option<Box<dyn FnMut()>>> = const { std::cell::RefCell::new(None) };

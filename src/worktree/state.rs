@@ -4,13 +4,15 @@
 //! `lstat` per file. Each change carries its ctime, so that it can be
 //! claimed later by the command whose run it falls in, or by nobody.
 
+use super::change::{merge, pair_moves, pair_renames, Change, Entry};
+use super::index_hint::IndexHint;
 use super::objects::{self, Objects, MODE_LINK, MODE_TREE};
 use super::scan::{self, Scan, Seen, Stop};
 use super::watch::Watch;
 use anyhow::{Context, Result};
 use git2::{ObjectType, Oid};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -20,34 +22,6 @@ use std::path::{Path, PathBuf};
 const MARGIN_NS: i128 = 2_000_000_000;
 const BASELINE_FILE: &str = "devtrace-baseline";
 const SAVE_EVERY_NS: i128 = 5_000_000_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entry {
-    pub oid: Oid,
-    pub mode: u32,
-}
-
-/// One file's change: `old` and `new` are None for an addition and a
-/// deletion; `from` is the old path of a rename.
-#[derive(Debug, Clone)]
-pub struct Change {
-    pub path: Vec<u8>,
-    pub from: Option<Vec<u8>>,
-    pub old: Option<Entry>,
-    pub new: Option<Entry>,
-    pub ctime_ns: i128,
-}
-
-impl Change {
-    pub fn kind(&self) -> &'static str {
-        match (&self.old, &self.new, &self.from) {
-            (None, _, _) => "added",
-            (_, None, _) => "deleted",
-            (_, _, Some(_)) => "renamed",
-            _ => "modified",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -76,21 +50,11 @@ struct Saved {
     scanned_ns: i128,
 }
 
-/// A snapshot as written to the object store.
-#[derive(Debug, Clone)]
-pub struct SnapshotInfo {
-    pub commit: Oid,
-    pub tree: Oid,
-    pub head: Option<Oid>,
-    pub branch: Option<String>,
-    pub files_changed: Option<usize>,
-}
-
 pub struct Tracker {
     pub root: PathBuf,
     store_dir: PathBuf,
     pub objects: Objects,
-    base: BTreeMap<Vec<u8>, Entry>,
+    pub(super) base: BTreeMap<Vec<u8>, Entry>,
     /// Wall clock (ns) when the scan that produced `base` began.
     scanned_ns: Option<i128>,
     /// Changes found and not yet claimed, oldest first.
@@ -102,7 +66,7 @@ pub struct Tracker {
     unsaved: bool,
     saved_ns: i128,
     /// Trees known to be stored (here or in the user's commit).
-    stored_trees: std::cell::RefCell<HashSet<Oid>>,
+    pub(super) stored_trees: std::cell::RefCell<HashSet<Oid>>,
 }
 
 fn ctime_of(path: &Path) -> i128 {
@@ -477,7 +441,7 @@ impl Tracker {
         Ok(())
     }
 
-    fn head_tree(&self) -> Option<git2::Tree<'_>> {
+    pub(super) fn head_tree(&self) -> Option<git2::Tree<'_>> {
         self.objects.user()?.head().ok()?.peel_to_tree().ok()
     }
 
@@ -524,388 +488,7 @@ impl Tracker {
         merge(take)
     }
 
-    /// Writes the tree of the current state (with `revert`, oldest first,
-    /// undone: the state before those changes) and returns its id.
-    pub fn write_tree(&self, revert: &[Change]) -> Result<Oid> {
-        if revert.is_empty() {
-            let entries: Vec<(&[u8], Entry)> =
-                self.base.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
-            let head = self.head_tree();
-            return Ok(self.build(&entries, 0, b"", head.as_ref())?.0);
-        }
-        let mut state: BTreeMap<&[u8], Entry> =
-            self.base.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
-        for c in revert.iter().rev() {
-            state.remove(c.path.as_slice());
-            if let Some(old) = c.old {
-                state.insert(c.from.as_deref().unwrap_or(&c.path), old);
-            }
-        }
-        let entries: Vec<(&[u8], Entry)> = state.into_iter().collect();
-        let head = self.head_tree();
-        let (oid, _) = self.build(&entries, 0, b"", head.as_ref())?;
-        Ok(oid)
-    }
-
-    /// Writes the trees for `entries` (sorted, all under `dir`, of which
-    /// `skip` bytes are the directory prefix); returns the tree's id.
-    fn build(
-        &self,
-        entries: &[(&[u8], Entry)],
-        skip: usize,
-        dir: &[u8],
-        head: Option<&git2::Tree>,
-    ) -> Result<(Oid, usize)> {
-        let mut items: Vec<(&[u8], u32, Oid)> = Vec::new();
-        let mut i = 0;
-        while i < entries.len() {
-            let rest = &entries[i].0[skip..];
-            match rest.iter().position(|&b| b == b'/') {
-                None => {
-                    items.push((rest, entries[i].1.mode, entries[i].1.oid));
-                    i += 1;
-                }
-                Some(slash) => {
-                    let name = &rest[..slash];
-                    let prefix_len = skip + slash + 1;
-                    let start = i;
-                    while i < entries.len()
-                        && entries[i].0.len() > prefix_len
-                        && entries[i].0[..prefix_len] == entries[start].0[..prefix_len]
-                    {
-                        i += 1;
-                    }
-                    let sub_dir = &entries[start].0[..prefix_len - 1];
-                    let (oid, _) = self.build(&entries[start..i], prefix_len, sub_dir, head)?;
-                    items.push((name, MODE_TREE, oid));
-                }
-            }
-        }
-        let bytes = objects::tree_bytes(&items);
-        let oid = Oid::hash_object(ObjectType::Tree, &bytes)?;
-        if self.stored_trees.borrow().contains(&oid) {
-            return Ok((oid, entries.len()));
-        }
-        let shared = head.is_some_and(|h| {
-            if dir.is_empty() {
-                h.id() == oid
-            } else {
-                h.get_path(Path::new(std::ffi::OsStr::from_bytes(dir)))
-                    .is_ok_and(|e| e.id() == oid)
-            }
-        });
-        if !shared {
-            self.objects.write(ObjectType::Tree, &bytes)?;
-        }
-        self.stored_trees.borrow_mut().insert(oid);
-        Ok((oid, entries.len()))
-    }
-
-    /// Records a snapshot of the current state (before `revert`) as a commit
-    /// in DevTrace's object store.
-    pub fn snapshot(&self, label: &str, revert: &[Change]) -> Result<SnapshotInfo> {
-        let tree = self.write_tree(revert)?;
-        let (head, branch) = self.objects.head();
-        let mut message = if label.is_empty() {
-            "snapshot".to_owned()
-        } else {
-            label.to_owned()
-        };
-        if let Some(h) = head {
-            message.push_str(&format!("\n\nhead: {h}"));
-        }
-        let secs = (now_ns() / 1_000_000_000) as i64;
-        let commit = self.objects.write(
-            ObjectType::Commit,
-            &objects::commit_bytes(tree, secs, &message),
-        )?;
-        let files_changed = match head {
-            Some(h) => self.count_changed(h, tree).ok(),
-            None => None,
-        };
-        Ok(SnapshotInfo {
-            commit,
-            tree,
-            head,
-            branch,
-            files_changed,
-        })
-    }
-
-    fn count_changed(&self, head: Oid, tree: Oid) -> Result<usize> {
-        let r = self.objects.reader()?;
-        let old = r.find_commit(head)?.tree()?;
-        let new = r.find_tree(tree)?;
-        let n = r
-            .diff_tree_to_tree(Some(&old), Some(&new), None)?
-            .deltas()
-            .len();
-        Ok(n)
-    }
-
     pub fn files(&self) -> usize {
         self.base.len()
-    }
-}
-
-/// Deleted and added files with the same content are renames.
-fn pair_renames(
-    seen: &Scan,
-    deleted: Vec<(&Vec<u8>, Entry)>,
-    added: Vec<(&Seen, Entry)>,
-    t0: i128,
-) -> Vec<Change> {
-    let empty = Oid::hash_object(ObjectType::Blob, b"").ok();
-    let mut by_oid: HashMap<Oid, Vec<usize>> = HashMap::new();
-    for (i, (_, e)) in deleted.iter().enumerate() {
-        if Some(e.oid) != empty {
-            by_oid.entry(e.oid).or_default().push(i);
-        }
-    }
-    let mut used = HashSet::new();
-    let mut out = Vec::new();
-    for (f, e) in added {
-        let from = by_oid.get_mut(&e.oid).and_then(|v| {
-            if v.is_empty() {
-                None
-            } else {
-                Some(v.remove(0))
-            }
-        });
-        if let Some(i) = from {
-            used.insert(i);
-        }
-        out.push(Change {
-            path: f.path.clone(),
-            from: from.map(|i| deleted[i].0.clone()),
-            old: from.map(|i| deleted[i].1),
-            new: Some(e),
-            ctime_ns: f.ctime_ns,
-        });
-    }
-    for (i, (p, e)) in deleted.iter().enumerate() {
-        if used.contains(&i) {
-            continue;
-        }
-        out.push(Change {
-            path: (*p).clone(),
-            from: None,
-            old: Some(*e),
-            new: None,
-            ctime_ns: scan::parent_ctime(seen, p).unwrap_or(t0),
-        });
-    }
-    out
-}
-
-/// On a first scan, an addition and a deletion with the same content are a
-/// rename too.
-fn pair_moves(changes: Vec<Change>) -> Vec<Change> {
-    let (gone, rest): (Vec<Change>, Vec<Change>) =
-        changes.into_iter().partition(|c| c.new.is_none());
-    let mut gone: Vec<Option<Change>> = gone.into_iter().map(Some).collect();
-    let empty = Oid::hash_object(ObjectType::Blob, b"").ok();
-    let mut out = Vec::new();
-    for mut c in rest {
-        if c.old.is_none() {
-            let hit = gone.iter_mut().find(|g| {
-                g.as_ref().is_some_and(|g| {
-                    g.old.map(|e| e.oid) == c.new.map(|e| e.oid)
-                        && Some(g.old.map_or(Oid::zero(), |e| e.oid)) != empty
-                })
-            });
-            if let Some(g) = hit.and_then(Option::take) {
-                c.from = Some(g.path);
-                c.old = g.old;
-            }
-        }
-        out.push(c);
-    }
-    out.extend(gone.into_iter().flatten());
-    out
-}
-
-/// Folds several changes of one file into one, oldest first.
-pub fn merge(changes: Vec<Change>) -> Vec<Change> {
-    let mut out: Vec<Change> = Vec::new();
-    let mut at: HashMap<Vec<u8>, usize> = HashMap::new();
-    for c in changes {
-        match at.get(&c.path).copied() {
-            // Changed again, or deleted and made again: one change.
-            Some(i) if out[i].new.is_some() || c.old.is_none() => {
-                let prev = &mut out[i];
-                prev.new = c.new;
-                prev.ctime_ns = c.ctime_ns;
-                if c.from.is_some() && prev.from.is_none() {
-                    prev.from = c.from;
-                }
-            }
-            _ => {
-                // A rename of a file changed earlier in the window continues it.
-                let src = c.from.as_ref().and_then(|f| at.get(f).copied());
-                match src {
-                    Some(i) if out[i].new.is_some() => {
-                        let prev = out[i].clone();
-                        out[i].new = None; // moved away
-                        out[i].path = Vec::new();
-                        at.remove(&prev.path);
-                        at.insert(c.path.clone(), out.len());
-                        out.push(Change {
-                            path: c.path,
-                            from: prev.from.or(Some(prev.path)),
-                            old: prev.old,
-                            new: c.new,
-                            ctime_ns: c.ctime_ns,
-                        });
-                    }
-                    _ => {
-                        at.insert(c.path.clone(), out.len());
-                        out.push(c);
-                    }
-                }
-            }
-        }
-    }
-    let merged: Vec<Change> = out
-        .into_iter()
-        .filter(|c| !c.path.is_empty())
-        .filter_map(|mut c| {
-            if c.new.is_none() {
-                if let Some(f) = c.from.take() {
-                    c.path = f; // renamed, then deleted: the original is gone
-                }
-            }
-            if c.old.is_none() && c.new.is_none() {
-                return None; // added, then deleted
-            }
-            if c.old == c.new && c.from.is_none() {
-                return None; // changed, then changed back
-            }
-            if c.from.as_ref() == Some(&c.path) {
-                c.from = None;
-                if c.old == c.new {
-                    return None;
-                }
-            }
-            Some(c)
-        })
-        .collect();
-    // A deletion and an addition of the same content, seen apart (a scan
-    // that walked past a rename halfway), are one rename.
-    pair_moves(merged)
-}
-
-/// The user's index as a cache of content ids: a file whose size, mtime,
-/// inode and mode match its index entry (and was not written in the same
-/// instant as the index) has the entry's content. Spares reading every
-/// tracked file on the first scan.
-struct IndexHint {
-    entries: HashMap<Vec<u8>, git2::IndexEntry>,
-    index_mtime: (i64, i64),
-    staged: HashSet<Vec<u8>>,
-}
-
-impl IndexHint {
-    fn load(objects: &Objects, head: Option<&git2::Tree>) -> Option<IndexHint> {
-        let repo = objects.user()?;
-        let index = repo.index().ok()?;
-        let meta = std::fs::metadata(repo.path().join("index")).ok()?;
-        let staged = repo
-            .diff_tree_to_index(head, Some(&index), None)
-            .ok()?
-            .deltas()
-            .filter_map(|d| d.new_file().path_bytes().map(<[u8]>::to_vec))
-            .collect();
-        let entries = index
-            .iter()
-            .filter(|e| (e.flags >> 12) & 3 == 0)
-            .map(|e| (e.path.clone(), e))
-            .collect();
-        Some(IndexHint {
-            entries,
-            index_mtime: (meta.mtime(), meta.mtime_nsec()),
-            staged,
-        })
-    }
-
-    fn matching(&self, f: &Seen, objects: &Objects) -> Option<Entry> {
-        let e = self.entries.get(&f.path)?;
-        let mtime = (e.mtime.seconds() as i64, e.mtime.nanoseconds() as i64);
-        let same = mtime == f.mtime
-            && e.file_size == f.size as u32
-            && e.ino == f.ino as u32
-            && e.mode == f.mode
-            && mtime < self.index_mtime;
-        if !same {
-            return None;
-        }
-        if self.staged.contains(&f.path) && objects.keep(e.id).is_err() {
-            return None;
-        }
-        Some(Entry {
-            oid: e.id,
-            mode: f.mode,
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn oid(s: &str) -> Option<Entry> {
-        Some(Entry {
-            oid: Oid::hash_object(ObjectType::Blob, s.as_bytes()).unwrap(),
-            mode: objects::MODE_FILE,
-        })
-    }
-
-    fn ch(path: &str, from: Option<&str>, old: Option<Entry>, new: Option<Entry>) -> Change {
-        Change {
-            path: path.into(),
-            from: from.map(Into::into),
-            old,
-            new,
-            ctime_ns: 0,
-        }
-    }
-
-    #[test]
-    fn merge_folds_a_file_changed_twice_and_drops_reverts() {
-        let m = merge(vec![
-            ch("a", None, oid("1"), oid("2")),
-            ch("a", None, oid("2"), oid("3")),
-            ch("b", None, oid("1"), oid("2")),
-            ch("b", None, oid("2"), oid("1")),
-            ch("c", None, None, oid("x")),
-            ch("c", None, oid("x"), None),
-        ]);
-        assert_eq!(m.len(), 1);
-        assert_eq!((m[0].old, m[0].new), (oid("1"), oid("3")));
-    }
-
-    #[test]
-    fn merge_follows_renames() {
-        let m = merge(vec![
-            ch("b", Some("a"), oid("1"), oid("1")),
-            ch("b", None, oid("1"), oid("2")),
-        ]);
-        assert_eq!(m.len(), 1);
-        assert_eq!(m[0].kind(), "renamed");
-        assert_eq!(m[0].from.as_deref(), Some(&b"a"[..]));
-        let m = merge(vec![
-            ch("a", None, oid("1"), oid("2")),
-            ch("b", Some("a"), oid("2"), oid("2")),
-        ]);
-        assert_eq!(m.len(), 1);
-        assert_eq!((m[0].kind(), m[0].old), ("renamed", oid("1")));
-        let m = merge(vec![
-            ch("b", Some("a"), oid("1"), oid("1")),
-            ch("b", None, oid("1"), None),
-        ]);
-        assert_eq!(
-            (m.len(), m[0].kind(), m[0].path.as_slice()),
-            (1, "deleted", &b"a"[..])
-        );
     }
 }

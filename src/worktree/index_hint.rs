@@ -1,0 +1,61 @@
+//! The user's git index as a cache of content ids, for a first scan.
+
+use super::change::Entry;
+use super::objects::Objects;
+use super::scan::Seen;
+use std::collections::{HashMap, HashSet};
+use std::os::unix::fs::MetadataExt;
+
+/// The user's index as a cache of content ids: a file whose size, mtime,
+/// inode and mode match its index entry (and was not written in the same
+/// instant as the index) has the entry's content. Spares reading every
+/// tracked file on the first scan.
+pub(super) struct IndexHint {
+    pub(super) entries: HashMap<Vec<u8>, git2::IndexEntry>,
+    index_mtime: (i64, i64),
+    staged: HashSet<Vec<u8>>,
+}
+
+impl IndexHint {
+    pub(super) fn load(objects: &Objects, head: Option<&git2::Tree>) -> Option<IndexHint> {
+        let repo = objects.user()?;
+        let index = repo.index().ok()?;
+        let meta = std::fs::metadata(repo.path().join("index")).ok()?;
+        let staged = repo
+            .diff_tree_to_index(head, Some(&index), None)
+            .ok()?
+            .deltas()
+            .filter_map(|d| d.new_file().path_bytes().map(<[u8]>::to_vec))
+            .collect();
+        let entries = index
+            .iter()
+            .filter(|e| (e.flags >> 12) & 3 == 0)
+            .map(|e| (e.path.clone(), e))
+            .collect();
+        Some(IndexHint {
+            entries,
+            index_mtime: (meta.mtime(), meta.mtime_nsec()),
+            staged,
+        })
+    }
+
+    pub(super) fn matching(&self, f: &Seen, objects: &Objects) -> Option<Entry> {
+        let e = self.entries.get(&f.path)?;
+        let mtime = (e.mtime.seconds() as i64, e.mtime.nanoseconds() as i64);
+        let same = mtime == f.mtime
+            && e.file_size == f.size as u32
+            && e.ino == f.ino as u32
+            && e.mode == f.mode
+            && mtime < self.index_mtime;
+        if !same {
+            return None;
+        }
+        if self.staged.contains(&f.path) && objects.keep(e.id).is_err() {
+            return None;
+        }
+        Some(Entry {
+            oid: e.id,
+            mode: f.mode,
+        })
+    }
+}
