@@ -72,6 +72,19 @@ pub fn ensure_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// The sessions that have a channel in the runtime directory `dir`.
+pub fn session_ids(dir: &Path) -> Vec<String> {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    rd.flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_suffix(".meta").map(str::to_owned)
+        })
+        .collect()
+}
+
 /// The files of one shell session in the runtime directory.
 #[derive(Debug, Clone)]
 pub struct Channel {

@@ -117,7 +117,7 @@ impl Recorder {
             source: TextSource::Literal,
             text: text.into_bytes(),
         });
-        append(&chan, &crate::wire::encode(&rec))?;
+        super::send::append_spool(&chan, &crate::wire::encode(&rec))?;
         Ok(Recorder {
             chan,
             seq,
@@ -134,7 +134,7 @@ impl Recorder {
             pipestatus: None,
             duration_ms: Some(((end_us - self.start_us).max(0) / 1000) as u64),
         });
-        let _ = append(&self.chan, &crate::wire::encode(&rec));
+        let _ = super::send::append_spool(&self.chan, &crate::wire::encode(&rec));
     }
 }
 
@@ -200,16 +200,6 @@ fn next_seq(chan: &Channel) -> Result<u64> {
     f.seek(SeekFrom::Start(0))?;
     f.write_all(format!("{key}\n{seq}\n").as_bytes())?;
     Ok(seq)
-}
-
-fn append(chan: &Channel, bytes: &[u8]) -> Result<()> {
-    runtime::check_private(&chan.spool(), false)?;
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .custom_flags(nix::libc::O_NOFOLLOW)
-        .open(chan.spool())?;
-    f.write_all(bytes)?;
-    Ok(())
 }
 
 /// A word as a shell would need it typed.

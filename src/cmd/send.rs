@@ -68,7 +68,7 @@ fn current_shell() -> Option<(Channel, SessionMeta)> {
 }
 
 /// One `write()` in append mode: whole, after whatever the shell wrote.
-fn append_spool(chan: &Channel, bytes: &[u8]) -> Result<()> {
+pub fn append_spool(chan: &Channel, bytes: &[u8]) -> Result<()> {
     runtime::check_private(&chan.spool(), false)?;
     let mut f = std::fs::OpenOptions::new()
         .append(true)

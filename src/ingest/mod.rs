@@ -74,17 +74,7 @@ impl Ingest {
     }
 
     fn scan(&mut self) {
-        let Ok(rd) = fs::read_dir(&self.dir) else {
-            return;
-        };
-        let ids: Vec<String> = rd
-            .flatten()
-            .filter_map(|e| {
-                let name = e.file_name().into_string().ok()?;
-                name.strip_suffix(".meta").map(str::to_owned)
-            })
-            .collect();
-        for id in ids {
+        for id in runtime::session_ids(&self.dir) {
             self.add(&id);
         }
     }

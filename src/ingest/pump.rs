@@ -9,7 +9,7 @@ use super::session::{drain, open_fifo};
 use crate::runtime::{self, Channel};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
-use std::fs::{self, File};
+use std::fs::File;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -37,16 +37,7 @@ impl Pump {
             return;
         }
         self.last = Instant::now();
-        let Ok(rd) = fs::read_dir(&self.dir) else {
-            return;
-        };
-        let live: Vec<String> = rd
-            .flatten()
-            .filter_map(|e| {
-                let name = e.file_name().into_string().ok()?;
-                name.strip_suffix(".meta").map(str::to_owned)
-            })
-            .collect();
+        let live = runtime::session_ids(&self.dir);
         self.fifos.retain(|id, _| live.contains(id));
         for id in live {
             let chan = Channel::new(&self.dir, &id);
