@@ -16,6 +16,9 @@ _devtrace() {
             ",$1")
                 cmd="devtrace"
                 ;;
+            devtrace,agent)
+                cmd="devtrace__subcmd__agent"
+                ;;
             devtrace,bench-fill)
                 cmd="devtrace__subcmd__bench__subcmd__fill"
                 ;;
@@ -72,6 +75,27 @@ _devtrace() {
                 ;;
             devtrace,snapshot)
                 cmd="devtrace__subcmd__snapshot"
+                ;;
+            devtrace__subcmd__agent,help)
+                cmd="devtrace__subcmd__agent__subcmd__help"
+                ;;
+            devtrace__subcmd__agent,hook)
+                cmd="devtrace__subcmd__agent__subcmd__hook"
+                ;;
+            devtrace__subcmd__agent,install)
+                cmd="devtrace__subcmd__agent__subcmd__install"
+                ;;
+            devtrace__subcmd__agent__subcmd__help,help)
+                cmd="devtrace__subcmd__agent__subcmd__help__subcmd__help"
+                ;;
+            devtrace__subcmd__agent__subcmd__help,hook)
+                cmd="devtrace__subcmd__agent__subcmd__help__subcmd__hook"
+                ;;
+            devtrace__subcmd__agent__subcmd__help,install)
+                cmd="devtrace__subcmd__agent__subcmd__help__subcmd__install"
+                ;;
+            devtrace__subcmd__help,agent)
+                cmd="devtrace__subcmd__help__subcmd__agent"
                 ;;
             devtrace__subcmd__help,bench-fill)
                 cmd="devtrace__subcmd__help__subcmd__bench__subcmd__fill"
@@ -130,6 +154,12 @@ _devtrace() {
             devtrace__subcmd__help,snapshot)
                 cmd="devtrace__subcmd__help__subcmd__snapshot"
                 ;;
+            devtrace__subcmd__help__subcmd__agent,hook)
+                cmd="devtrace__subcmd__help__subcmd__agent__subcmd__hook"
+                ;;
+            devtrace__subcmd__help__subcmd__agent,install)
+                cmd="devtrace__subcmd__help__subcmd__agent__subcmd__install"
+                ;;
             *)
                 ;;
         esac
@@ -137,8 +167,106 @@ _devtrace() {
 
     case "${cmd}" in
         devtrace)
-            opts="-h -V --help --version init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
+            opts="-h -V --help --version init hook sessions show log snapshot diff note exec shell agent doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__agent)
+            opts="-h -V --help --version install hook help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__agent__subcmd__help)
+            opts="install hook help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__agent__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__agent__subcmd__help__subcmd__hook)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__agent__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__agent__subcmd__hook)
+            opts="-h -V --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__agent__subcmd__install)
+            opts="-h -V --uninstall --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -267,8 +395,50 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help)
-            opts="init hook sessions show log snapshot diff note exec shell doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
+            opts="init hook sessions show log snapshot diff note exec shell agent doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__agent)
+            opts="install hook"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__agent__subcmd__hook)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__agent__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -43,6 +43,9 @@ pub enum Command {
     Exec(ExecArgs),
     /// Start your shell with an agent's name on everything it records
     Shell(ShellArgs),
+    /// Record what AI agents do through their own hooks
+    #[command(subcommand)]
+    Agent(AgentCmd),
     /// Check that recording works in this shell, and say how to fix what does not
     Doctor(DoctorArgs),
     /// Rebuild the SQLite index of this store from events.jsonl
@@ -272,6 +275,23 @@ pub struct ExecArgs {
         value_name = "CMD"
     )]
     pub command: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentCmd {
+    /// Add DevTrace's hook to an agent's settings in this project (claude-code)
+    Install {
+        /// The agent: claude-code
+        name: String,
+        /// Take DevTrace's hook out again
+        #[arg(long)]
+        uninstall: bool,
+    },
+    /// Handle one hook call of an agent (its settings run this; JSON on stdin)
+    Hook {
+        /// The agent: claude-code
+        name: String,
+    },
 }
 
 #[derive(Args, Debug)]

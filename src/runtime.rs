@@ -127,9 +127,14 @@ impl Channel {
     pub fn exec(&self) -> PathBuf {
         self.file("exec")
     }
+    /// For an agent's session: its open tool calls and their numbers.
+    pub fn calls(&self) -> PathBuf {
+        self.file("calls")
+    }
     pub fn all_files(&self) -> Vec<PathBuf> {
         [
             "exec",
+            "calls",
             "fifo",
             "spool",
             "journal",

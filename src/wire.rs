@@ -42,6 +42,9 @@ pub enum TextSource {
     /// A line of `history 1` output (bash); `first` is `$BASH_COMMAND` at
     /// the first simple command, or empty when none ran in the main shell.
     BashHistory { first: Vec<u8> },
+    /// An agent's tool call (`devtrace agent hook`): the text is the JSON
+    /// `data` of its `tool_call` event, without the outcome.
+    ToolCall,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +161,10 @@ pub fn encode(rec: &Record) -> Vec<u8> {
                 TextSource::BashHistory { first } => {
                     put(b"h");
                     put(first);
+                }
+                TextSource::ToolCall => {
+                    put(b"a");
+                    put(b"");
                 }
             }
             put(&c.text);
@@ -287,6 +294,7 @@ fn build(kind: &[u8], f: &[&[u8]]) -> Option<Record> {
                 b"h" => TextSource::BashHistory {
                     first: f[4].to_vec(),
                 },
+                b"a" => TextSource::ToolCall,
                 _ => return None,
             },
             text: f[5].to_vec(),

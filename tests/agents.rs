@@ -224,3 +224,223 @@ fn shell_with_an_agent_records_under_its_name() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Runs `devtrace agent hook claude-code` with one payload; it must print
+/// nothing, succeed, and be quick.
+fn hook(w: &World, payload: &Value) {
+    let start = Instant::now();
+    let mut child = w
+        .cmd_in(BIN, &w.repo)
+        .args(["agent", "hook", "claude-code"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(payload.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
+    let w = World::initialised();
+    let repo = w.repo.to_string_lossy().into_owned();
+    let base = |event: &str| {
+        serde_json::json!({
+            "session_id": "9f1c2d3e-0000-4000-8000-00000000abcd",
+            "transcript_path": "/home/u/.claude/projects/x/9f1c.jsonl",
+            "cwd": repo,
+            "hook_event_name": event,
+        })
+    };
+    let with = |event: &str, extra: Value| {
+        let mut v = base(event);
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    };
+    hook(
+        &w,
+        &with(
+            "SessionStart",
+            serde_json::json!({"source": "startup", "model": "claude-sonnet-4-5"}),
+        ),
+    );
+    hook(
+        &w,
+        &with(
+            "UserPromptSubmit",
+            serde_json::json!({"prompt": "Rename total to sum and run the tests"}),
+        ),
+    );
+    let file = w.repo.join("billing.rs").to_string_lossy().into_owned();
+    hook(
+        &w,
+        &with(
+            "PreToolUse",
+            serde_json::json!({
+                "tool_name": "Write",
+                "tool_use_id": "toolu_01",
+                "tool_input": {"file_path": file, "content": "fn sum() {}\n".repeat(1000)},
+            }),
+        ),
+    );
+    std::fs::write(w.repo.join("billing.rs"), "fn sum() {}\n").unwrap();
+    hook(
+        &w,
+        &with(
+            "PostToolUse",
+            serde_json::json!({
+                "tool_name": "Write",
+                "tool_use_id": "toolu_01",
+                "tool_input": {"file_path": file},
+                "tool_response": {"filePath": file, "success": true},
+            }),
+        ),
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    hook(
+        &w,
+        &with(
+            "PreToolUse",
+            serde_json::json!({
+                "tool_name": "Bash",
+                "tool_use_id": "toolu_02",
+                "tool_input": {"command": "cargo test", "description": "Run the test suite"},
+            }),
+        ),
+    );
+    hook(
+        &w,
+        &with(
+            "PostToolUseFailure",
+            serde_json::json!({
+                "tool_name": "Bash",
+                "tool_use_id": "toolu_02",
+                "tool_input": {"command": "cargo test"},
+                "error": "Exit code 101",
+            }),
+        ),
+    );
+    hook(
+        &w,
+        &with("Stop", serde_json::json!({"stop_hook_active": false})),
+    );
+    hook(
+        &w,
+        &with(
+            "SessionEnd",
+            serde_json::json!({"reason": "prompt_input_exit"}),
+        ),
+    );
+    // Junk never fails the agent either.
+    hook(&w, &serde_json::json!("not an object"));
+
+    let evs = w.ended_session(&w.repo);
+    let types: Vec<&str> = evs.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "session_start",
+            "prompt",
+            "git_snapshot",
+            "tool_call",
+            "edit_files",
+            "tool_call",
+            "git_snapshot",
+            "session_end"
+        ],
+        "{evs:#?}"
+    );
+    for e in &evs {
+        assert_eq!(e["agent"], "claude-code");
+    }
+    assert_eq!(evs[0]["data"]["shell"], "claude-code");
+    assert_eq!(
+        evs[1]["data"]["text"],
+        "Rename total to sum and run the tests"
+    );
+    let write = &evs[3];
+    assert_eq!(write["data"]["tool"], "Write");
+    assert_eq!(write["data"]["is_error"], false);
+    assert_eq!(write["data"]["call_id"], "toolu_01");
+    // A tool's input is kept readable, not whole.
+    assert!(write["data"]["input"]["content"].as_str().unwrap().len() < 5000);
+    assert_eq!(evs[4]["data"]["cause"], write["id"]);
+    assert_eq!(evs[4]["data"]["files"][0]["path"], "billing.rs");
+    let bash = &evs[5];
+    assert_eq!(bash["data"]["intent"], "Run the test suite");
+    assert_eq!(bash["data"]["is_error"], true);
+    assert_eq!(evs[7]["data"]["reason"], "prompt_input_exit");
+}
+
+#[test]
+fn claude_code_install_merges_and_uninstall_restores() {
+    let w = World::initialised();
+    let settings = w.repo.join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    let mine = r#"{
+  "permissions": {"allow": ["Bash(npm test)"]},
+  "hooks": {
+    "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "./check.sh"}]}]
+  }
+}
+"#;
+    std::fs::write(&settings, mine).unwrap();
+    let out = w.devtrace(&["agent", "install", "claude-code"], &w.repo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
+    assert_eq!(v["permissions"]["allow"][0], "Bash(npm test)");
+    let pre = v["hooks"]["PreToolUse"].as_array().unwrap();
+    assert_eq!(pre.len(), 2);
+    assert_eq!(pre[0]["hooks"][0]["command"], "./check.sh");
+    assert_eq!(
+        pre[1]["hooks"][0]["command"],
+        "devtrace agent hook claude-code"
+    );
+    for ev in [
+        "SessionStart",
+        "UserPromptSubmit",
+        "PostToolUse",
+        "PostToolUseFailure",
+        "Stop",
+        "SessionEnd",
+    ] {
+        assert_eq!(v["hooks"][ev].as_array().unwrap().len(), 1, "{ev}");
+    }
+    // Twice is once.
+    let first = std::fs::read(&settings).unwrap();
+    let out = w.devtrace(&["agent", "install", "claude-code"], &w.repo);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already there"));
+    assert_eq!(first, std::fs::read(&settings).unwrap());
+    // Uninstall gives back what was there.
+    let out = w.devtrace(&["agent", "install", "claude-code", "--uninstall"], &w.repo);
+    assert!(out.status.success());
+    let back: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
+    assert_eq!(back, serde_json::from_str::<Value>(mine).unwrap());
+    // Bad settings are left alone, with an error naming the file.
+    std::fs::write(&settings, "{ not json").unwrap();
+    let out = w.devtrace(&["agent", "install", "claude-code"], &w.repo);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("settings.json is not valid JSON"));
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), "{ not json");
+    let out = w.devtrace(&["agent", "install", "no-such-agent"], &w.repo);
+    assert_eq!(out.status.code(), Some(2));
+}

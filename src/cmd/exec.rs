@@ -106,7 +106,7 @@ impl Recorder {
             agent.as_deref().unwrap_or("")
         );
         let dir = runtime::ensure_dir()?;
-        let chan = session_for(&dir, &key, ppid, agent)?;
+        let chan = session_for(&dir, &key, "exec", ppid, agent)?;
         let seq = next_seq(&chan)?;
         let start_us = now_us();
         let text = argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
@@ -145,12 +145,13 @@ fn now_us() -> i64 {
         .unwrap_or(0)
 }
 
-/// The session of the caller (`key`: its pid, start time and agent),
-/// registered on first use. One lock keeps two first commands from making
-/// two sessions.
-fn session_for(
+/// The session of `key` (for exec: the caller's pid, start time and agent),
+/// registered on first use for process `ppid`. One lock keeps two first
+/// commands from making two sessions.
+pub fn session_for(
     dir: &std::path::Path,
     key: &str,
+    shell: &str,
     ppid: i32,
     agent: Option<String>,
 ) -> Result<Channel> {
@@ -172,7 +173,7 @@ fn session_for(
             return Ok(chan);
         }
     }
-    let (sid, dir, _) = super::session_start::register("exec", ppid, agent)?;
+    let (sid, dir, _) = super::session_start::register(shell, ppid, agent)?;
     let chan = Channel::new(&dir, &sid);
     runtime::write_atomic(&chan.exec(), format!("{key}\n0\n").as_bytes())?;
     Ok(chan)
@@ -180,7 +181,7 @@ fn session_for(
 
 /// The next command number of the session (parallel commands of one agent
 /// get distinct numbers).
-fn next_seq(chan: &Channel) -> Result<u64> {
+pub fn next_seq(chan: &Channel) -> Result<u64> {
     let mut f = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

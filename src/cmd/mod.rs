@@ -1,5 +1,7 @@
 //! One file per subcommand, each a small `run`.
 
+mod agent_hook;
+mod agent_install;
 mod bench_fill;
 mod bench_scan;
 mod diff;
@@ -39,6 +41,10 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Note(a) => note::run(a),
         Command::Exec(a) => exec::run(a),
         Command::Shell(a) => shell::run(a),
+        Command::Agent(crate::cli::AgentCmd::Install { name, uninstall }) => {
+            agent_install::run(&name, uninstall)
+        }
+        Command::Agent(crate::cli::AgentCmd::Hook { name }) => agent_hook::run(&name),
         Command::Doctor(a) => doctor::run(a),
         Command::Reindex(a) => {
             let mut s = open_store(&a)?;

@@ -52,7 +52,7 @@ pub fn run(a: ShowArgs) -> Result<i32> {
     // Each command's changed files go under it.
     let shown: std::collections::HashSet<&str> = events
         .iter()
-        .filter(|(_, e)| e.kind == "run_command")
+        .filter(|(_, e)| e.kind == "run_command" || e.kind == "tool_call")
         .map(|(_, e)| e.id.as_str())
         .collect();
     let mut caused: std::collections::HashMap<&str, Vec<&Event>> = Default::default();
@@ -88,7 +88,7 @@ pub fn run(a: ShowArgs) -> Result<i32> {
             timeline_line(&out, ev, if a.ids { 28 } else { 0 })
         ))?;
         let edits: Vec<&Event> = match ev.kind.as_str() {
-            "run_command" => caused.get(ev.id.as_str()).cloned().unwrap_or_default(),
+            "run_command" | "tool_call" => caused.get(ev.id.as_str()).cloned().unwrap_or_default(),
             "edit_files" => vec![ev],
             _ => Vec::new(),
         };
@@ -172,6 +172,44 @@ pub fn timeline_line(out: &Out, ev: &Event, indent: usize) -> String {
             format!(
                 "{head}{}",
                 out.paint("36", &out.fit(&text, indent + head.chars().count()))
+            )
+        }
+        "prompt" => {
+            let text = printable(ev.data_str("text").unwrap_or(""));
+            let head = format!("{time}  {:>4}  {:>7}  ", "", "");
+            format!(
+                "{head}{}",
+                out.paint(
+                    "1;34",
+                    &out.fit(&format!("prompt: {text}"), indent + head.chars().count())
+                )
+            )
+        }
+        "tool_call" => {
+            let code = ev
+                .data
+                .get("is_error")
+                .and_then(|e| e.as_bool())
+                .map(i64::from);
+            let dur = ev
+                .data_i64("duration_ms")
+                .map(timefmt::duration)
+                .unwrap_or_else(|| "?".into());
+            let tool = ev.data_str("tool").unwrap_or("?");
+            let input = ev.data.get("input").cloned().unwrap_or_default();
+            let what = ["command", "file_path", "path", "pattern", "url", "query"]
+                .iter()
+                .find_map(|k| input.get(*k).and_then(|v| v.as_str()))
+                .map(|w| printable(&tilde(w)))
+                .unwrap_or_default();
+            let mut text = format!("{tool} {what}");
+            if let Some(intent) = ev.data_str("intent") {
+                text.push_str(&format!("  # {}", printable(intent)));
+            }
+            let head = format!("{time}  {}  {dur:>7}  ", out.status(code, 4));
+            format!(
+                "{head}{}",
+                out.fit(text.trim_end(), indent + 8 + 2 + 4 + 2 + 7 + 2)
             )
         }
         "note" => {

@@ -135,26 +135,45 @@ impl Session {
             _ => None,
         };
         let m = &self.meta;
+        let (kind, data) = match cmd.source {
+            crate::wire::TextSource::ToolCall => {
+                // An agent's tool call: its own fields, and the outcome.
+                let mut d: serde_json::Value =
+                    serde_json::from_slice(text).unwrap_or_else(|_| json!({}));
+                if !d.is_object() {
+                    d = json!({});
+                }
+                d["is_error"] = json!(exit.and_then(|e| e.status).map(|s| s != 0));
+                d["duration_ms"] = json!(duration_ms);
+                d["started_at"] = json!(start_us.map(timefmt::rfc3339_us));
+                d["ended_at"] = json!(end_us.map(timefmt::rfc3339_us));
+                ("tool_call", d)
+            }
+            _ => (
+                "run_command",
+                json!({
+                    "command": bytes_value(text),
+                    "exit_code": exit.and_then(|e| e.status),
+                    "pipestatus": exit.and_then(|e| e.pipestatus.clone()),
+                    "duration_ms": duration_ms,
+                    "started_at": start_us.map(timefmt::rfc3339_us),
+                    "ended_at": end_us.map(timefmt::rfc3339_us),
+                    "shell": m.shell,
+                }),
+            ),
+        };
         let ev = Event {
             v: SCHEMA_VERSION,
             id: crate::ids::event_id(start_ms as u64, &m.session, &format!("c{n}")),
             session: m.session.clone(),
             // Numbered when it is pushed, after what it follows.
             seq: 0,
-            kind: "run_command".into(),
+            kind: kind.into(),
             ts: timefmt::rfc3339_ms(start_ms),
             agent: m.agent.clone(),
             repo: router.repo_for(std::path::Path::new(&cwd)),
             cwd,
-            data: json!({
-                "command": bytes_value(text),
-                "exit_code": exit.and_then(|e| e.status),
-                "pipestatus": exit.and_then(|e| e.pipestatus.clone()),
-                "duration_ms": duration_ms,
-                "started_at": start_us.map(timefmt::rfc3339_us),
-                "ended_at": end_us.map(timefmt::rfc3339_us),
-                "shell": m.shell,
-            }),
+            data,
         };
         (ev, window)
     }

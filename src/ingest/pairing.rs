@@ -197,6 +197,7 @@ pub enum Text {
 pub fn command_text(cmd: &CmdRecord, last_hist: &mut Option<u64>) -> Text {
     let text = match &cmd.source {
         TextSource::Literal => cmd.text.clone(),
+        TextSource::ToolCall => return Text::Known(cmd.text.clone()),
         TextSource::BashHistory { first } => match split_history(&cmd.text) {
             None if first.is_empty() => return Text::Skip("not in bash history"),
             None => first.clone(),
