@@ -68,12 +68,27 @@ pub fn run(a: ShowArgs) -> Result<i32> {
             }
         }
     }
+    // An agent's session reads as turns: each prompt, then what it led to.
+    let mut turn = false;
     for (_, ev) in &events {
         let nested =
             ev.kind == "edit_files" && ev.data_str("cause").is_some_and(|c| shown.contains(c));
         if nested {
             continue;
         }
+        if ev.kind == "prompt" {
+            if turn {
+                out.line("")?;
+            }
+            turn = true;
+        } else if ev.kind == "session_end" {
+            turn = false;
+        }
+        let indent = if turn && ev.kind != "prompt" {
+            "  "
+        } else {
+            ""
+        };
         if ev.kind == "run_command" && ev.cwd != last_cwd {
             out.line(&out.dim(&format!("  in {}", printable(&tilde(&ev.cwd)))))?;
             last_cwd = ev.cwd.clone();
@@ -83,10 +98,8 @@ pub fn run(a: ShowArgs) -> Result<i32> {
         } else {
             String::new()
         };
-        out.line(&format!(
-            "{id}{}",
-            timeline_line(&out, ev, if a.ids { 28 } else { 0 })
-        ))?;
+        let used = if a.ids { 28 } else { 0 } + indent.len();
+        out.line(&format!("{id}{indent}{}", timeline_line(&out, ev, used)))?;
         let edits: Vec<&Event> = match ev.kind.as_str() {
             "run_command" | "tool_call" => caused.get(ev.id.as_str()).cloned().unwrap_or_default(),
             "edit_files" => vec![ev],
@@ -95,7 +108,7 @@ pub fn run(a: ShowArgs) -> Result<i32> {
         for e in edits {
             for line in file_lines(&out, e) {
                 let pad = if a.ids { " ".repeat(28) } else { String::new() };
-                out.line(&format!("{pad}{line}"))?;
+                out.line(&format!("{pad}{indent}{line}"))?;
             }
         }
     }
