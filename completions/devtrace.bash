@@ -37,6 +37,9 @@ _devtrace() {
             devtrace,exec)
                 cmd="devtrace__subcmd__exec"
                 ;;
+            devtrace,explain)
+                cmd="devtrace__subcmd__explain"
+                ;;
             devtrace,help)
                 cmd="devtrace__subcmd__help"
                 ;;
@@ -115,6 +118,9 @@ _devtrace() {
             devtrace__subcmd__help,exec)
                 cmd="devtrace__subcmd__help__subcmd__exec"
                 ;;
+            devtrace__subcmd__help,explain)
+                cmd="devtrace__subcmd__help__subcmd__explain"
+                ;;
             devtrace__subcmd__help,help)
                 cmd="devtrace__subcmd__help__subcmd__help"
                 ;;
@@ -167,7 +173,7 @@ _devtrace() {
 
     case "${cmd}" in
         devtrace)
-            opts="-h -V --help --version init hook sessions show log snapshot diff note exec shell agent doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
+            opts="-h -V --help --version init hook sessions show log snapshot diff note explain exec shell agent doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -394,8 +400,22 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__explain)
+            opts="-h -V --json --global --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__help)
-            opts="init hook sessions show log snapshot diff note exec shell agent doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
+            opts="init hook sessions show log snapshot diff note explain exec shell agent doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,6 +541,20 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -39,6 +39,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Add a note (why you did something) to this shell's session
     Note(NoteArgs),
+    /// Walk back from a file or line to the change, command or tool call, and prompt behind it
+    Explain(ExplainArgs),
     /// Run one command exactly as given, and record it (for agents: a command wrapper)
     Exec(ExecArgs),
     /// Start your shell with an agent's name on everything it records
@@ -302,6 +304,18 @@ pub struct ShellArgs {
     /// Arguments for the shell ($SHELL)
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// A file, or FILE:LINE
+    #[arg(value_name = "FILE[:LINE]")]
+    pub target: String,
+    /// Print the change, its cause and the prompt as one JSON object
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Args, Debug)]

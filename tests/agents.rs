@@ -444,3 +444,139 @@ fn claude_code_install_merges_and_uninstall_restores() {
     let out = w.devtrace(&["agent", "install", "no-such-agent"], &w.repo);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn explain_walks_back_from_a_line_to_its_change_cause_and_prompt() {
+    let w = World::initialised();
+    let repo = w.repo.to_string_lossy().into_owned();
+    let app = w.repo.join("app.rs");
+    let file = app.to_string_lossy().into_owned();
+    let ev = |event: &str, extra: Value| {
+        let mut v = serde_json::json!({
+            "session_id": "5e55-1", "cwd": repo, "hook_event_name": event,
+        });
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    };
+    let tool = |id: &str, name: &str, write: &dyn Fn()| {
+        hook(
+            &w,
+            &ev(
+                "PreToolUse",
+                serde_json::json!({
+                    "tool_name": name, "tool_use_id": id, "tool_input": {"file_path": file},
+                }),
+            ),
+        );
+        write();
+        hook(
+            &w,
+            &ev(
+                "PostToolUse",
+                serde_json::json!({
+                    "tool_name": name, "tool_use_id": id, "tool_input": {"file_path": file},
+                }),
+            ),
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    hook(&w, &ev("SessionStart", serde_json::json!({})));
+    hook(
+        &w,
+        &ev(
+            "UserPromptSubmit",
+            serde_json::json!({"prompt": "add the tax rate"}),
+        ),
+    );
+    tool("t1", "Write", &|| {
+        std::fs::write(&app, "fn a() {}\nfn b() {}\nfn c() {}\n").unwrap()
+    });
+    // A person's command changes line 2.
+    let out = exec_in(&w, &[], &["--", "sed", "-i", "2s/.*/fn b2() {}/", "app.rs"]);
+    assert!(out.status.success());
+    std::thread::sleep(Duration::from_millis(50));
+    hook(
+        &w,
+        &ev(
+            "UserPromptSubmit",
+            serde_json::json!({"prompt": "and a header line"}),
+        ),
+    );
+    tool("t2", "Edit", &|| {
+        std::fs::write(&app, "// header\nfn a() {}\nfn b2() {}\nfn c() {}\n").unwrap()
+    });
+    hook(&w, &ev("SessionEnd", serde_json::json!({"reason": "exit"})));
+    wait_commands(&w, 1);
+    // All three changes stored (two tool calls', one command's).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let out = w.devtrace(
+            &["log", "--json", "--type", "edit_files", "-n", "100"],
+            &w.repo,
+        );
+        let caused = parse_lines(&out.stdout)
+            .iter()
+            .filter(|e| e["data"]["cause"].is_string())
+            .count();
+        if caused >= 3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let explain = |target: &str| -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = w.devtrace(&["explain", "--json", target], &w.repo);
+            if out.status.success() {
+                return serde_json::from_slice(&out.stdout).unwrap();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{target}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    // Line 1 is the header the second prompt's Edit wrote.
+    let l1 = explain("app.rs:1");
+    assert_eq!(l1["cause"]["data"]["tool"], "Edit");
+    assert_eq!(l1["prompt"]["data"]["text"], "and a header line");
+    // Line 3 (line 2 when sed changed it) is the person's command.
+    let l3 = explain("app.rs:3");
+    assert_eq!(l3["cause"]["type"], "run_command");
+    assert_eq!(l3["cause"]["agent"], Value::Null);
+    assert!(l3["cause"]["data"]["command"]
+        .as_str()
+        .unwrap()
+        .starts_with("sed -i"));
+    assert_eq!(l3["line_then"], 2);
+    // Line 4 (line 3 of the first Write) goes back to the first prompt.
+    let l4 = explain("app.rs:4");
+    assert_eq!(l4["cause"]["data"]["tool"], "Write");
+    assert_eq!(l4["prompt"]["data"]["text"], "add the tax rate");
+    // The whole file: its newest change. In words too.
+    assert_eq!(explain("app.rs")["cause"]["data"]["tool"], "Edit");
+    let out = w.devtrace(&["explain", "app.rs:2"], &w.repo);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("by the tool call  Write"), "{text}");
+    assert!(
+        text.contains("after the prompt  add the tax rate"),
+        "{text}"
+    );
+    // Nothing recorded: a clear error.
+    std::fs::write(w.repo.join("other.rs"), "x\n").unwrap();
+    let out = w.devtrace(&["explain", "nope.rs:3"], &w.repo);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no recorded change to line 3 of nope.rs")
+    );
+}

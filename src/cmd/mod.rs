@@ -7,6 +7,7 @@ mod bench_scan;
 mod diff;
 mod doctor;
 mod exec;
+mod explain;
 mod init;
 mod log;
 mod note;
@@ -39,6 +40,7 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Snapshot(a) => snapshot::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Note(a) => note::run(a),
+        Command::Explain(a) => explain::run(a),
         Command::Exec(a) => exec::run(a),
         Command::Shell(a) => shell::run(a),
         Command::Agent(crate::cli::AgentCmd::Install { name, uninstall }) => {

@@ -215,7 +215,8 @@ pub fn run() -> Result<()> {
         AddWatchFlags::IN_CREATE
             | AddWatchFlags::IN_MOVED_TO
             | AddWatchFlags::IN_MODIFY
-            | AddWatchFlags::IN_CLOSE_WRITE,
+            | AddWatchFlags::IN_CLOSE_WRITE
+            | AddWatchFlags::IN_DELETE,
     )?;
 
     let log = OpenOptions::new()
@@ -341,6 +342,13 @@ pub fn run() -> Result<()> {
                         ing.add(id);
                         dirty.push(id.to_owned());
                     } else if let Some(id) = name.strip_suffix(".spool") {
+                        if ev.mask.contains(AddWatchFlags::IN_DELETE) {
+                            // A new spool file is read from its start, even
+                            // when it gets the old one's inode number.
+                            if let Some(s) = ing.sessions.get_mut(id) {
+                                s.spool_deleted();
+                            }
+                        }
                         dirty.push(id.to_owned());
                     }
                 }

@@ -319,6 +319,14 @@ impl Session {
         }
     }
 
+    /// The spool file was deleted: whatever file comes next under its name
+    /// is new, and read from its start.
+    pub fn spool_deleted(&mut self) {
+        self.state.spool_off = 0;
+        self.state.spool_ino = None;
+        self.spool_dec = Decoder::new();
+    }
+
     pub fn save_state(&self) -> Result<()> {
         let bytes = serde_json::to_vec(&self.state)?;
         runtime::write_atomic(&self.chan.state(), &bytes)

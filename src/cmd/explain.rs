@@ -1,0 +1,246 @@
+//! `devtrace explain FILE[:LINE]`: from a file (or one of its lines) back to
+//! the recorded change that last touched it, the command or tool call that
+//! made that change, and the prompt behind it.
+
+use crate::cli::ExplainArgs;
+use crate::event::{value_bytes, value_text, Event};
+use crate::output::{printable, tilde, Out};
+use crate::store::{EventFilter, Store};
+use crate::timefmt;
+use crate::worktree::objects::Objects;
+use anyhow::Result;
+use git2::{DiffOptions, Oid, Patch, Repository};
+use serde_json::{json, Value};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+pub fn run(a: ExplainArgs) -> Result<i32> {
+    let store = super::open_store(&a.store)?;
+    let root = store
+        .dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let (file, line) = split_line(&a.target);
+    let rel = relative(&root, &file)?;
+    let repo = Objects::open(store.dir(), &root)?.reader()?;
+    let Some(found) = last_change(&store, &repo, &rel, line)? else {
+        let what = match line {
+            Some(l) => format!("line {l} of {}", String::from_utf8_lossy(&rel)),
+            None => String::from_utf8_lossy(&rel).into_owned(),
+        };
+        return Err(crate::fail(
+            format!("no recorded change to {what}"),
+            "it is as it was when recording began; `git blame` tells the committed history",
+        ));
+    };
+    let cause = match found.edit.data_str("cause") {
+        Some(id) => store.resolve_event(id).ok(),
+        None => None,
+    };
+    let prompt = match &cause {
+        Some(c) => prompt_before(&store, c)?,
+        None => prompt_before(&store, &found.edit)?,
+    };
+    let mut out = Out::new(a.json);
+    if a.json {
+        let v = json!({
+            "path": String::from_utf8_lossy(&rel),
+            "line": line,
+            "line_then": found.line,
+            "edit": found.edit,
+            "cause": cause,
+            "prompt": prompt,
+        });
+        out.line(&v.to_string())?;
+        out.flush()?;
+        return Ok(0);
+    }
+    let now = crate::runtime::now_ms();
+    let at = crate::store::ts_ms(&found.edit.ts);
+    let target = match line {
+        Some(l) => format!("{}:{l}", String::from_utf8_lossy(&rel)),
+        None => String::from_utf8_lossy(&rel).into_owned(),
+    };
+    out.line(&format!(
+        "{} was last changed {} ({}) in session {} ({})",
+        out.paint("1", &printable(&target)),
+        timefmt::date_time(at),
+        timefmt::ago(at, now),
+        &found.edit.session[..12.min(found.edit.session.len())],
+        found.edit.agent.as_deref().unwrap_or("person"),
+    ))?;
+    match &cause {
+        Some(c) if c.kind == "tool_call" => {
+            let input = c.data.get("input").cloned().unwrap_or_default();
+            let what = ["command", "file_path", "path"]
+                .iter()
+                .find_map(|k| input.get(*k).and_then(Value::as_str))
+                .unwrap_or("");
+            out.line(&format!(
+                "  by the tool call  {} {}",
+                c.data_str("tool").unwrap_or("?"),
+                printable(&tilde(what))
+            ))?;
+            if let Some(intent) = c.data_str("intent") {
+                out.line(&format!("  stated intent     {}", printable(intent)))?;
+            }
+        }
+        Some(c) => {
+            let text = value_text(c.data.get("command").unwrap_or(&Value::Null));
+            let code = c
+                .data_i64("exit_code")
+                .map_or("?".to_owned(), |x| x.to_string());
+            out.line(&format!(
+                "  by the command    {}  (exit {code}, in {})",
+                printable(&text),
+                printable(&tilde(&c.cwd))
+            ))?;
+        }
+        None => out.line("  between commands (no recorded command or tool call made it)")?,
+    }
+    if let Some(p) = &prompt {
+        out.line(&format!(
+            "  after the prompt  {}",
+            out.paint("1;34", &printable(p.data_str("text").unwrap_or("")))
+        ))?;
+    }
+    out.line(&out.dim(&format!(
+        "  the change:       devtrace diff {}",
+        found.edit.id
+    )))?;
+    out.flush()?;
+    Ok(0)
+}
+
+/// `src/a.rs:12` → (`src/a.rs`, 12); a name that merely ends in `:digits`
+/// and exists as such is a file name.
+fn split_line(target: &str) -> (PathBuf, Option<usize>) {
+    if let Some((f, n)) = target.rsplit_once(':') {
+        if let Ok(n) = n.parse::<usize>() {
+            if n > 0 && !Path::new(target).exists() {
+                return (PathBuf::from(f), Some(n));
+            }
+        }
+    }
+    (PathBuf::from(target), None)
+}
+
+fn relative(root: &Path, file: &Path) -> Result<Vec<u8>> {
+    let cwd = std::env::current_dir()?;
+    let abs = cwd.join(file);
+    // Resolve `..` and symlinked directories the way the store's root is.
+    let abs = match (
+        abs.parent().and_then(|p| p.canonicalize().ok()),
+        abs.file_name(),
+    ) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => abs,
+    };
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let rel = abs.strip_prefix(&root).map_err(|_| {
+        crate::fail(
+            format!("{} is not under {}", file.display(), root.display()),
+            "name a file of this store's directory",
+        )
+    })?;
+    Ok(rel.as_os_str().as_bytes().to_vec())
+}
+
+struct Found {
+    edit: Event,
+    /// The line's number in that change's version of the file.
+    line: Option<usize>,
+}
+
+/// The newest recorded change to `path` (to its line `line`, followed back
+/// through later changes that moved it), across renames.
+fn last_change(
+    store: &Store,
+    repo: &Repository,
+    path: &[u8],
+    line: Option<usize>,
+) -> Result<Option<Found>> {
+    let edits = store.events(&EventFilter {
+        types: vec!["edit_files".into()],
+        ..EventFilter::default()
+    })?;
+    let mut path = path.to_vec();
+    let mut line = line;
+    for (_, ev) in edits.iter().rev() {
+        let files = ev.data.get("files").and_then(Value::as_array);
+        let Some(f) = files
+            .into_iter()
+            .flatten()
+            .find(|f| f.get("path").and_then(value_bytes).as_deref() == Some(path.as_slice()))
+        else {
+            continue;
+        };
+        let blob = |k: &str| -> Option<Vec<u8>> {
+            let oid = Oid::from_str(f.get(k)?.as_str()?).ok()?;
+            repo.find_blob(oid).ok().map(|b| b.content().to_vec())
+        };
+        let Some(l) = line else {
+            return Ok(Some(Found {
+                edit: ev.clone(),
+                line: None,
+            }));
+        };
+        if f.get("change").and_then(Value::as_str) == Some("deleted") {
+            continue;
+        }
+        let old = blob("old");
+        let new = blob("new").unwrap_or_default();
+        match trace_line(old.as_deref(), &new, l)? {
+            None => {
+                return Ok(Some(Found {
+                    edit: ev.clone(),
+                    line: Some(l),
+                }))
+            }
+            Some(before) => line = Some(before),
+        }
+        if let Some(from) = f.get("from").and_then(value_bytes) {
+            path = from;
+        }
+    }
+    Ok(None)
+}
+
+/// Where line `l` of `new` was in `old`, or None when this change wrote it.
+fn trace_line(old: Option<&[u8]>, new: &[u8], l: usize) -> Result<Option<usize>> {
+    let Some(old) = old else {
+        return Ok(None); // the file was made here: every line is new
+    };
+    let mut opts = DiffOptions::new();
+    opts.context_lines(0);
+    let patch = Patch::from_buffers(old, None, new, None, Some(&mut opts))?;
+    let mut shift: i64 = 0;
+    for h in 0..patch.num_hunks() {
+        let (hunk, _) = patch.hunk(h)?;
+        let new_start = hunk.new_start() as usize;
+        let new_end = new_start + hunk.new_lines() as usize;
+        if l < new_start || (hunk.new_lines() == 0 && l == new_start) {
+            break;
+        }
+        if l < new_end {
+            return Ok(None); // one of the lines this change wrote
+        }
+        shift += hunk.new_lines() as i64 - hunk.old_lines() as i64;
+    }
+    Ok(Some((l as i64 - shift).max(1) as usize))
+}
+
+/// The newest prompt of `ev`'s session before it.
+fn prompt_before(store: &Store, ev: &Event) -> Result<Option<Event>> {
+    let prompts = store.events(&EventFilter {
+        session: Some(ev.session.clone()),
+        types: vec!["prompt".into()],
+        ..EventFilter::default()
+    })?;
+    Ok(prompts
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|p| p.seq < ev.seq)
+        .next_back())
+}
