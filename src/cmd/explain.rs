@@ -241,6 +241,5 @@ fn prompt_before(store: &Store, ev: &Event) -> Result<Option<Event>> {
     Ok(prompts
         .into_iter()
         .map(|(_, e)| e)
-        .filter(|p| p.seq < ev.seq)
-        .next_back())
+        .rfind(|p| p.seq < ev.seq))
 }
