@@ -281,9 +281,9 @@ pub struct ExecArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AgentCmd {
-    /// Add DevTrace's hook to an agent's settings in this project (claude-code)
+    /// Add DevTrace's hook to an agent's settings in this project
     Install {
-        /// The agent: claude-code
+        /// The agent: claude-code or gemini-cli
         name: String,
         /// Take DevTrace's hook out again
         #[arg(long)]
@@ -291,7 +291,7 @@ pub enum AgentCmd {
     },
     /// Handle one hook call of an agent (its settings run this; JSON on stdin)
     Hook {
-        /// The agent: claude-code
+        /// The agent: claude-code or gemini-cli
         name: String,
     },
 }

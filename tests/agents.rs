@@ -228,10 +228,14 @@ fn shell_with_an_agent_records_under_its_name() {
 /// Runs `devtrace agent hook claude-code` with one payload; it must print
 /// nothing, succeed, and be quick.
 fn hook(w: &World, payload: &Value) {
+    hook_of(w, "claude-code", payload, "");
+}
+
+fn hook_of(w: &World, agent: &str, payload: &Value, stdout: &str) {
     let start = Instant::now();
     let mut child = w
         .cmd_in(BIN, &w.repo)
-        .args(["agent", "hook", "claude-code"])
+        .args(["agent", "hook", agent])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -245,7 +249,8 @@ fn hook(w: &World, payload: &Value) {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), stdout);
+    assert!(out.stderr.is_empty(), "{out:?}");
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -579,4 +584,100 @@ fn explain_walks_back_from_a_line_to_its_change_cause_and_prompt() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("no recorded change to line 3 of nope.rs")
     );
+}
+
+#[test]
+fn gemini_cli_hooks_and_install() {
+    let w = World::initialised();
+    let repo = w.repo.to_string_lossy().into_owned();
+    let ev = |event: &str, extra: Value| {
+        let mut v = serde_json::json!({
+            "session_id": "gem-7", "transcript_path": "/tmp/t.json", "cwd": repo,
+            "hook_event_name": event, "timestamp": "2026-11-23T10:00:00Z",
+        });
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    };
+    let g = |v: Value| hook_of(&w, "gemini-cli", &v, "{}\n");
+    g(ev("SessionStart", serde_json::json!({"source": "startup"})));
+    g(ev(
+        "BeforeAgent",
+        serde_json::json!({"prompt": "add a README"}),
+    ));
+    let input = serde_json::json!({"file_path": "README.md", "content": "# hi\n"});
+    g(ev(
+        "BeforeTool",
+        serde_json::json!({"tool_name": "write_file", "tool_input": input}),
+    ));
+    std::fs::write(w.repo.join("README.md"), "# hi\n").unwrap();
+    g(ev(
+        "AfterTool",
+        serde_json::json!({
+            "tool_name": "write_file", "tool_input": input,
+            "tool_response": {"llmContent": "ok", "returnDisplay": "ok"},
+        }),
+    ));
+    let sh = serde_json::json!({"command": "false", "description": "Check the build"});
+    g(ev(
+        "BeforeTool",
+        serde_json::json!({"tool_name": "run_shell_command", "tool_input": sh}),
+    ));
+    g(ev(
+        "AfterTool",
+        serde_json::json!({
+            "tool_name": "run_shell_command", "tool_input": sh,
+            "tool_response": {"llmContent": "", "error": "exit 1"},
+        }),
+    ));
+    g(ev("SessionEnd", serde_json::json!({"reason": "exit"})));
+    let evs = w.ended_session(&w.repo);
+    let types: Vec<&str> = evs.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "session_start",
+            "prompt",
+            "git_snapshot",
+            "tool_call",
+            "edit_files",
+            "tool_call",
+            "git_snapshot",
+            "session_end"
+        ],
+        "{evs:#?}"
+    );
+    assert_eq!(evs[0]["agent"], "gemini-cli");
+    assert_eq!(evs[1]["data"]["text"], "add a README");
+    assert_eq!(evs[3]["data"]["tool"], "write_file");
+    assert_eq!(evs[3]["data"]["is_error"], false);
+    assert_eq!(evs[4]["data"]["cause"], evs[3]["id"]);
+    assert_eq!(evs[5]["data"]["intent"], "Check the build");
+    assert_eq!(evs[5]["data"]["is_error"], true);
+
+    let out = w.devtrace(&["agent", "install", "gemini-cli"], &w.repo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let settings = w.repo.join(".gemini/settings.json");
+    let v: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
+    for e in [
+        "SessionStart",
+        "BeforeAgent",
+        "BeforeTool",
+        "AfterTool",
+        "SessionEnd",
+    ] {
+        assert_eq!(
+            v["hooks"][e][0]["hooks"][0]["command"], "devtrace agent hook gemini-cli",
+            "{e}"
+        );
+    }
+    let out = w.devtrace(&["agent", "install", "gemini-cli", "--uninstall"], &w.repo);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
+    assert_eq!(v, serde_json::json!({}));
 }

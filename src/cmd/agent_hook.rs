@@ -1,10 +1,11 @@
-//! `devtrace agent hook claude-code`: one of Claude Code's hooks. Reads the
-//! hook's JSON from standard input and turns it into records of a DevTrace
-//! session linked to Claude's session: the user's prompts (`prompt`, the
-//! "why"), each tool call as a `tool_call` spanning PreToolUse to
-//! PostToolUse (so the files it changed are its `edit_files`), and the end.
-//! It prints nothing, never fails, and never changes what Claude does: any
-//! problem is swallowed and the exit status is 0.
+//! `devtrace agent hook claude-code|gemini-cli`: one call of an agent's
+//! hook. Reads the hook's JSON from standard input and turns it into records
+//! of a DevTrace session linked to the agent's session: the user's prompts
+//! (`prompt`, the "why"), each tool call as a `tool_call` spanning its
+//! before and after hooks (so the files it changed are its `edit_files`),
+//! and the end. It never fails and never changes what the agent does: any
+//! problem is swallowed, the exit status is 0, and the output is what the
+//! agent reads as "no opinion" (nothing for Claude Code, `{}` for Gemini).
 
 use crate::runtime::{self, Channel};
 use crate::wire::{CmdRecord, EndRecord, EventRecord, ExitRecord, Record, Stamp, TextSource};
@@ -17,8 +18,56 @@ use std::os::unix::fs::OpenOptionsExt;
 /// Longest string kept from a tool's input (a Write's whole file, say).
 const MAX_STRING: usize = 4096;
 
+/// What an agent's hook events mean to us.
+enum Step {
+    Prompt,
+    ToolStart,
+    ToolEnd { failed: bool },
+    End,
+    Other,
+}
+
+fn step(agent: &str, event: &str, v: &Value) -> Step {
+    match (agent, event) {
+        ("claude-code", "UserPromptSubmit") | ("gemini-cli", "BeforeAgent") => Step::Prompt,
+        ("claude-code", "PreToolUse") | ("gemini-cli", "BeforeTool") => Step::ToolStart,
+        ("claude-code", "PostToolUse") => Step::ToolEnd {
+            failed: v["tool_response"]["is_error"].as_bool() == Some(true),
+        },
+        ("claude-code", "PostToolUseFailure") => Step::ToolEnd { failed: true },
+        ("gemini-cli", "AfterTool") => Step::ToolEnd {
+            failed: !matches!(&v["tool_response"]["error"], Value::Null)
+                && v["tool_response"]["error"] != json!(""),
+        },
+        (_, "SessionEnd") => Step::End,
+        _ => Step::Other,
+    }
+}
+
+/// The id that ties a tool call's two hooks together: Claude gives one;
+/// Gemini's are tied by the tool and its exact input.
+fn call_id(v: &Value) -> String {
+    if let Some(id) = v["tool_use_id"].as_str() {
+        return id.to_owned();
+    }
+    let key = format!("{}\0{}", v["tool_name"], v["tool_input"]);
+    git2::Oid::hash_object(git2::ObjectType::Blob, key.as_bytes())
+        .map(|o| o.to_string()[..16].to_owned())
+        .unwrap_or_default()
+}
+
 pub fn run(agent: &str) -> Result<i32> {
+    if !super::agent_install::AGENTS.contains(&agent) {
+        return Err(crate::usage(
+            format!("no hooks for the agent '{agent}'"),
+            format!("supported: {}", super::agent_install::AGENTS.join(", ")),
+        ));
+    }
     let _ = std::panic::catch_unwind(|| handle(agent));
+    if agent == "gemini-cli" {
+        // Gemini reads a hook's standard output as JSON.
+        println!("{{}}");
+    }
     Ok(0)
 }
 
@@ -40,8 +89,8 @@ fn handle(agent: &str) -> Result<()> {
     let key = format!("{agent} {session}");
     let chan = super::exec::session_for(&dir, &key, agent, agent_process(), Some(agent.into()))?;
     let now = now_us();
-    match event {
-        "UserPromptSubmit" => {
+    match step(agent, event, &v) {
+        Step::Prompt => {
             let text = v["prompt"].as_str().unwrap_or_default();
             send_event(
                 &chan,
@@ -55,10 +104,10 @@ fn handle(agent: &str) -> Result<()> {
                 }),
             )?;
         }
-        "PreToolUse" => {
+        Step::ToolStart => {
             let seq = super::exec::next_seq(&chan)?;
-            let call_id = v["tool_use_id"].as_str().unwrap_or_default();
-            remember_call(&chan, call_id, seq)?;
+            let call_id = call_id(&v);
+            remember_call(&chan, &call_id, seq)?;
             let tool = v["tool_name"].as_str().unwrap_or("?");
             let input = bound(v["tool_input"].clone());
             let intent = v["tool_input"]["description"].clone();
@@ -78,13 +127,10 @@ fn handle(agent: &str) -> Result<()> {
             });
             super::send::append_spool(&chan, &crate::wire::encode(&rec))?;
         }
-        "PostToolUse" | "PostToolUseFailure" => {
-            let call_id = v["tool_use_id"].as_str().unwrap_or_default();
-            let Some(seq) = recall_call(&chan, call_id)? else {
-                return Ok(()); // its PreToolUse was not seen
+        Step::ToolEnd { failed } => {
+            let Some(seq) = recall_call(&chan, &call_id(&v))? else {
+                return Ok(()); // its start was not seen
             };
-            let failed = event == "PostToolUseFailure"
-                || v["tool_response"]["is_error"].as_bool() == Some(true);
             let rec = Record::Exit(ExitRecord {
                 seq,
                 at: Stamp::EpochMicros(now),
@@ -94,7 +140,7 @@ fn handle(agent: &str) -> Result<()> {
             });
             super::send::append_spool(&chan, &crate::wire::encode(&rec))?;
         }
-        "SessionEnd" => {
+        Step::End => {
             let reason = v["reason"].as_str().unwrap_or("exit");
             let rec = Record::End(EndRecord {
                 seq: 0,
@@ -103,8 +149,8 @@ fn handle(agent: &str) -> Result<()> {
             });
             super::send::append_spool(&chan, &crate::wire::encode(&rec))?;
         }
-        // SessionStart registered the session above; Stop needs nothing.
-        _ => {}
+        // The session start registered the session above.
+        Step::Other => {}
     }
     Ok(())
 }
@@ -163,14 +209,29 @@ fn remember_call(chan: &Channel, call_id: &str, seq: u64) -> Result<()> {
     Ok(())
 }
 
+/// The number of the oldest open call with this id (one Gemini tool run
+/// twice with the same input ends in order), which is then closed.
 fn recall_call(chan: &Channel, call_id: &str) -> Result<Option<u64>> {
     let mut f = calls_file(chan)?;
     let mut text = String::new();
     f.read_to_string(&mut text)?;
-    Ok(text.lines().rev().find_map(|l| {
-        let (id, seq) = l.rsplit_once(' ')?;
-        (id == call_id).then(|| seq.parse().ok()).flatten()
-    }))
+    let mut lines: Vec<&str> = text.lines().collect();
+    let hit = lines.iter().position(|l| {
+        l.rsplit_once(' ')
+            .is_some_and(|(id, seq)| id == call_id && seq.parse::<u64>().is_ok())
+    });
+    let Some(i) = hit else {
+        return Ok(None);
+    };
+    let seq = lines[i].rsplit_once(' ').and_then(|(_, s)| s.parse().ok());
+    lines.remove(i);
+    f.set_len(0)?;
+    let mut rest = lines.join("\n");
+    if !rest.is_empty() {
+        rest.push('\n');
+    }
+    f.write_all(rest.as_bytes())?;
+    Ok(seq)
 }
 
 /// The agent's own process: the nearest ancestor that is not a shell (Claude

@@ -1,27 +1,63 @@
-//! `devtrace agent install claude-code [--uninstall]`: adds DevTrace's hook
-//! to the project's `.claude/settings.json`, beside whatever is there, once;
-//! `--uninstall` takes out exactly what it added.
+//! `devtrace agent install claude-code|gemini-cli [--uninstall]`: adds
+//! DevTrace's hook to the project's agent settings (`.claude/settings.json`,
+//! `.gemini/settings.json`), beside whatever is there, once; `--uninstall`
+//! takes out exactly what it added.
 
 use anyhow::{Context, Result};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
-const EVENTS: &[&str] = &[
-    "SessionStart",
-    "UserPromptSubmit",
-    "PreToolUse",
-    "PostToolUse",
-    "PostToolUseFailure",
-    "Stop",
-    "SessionEnd",
-];
-const TOOL_EVENTS: &[&str] = &["PreToolUse", "PostToolUse", "PostToolUseFailure"];
-const HOOK: &str = "devtrace agent hook claude-code";
+pub const AGENTS: &[&str] = &["claude-code", "gemini-cli"];
 
-pub const AGENTS: &[&str] = &["claude-code"];
+/// Where an agent keeps its hooks, and which of its events DevTrace needs.
+struct Agent {
+    settings: &'static str,
+    events: &'static [&'static str],
+    /// Events that take a tool matcher, and the one that matches all.
+    tool_events: &'static [&'static str],
+    match_all: Option<&'static str>,
+    hook: &'static str,
+    timeout: u64,
+}
+
+fn agent(name: &str) -> Option<Agent> {
+    match name {
+        "claude-code" => Some(Agent {
+            settings: ".claude/settings.json",
+            events: &[
+                "SessionStart",
+                "UserPromptSubmit",
+                "PreToolUse",
+                "PostToolUse",
+                "PostToolUseFailure",
+                "Stop",
+                "SessionEnd",
+            ],
+            tool_events: &["PreToolUse", "PostToolUse", "PostToolUseFailure"],
+            match_all: Some("*"),
+            hook: "devtrace agent hook claude-code",
+            timeout: 5, // seconds
+        }),
+        "gemini-cli" => Some(Agent {
+            settings: ".gemini/settings.json",
+            events: &[
+                "SessionStart",
+                "BeforeAgent",
+                "BeforeTool",
+                "AfterTool",
+                "SessionEnd",
+            ],
+            tool_events: &[],
+            match_all: None, // no matcher: every tool
+            hook: "devtrace agent hook gemini-cli",
+            timeout: 5000, // milliseconds
+        }),
+        _ => None,
+    }
+}
 
 pub fn run(name: &str, uninstall: bool) -> Result<i32> {
-    if !AGENTS.contains(&name) {
+    let Some(ag) = agent(name) else {
         return Err(crate::usage(
             format!("no hooks for the agent '{name}'"),
             format!(
@@ -29,9 +65,9 @@ pub fn run(name: &str, uninstall: bool) -> Result<i32> {
                 AGENTS.join(", ")
             ),
         ));
-    }
+    };
     let root = project_root()?;
-    let path = root.join(".claude").join("settings.json");
+    let path = root.join(ag.settings);
     let mut doc = match std::fs::read(&path) {
         Ok(b) if b.iter().all(u8::is_ascii_whitespace) => json!({}),
         Ok(b) => serde_json::from_slice::<Value>(&b).map_err(|e| {
@@ -49,7 +85,11 @@ pub fn run(name: &str, uninstall: bool) -> Result<i32> {
             "fix it by hand first; nothing was changed",
         ));
     };
-    let changed = if uninstall { remove(top) } else { add(top)? };
+    let changed = if uninstall {
+        remove(&ag, top)
+    } else {
+        add(&ag, top)?
+    };
     let shown = path
         .strip_prefix(&root)
         .unwrap_or(&path)
@@ -75,9 +115,9 @@ pub fn run(name: &str, uninstall: bool) -> Result<i32> {
     } else {
         println!(
             "{shown}: added DevTrace's hook to {changed} events ({})",
-            EVENTS.join(", ")
+            ag.events.join(", ")
         );
-        println!("Claude Code sessions in this project are recorded from their next start.");
+        println!("{name} sessions in this project are recorded from their next start.");
     }
     Ok(0)
 }
@@ -94,17 +134,17 @@ fn project_root() -> Result<PathBuf> {
         .unwrap_or(cwd))
 }
 
-fn is_ours(h: &Value) -> bool {
-    h["command"].as_str().is_some_and(|c| c.trim() == HOOK)
+fn is_ours(ag: &Agent, h: &Value) -> bool {
+    h["command"].as_str().is_some_and(|c| c.trim() == ag.hook)
 }
 
-fn add(top: &mut Map<String, Value>) -> Result<usize> {
+fn add(ag: &Agent, top: &mut Map<String, Value>) -> Result<usize> {
     let hooks = top.entry("hooks").or_insert_with(|| json!({}));
     let Some(hooks) = hooks.as_object_mut() else {
         anyhow::bail!("\"hooks\" in the settings is not an object; nothing was changed");
     };
     let mut added = 0;
-    for ev in EVENTS {
+    for ev in ag.events {
         let list = hooks.entry(*ev).or_insert_with(|| json!([]));
         let Some(list) = list.as_array_mut() else {
             anyhow::bail!("\"hooks.{ev}\" in the settings is not a list; nothing was changed");
@@ -112,14 +152,15 @@ fn add(top: &mut Map<String, Value>) -> Result<usize> {
         let present = list.iter().any(|g| {
             g["hooks"]
                 .as_array()
-                .is_some_and(|hs| hs.iter().any(is_ours))
+                .is_some_and(|hs| hs.iter().any(|h| is_ours(ag, h)))
         });
         if present {
             continue;
         }
-        let mut group = json!({ "hooks": [{ "type": "command", "command": HOOK, "timeout": 5 }] });
-        if TOOL_EVENTS.contains(ev) {
-            group["matcher"] = json!("*");
+        let mut group =
+            json!({ "hooks": [{ "type": "command", "command": ag.hook, "timeout": ag.timeout }] });
+        if let (true, Some(all)) = (ag.tool_events.contains(ev), ag.match_all) {
+            group["matcher"] = json!(all);
         }
         list.push(group);
         added += 1;
@@ -127,19 +168,19 @@ fn add(top: &mut Map<String, Value>) -> Result<usize> {
     Ok(added)
 }
 
-fn remove(top: &mut Map<String, Value>) -> usize {
+fn remove(ag: &Agent, top: &mut Map<String, Value>) -> usize {
     let Some(hooks) = top.get_mut("hooks").and_then(Value::as_object_mut) else {
         return 0;
     };
     let mut removed = 0;
-    for ev in EVENTS {
+    for ev in ag.events {
         let Some(list) = hooks.get_mut(*ev).and_then(Value::as_array_mut) else {
             continue;
         };
         let before = list.len();
         for g in list.iter_mut() {
             if let Some(hs) = g.get_mut("hooks").and_then(Value::as_array_mut) {
-                hs.retain(|h| !is_ours(h));
+                hs.retain(|h| !is_ours(ag, h));
             }
         }
         list.retain(|g| !g["hooks"].as_array().is_some_and(Vec::is_empty));
