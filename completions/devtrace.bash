@@ -19,6 +19,9 @@ _devtrace() {
             devtrace,agent)
                 cmd="devtrace__subcmd__agent"
                 ;;
+            devtrace,agent-cmd)
+                cmd="devtrace__subcmd__agent__subcmd__cmd"
+                ;;
             devtrace,bench-fill)
                 cmd="devtrace__subcmd__bench__subcmd__fill"
                 ;;
@@ -100,6 +103,9 @@ _devtrace() {
             devtrace__subcmd__help,agent)
                 cmd="devtrace__subcmd__help__subcmd__agent"
                 ;;
+            devtrace__subcmd__help,agent-cmd)
+                cmd="devtrace__subcmd__help__subcmd__agent__subcmd__cmd"
+                ;;
             devtrace__subcmd__help,bench-fill)
                 cmd="devtrace__subcmd__help__subcmd__bench__subcmd__fill"
                 ;;
@@ -173,7 +179,7 @@ _devtrace() {
 
     case "${cmd}" in
         devtrace)
-            opts="-h -V --help --version init hook sessions show log snapshot diff note explain exec shell agent doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
+            opts="-h -V --help --version init hook sessions show log snapshot diff note explain exec shell agent doctor reindex completions ingest session-start agent-cmd nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +199,28 @@ _devtrace() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__agent__subcmd__cmd)
+            opts="-h -V --shell --pid --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --shell)
+                    COMPREPLY=($(compgen -W "bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -415,7 +443,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help)
-            opts="init hook sessions show log snapshot diff note explain exec shell agent doctor reindex completions ingest session-start nonblock bench-scan bench-fill help"
+            opts="init hook sessions show log snapshot diff note explain exec shell agent doctor reindex completions ingest session-start agent-cmd nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -430,6 +458,20 @@ _devtrace() {
             ;;
         devtrace__subcmd__help__subcmd__agent)
             opts="install hook"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__agent__subcmd__cmd)
+            opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -779,7 +821,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__init)
-            opts="-h -V --no-rc --uninstall --shell --dir --global --help --version"
+            opts="-h -V --no-rc --uninstall --shell --dir --global --agents --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

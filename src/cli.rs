@@ -72,6 +72,18 @@ pub enum Command {
         #[arg(long)]
         pid: i32,
     },
+    /// Start the record of an agent's `bash -c`/`zsh -c` command (run from BASH_ENV or .zshenv)
+    #[command(hide = true, name = "agent-cmd")]
+    AgentCmd {
+        #[arg(long)]
+        shell: Shell,
+        /// The process that ran the shell (the agent)
+        #[arg(long)]
+        pid: i32,
+        /// The command string
+        #[arg(last = true)]
+        text: Vec<String>,
+    },
     /// Make standard input non-blocking (run by the bash hook at shell start)
     #[command(hide = true)]
     Nonblock,
@@ -131,6 +143,10 @@ pub struct InitArgs {
     /// Set up the global store (~/.devtrace) for commands outside every initialised repository
     #[arg(long)]
     pub global: bool,
+    /// Also record the `bash -c`/`zsh -c` commands AI agents run in recorded
+    /// repositories (through BASH_ENV and ~/.zshenv); with --uninstall, stop
+    #[arg(long)]
+    pub agents: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

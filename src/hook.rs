@@ -5,6 +5,17 @@ use crate::cli::Shell;
 const BASH: &str = include_str!("../shell/devtrace.bash");
 const ZSH: &str = include_str!("../shell/devtrace.zsh");
 const FISH: &str = include_str!("../shell/devtrace.fish");
+const AGENTS_BASH: &str = include_str!("../shell/agents.bash");
+const AGENTS_ZSH: &str = include_str!("../shell/agents.zsh");
+
+/// The script that records agents' `-c` commands, for bash or zsh.
+pub fn render_agents(shell: Shell, exe: &str) -> String {
+    let script = match shell {
+        Shell::Zsh => AGENTS_ZSH,
+        _ => AGENTS_BASH,
+    };
+    script.replace("@DEVTRACE_BIN@", &posix_quote(exe))
+}
 
 /// The script for `shell`, pointing at the binary at `exe`.
 pub fn render(shell: Shell, exe: &str) -> String {

@@ -681,3 +681,136 @@ fn gemini_cli_hooks_and_install() {
     let v: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
     assert_eq!(v, serde_json::json!({}));
 }
+
+/// `SHELL -c SCRIPT` in `dir` with the world's environment and `env`.
+fn shell_c(
+    w: &World,
+    shell: &str,
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+    script: &str,
+) -> std::process::Output {
+    let mut c = w.cmd_in(shell, dir);
+    c.args(["-c", script]).stdin(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn agents_bash_c_and_zsh_c_are_recorded_once_and_left_unchanged() {
+    require("bash");
+    require("zsh");
+    let w = World::initialised();
+    let out = w.devtrace(&["init", "--agents"], &w.repo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bash_env = w.home.join(".config/devtrace/agents.bash");
+    assert!(bash_env.exists());
+    let zshenv = std::fs::read_to_string(w.home.join(".zshenv")).unwrap();
+    assert!(zshenv.contains("agents.zsh"), "{zshenv}");
+    let be = bash_env.to_string_lossy().into_owned();
+    let script = "echo out; echo err >&2; printf '%s' \"$0\"; exit 7";
+    // Output, error and status are the same with and without DevTrace.
+    let plain = shell_c(&w, "bash", &w.repo, &[("CLAUDECODE", "1")], script);
+    let traced = shell_c(
+        &w,
+        "bash",
+        &w.repo,
+        &[("CLAUDECODE", "1"), ("BASH_ENV", &be)],
+        script,
+    );
+    assert_eq!(plain.status.code(), Some(7));
+    assert_eq!(
+        (plain.status.code(), &plain.stdout, &plain.stderr),
+        (traced.status.code(), &traced.stdout, &traced.stderr)
+    );
+    let z_plain = shell_c(
+        &w,
+        "zsh",
+        &w.repo,
+        &[("CLAUDECODE", "1"), ("ZDOTDIR", "/nonexistent")],
+        script,
+    );
+    let z_traced = shell_c(&w, "zsh", &w.repo, &[("CLAUDECODE", "1")], script);
+    assert_eq!(
+        (z_plain.status.code(), &z_plain.stdout, &z_plain.stderr),
+        (z_traced.status.code(), &z_traced.stdout, &z_traced.stderr)
+    );
+    // Nested: once. No agent, or outside every store: not at all.
+    let nested = shell_c(
+        &w,
+        "bash",
+        &w.repo,
+        &[("CLAUDECODE", "1"), ("BASH_ENV", &be)],
+        "bash -c 'echo x > nested.txt'",
+    );
+    assert!(nested.status.success());
+    assert!(shell_c(&w, "bash", &w.repo, &[("BASH_ENV", &be)], "true")
+        .status
+        .success());
+    let outside = w.home.join("elsewhere");
+    std::fs::create_dir_all(&outside).unwrap();
+    assert!(shell_c(
+        &w,
+        "bash",
+        &outside,
+        &[("CLAUDECODE", "1"), ("BASH_ENV", &be)],
+        "true"
+    )
+    .status
+    .success());
+
+    wait_commands(&w, 3);
+    // Nothing more may come.
+    std::thread::sleep(Duration::from_millis(300));
+    let evs = parse_lines(&w.devtrace(&["log", "--json", "-n", "1000"], &w.repo).stdout);
+    let cmds = commands(&evs);
+    let texts: Vec<&str> = cmds
+        .iter()
+        .map(|c| c["data"]["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [script, script, "bash -c 'echo x > nested.txt'"],
+        "{evs:#?}"
+    );
+    for c in &cmds {
+        assert_eq!(c["agent"], "claude-code");
+    }
+    assert_eq!(cmds[0]["data"]["exit_code"], 7);
+    assert_eq!(cmds[1]["data"]["exit_code"], 7);
+    let nested_cmd = cmds[2];
+    assert!(evs
+        .iter()
+        .any(|e| e["type"] == "edit_files" && e["data"]["cause"] == nested_cmd["id"]));
+
+    // A broken DevTrace changes nothing either.
+    let text = std::fs::read_to_string(&bash_env).unwrap();
+    let broken = w.home.join("broken.bash");
+    std::fs::write(&broken, text.replace(BIN, "/nonexistent/devtrace")).unwrap();
+    let b = shell_c(
+        &w,
+        "bash",
+        &w.repo,
+        &[("CLAUDECODE", "1"), ("BASH_ENV", &broken.to_string_lossy())],
+        script,
+    );
+    assert_eq!(
+        (b.status.code(), &b.stdout, &b.stderr),
+        (plain.status.code(), &plain.stdout, &plain.stderr)
+    );
+
+    let out = w.devtrace(&["init", "--agents", "--uninstall"], &w.repo);
+    assert!(out.status.success());
+    assert!(!std::fs::read_to_string(w.home.join(".zshenv"))
+        .unwrap()
+        .contains("agents.zsh"));
+    assert!(!std::fs::read_to_string(w.home.join(".bashrc"))
+        .unwrap_or_default()
+        .contains("BASH_ENV"));
+}

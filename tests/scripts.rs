@@ -144,3 +144,16 @@ fn completions_load_in_each_shell() {
         );
     }
 }
+
+#[test]
+fn agents_scripts_parse_and_pass_shellcheck() {
+    let bash = std::fs::read_to_string("shell/agents.bash")
+        .unwrap()
+        .replace("@DEVTRACE_BIN@", "'/usr/bin/devtrace'");
+    let zsh = std::fs::read_to_string("shell/agents.zsh")
+        .unwrap()
+        .replace("@DEVTRACE_BIN@", "'/usr/bin/devtrace'");
+    check_with("bash", &["-n"], &bash);
+    check_with("zsh", &["-n"], &zsh);
+    check_with("shellcheck", &["-s", "bash", "-"], &bash);
+}

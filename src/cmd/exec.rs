@@ -89,6 +89,37 @@ pub fn run(a: ExecArgs) -> Result<i32> {
     Ok(code.unwrap_or(1))
 }
 
+/// Writes the command record of `text` run in `cwd` into the session of
+/// process `owner` and `agent` (made on first use, with `shell` as its
+/// kind). Returns the session's channel, the command's number and when it
+/// started.
+pub fn begin_record(
+    agent: Option<String>,
+    owner: i32,
+    shell: &str,
+    cwd: &str,
+    text: &[u8],
+) -> Result<(Channel, u64, i64)> {
+    let key = format!(
+        "{owner} {} {}",
+        runtime::process_start_ticks(owner).unwrap_or(0),
+        agent.as_deref().unwrap_or("")
+    );
+    let dir = runtime::ensure_dir()?;
+    let chan = session_for(&dir, &key, shell, owner, agent)?;
+    let seq = next_seq(&chan)?;
+    let start_us = now_us();
+    let rec = Record::Cmd(CmdRecord {
+        seq,
+        at: Stamp::EpochMicros(start_us),
+        cwd: cwd.as_bytes().to_vec(),
+        source: TextSource::Literal,
+        text: text.to_vec(),
+    });
+    super::send::append_spool(&chan, &crate::wire::encode(&rec))?;
+    Ok((chan, seq, start_us))
+}
+
 /// The command's two records, in a session of the calling process.
 struct Recorder {
     chan: Channel,
@@ -100,24 +131,8 @@ impl Recorder {
     fn start(agent: Option<String>, argv: &[String]) -> Result<Recorder> {
         let cwd = super::cwd()?;
         let ppid = nix::unistd::getppid().as_raw();
-        let key = format!(
-            "{ppid} {} {}",
-            runtime::process_start_ticks(ppid).unwrap_or(0),
-            agent.as_deref().unwrap_or("")
-        );
-        let dir = runtime::ensure_dir()?;
-        let chan = session_for(&dir, &key, "exec", ppid, agent)?;
-        let seq = next_seq(&chan)?;
-        let start_us = now_us();
         let text = argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
-        let rec = Record::Cmd(CmdRecord {
-            seq,
-            at: Stamp::EpochMicros(start_us),
-            cwd: cwd.into_bytes(),
-            source: TextSource::Literal,
-            text: text.into_bytes(),
-        });
-        super::send::append_spool(&chan, &crate::wire::encode(&rec))?;
+        let (chan, seq, start_us) = begin_record(agent, ppid, "exec", &cwd, text.as_bytes())?;
         Ok(Recorder {
             chan,
             seq,

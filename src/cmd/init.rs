@@ -41,6 +41,9 @@ pub fn run(a: InitArgs) -> Result<i32> {
     } else {
         a.shell.clone()
     };
+    if a.agents {
+        return super::init_agents::run(a.uninstall);
+    }
     if a.uninstall {
         for sh in shells {
             let path = rc_file(sh);
@@ -171,7 +174,7 @@ fn exclude_from_git(base: &Path) -> Result<Option<PathBuf>> {
 }
 
 /// Appends `line` unless the file already has it. Returns whether it wrote.
-fn add_line(path: &Path, line: &str) -> Result<bool> {
+pub(super) fn add_line(path: &Path, line: &str) -> Result<bool> {
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -199,7 +202,7 @@ fn add_line(path: &Path, line: &str) -> Result<bool> {
 
 /// Removes exactly the lines equal to `line`, keeping everything else
 /// byte for byte. Returns whether it removed anything.
-fn remove_line(path: &Path, line: &str) -> Result<bool> {
+pub(super) fn remove_line(path: &Path, line: &str) -> Result<bool> {
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
@@ -213,7 +216,7 @@ fn remove_line(path: &Path, line: &str) -> Result<bool> {
     if new.len() == text.len() {
         return Ok(false);
     }
-    debug_assert!(line.ends_with(RC_MARK));
+    debug_assert!(line.contains(RC_MARK));
     // Follow a symlinked rc file (dotfile managers) instead of replacing the link.
     let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let tmp = target.with_extension("devtrace-tmp");

@@ -9,6 +9,7 @@ mod doctor;
 mod exec;
 mod explain;
 mod init;
+mod init_agents;
 mod log;
 mod note;
 mod send;
@@ -90,6 +91,7 @@ pub fn run(command: Command) -> Result<i32> {
             events,
             sessions,
         } => bench_fill::run(&dir, events, sessions),
+        Command::AgentCmd { shell, pid, text } => init_agents::begin(shell, pid, &text),
         Command::Nonblock => {
             use nix::fcntl::{fcntl, FcntlArg, OFlag};
             use std::os::unix::fs::FileTypeExt;

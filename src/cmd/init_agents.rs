@@ -1,0 +1,135 @@
+//! `devtrace init --agents [--uninstall]`: records the `bash -c` and
+//! `zsh -c` commands AI agents run in recorded repositories. Writes the two
+//! scripts (`shell/agents.*`, with this binary's path) to DevTrace's config
+//! directory, and marked lines that load them: BASH_ENV exported from the
+//! rc files (unless you set your own), and a line in ~/.zshenv.
+
+use super::init::{add_line, rc_file, remove_line};
+use crate::cli::Shell;
+use crate::output::tilde;
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+
+const MARK: &str = "# added by devtrace init --agents";
+
+fn config_dir() -> PathBuf {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|x| !x.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::home_dir().join(".config"))
+        .join("devtrace")
+}
+
+fn zshenv() -> PathBuf {
+    std::env::var_os("ZDOTDIR")
+        .filter(|z| !z.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(crate::home_dir)
+        .join(".zshenv")
+}
+
+/// The lines, each with the file it goes in.
+fn lines(bash_env: &str, zsh_env: &str) -> Vec<(PathBuf, String)> {
+    let q = crate::hook::posix_quote;
+    vec![
+        (
+            rc_file(Shell::Bash),
+            format!(
+                "[ -n \"${{BASH_ENV-}}\" ] || export BASH_ENV={} {MARK}",
+                q(bash_env)
+            ),
+        ),
+        (
+            rc_file(Shell::Zsh),
+            format!(
+                "[ -n \"${{BASH_ENV-}}\" ] || export BASH_ENV={} {MARK}",
+                q(bash_env)
+            ),
+        ),
+        (
+            rc_file(Shell::Fish),
+            format!(
+                "set -q BASH_ENV; or set -gx BASH_ENV {} {MARK}",
+                crate::hook::fish_quote(bash_env)
+            ),
+        ),
+        (
+            zshenv(),
+            format!("[[ -o interactive ]] || source {} {MARK}", q(zsh_env)),
+        ),
+    ]
+}
+
+pub fn run(uninstall: bool) -> Result<i32> {
+    let dir = config_dir();
+    let bash_env = dir.join("agents.bash");
+    let zsh_env = dir.join("agents.zsh");
+    let all = lines(&bash_env.to_string_lossy(), &zsh_env.to_string_lossy());
+    if uninstall {
+        for (path, line) in &all {
+            if remove_line(path, line)? {
+                println!(
+                    "removed the agents line from {}",
+                    tilde(&path.to_string_lossy())
+                );
+            }
+        }
+        let _ = std::fs::remove_file(&bash_env);
+        let _ = std::fs::remove_file(&zsh_env);
+        println!("Agents' `bash -c`/`zsh -c` commands are no longer recorded (in new terminals).");
+        return Ok(0);
+    }
+    let exe = std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .context("cannot find this program's path")?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+    crate::runtime::write_atomic(
+        &bash_env,
+        crate::hook::render_agents(Shell::Bash, &exe).as_bytes(),
+    )?;
+    crate::runtime::write_atomic(
+        &zsh_env,
+        crate::hook::render_agents(Shell::Zsh, &exe).as_bytes(),
+    )?;
+    for (path, line) in &all {
+        if add_line(path, line)? {
+            println!(
+                "  added the agents line to {}",
+                tilde(&path.to_string_lossy())
+            );
+        }
+    }
+    if std::env::var_os("BASH_ENV").is_some_and(|v| v != bash_env.as_os_str()) {
+        println!(
+            "note: BASH_ENV is already set here; bash -c commands are recorded only where it is not"
+        );
+    }
+    println!(
+        "From new terminals on, `bash -c` and `zsh -c` commands run by an agent (Claude Code, \
+         Cursor, Gemini CLI, Codex, or DEVTRACE_AGENT) inside a recorded repository are recorded. \
+         Restart the agent from a new terminal."
+    );
+    Ok(0)
+}
+
+/// `devtrace agent-cmd` (hidden): the command record of one agent's `-c`
+/// command; prints `SPOOL<TAB>SEQ` for the exit record, or nothing when
+/// there is nothing to record.
+pub fn begin(shell: Shell, pid: i32, text: &[String]) -> Result<i32> {
+    let Some(agent) = crate::agent::detect() else {
+        return Ok(0);
+    };
+    let cwd = super::cwd()?;
+    let store = crate::store::find_dir(std::path::Path::new(&cwd));
+    if store.is_none_or(|s| s == crate::store::global_dir()) {
+        return Ok(0);
+    }
+    let text = text.join(" ");
+    if text.trim().is_empty() {
+        return Ok(0);
+    }
+    let (chan, seq, _) =
+        super::exec::begin_record(Some(agent), pid, shell.name(), &cwd, text.as_bytes())?;
+    println!("{}\t{seq}", chan.spool().display());
+    Ok(0)
+}
