@@ -171,6 +171,12 @@ pub struct SessionMeta {
     #[serde(default)]
     pub boot_epoch_us: Option<i64>,
     pub devtrace_version: String,
+    /// An agent's own session (recorded through its hooks): the agent's
+    /// session id, and the model when the agent says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_session: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// Field 22 of /proc/PID/stat: when the process started.

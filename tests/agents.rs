@@ -351,8 +351,34 @@ fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
             serde_json::json!({"reason": "prompt_input_exit"}),
         ),
     );
-    // Junk never fails the agent either.
+    // Junk never fails the agent either, nor does a broken DevTrace.
     hook(&w, &serde_json::json!("not an object"));
+    {
+        let start = Instant::now();
+        let mut c = w.cmd_in(BIN, &w.repo);
+        let blocker = w.home.join("not-a-dir");
+        std::fs::write(&blocker, "").unwrap();
+        let out = c
+            .args(["agent", "hook", "claude-code"])
+            .env("XDG_RUNTIME_DIR", &blocker)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut ch| {
+                ch.stdin
+                    .take()
+                    .unwrap()
+                    .write_all(base("UserPromptSubmit").to_string().as_bytes())?;
+                ch.wait_with_output()
+            })
+            .unwrap();
+        assert!(
+            out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+            "{out:?}"
+        );
+        assert!(start.elapsed() < Duration::from_millis(500));
+    }
 
     let evs = w.ended_session(&w.repo);
     let types: Vec<&str> = evs.iter().map(|e| e["type"].as_str().unwrap()).collect();
@@ -374,6 +400,11 @@ fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
         assert_eq!(e["agent"], "claude-code");
     }
     assert_eq!(evs[0]["data"]["shell"], "claude-code");
+    assert_eq!(
+        evs[0]["data"]["agent_session"],
+        "9f1c2d3e-0000-4000-8000-00000000abcd"
+    );
+    assert_eq!(evs[0]["data"]["model"], "claude-sonnet-4-5");
     assert_eq!(
         evs[1]["data"]["text"],
         "Rename total to sum and run the tests"

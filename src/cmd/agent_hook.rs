@@ -87,7 +87,13 @@ fn handle(agent: &str) -> Result<()> {
         .unwrap_or_else(|| "/".into());
     let dir = runtime::ensure_dir()?;
     let key = format!("{agent} {session}");
-    let chan = super::exec::session_for(&dir, &key, agent, agent_process(), Some(agent.into()))?;
+    let model = v["model"]
+        .as_str()
+        .or_else(|| v["model"]["id"].as_str())
+        .map(str::to_owned);
+    let link = Some((session.to_owned(), model));
+    let chan =
+        super::exec::session_for(&dir, &key, agent, agent_process(), Some(agent.into()), link)?;
     let now = now_us();
     match step(agent, event, &v) {
         Step::Prompt => {

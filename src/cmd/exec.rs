@@ -106,7 +106,7 @@ pub fn begin_record(
         agent.as_deref().unwrap_or("")
     );
     let dir = runtime::ensure_dir()?;
-    let chan = session_for(&dir, &key, shell, owner, agent)?;
+    let chan = session_for(&dir, &key, shell, owner, agent, None)?;
     let seq = next_seq(&chan)?;
     let start_us = now_us();
     let rec = Record::Cmd(CmdRecord {
@@ -169,6 +169,7 @@ pub fn session_for(
     shell: &str,
     ppid: i32,
     agent: Option<String>,
+    link: Option<(String, Option<String>)>,
 ) -> Result<Channel> {
     let lock = std::fs::OpenOptions::new()
         .create(true)
@@ -188,7 +189,7 @@ pub fn session_for(
             return Ok(chan);
         }
     }
-    let (sid, dir, _) = super::session_start::register(shell, ppid, agent)?;
+    let (sid, dir, _) = super::session_start::register(shell, ppid, agent, link)?;
     let chan = Channel::new(&dir, &sid);
     runtime::write_atomic(&chan.exec(), format!("{key}\n0\n").as_bytes())?;
     Ok(chan)

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use nix::sys::stat::Mode;
 
 pub fn run(shell: Shell, pid: i32) -> Result<i32> {
-    let (session, dir, ingest_pid) = register(shell.name(), pid, crate::agent::detect())?;
+    let (session, dir, ingest_pid) = register(shell.name(), pid, crate::agent::detect(), None)?;
     println!("{session}\t{}\t{ingest_pid}", dir.display());
     Ok(0)
 }
@@ -16,10 +16,12 @@ pub fn run(shell: Shell, pid: i32) -> Result<i32> {
 /// Makes the channel and metadata of a new session for process `pid`
 /// (a shell, or the caller of `devtrace exec`), and makes sure ingest runs.
 /// Returns the session id, the runtime directory and ingest's pid.
+/// `link`: an agent's own session id and model, for a session of its hooks.
 pub fn register(
     shell: &str,
     pid: i32,
     agent: Option<String>,
+    link: Option<(String, Option<String>)>,
 ) -> Result<(String, std::path::PathBuf, i32)> {
     let dir = runtime::ensure_dir()?;
     let now = runtime::now_ms();
@@ -74,6 +76,8 @@ pub fn register(
         boot_epoch_cs: runtime::uptime_cs().map(|up| now / 10 - up),
         boot_epoch_us: runtime::boot_epoch_us(),
         devtrace_version: env!("CARGO_PKG_VERSION").into(),
+        agent_session: link.as_ref().map(|l| l.0.clone()),
+        model: link.and_then(|l| l.1),
     };
     runtime::write_atomic(&chan.meta(), &serde_json::to_vec(&meta)?)?;
     let ingest_pid = crate::ingest::ensure(&dir)?;

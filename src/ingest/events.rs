@@ -21,6 +21,21 @@ impl Session {
         self.state.stores.push(store.clone());
         let m = &self.meta;
         let repo = crate::ingest::route::repo_root(std::path::Path::new(&m.cwd));
+        let mut data = json!({
+            "shell": m.shell,
+            "shell_pid": m.shell_pid,
+            "host": m.host,
+            "user": m.user,
+            "tty": m.tty,
+            "devtrace_version": m.devtrace_version,
+        });
+        // An agent's own session: which of the agent's sessions, on what model.
+        if let Some(a) = &m.agent_session {
+            data["agent_session"] = json!(a);
+        }
+        if let Some(model) = &m.model {
+            data["model"] = json!(model);
+        }
         out.push(
             store.clone(),
             Event {
@@ -33,14 +48,7 @@ impl Session {
                 agent: m.agent.clone(),
                 cwd: m.cwd.clone(),
                 repo,
-                data: json!({
-                    "shell": m.shell,
-                    "shell_pid": m.shell_pid,
-                    "host": m.host,
-                    "user": m.user,
-                    "tty": m.tty,
-                    "devtrace_version": m.devtrace_version,
-                }),
+                data,
             },
         );
     }
