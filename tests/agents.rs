@@ -225,6 +225,25 @@ fn shell_with_an_agent_records_under_its_name() {
     }
 }
 
+/// The ended agent session of one prompt that led to a tool call which
+/// wrote a file, and a tool call that failed.
+fn one_turn_session(w: &World) -> Vec<Value> {
+    let evs = w.ended_session(&w.repo);
+    let types: Vec<&str> = evs.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let want = [
+        "session_start",
+        "prompt",
+        "git_snapshot",
+        "tool_call",
+        "edit_files",
+        "tool_call",
+        "git_snapshot",
+        "session_end",
+    ];
+    assert_eq!(types, want, "{evs:#?}");
+    evs
+}
+
 /// Runs `devtrace agent hook claude-code` with one payload; it must print
 /// nothing, succeed, and be quick.
 fn hook(w: &World, payload: &Value) {
@@ -380,22 +399,7 @@ fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
         assert!(start.elapsed() < Duration::from_millis(500));
     }
 
-    let evs = w.ended_session(&w.repo);
-    let types: Vec<&str> = evs.iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(
-        types,
-        [
-            "session_start",
-            "prompt",
-            "git_snapshot",
-            "tool_call",
-            "edit_files",
-            "tool_call",
-            "git_snapshot",
-            "session_end"
-        ],
-        "{evs:#?}"
-    );
+    let evs = one_turn_session(&w);
     for e in &evs {
         assert_eq!(e["agent"], "claude-code");
     }
@@ -663,22 +667,7 @@ fn gemini_cli_hooks_and_install() {
         }),
     ));
     g(ev("SessionEnd", serde_json::json!({"reason": "exit"})));
-    let evs = w.ended_session(&w.repo);
-    let types: Vec<&str> = evs.iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(
-        types,
-        [
-            "session_start",
-            "prompt",
-            "git_snapshot",
-            "tool_call",
-            "edit_files",
-            "tool_call",
-            "git_snapshot",
-            "session_end"
-        ],
-        "{evs:#?}"
-    );
+    let evs = one_turn_session(&w);
     assert_eq!(evs[0]["agent"], "gemini-cli");
     assert_eq!(evs[1]["data"]["text"], "add a README");
     assert_eq!(evs[3]["data"]["tool"], "write_file");
