@@ -602,3 +602,32 @@ fn diff_is_coloured_on_a_terminal_only_and_snapshot_needs_a_store() {
         "{err}"
     );
 }
+
+#[test]
+fn one_scan_keeps_a_bounded_amount_of_new_contents() {
+    let w = World::initialised();
+    for i in 0..3 {
+        std::fs::write(w.repo.join(format!("data{i}.bin")), vec![b'a' + i; 600]).unwrap();
+    }
+    let out = w
+        .cmd_in(BIN, &w.repo)
+        .args(["snapshot", "--json"])
+        .env("DEVTRACE_MAX_SCAN_BYTES", "1000")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = w.devtrace(&["diff", "--json", snap["id"].as_str().unwrap()], &w.repo);
+    let rows = parse_lines(&out.stdout);
+    assert_eq!(rows.len(), 3, "{rows:#?}");
+    let kept = rows.iter().filter(|r| r["kept"] == true).count();
+    assert_eq!(kept, 1, "{rows:#?}");
+    // The change itself is never lost: every file is listed, with its id.
+    assert!(rows
+        .iter()
+        .all(|r| r["new"].is_string() && r["change"] == "added"));
+}

@@ -29,6 +29,9 @@ pub struct Limits {
     pub max_files: usize,
     /// Contents of larger files are not kept (the change still is).
     pub max_file_bytes: u64,
+    /// New contents one scan keeps at most (a first scan of a tree with
+    /// gigabytes of untracked data keeps the rest as ids only).
+    pub max_scan_bytes: u64,
 }
 
 impl Default for Limits {
@@ -36,6 +39,7 @@ impl Default for Limits {
         Limits {
             max_files: env_num("DEVTRACE_MAX_FILES").unwrap_or(250_000) as usize,
             max_file_bytes: env_num("DEVTRACE_MAX_FILE_BYTES").unwrap_or(16 << 20),
+            max_scan_bytes: env_num("DEVTRACE_MAX_SCAN_BYTES").unwrap_or(512 << 20),
         }
     }
 }
@@ -67,6 +71,8 @@ pub struct Tracker {
     saved_ns: i128,
     /// Trees known to be stored (here or in the user's commit).
     pub(super) stored_trees: std::cell::RefCell<HashSet<Oid>>,
+    /// Bytes of new contents kept by the scan under way.
+    kept_bytes: std::cell::Cell<u64>,
 }
 
 fn ctime_of(path: &Path) -> i128 {
@@ -104,6 +110,7 @@ impl Tracker {
             unsaved: false,
             saved_ns: 0,
             stored_trees: Default::default(),
+            kept_bytes: Default::default(),
         };
         let saved: Option<Saved> = std::fs::read(t.baseline_path())
             .ok()
@@ -231,6 +238,7 @@ impl Tracker {
         since: Option<i128>,
     ) -> Result<std::result::Result<usize, String>> {
         let t0 = now_ns();
+        self.kept_bytes.set(0);
         let dirty = match (self.watch.as_mut(), self.scanned_ns) {
             (Some(w), Some(_)) => w.dirty(),
             _ => None,
@@ -471,8 +479,11 @@ impl Tracker {
                     .ok()
             })
             .is_some_and(|e| e.id() == oid);
-        if !shared {
+        let budget = self.kept_bytes.get() + data.len() as u64 <= self.limits.max_scan_bytes;
+        if !shared && budget {
             self.objects.write(ObjectType::Blob, &data).ok()?;
+            self.kept_bytes
+                .set(self.kept_bytes.get() + data.len() as u64);
         }
         Some((Entry { oid, mode: f.mode }, ctime))
     }
