@@ -9,6 +9,7 @@ mod hook;
 mod ids;
 mod ingest;
 mod output;
+mod redact;
 mod runtime;
 mod store;
 mod timefmt;

@@ -117,13 +117,16 @@ fn handle(agent: &str) -> Result<()> {
             let tool = v["tool_name"].as_str().unwrap_or("?");
             let input = bound(v["tool_input"].clone());
             let intent = v["tool_input"]["description"].clone();
-            let data = json!({
+            let mut data = json!({
                 "tool": tool,
                 "input": input,
                 "intent": intent,
                 "call_id": call_id,
                 "agent_session": session,
             });
+            // Secrets never reach the disk, not even the channel.
+            crate::redact::value(&mut data["input"]);
+            crate::redact::value(&mut data["intent"]);
             let rec = Record::Cmd(CmdRecord {
                 seq,
                 at: Stamp::EpochMicros(now),
@@ -168,7 +171,8 @@ fn now_us() -> i64 {
         .unwrap_or(0)
 }
 
-fn send_event(chan: &Channel, at: i64, kind: &str, cwd: &str, data: Value) -> Result<()> {
+fn send_event(chan: &Channel, at: i64, kind: &str, cwd: &str, mut data: Value) -> Result<()> {
+    crate::redact::value(&mut data);
     let rec = Record::Event(EventRecord {
         seq: 0,
         at: Stamp::EpochMicros(at),

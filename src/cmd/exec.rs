@@ -109,12 +109,17 @@ pub fn begin_record(
     let chan = session_for(&dir, &key, shell, owner, agent, None)?;
     let seq = next_seq(&chan)?;
     let start_us = now_us();
+    // Redacted before it is written anywhere, the channel included.
+    let text = match std::str::from_utf8(text) {
+        Ok(t) => crate::redact::text(t).into_owned().into_bytes(),
+        Err(_) => text.to_vec(),
+    };
     let rec = Record::Cmd(CmdRecord {
         seq,
         at: Stamp::EpochMicros(start_us),
         cwd: cwd.as_bytes().to_vec(),
         source: TextSource::Literal,
-        text: text.to_vec(),
+        text,
     });
     super::send::append_spool(&chan, &crate::wire::encode(&rec))?;
     Ok((chan, seq, start_us))

@@ -17,8 +17,10 @@ use std::time::{Duration, Instant};
 
 /// Records an event of `kind` made in `cwd`, into the store `store_dir`.
 /// Returns the event as stored (or as sent to ingest).
-pub fn send(store_dir: &Path, kind: &str, data: Value, cwd: &str) -> Result<Event> {
+pub fn send(store_dir: &Path, kind: &str, mut data: Value, cwd: &str) -> Result<Event> {
     let now = runtime::now_ms();
+    // Redacted before it is written anywhere, the channel included.
+    crate::redact::value(&mut data);
     if let Some((chan, meta)) = current_shell() {
         let id = crate::ids::new_session_id(now as u64);
         let rec = Record::Event(EventRecord {
@@ -33,7 +35,7 @@ pub fn send(store_dir: &Path, kind: &str, data: Value, cwd: &str) -> Result<Even
             let dir = runtime::dir();
             let _ = crate::ingest::ensure(&dir);
             wait_stored(store_dir, &id);
-            return Ok(Event {
+            let mut ev = Event {
                 v: SCHEMA_VERSION,
                 id,
                 session: meta.session,
@@ -44,7 +46,9 @@ pub fn send(store_dir: &Path, kind: &str, data: Value, cwd: &str) -> Result<Even
                 cwd: cwd.into(),
                 repo: crate::ingest::route::repo_root(Path::new(cwd)),
                 data,
-            });
+            };
+            crate::redact::event(&mut ev);
+            return Ok(ev);
         }
     }
     own_session(store_dir, kind, data, cwd, now)
@@ -114,7 +118,7 @@ fn own_session(store_dir: &Path, kind: &str, data: Value, cwd: &str, now: i64) -
     let host = nix::unistd::gethostname()
         .map(|h| h.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let events = vec![
+    let mut events = vec![
         ev(
             1,
             "session_start",
@@ -127,6 +131,7 @@ fn own_session(store_dir: &Path, kind: &str, data: Value, cwd: &str, now: i64) -
         ev(2, kind, "event", data),
         ev(3, "session_end", "end", json!({ "reason": "done" })),
     ];
+    events.iter_mut().for_each(crate::redact::event);
     let mut store = Store::open(store_dir)
         .with_context(|| format!("could not open the store {}", store_dir.display()))?;
     store.append(&events)?;

@@ -113,7 +113,9 @@ impl Ingest {
         for msg in std::mem::take(&mut self.trackers.errors) {
             self.warn(&msg);
         }
-        for (dir, events) in std::mem::take(&mut batch.by_store) {
+        for (dir, mut events) in std::mem::take(&mut batch.by_store) {
+            // Secrets never reach the disk.
+            events.iter_mut().for_each(crate::redact::event);
             let res = self
                 .router
                 .open(&dir)
