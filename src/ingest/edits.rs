@@ -139,10 +139,9 @@ impl Session {
         if !t.covers(start) {
             let _ = scan(t, Some(start - SLACK_NS));
         }
-        if !idle {
+        if !idle || !self.state.snapshotted.iter().any(|s| s == store) {
             return;
         }
-        self.ensure_started(&store.to_path_buf(), out);
         // Edits made at the prompt are known now: they go in before what
         // this command (a note, say) sends while it runs.
         let between = t.claim(None, start - SLACK_NS - 1);
@@ -160,22 +159,6 @@ impl Session {
                 None,
             );
             out.push(store.to_path_buf(), e);
-        }
-        // The session's first command here: the state (and HEAD) as it
-        // begins, with whatever it already changed undone.
-        if !self.state.snapshotted.iter().any(|s| s == store) {
-            self.state.snapshotted.push(store.to_path_buf());
-            let revert: Vec<Change> = t.unclaimed.clone();
-            let cwd = t.root.to_string_lossy().into_owned();
-            if let Some(e) = self.snapshot_event(
-                t,
-                "session start",
-                &revert,
-                (start / 1_000_000) as i64,
-                &cwd,
-            ) {
-                out.push(store.to_path_buf(), e);
-            }
         }
     }
 
