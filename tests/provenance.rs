@@ -544,34 +544,45 @@ fn directories_moved_removed_and_ignored() {
     }
     sh.exit();
     let evs = w.ended_session(&w.repo);
+    let ctx = format!("{evs:#?}");
     assert_eq!(
         changed_by(&evs, lines[0]),
-        pairs(&[("added", "a/b/c"), ("added", "a/d")])
+        pairs(&[("added", "a/b/c"), ("added", "a/d")]),
+        "{ctx}"
     );
     assert_eq!(
         changed_by(&evs, lines[1]),
-        pairs(&[("renamed", "z/b/c"), ("renamed", "z/d")])
+        pairs(&[("renamed", "z/b/c"), ("renamed", "z/d")]),
+        "{ctx}"
     );
     // Ignored build output is not a change; the edit next to it is.
-    assert_eq!(changed_by(&evs, lines[2]), pairs(&[("modified", "z/d")]));
+    assert_eq!(
+        changed_by(&evs, lines[2]),
+        pairs(&[("modified", "z/d")]),
+        "{ctx}"
+    );
     assert_eq!(
         changed_by(&evs, lines[3]),
-        pairs(&[("modified", ".gitignore")])
+        pairs(&[("modified", ".gitignore")]),
+        "{ctx}"
     );
     assert_eq!(
         changed_by(&evs, lines[4]),
-        pairs(&[("added", "src/deep/kept.rs")])
+        pairs(&[("added", "src/deep/kept.rs")]),
+        "{ctx}"
     );
     assert_eq!(
         changed_by(&evs, lines[5]),
-        pairs(&[("deleted", "z/b/c"), ("deleted", "z/d")])
+        pairs(&[("deleted", "z/b/c"), ("deleted", "z/d")]),
+        "{ctx}"
     );
     assert_eq!(
         changed_by(&evs, lines[6]),
         pairs(&[
             ("renamed", "moved-src/deep/kept.rs"),
             ("renamed", "moved-src/deep/lib.rs")
-        ])
+        ]),
+        "{ctx}"
     );
 }
 
