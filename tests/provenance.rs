@@ -32,6 +32,23 @@ fn repo_with_commit(w: &World) {
     git(w, &w.repo, &["commit", "-qm", "first"]);
 }
 
+/// Waits until ingest has taken in the new shell (its session_start is
+/// stored, after ingest's first look at the tree), as a person would wait
+/// for the prompt. (A command typed within milliseconds of a shell's start,
+/// while ingest is still starting, can lose its file changes to the
+/// start-up race; see the README's limits.)
+fn settle(w: &World, dir: &Path) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = w.devtrace(&["sessions", "--json"], dir);
+        if !parse_lines(&out.stdout).is_empty() {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "no session started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// `(change, path)` of every file of an edit_files event.
 fn files(ev: &Value) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = ev["data"]["files"]
@@ -79,6 +96,7 @@ fn per_shell(shell: &str) {
     let w = World::initialised();
     repo_with_commit(&w);
     let mut sh = Pty::spawn(&w, shell, &w.repo);
+    settle(&w, &w.repo);
     let lines = [
         "echo new > added.txt",
         "printf 'one\\nTWO\\nthree\\n' > keep.txt",
@@ -481,6 +499,7 @@ fn plain_directories_limits_and_large_files() {
         String::from_utf8_lossy(&out.stderr)
     );
     let mut sh = Pty::spawn_with(&w, "bash", &plain, &[("DEVTRACE_MAX_FILE_BYTES", "1000")]);
+    settle(&w, &plain);
     sh.run("echo b >> a.txt");
     sh.run("head -c 5000 /dev/zero | tr '\\0' x > big.txt");
     sh.exit();
@@ -530,6 +549,7 @@ fn directories_moved_removed_and_ignored() {
     repo_with_commit(&w);
     std::fs::write(w.repo.join(".gitignore"), "target/\n").unwrap();
     let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    settle(&w, &w.repo);
     let lines = [
         "mkdir -p a/b && echo 1 > a/b/c && echo 2 > a/d",
         "mv a z",
