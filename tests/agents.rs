@@ -4,7 +4,6 @@
 
 use crate::support::*;
 use serde_json::Value;
-use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -59,24 +58,14 @@ fn exec_passes_everything_through_and_records_the_command() {
     );
     assert_eq!(out.status.signal(), Some(15), "{:?}", out.status);
     // Arguments exactly as given; output, error and input untouched.
-    let mut child = w
-        .cmd_in(BIN, &w.repo)
-        .args(["exec", "--agent", "bot", "--", "sh", "-c"])
-        .arg("cat; printf '%s|' \"$@\"; echo oops >&2; echo x > made.txt")
-        .args(["sh", "a b", "'q'", "--flag", ""])
-        .env_remove("DEVTRACE_SESSION")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"from stdin\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(
+        w.cmd_in(BIN, &w.repo)
+            .args(["exec", "--agent", "bot", "--", "sh", "-c"])
+            .arg("cat; printf '%s|' \"$@\"; echo oops >&2; echo x > made.txt")
+            .args(["sh", "a b", "'q'", "--flag", ""])
+            .env_remove("DEVTRACE_SESSION"),
+        b"from stdin\n",
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "from stdin\na b|'q'|--flag||"
@@ -252,21 +241,10 @@ fn hook(w: &World, payload: &Value) {
 
 fn hook_of(w: &World, agent: &str, payload: &Value, stdout: &str) {
     let start = Instant::now();
-    let mut child = w
-        .cmd_in(BIN, &w.repo)
-        .args(["agent", "hook", agent])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(payload.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(
+        w.cmd_in(BIN, &w.repo).args(["agent", "hook", agent]),
+        payload.to_string().as_bytes(),
+    );
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), stdout);
     assert!(out.stderr.is_empty(), "{out:?}");
@@ -374,24 +352,14 @@ fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
     hook(&w, &serde_json::json!("not an object"));
     {
         let start = Instant::now();
-        let mut c = w.cmd_in(BIN, &w.repo);
         let blocker = w.home.join("not-a-dir");
         std::fs::write(&blocker, "").unwrap();
-        let out = c
-            .args(["agent", "hook", "claude-code"])
-            .env("XDG_RUNTIME_DIR", &blocker)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .and_then(|mut ch| {
-                ch.stdin
-                    .take()
-                    .unwrap()
-                    .write_all(base("UserPromptSubmit").to_string().as_bytes())?;
-                ch.wait_with_output()
-            })
-            .unwrap();
+        let out = output_with_stdin(
+            w.cmd_in(BIN, &w.repo)
+                .args(["agent", "hook", "claude-code"])
+                .env("XDG_RUNTIME_DIR", &blocker),
+            base("UserPromptSubmit").to_string().as_bytes(),
+        );
         assert!(
             out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
             "{out:?}"

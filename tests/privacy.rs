@@ -2,7 +2,6 @@
 //! lines, agents' tool inputs and prompts, and notes.
 
 use crate::support::*;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
@@ -61,18 +60,12 @@ fn secrets_are_redacted_before_they_reach_the_store() {
         "session_id": "s-1", "cwd": w.repo, "hook_event_name": "UserPromptSubmit",
         "prompt": format!("use the token {TOKEN} to push"),
     });
-    let mut child = w
-        .cmd_in(BIN, &w.repo)
-        .args(["agent", "hook", "claude-code"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(
-        &mut child.stdin.take().unwrap(),
+    let out = output_with_stdin(
+        w.cmd_in(BIN, &w.repo)
+            .args(["agent", "hook", "claude-code"]),
         payload.to_string().as_bytes(),
-    )
-    .unwrap();
-    assert!(child.wait().unwrap().success());
+    );
+    assert!(out.status.success());
     let out = w.devtrace(&["note", "--json", &format!("rotated {TOKEN}")], &w.repo);
     assert!(!String::from_utf8_lossy(&out.stdout).contains(TOKEN));
     let deadline = Instant::now() + Duration::from_secs(10);

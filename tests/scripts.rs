@@ -2,8 +2,7 @@
 //! committed completions match the command line.
 
 use crate::support::*;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn hook(shell: &str) -> String {
     let w = World::new();
@@ -14,20 +13,7 @@ fn hook(shell: &str) -> String {
 
 fn check_with(program: &str, args: &[&str], script: &str) {
     require(program);
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(Command::new(program).args(args), script.as_bytes());
     assert!(
         out.status.success(),
         "{program} {args:?} rejects the hook:\n{}{}",

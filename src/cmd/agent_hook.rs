@@ -94,7 +94,7 @@ fn handle(agent: &str) -> Result<()> {
     let link = Some((session.to_owned(), model));
     let chan =
         super::exec::session_for(&dir, &key, agent, agent_process(), Some(agent.into()), link)?;
-    let now = now_us();
+    let now = runtime::now_us();
     match step(agent, event, &v) {
         Step::Prompt => {
             let text = v["prompt"].as_str().unwrap_or_default();
@@ -162,13 +162,6 @@ fn handle(agent: &str) -> Result<()> {
         Step::Other => {}
     }
     Ok(())
-}
-
-fn now_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
 }
 
 fn send_event(chan: &Channel, at: i64, kind: &str, cwd: &str, mut data: Value) -> Result<()> {

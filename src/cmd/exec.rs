@@ -77,13 +77,9 @@ pub fn run(a: ExecArgs) -> Result<i32> {
         r.finish(code);
     }
     if let Some(sig) = status.signal() {
-        // Die the way the command died, so the caller sees the same.
+        // Die the way the command died, so the caller sees the same (a
+        // signal whose default is to be ignored leaves us here).
         let _ = signal_hook::low_level::emulate_default_handler(sig);
-        // SAFETY: resetting a disposition and raising a signal on ourselves.
-        unsafe {
-            nix::libc::signal(sig, nix::libc::SIG_DFL);
-            nix::libc::raise(sig);
-        }
         return Ok(128 + sig);
     }
     Ok(code.unwrap_or(1))
@@ -108,7 +104,7 @@ pub fn begin_record(
     let dir = runtime::ensure_dir()?;
     let chan = session_for(&dir, &key, shell, owner, agent, None)?;
     let seq = next_seq(&chan)?;
-    let start_us = now_us();
+    let start_us = runtime::now_us();
     // Redacted before it is written anywhere, the channel included.
     let text = match std::str::from_utf8(text) {
         Ok(t) => crate::redact::text(t).into_owned().into_bytes(),
@@ -146,7 +142,7 @@ impl Recorder {
     }
 
     fn finish(self, code: Option<i32>) {
-        let end_us = now_us();
+        let end_us = runtime::now_us();
         let rec = Record::Exit(ExitRecord {
             seq: self.seq,
             at: Stamp::EpochMicros(end_us),
@@ -156,13 +152,6 @@ impl Recorder {
         });
         let _ = super::send::append_spool(&self.chan, &crate::wire::encode(&rec));
     }
-}
-
-fn now_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
 }
 
 /// The session of `key` (for exec: the caller's pid, start time and agent),

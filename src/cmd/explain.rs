@@ -72,11 +72,7 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
     ))?;
     match &cause {
         Some(c) if c.kind == "tool_call" => {
-            let input = c.data.get("input").cloned().unwrap_or_default();
-            let what = ["command", "file_path", "path"]
-                .iter()
-                .find_map(|k| input.get(*k).and_then(Value::as_str))
-                .unwrap_or("");
+            let what = super::show::tool_target(c);
             out.line(&format!(
                 "  by the tool call  {} {}",
                 c.data_str("tool").unwrap_or("?"),

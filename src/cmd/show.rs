@@ -209,12 +209,7 @@ pub fn timeline_line(out: &Out, ev: &Event, indent: usize) -> String {
                 .map(timefmt::duration)
                 .unwrap_or_else(|| "?".into());
             let tool = ev.data_str("tool").unwrap_or("?");
-            let input = ev.data.get("input").cloned().unwrap_or_default();
-            let what = ["command", "file_path", "path", "pattern", "url", "query"]
-                .iter()
-                .find_map(|k| input.get(*k).and_then(|v| v.as_str()))
-                .map(|w| printable(&tilde(w)))
-                .unwrap_or_default();
+            let what = printable(&tilde(tool_target(ev)));
             let mut text = format!("{tool} {what}");
             if let Some(intent) = ev.data_str("intent") {
                 text.push_str(&format!("  # {}", printable(intent)));
@@ -238,6 +233,16 @@ pub fn timeline_line(out: &Out, ev: &Event, indent: usize) -> String {
         }
         other => format!("{time}  {:>4}  {:>7}  {other}", "", ""),
     }
+}
+
+/// What a tool call worked on, from its input: the command, file, pattern,
+/// address or query it was given ("" when none of those).
+pub fn tool_target(ev: &Event) -> &str {
+    let input = ev.data.get("input");
+    ["command", "file_path", "path", "pattern", "url", "query"]
+        .iter()
+        .find_map(|k| input.and_then(|i| i.get(*k)).and_then(|v| v.as_str()))
+        .unwrap_or("")
 }
 
 /// `                         M src/billing.rs` lines for an edit_files event.

@@ -145,21 +145,8 @@ impl Session {
         // Edits made at the prompt are known now: they go in before what
         // this command (a note, say) sends while it runs.
         let between = t.claim(None, start - SLACK_NS - 1);
-        if !between.is_empty() {
-            let at = between.iter().map(|c| c.ctime_ns).max().unwrap_or(start);
-            let root = t.root.to_string_lossy().into_owned();
-            let key = format!("p{}", at);
-            let e = self.edit_event(
-                store,
-                None,
-                &root,
-                &between,
-                (at / 1_000_000) as i64,
-                &key,
-                None,
-            );
-            out.push(store.to_path_buf(), e);
-        }
+        let root = t.root.to_string_lossy().into_owned();
+        self.push_between(store, &root, &between, None, out);
     }
 
     /// When a session starts in a store: know the tree before any command
@@ -208,19 +195,7 @@ impl Session {
             return;
         };
         let end_ms = w.as_ref().map_or(0, |w| (w.end_ns / 1_000_000) as i64);
-        if !found.between.is_empty() {
-            let at = found.between.iter().map(|c| c.ctime_ns).max().unwrap_or(0);
-            let e = self.edit_event(
-                &store,
-                None,
-                &ev.cwd,
-                &found.between,
-                (at / 1_000_000) as i64,
-                &format!("b{n}"),
-                None,
-            );
-            out.push(store.clone(), e);
-        }
+        self.push_between(&store, &ev.cwd, &found.between, Some(&format!("b{n}")), out);
         if !self.state.snapshotted.contains(&store) {
             self.state.snapshotted.push(store.clone());
             let start_ms = w
@@ -281,28 +256,39 @@ impl Session {
             }
             let rest = t.claim(None, end_ns + SLACK_NS);
             let root = t.root.to_string_lossy().into_owned();
-            if !rest.is_empty() {
-                let at = rest.iter().map(|c| c.ctime_ns).max().unwrap_or(end_ns);
-                let key = format!("z{}", store.display());
-                let e = self.edit_event(
-                    &store,
-                    None,
-                    &root,
-                    &rest,
-                    (at / 1_000_000) as i64,
-                    &key,
-                    None,
-                );
-                out.push(store.clone(), e);
-            }
-            let Some(t) = trackers.get(&store) else {
-                continue;
-            };
+            let key = format!("z{}", store.display());
+            self.push_between(&store, &root, &rest, Some(&key), out);
             if let Some(e) = self.snapshot_event(t, "session end", &[], at_ms, &root) {
                 out.push(store.clone(), e);
             }
             let _ = t.save();
         }
+    }
+
+    /// Pushes changes made between commands (`cause: null`), dated by the
+    /// latest of them. `key` makes the event's id; without one, that time.
+    fn push_between(
+        &mut self,
+        store: &Path,
+        cwd: &str,
+        changes: &[Change],
+        key: Option<&str>,
+        out: &mut Batch,
+    ) {
+        let Some(at) = changes.iter().map(|c| c.ctime_ns).max() else {
+            return;
+        };
+        let key = key.map_or_else(|| format!("p{at}"), str::to_owned);
+        let e = self.edit_event(
+            store,
+            None,
+            cwd,
+            changes,
+            (at / 1_000_000) as i64,
+            &key,
+            None,
+        );
+        out.push(store.to_path_buf(), e);
     }
 
     #[allow(clippy::too_many_arguments)]

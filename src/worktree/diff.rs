@@ -11,29 +11,27 @@ use serde_json::{json, Value};
 
 /// The `files` list of an `edit_files` event.
 pub fn files_json(changes: &[Change]) -> Value {
-    Value::Array(
-        changes
-            .iter()
-            .map(|c| {
-                let mut o = json!({
-                    "path": bytes_value(&c.path),
-                    "change": c.kind(),
-                    "old": c.old.map(|e| e.oid.to_string()),
-                    "new": c.new.map(|e| e.oid.to_string()),
-                    "mode": format!("{:o}", c.new.or(c.old).map_or(MODE_FILE, |e| e.mode)),
-                });
-                if let Some(f) = &c.from {
-                    o["from"] = bytes_value(f);
-                }
-                if let (Some(a), Some(b)) = (c.old, c.new) {
-                    if a.mode != b.mode {
-                        o["old_mode"] = json!(format!("{:o}", a.mode));
-                    }
-                }
-                o
-            })
-            .collect(),
-    )
+    Value::Array(changes.iter().map(file_json).collect())
+}
+
+/// One entry of that list.
+fn file_json(c: &Change) -> Value {
+    let mut o = json!({
+        "path": bytes_value(&c.path),
+        "change": c.kind(),
+        "old": c.old.map(|e| e.oid.to_string()),
+        "new": c.new.map(|e| e.oid.to_string()),
+        "mode": format!("{:o}", c.new.or(c.old).map_or(MODE_FILE, |e| e.mode)),
+    });
+    if let Some(f) = &c.from {
+        o["from"] = bytes_value(f);
+    }
+    if let (Some(a), Some(b)) = (c.old, c.new) {
+        if a.mode != b.mode {
+            o["old_mode"] = json!(format!("{:o}", a.mode));
+        }
+    }
+    o
 }
 
 /// The changes listed in an `edit_files` event.
@@ -191,7 +189,7 @@ pub fn render(repo: &Repository, changes: &[Change], fmt: Format, out: &mut Out)
         }
         Format::Json => {
             for c in changes {
-                let mut o = files_json(std::slice::from_ref(c))[0].clone();
+                let mut o = file_json(c);
                 let b = body(repo, c)?;
                 let (ins, del, binary) = match &b {
                     Some(b) if b.binary => (None, None, true),

@@ -81,12 +81,7 @@ fn ctime_of(path: &Path) -> i128 {
         .unwrap_or(0)
 }
 
-pub fn now_ns() -> i128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i128)
-        .unwrap_or(0)
-}
+pub use crate::runtime::now_ns;
 
 impl Tracker {
     /// Opens the tracker of the store in `store_dir` (root: its parent),

@@ -253,6 +253,19 @@ pub fn follow_types(
     (child, rx)
 }
 
+/// Runs `c` with `input` on its standard input; returns its status and
+/// what it printed.
+pub fn output_with_stdin(c: &mut Command, input: &[u8]) -> Output {
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 pub fn parse_lines(bytes: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(bytes)
         .lines()
