@@ -31,6 +31,9 @@ _devtrace() {
             devtrace,completions)
                 cmd="devtrace__subcmd__completions"
                 ;;
+            devtrace,config)
+                cmd="devtrace__subcmd__config"
+                ;;
             devtrace,diff)
                 cmd="devtrace__subcmd__diff"
                 ;;
@@ -42,6 +45,12 @@ _devtrace() {
                 ;;
             devtrace,explain)
                 cmd="devtrace__subcmd__explain"
+                ;;
+            devtrace,forget)
+                cmd="devtrace__subcmd__forget"
+                ;;
+            devtrace,gc)
+                cmd="devtrace__subcmd__gc"
                 ;;
             devtrace,help)
                 cmd="devtrace__subcmd__help"
@@ -58,14 +67,26 @@ _devtrace() {
             devtrace,log)
                 cmd="devtrace__subcmd__log"
                 ;;
+            devtrace,man)
+                cmd="devtrace__subcmd__man"
+                ;;
             devtrace,nonblock)
                 cmd="devtrace__subcmd__nonblock"
                 ;;
             devtrace,note)
                 cmd="devtrace__subcmd__note"
                 ;;
+            devtrace,pause)
+                cmd="devtrace__subcmd__pause"
+                ;;
             devtrace,reindex)
                 cmd="devtrace__subcmd__reindex"
+                ;;
+            devtrace,resume)
+                cmd="devtrace__subcmd__resume"
+                ;;
+            devtrace,search)
+                cmd="devtrace__subcmd__search"
                 ;;
             devtrace,session-start)
                 cmd="devtrace__subcmd__session__subcmd__start"
@@ -81,6 +102,9 @@ _devtrace() {
                 ;;
             devtrace,snapshot)
                 cmd="devtrace__subcmd__snapshot"
+                ;;
+            devtrace,stats)
+                cmd="devtrace__subcmd__stats"
                 ;;
             devtrace__subcmd__agent,help)
                 cmd="devtrace__subcmd__agent__subcmd__help"
@@ -115,6 +139,9 @@ _devtrace() {
             devtrace__subcmd__help,completions)
                 cmd="devtrace__subcmd__help__subcmd__completions"
                 ;;
+            devtrace__subcmd__help,config)
+                cmd="devtrace__subcmd__help__subcmd__config"
+                ;;
             devtrace__subcmd__help,diff)
                 cmd="devtrace__subcmd__help__subcmd__diff"
                 ;;
@@ -126,6 +153,12 @@ _devtrace() {
                 ;;
             devtrace__subcmd__help,explain)
                 cmd="devtrace__subcmd__help__subcmd__explain"
+                ;;
+            devtrace__subcmd__help,forget)
+                cmd="devtrace__subcmd__help__subcmd__forget"
+                ;;
+            devtrace__subcmd__help,gc)
+                cmd="devtrace__subcmd__help__subcmd__gc"
                 ;;
             devtrace__subcmd__help,help)
                 cmd="devtrace__subcmd__help__subcmd__help"
@@ -142,14 +175,26 @@ _devtrace() {
             devtrace__subcmd__help,log)
                 cmd="devtrace__subcmd__help__subcmd__log"
                 ;;
+            devtrace__subcmd__help,man)
+                cmd="devtrace__subcmd__help__subcmd__man"
+                ;;
             devtrace__subcmd__help,nonblock)
                 cmd="devtrace__subcmd__help__subcmd__nonblock"
                 ;;
             devtrace__subcmd__help,note)
                 cmd="devtrace__subcmd__help__subcmd__note"
                 ;;
+            devtrace__subcmd__help,pause)
+                cmd="devtrace__subcmd__help__subcmd__pause"
+                ;;
             devtrace__subcmd__help,reindex)
                 cmd="devtrace__subcmd__help__subcmd__reindex"
+                ;;
+            devtrace__subcmd__help,resume)
+                cmd="devtrace__subcmd__help__subcmd__resume"
+                ;;
+            devtrace__subcmd__help,search)
+                cmd="devtrace__subcmd__help__subcmd__search"
                 ;;
             devtrace__subcmd__help,session-start)
                 cmd="devtrace__subcmd__help__subcmd__session__subcmd__start"
@@ -166,6 +211,9 @@ _devtrace() {
             devtrace__subcmd__help,snapshot)
                 cmd="devtrace__subcmd__help__subcmd__snapshot"
                 ;;
+            devtrace__subcmd__help,stats)
+                cmd="devtrace__subcmd__help__subcmd__stats"
+                ;;
             devtrace__subcmd__help__subcmd__agent,hook)
                 cmd="devtrace__subcmd__help__subcmd__agent__subcmd__hook"
                 ;;
@@ -179,7 +227,7 @@ _devtrace() {
 
     case "${cmd}" in
         devtrace)
-            opts="-h -V --help --version init hook sessions show log snapshot diff note explain exec shell agent doctor reindex completions ingest session-start agent-cmd nonblock bench-scan bench-fill help"
+            opts="-h -V --help --version init hook sessions show log snapshot diff note explain exec shell agent search stats pause resume forget gc config doctor reindex completions man ingest session-start agent-cmd nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,6 +422,20 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__config)
+            opts="-h -V --json --global --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__diff)
             opts="-s -h -V --session --stat --name-only --json --global --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -442,8 +504,56 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__forget)
+            opts="-s -y -h -V --id --session --match --before --yes --global --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --before)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__gc)
+            opts="-h -V --dry-run --auto --global --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__help)
-            opts="init hook sessions show log snapshot diff note explain exec shell agent doctor reindex completions ingest session-start agent-cmd nonblock bench-scan bench-fill help"
+            opts="init hook sessions show log snapshot diff note explain exec shell agent search stats pause resume forget gc config doctor reindex completions man ingest session-start agent-cmd nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -554,6 +664,20 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__help__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__help__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -597,6 +721,34 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help__subcmd__explain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__forget)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__gc)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -680,6 +832,20 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__help__subcmd__nonblock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -708,7 +874,49 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__help__subcmd__reindex)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__search)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -779,6 +987,20 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help__subcmd__snapshot)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -888,6 +1110,24 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__man)
+            opts="-h -V --out-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__nonblock)
             opts="-h -V --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -916,6 +1156,24 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__pause)
+            opts="-h -V --for --all --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__reindex)
             opts="-h -V --global --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -923,6 +1181,66 @@ _devtrace() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__resume)
+            opts="-h -V --all --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__search)
+            opts="-s -n -h -V --failed --cwd --session --agent --human --since --until --limit --json --global --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cwd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1058,6 +1376,32 @@ _devtrace() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__stats)
+            opts="-n -h -V --since --global --top --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates completions/ from the command-line definition.
+# Regenerates completions/ and man/ from the command-line definition.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet
@@ -7,4 +7,6 @@ bin=target/debug/devtrace
 "$bin" completions bash >completions/devtrace.bash
 "$bin" completions zsh >completions/_devtrace
 "$bin" completions fish >completions/devtrace.fish
-echo "completions/ regenerated"
+rm -rf man && mkdir man
+"$bin" man --out-dir man
+echo "completions/ and man/ regenerated"

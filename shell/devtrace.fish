@@ -23,7 +23,9 @@ if status is-interactive; and not set -q __devtrace_loaded
         set -gx DEVTRACE_SESSION $__devtrace_sid
 
         function __devtrace_preexec --on-event fish_preexec
-            # A line that starts with a space stays private (as in fish's history).
+            # A line that starts with a space stays private (as in fish's
+            # history), and so does everything in private mode (fish --private).
+            set -q fish_private_mode; and return 0
             string match -qr '^\s' -- $argv[1]; and return 0
             set -g __devtrace_armed 1
             set -l up 0

@@ -48,6 +48,20 @@ pub enum Command {
     /// Record what AI agents do through their own hooks
     #[command(subcommand)]
     Agent(AgentCmd),
+    /// Find commands by their text, best match first
+    Search(SearchArgs),
+    /// What was run here: by whom, how often it failed, the most used commands, the busiest hours
+    Stats(StatsArgs),
+    /// Stop recording this shell (or every shell) until `devtrace resume`, or for a while
+    Pause(PauseArgs),
+    /// Start recording again after `devtrace pause`
+    Resume(ResumeArgs),
+    /// Remove events from this store for good (events.jsonl and the index)
+    Forget(ForgetArgs),
+    /// Apply the retention settings (keep_days, max_events) to this store now
+    Gc(GcArgs),
+    /// Show the effective configuration and where each value comes from
+    Config(ConfigArgs),
     /// Check that recording works in this shell, and say how to fix what does not
     Doctor(DoctorArgs),
     /// Rebuild the SQLite index of this store from events.jsonl
@@ -56,6 +70,13 @@ pub enum Command {
     Completions {
         /// bash, zsh or fish
         shell: Shell,
+    },
+    /// Print the manual page (roff), or write one page per subcommand
+    #[command(hide = true)]
+    Man {
+        /// Write devtrace.1 and devtrace-SUBCOMMAND.1 into this directory
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
     },
     /// Drain the shells' channels into the stores (started by the hook)
     #[command(hide = true)]
@@ -351,4 +372,124 @@ pub struct DoctorArgs {
     /// Print the findings as one JSON object
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  devtrace search cargo test          commands with both words (word prefixes match)
+  devtrace search migrate --failed --since yesterday
+  devtrace search 'rm -rf' --agent '*' --json")]
+pub struct SearchArgs {
+    /// The words to look for in command text (several words: all of them)
+    #[arg(required = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+    /// Only commands that failed (exit status other than 0)
+    #[arg(long)]
+    pub failed: bool,
+    /// Only commands run in this directory or below it
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    /// Only this session (id, unique prefix, or `latest`)
+    #[arg(long, short = 's')]
+    pub session: Option<String>,
+    #[command(flatten)]
+    pub who: WhoArgs,
+    /// Only commands run at or after this time (2h, yesterday, 2026-11-01, ...)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only commands run before this time
+    #[arg(long)]
+    pub until: Option<String>,
+    /// At most this many results
+    #[arg(long, short = 'n', default_value_t = 50)]
+    pub limit: usize,
+    /// Print JSON Lines, one event object per line
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// Only what happened at or after this time (2h, yesterday, 2026-11-01, ...)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Across every store on this machine (the repositories ingest has written to, and ~/.devtrace)
+    #[arg(long)]
+    pub global: bool,
+    /// How many of the most used and most failing commands to list
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub top: usize,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  devtrace pause             stop recording this shell until `devtrace resume`
+  devtrace pause --for 10m   for ten minutes
+  devtrace pause --all       every shell of yours, new ones too")]
+pub struct PauseArgs {
+    /// Resume by itself after this long (30s, 10m, 2h)
+    #[arg(long = "for", value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Every shell, not only this one
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ResumeArgs {
+    /// End every pause, of every shell
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  devtrace forget --match 'secret-tool'      every event whose text contains it
+  devtrace forget --session latest --yes
+  devtrace forget --before 2026-10-01")]
+pub struct ForgetArgs {
+    /// This event (id or unique prefix)
+    #[arg(long, value_name = "ID")]
+    pub id: Vec<String>,
+    /// Every event of this session (id, unique prefix, or `latest`)
+    #[arg(long, short = 's', value_name = "ID")]
+    pub session: Option<String>,
+    /// Events whose text (command, note, prompt, tool input) contains TEXT
+    #[arg(long = "match", value_name = "TEXT")]
+    pub text: Option<String>,
+    /// Events older than this (a date, 30d, ...)
+    #[arg(long, value_name = "WHEN")]
+    pub before: Option<String>,
+    /// Do not ask (needed when standard input is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct GcArgs {
+    /// Only say what would be removed
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run only if the last run was a day ago or more, quietly (used by ingest)
+    #[arg(long, hide = true)]
+    pub auto: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+    /// The configuration of the global store (the user's file only)
+    #[arg(long)]
+    pub global: bool,
 }

@@ -4,11 +4,13 @@
 mod agent;
 mod cli;
 mod cmd;
+mod config;
 mod event;
 mod hook;
 mod ids;
 mod ingest;
 mod output;
+mod pause;
 mod redact;
 mod runtime;
 mod store;

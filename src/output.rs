@@ -4,40 +4,73 @@
 use std::io::{self, IsTerminal, Write};
 
 pub struct Out {
-    w: io::BufWriter<io::Stdout>,
+    w: Option<io::BufWriter<Box<dyn Write>>>,
+    pager: Option<std::process::Child>,
     pub color: bool,
     pub width: Option<usize>,
 }
 
 impl Out {
-    /// `json` turns colour and fitting off.
+    /// `json` turns colour and fitting off. Colour follows the `display.color`
+    /// setting (a configuration that does not load leaves the default).
     pub fn new(json: bool) -> Out {
+        let cfg = std::env::current_dir()
+            .ok()
+            .and_then(|d| crate::config::for_cwd(&d).ok())
+            .unwrap_or_default();
+        Out::with(json, &cfg, false)
+    }
+
+    /// Like [`Out::new`], through the pager (`display.pager`, `$PAGER`, else
+    /// `less -FRX`) when standard output is a terminal. A configuration
+    /// that does not load is an error here.
+    pub fn paged(json: bool) -> anyhow::Result<Out> {
+        let (cfg, _) = crate::cmd::config::load_here(false)?;
+        Ok(Out::with(json, &cfg, true))
+    }
+
+    fn with(json: bool, cfg: &crate::config::Config, page: bool) -> Out {
         let tty = io::stdout().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-            || std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        let width = if tty && !json {
+            Some(term_width())
+        } else {
+            None
+        };
+        let color = !json && cfg.color_on(tty);
+        let mut pager = if page && tty && !json {
+            spawn_pager(&cfg.pager.value)
+        } else {
+            None
+        };
+        let sink: Box<dyn Write> = match pager.as_mut().and_then(|p| p.stdin.take()) {
+            Some(stdin) => Box::new(stdin),
+            None => Box::new(io::stdout()),
+        };
         Out {
-            w: io::BufWriter::new(io::stdout()),
-            color: tty && !no_color && !json,
-            width: if tty && !json {
-                Some(term_width())
-            } else {
-                None
-            },
+            w: Some(io::BufWriter::new(sink)),
+            pager,
+            color,
+            width,
         }
     }
 
+    fn w(&mut self) -> &mut io::BufWriter<Box<dyn Write>> {
+        self.w.as_mut().expect("the writer lives as long as Out")
+    }
+
     pub fn line(&mut self, s: &str) -> io::Result<()> {
-        self.w.write_all(s.as_bytes())?;
-        self.w.write_all(b"\n")
+        let w = self.w();
+        w.write_all(s.as_bytes())?;
+        w.write_all(b"\n")
     }
 
     /// Bytes as they are (file contents in a diff).
     pub fn raw(&mut self, b: &[u8]) -> io::Result<()> {
-        self.w.write_all(b)
+        self.w().write_all(b)
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
-        self.w.flush()
+        self.w().flush()
     }
 
     pub fn paint(&self, code: &str, s: &str) -> String {
@@ -73,6 +106,47 @@ impl Out {
             None => text.to_owned(),
         }
     }
+}
+
+impl Drop for Out {
+    /// Closes the pager's input and waits for the reader to quit.
+    fn drop(&mut self) {
+        if let Some(mut w) = self.w.take() {
+            let _ = w.flush();
+        }
+        if let Some(mut p) = self.pager.take() {
+            let _ = p.wait();
+        }
+    }
+}
+
+/// Starts `command` (through `sh -c`) reading what we print; `less` gets
+/// `LESS=FRX` unless the user set LESS: one screen or less is just printed.
+fn spawn_pager(command: &str) -> Option<std::process::Child> {
+    let command = command.trim();
+    if command.is_empty() || command == "cat" {
+        return None;
+    }
+    // A pager that is not installed would swallow the output.
+    let program = command.split_whitespace().next().unwrap_or_default();
+    let found = if program.contains('/') {
+        std::path::Path::new(program).is_file()
+    } else {
+        std::env::var_os("PATH")
+            .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+    };
+    if !found {
+        return None;
+    }
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c").arg(command).stdin(std::process::Stdio::piped());
+    if std::env::var_os("LESS").is_none() {
+        c.env("LESS", "FRX");
+    }
+    if std::env::var_os("LV").is_none() {
+        c.env("LV", "-c");
+    }
+    c.spawn().ok()
 }
 
 fn term_width() -> usize {

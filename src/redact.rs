@@ -3,6 +3,7 @@
 //! reaches disk, keeping the rest readable. Every event passes through
 //! [`event`] on its way to a store.
 
+use crate::config::Pattern;
 use crate::event::{base64_encode, Event};
 use regex::{Captures, Regex};
 use serde_json::Value;
@@ -65,10 +66,17 @@ fn rules() -> &'static Vec<(&'static str, Regex)> {
     })
 }
 
-/// `text` with every secret replaced.
+/// `text` with every secret replaced (built-in rules only).
 pub fn text(text: &str) -> Cow<'_, str> {
+    text_with(text, &[])
+}
+
+/// `text` with every secret of the built-in rules and of `extra` (the
+/// user's patterns, shown as `[REDACTED:custom]`) replaced.
+pub fn text_with<'a>(text: &'a str, extra: &[Pattern]) -> Cow<'a, str> {
     let mut out = Cow::Borrowed(text);
-    for (name, re) in rules() {
+    let builtin = rules().iter().map(|(name, re)| (*name, re));
+    for (name, re) in builtin.chain(extra.iter().map(|p| ("custom", &p.re))) {
         if !re.is_match(&out) {
             continue;
         }
@@ -84,6 +92,7 @@ pub fn text(text: &str) -> Cow<'_, str> {
                         }
                         format!("{}[REDACTED:{name}]{}", &whole[..a], &whole[b..])
                     }
+                    None if whole.contains("[REDACTED:") => whole.to_owned(),
                     None => format!("[REDACTED:{name}]"),
                 }
             })
@@ -95,27 +104,31 @@ pub fn text(text: &str) -> Cow<'_, str> {
 
 /// Every string in `v`, redacted (object keys are kept).
 pub fn value(v: &mut Value) {
+    value_with(v, &[])
+}
+
+fn value_with(v: &mut Value, extra: &[Pattern]) {
     match v {
         Value::String(s) => {
-            if let Cow::Owned(r) = text(s) {
+            if let Cow::Owned(r) = text_with(s, extra) {
                 *s = r;
             }
         }
-        Value::Array(a) => a.iter_mut().for_each(value),
-        Value::Object(m) => m.values_mut().for_each(value),
+        Value::Array(a) => a.iter_mut().for_each(|v| value_with(v, extra)),
+        Value::Object(m) => m.values_mut().for_each(|v| value_with(v, extra)),
         _ => {}
     }
 }
 
 /// A command text as `bytes_value` makes it (a string, or text + base64).
-fn command(v: &mut Value) {
+fn command(v: &mut Value, extra: &[Pattern]) {
     match v {
-        Value::String(_) => value(v),
+        Value::String(_) => value_with(v, extra),
         Value::Object(m) => {
             let Some(Value::String(t)) = m.get("text") else {
                 return;
             };
-            if let Cow::Owned(r) = text(t) {
+            if let Cow::Owned(r) = text_with(t, extra) {
                 // The exact bytes held the secret too: keep the redacted text.
                 m.insert("base64".into(), Value::String(base64_encode(r.as_bytes())));
                 m.insert("text".into(), Value::String(r));
@@ -125,29 +138,34 @@ fn command(v: &mut Value) {
     }
 }
 
-/// Redacts an event's recorded text in place.
+/// Redacts an event's recorded text in place (built-in rules only).
 pub fn event(ev: &mut Event) {
+    event_with(ev, &[])
+}
+
+/// Redacts an event's recorded text in place, with the user's patterns too.
+pub fn event_with(ev: &mut Event, extra: &[Pattern]) {
     match ev.kind.as_str() {
         "run_command" => {
             if let Some(c) = ev.data.get_mut("command") {
-                command(c);
+                command(c, extra);
             }
         }
         "tool_call" | "mcp_call" => {
             for k in ["input", "arguments", "intent", "result"] {
                 if let Some(v) = ev.data.get_mut(k) {
-                    value(v);
+                    value_with(v, extra);
                 }
             }
         }
         "prompt" | "note" => {
             if let Some(v) = ev.data.get_mut("text") {
-                value(v);
+                value_with(v, extra);
             }
         }
         "git_snapshot" => {
             if let Some(v) = ev.data.get_mut("label") {
-                value(v);
+                value_with(v, extra);
             }
         }
         _ => {}

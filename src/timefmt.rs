@@ -69,6 +69,36 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
+/// Parses a length of time: `90s`, `10m`, `2h`, `1d`, `1h30m`.
+pub fn parse_duration(s: &str) -> Result<i64> {
+    let t = s.trim().to_ascii_lowercase();
+    let mut total: i64 = 0;
+    let mut num = String::new();
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let mult = match c {
+            's' => 1_000,
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            'w' => 7 * 86_400_000,
+            _ => bail!("cannot read '{s}' as a length of time (try 30s, 10m, 2h or 1h30m)"),
+        };
+        let n: i64 = num.parse().map_err(|_| {
+            anyhow::anyhow!("cannot read '{s}' as a length of time (try 30s, 10m, 2h or 1h30m)")
+        })?;
+        total = total.saturating_add(n.saturating_mul(mult));
+        num.clear();
+    }
+    if !num.is_empty() || total <= 0 {
+        bail!("cannot read '{s}' as a length of time (try 30s, 10m, 2h or 1h30m)");
+    }
+    Ok(total)
+}
+
 /// Parses `--since`/`--until`: `90s`, `10m`, `2h`, `3d`, `1w` (ago),
 /// `today`, `yesterday`, `2026-11-01`, or an RFC 3339 time.
 pub fn parse_when(s: &str, now_ms: i64) -> Result<i64> {
@@ -127,6 +157,15 @@ mod tests {
         assert_eq!(duration(12_345), "12.3s");
         assert_eq!(duration(245_000), "4m 05s");
         assert_eq!(ago(0, 125_000), "2m ago");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s").unwrap(), 90_000);
+        assert_eq!(parse_duration("1h30m").unwrap(), 5_400_000);
+        assert!(parse_duration("10").is_err());
+        assert!(parse_duration("0m").is_err());
+        assert!(parse_duration("soon").is_err());
     }
 
     #[test]

@@ -8,5 +8,6 @@ mod faults;
 mod privacy;
 mod provenance;
 mod recovery;
+mod review;
 mod scripts;
 mod shells;

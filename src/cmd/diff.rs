@@ -39,7 +39,7 @@ pub fn run(a: DiffArgs) -> Result<i32> {
     } else {
         Format::Patch
     };
-    let mut out = Out::new(a.json);
+    let mut out = Out::paged(a.json)?;
     if changes.is_empty() && fmt != Format::Json {
         eprintln!("devtrace: no file changes");
     }

@@ -34,7 +34,11 @@ pub fn run(a: LogArgs) -> Result<i32> {
         limit: Some(a.limit),
         who: a.filter.who.who(),
     };
-    let mut out = Out::new(a.filter.json);
+    let mut out = if a.follow {
+        Out::new(a.filter.json)
+    } else {
+        Out::paged(a.filter.json)?
+    };
     let mut last = 0;
     for (n, ev) in store.events(&filter)? {
         print_event(&mut out, &ev, a.filter.json)?;

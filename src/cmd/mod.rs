@@ -4,20 +4,26 @@ mod agent_hook;
 mod agent_install;
 mod bench_fill;
 mod bench_scan;
+pub mod config;
 mod diff;
 mod doctor;
 mod exec;
 mod explain;
+mod forget;
+mod gc;
 mod init;
 mod init_agents;
 mod log;
 mod note;
+mod pause;
+mod search;
 mod send;
 pub mod session_start;
 mod sessions;
 mod shell;
 mod show;
 mod snapshot;
+mod stats;
 
 use crate::cli::{Command, StoreArgs};
 use crate::store::{self, Store};
@@ -48,6 +54,24 @@ pub fn run(command: Command) -> Result<i32> {
             agent_install::run(&name, uninstall)
         }
         Command::Agent(crate::cli::AgentCmd::Hook { name }) => agent_hook::run(&name),
+        Command::Search(a) => search::run(a),
+        Command::Stats(a) => stats::run(a),
+        Command::Pause(a) => pause::pause(a),
+        Command::Resume(a) => pause::resume(a),
+        Command::Forget(a) => forget::run(a),
+        Command::Gc(a) => gc::run(a),
+        Command::Config(a) => config::run(a),
+        Command::Man { out_dir } => {
+            use clap::CommandFactory;
+            // As generate_to builds it, so both print the same top page.
+            let mut cli = crate::cli::Cli::command().disable_help_subcommand(true);
+            cli.build();
+            match out_dir {
+                Some(d) => clap_mangen::generate_to(cli, d)?,
+                None => clap_mangen::Man::new(cli).render(&mut std::io::stdout())?,
+            }
+            Ok(0)
+        }
         Command::Doctor(a) => doctor::run(a),
         Command::Reindex(a) => {
             let mut s = open_store(&a)?;

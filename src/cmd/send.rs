@@ -54,6 +54,11 @@ pub fn send(store_dir: &Path, kind: &str, mut data: Value, cwd: &str) -> Result<
     own_session(store_dir, kind, data, cwd, now)
 }
 
+/// The session of the recorded shell this command runs in.
+pub fn recorded_session() -> Option<String> {
+    current_shell().map(|(_, meta)| meta.session)
+}
+
 /// Whether this command runs inside a recorded shell.
 pub fn in_recorded_shell() -> bool {
     current_shell().is_some()

@@ -10,7 +10,7 @@ pub fn run(a: SessionsArgs) -> Result<i32> {
     let store = super::open_store(&a.store)?;
     let since = super::when(&a.since)?;
     let rows = store.sessions(since, a.limit, a.who.who().as_ref())?;
-    let mut out = Out::new(a.json);
+    let mut out = Out::paged(a.json)?;
     if a.json {
         for r in &rows {
             out.line(&serde_json::to_string(&json_row(r))?)?;

@@ -26,7 +26,7 @@ pub fn run(a: ShowArgs) -> Result<i32> {
         who: a.filter.who.who(),
     };
     let events = store.events(&filter)?;
-    let mut out = Out::new(a.filter.json);
+    let mut out = Out::paged(a.filter.json)?;
     if a.filter.json {
         for (_, ev) in &events {
             out.line(&ev.to_line())?;

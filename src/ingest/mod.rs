@@ -7,6 +7,7 @@ mod edits;
 mod events;
 mod lifecycle;
 mod pairing;
+mod policy;
 mod pump;
 pub mod route;
 mod session;
@@ -48,6 +49,7 @@ struct Ingest {
     sessions: BTreeMap<String, Session>,
     router: Router,
     trackers: edits::Trackers,
+    policy: policy::Policy,
     log: Option<File>,
     /// Sessions whose FIFO the pump drained during a long scan.
     pumped: std::rc::Rc<std::cell::RefCell<std::collections::BTreeSet<String>>>,
@@ -114,12 +116,24 @@ impl Ingest {
             self.warn(&msg);
         }
         for (dir, mut events) in std::mem::take(&mut batch.by_store) {
-            // Secrets never reach the disk.
-            events.iter_mut().for_each(crate::redact::event);
+            // Nothing paused or ignored, and no secret, reaches the disk.
+            for (session, why) in self.policy.apply(&self.dir, &dir, &mut events) {
+                if let Some(s) = self.sessions.get_mut(&session) {
+                    *s.state.skipped.entry(why.into()).or_default() += 1;
+                }
+            }
+            for msg in std::mem::take(&mut self.policy.errors) {
+                self.warn(&msg);
+            }
             let res = self
                 .router
                 .open(&dir)
                 .and_then(|store| store.append(&events));
+            if res.is_ok() {
+                if let Some(msg) = self.policy.retention(&dir) {
+                    self.warn(&msg);
+                }
+            }
             if let Err(e) = res {
                 self.router.close(&dir);
                 self.warn(&format!(
@@ -236,6 +250,7 @@ pub fn run() -> Result<()> {
         sessions: BTreeMap::new(),
         router: Router::default(),
         trackers: edits::Trackers::default(),
+        policy: policy::Policy::default(),
         log,
         pumped,
     };

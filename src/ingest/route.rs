@@ -56,6 +56,8 @@ impl Router {
                 store::create_dir(dir)?;
             }
             let s = Store::open(dir)?;
+            // Known to `devtrace stats --global` from now on.
+            let _ = store::register(dir);
             self.open.insert(dir.to_path_buf(), s);
         }
         Ok(self.open.get_mut(dir).expect("inserted above"))

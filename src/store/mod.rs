@@ -8,6 +8,7 @@
 //! event that is offered twice (same id) is stored once.
 
 mod query;
+mod rewrite;
 mod schema;
 pub use schema::SCHEMA;
 
@@ -60,6 +61,39 @@ pub fn has_event(dir: &Path, id: &str) -> bool {
     };
     db.query_row("SELECT 1 FROM events WHERE id = ?1", [id], |_| Ok(()))
         .is_ok()
+}
+
+/// The list of stores ingest has written to (for `devtrace stats --global`).
+pub fn registry() -> PathBuf {
+    global_dir().join("stores")
+}
+
+/// Adds `dir` to the registry of stores, once.
+pub fn register(dir: &Path) -> Result<()> {
+    let reg = registry();
+    let line = dir.to_string_lossy();
+    if fs::read_to_string(&reg).is_ok_and(|t| t.lines().any(|l| l == line)) {
+        return Ok(());
+    }
+    create_dir(&global_dir())?;
+    let mut f = open_private(&reg, true)?;
+    f.write_all(format!("{line}\n").as_bytes())?;
+    Ok(())
+}
+
+/// Every store on the registry that is still there, the global one first.
+pub fn known() -> Vec<PathBuf> {
+    let mut out = vec![global_dir()];
+    if let Ok(t) = fs::read_to_string(registry()) {
+        for l in t.lines() {
+            let p = PathBuf::from(l);
+            if !l.is_empty() && !out.contains(&p) && p.join(JSONL).is_file() {
+                out.push(p);
+            }
+        }
+    }
+    out.retain(|p| p.join(JSONL).is_file());
+    out
 }
 
 /// Creates a store directory (0700) if it does not exist.
@@ -219,7 +253,9 @@ impl Store {
             s.catch_up()?;
             let mut fresh: Vec<(&Event, String)> = Vec::with_capacity(events.len());
             {
-                let mut seen = s.db.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
+                let mut seen = s.db.prepare_cached(
+                    "SELECT 1 FROM events WHERE id = ?1 UNION ALL SELECT 1 FROM forgotten WHERE id = ?1",
+                )?;
                 let mut batch_ids = std::collections::HashSet::with_capacity(events.len());
                 for ev in events {
                     if !batch_ids.insert(ev.id.as_str()) || seen.exists(params![ev.id])? {

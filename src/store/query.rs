@@ -253,4 +253,45 @@ impl Store {
             .conn()
             .query_row("SELECT count(*) FROM events", [], |r| r.get(0))?)
     }
+
+    /// The events matching an SQL condition over the `events` table, in
+    /// store order.
+    pub fn select_events(&self, cond: &str, args: Vec<SqlValue>) -> Result<Vec<Event>> {
+        let mut q = self
+            .conn()
+            .prepare(&format!("SELECT json FROM events WHERE {cond} ORDER BY n"))?;
+        let rows = q.query_map(params_from_iter(args), |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for json in rows {
+            if let Ok(ev) = serde_json::from_str::<Event>(&json?) {
+                out.push(ev);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ids of the events matching an SQL condition.
+    pub fn ids_where(&self, cond: &str, args: Vec<SqlValue>) -> Result<Vec<String>> {
+        let mut q = self
+            .conn()
+            .prepare(&format!("SELECT id FROM events WHERE {cond}"))?;
+        let rows = q.query_map(params_from_iter(args), |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
 }

@@ -7,7 +7,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-pub const SCHEMA: i64 = 1;
+/// 1: events, sessions, meta. 2: full-text index of command text, forgotten ids.
+pub const SCHEMA: i64 = 2;
 
 const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,6 +45,23 @@ CREATE TABLE IF NOT EXISTS sessions (
     failures INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sessions_start ON sessions (start_ms);
+CREATE TABLE IF NOT EXISTS forgotten (id TEXT PRIMARY KEY) WITHOUT ROWID;
+";
+
+/// The full-text index of command text (`devtrace search`), kept in step
+/// with `events` by triggers, so that removing events removes their words.
+const SEARCH: &str = "
+CREATE VIRTUAL TABLE IF NOT EXISTS commands_fts USING fts5(
+    command, content='events', content_rowid='n', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS events_fts_insert AFTER INSERT ON events
+WHEN new.command IS NOT NULL BEGIN
+    INSERT INTO commands_fts (rowid, command) VALUES (new.n, new.command);
+END;
+CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events
+WHEN old.command IS NOT NULL BEGIN
+    INSERT INTO commands_fts (commands_fts, rowid, command) VALUES ('delete', old.n, old.command);
+END;
 ";
 
 pub fn open(path: &Path) -> Result<Connection> {
@@ -64,7 +82,22 @@ pub fn open(path: &Path) -> Result<Connection> {
     }
     db.execute_batch(TABLES)?;
     if version < SCHEMA {
-        db.pragma_update(None, "user_version", SCHEMA)?;
+        let tx = db.unchecked_transaction()?;
+        let had_search: bool = tx.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'commands_fts'",
+            [],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        tx.execute_batch(SEARCH)?;
+        if !had_search {
+            // An index made by an older devtrace: index the commands it holds.
+            tx.execute(
+                "INSERT INTO commands_fts (commands_fts) VALUES ('rebuild')",
+                [],
+            )?;
+        }
+        tx.pragma_update(None, "user_version", SCHEMA)?;
+        tx.commit()?;
     }
     // Cheap reads that touch the schema and the last page of each table: a
     // file of garbage or a cut-off file fails here (a full integrity check
@@ -127,7 +160,15 @@ pub fn insert(
     deltas: &mut std::collections::HashMap<String, SessionDelta>,
 ) -> Result<bool> {
     let ts = ts_ms(&ev.ts);
-    let command = ev.data.get("command").map(crate::event::value_text);
+    let command = ev
+        .data
+        .get("command")
+        .or_else(|| match ev.kind.as_str() {
+            // An agent's shell tool: its command is searchable too.
+            "tool_call" => ev.data.get("input").and_then(|i| i.get("command")),
+            _ => None,
+        })
+        .map(crate::event::value_text);
     let exit_code = ev.data_i64("exit_code");
     let inserted = tx
         .prepare_cached(
@@ -152,6 +193,17 @@ pub fn insert(
     if inserted == 0 {
         return Ok(false);
     }
+    note(ev, ts, exit_code, deltas);
+    Ok(true)
+}
+
+/// Notes what one event changes in its session's row.
+pub fn note(
+    ev: &Event,
+    ts: i64,
+    exit_code: Option<i64>,
+    deltas: &mut std::collections::HashMap<String, SessionDelta>,
+) {
     let d = deltas
         .entry(ev.session.clone())
         .or_insert_with(|| SessionDelta {
@@ -189,7 +241,6 @@ pub fn insert(
         }
         _ => {}
     }
-    Ok(true)
 }
 
 /// Applies the session rows' changes of a batch.

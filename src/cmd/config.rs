@@ -1,0 +1,138 @@
+//! `devtrace config`: the effective configuration of this directory's store,
+//! and the file and line each value comes from.
+
+use crate::cli::ConfigArgs;
+use crate::config::{self, Config, Source};
+use crate::output::{tilde, Out};
+use anyhow::Result;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// Loads the configuration for this directory (or the user's only), as an
+/// error the user can act on.
+pub fn load_here(global: bool) -> Result<(Config, Option<PathBuf>)> {
+    let store = if global {
+        None
+    } else {
+        crate::store::find_dir(&std::env::current_dir()?)
+    };
+    let cfg = config::load(store.as_deref()).map_err(|e| {
+        crate::fail(
+            format!("{e:#}"),
+            "fix the file; the keys are listed in the README (Configuration)",
+        )
+    })?;
+    Ok((cfg, store))
+}
+
+fn source(s: &Source) -> Value {
+    Value::String(s.to_string())
+}
+
+pub fn run(a: ConfigArgs) -> Result<i32> {
+    let (cfg, store) = load_here(a.global)?;
+    let files = config::files(store.as_deref());
+    let mut rows: Vec<(&str, String, String)> = Vec::new();
+    let list = |name: &'static str, items: Vec<(String, &Source)>, rows: &mut Vec<_>| {
+        if items.is_empty() {
+            rows.push((name, "(none)".to_owned(), "default".to_owned()));
+        }
+        for (v, s) in items {
+            rows.push((name, v, s.to_string()));
+        }
+    };
+    list(
+        "redact.patterns",
+        cfg.redact_patterns
+            .iter()
+            .map(|p| (p.text.clone(), &p.source))
+            .collect(),
+        &mut rows,
+    );
+    list(
+        "ignore.commands",
+        cfg.ignore_commands
+            .iter()
+            .map(|p| (p.text.clone(), &p.source))
+            .collect(),
+        &mut rows,
+    );
+    list(
+        "ignore.dirs",
+        cfg.ignore_dirs
+            .iter()
+            .map(|d| (tilde(&d.path.to_string_lossy()), &d.source))
+            .collect(),
+        &mut rows,
+    );
+    let days = match cfg.keep_days.value {
+        0 => "0 (keep every event)".to_owned(),
+        n => n.to_string(),
+    };
+    rows.push((
+        "retention.keep_days",
+        days,
+        cfg.keep_days.source.to_string(),
+    ));
+    let max = match cfg.max_events.value {
+        0 => "0 (no limit)".to_owned(),
+        n => n.to_string(),
+    };
+    rows.push((
+        "retention.max_events",
+        max,
+        cfg.max_events.source.to_string(),
+    ));
+    rows.push((
+        "display.pager",
+        cfg.pager.value.clone(),
+        cfg.pager.source.to_string(),
+    ));
+    rows.push((
+        "display.color",
+        cfg.color.value.name().to_owned(),
+        cfg.color.source.to_string(),
+    ));
+
+    let mut out = Out::new(a.json);
+    if a.json {
+        let pats = |v: &[config::Pattern]| -> Value {
+            v.iter()
+                .map(|p| json!({"value": p.text, "source": source(&p.source)}))
+                .collect()
+        };
+        let obj = json!({
+            "files": files.iter().map(|f| json!({"path": f, "exists": f.is_file()})).collect::<Vec<_>>(),
+            "redact.patterns": pats(&cfg.redact_patterns),
+            "ignore.commands": pats(&cfg.ignore_commands),
+            "ignore.dirs": cfg.ignore_dirs.iter()
+                .map(|d| json!({"value": d.path, "source": source(&d.source)}))
+                .collect::<Vec<_>>(),
+            "retention.keep_days": {"value": cfg.keep_days.value, "source": source(&cfg.keep_days.source)},
+            "retention.max_events": {"value": cfg.max_events.value, "source": source(&cfg.max_events.source)},
+            "display.pager": {"value": cfg.pager.value, "source": source(&cfg.pager.source)},
+            "display.color": {"value": cfg.color.value.name(), "source": source(&cfg.color.source)},
+        });
+        out.line(&obj.to_string())?;
+        out.flush()?;
+        return Ok(0);
+    }
+    for f in &files {
+        let state = if f.is_file() { "" } else { " (not there)" };
+        out.line(&out.dim(&format!("# {}{state}", tilde(&f.to_string_lossy()))))?;
+    }
+    let w1 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let w2 = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(48);
+    for (k, v, s) in &rows {
+        let v = crate::output::ellipsize(&crate::output::printable(v), 48);
+        let pad = w2.saturating_sub(v.chars().count());
+        out.line(&format!("{k:<w1$}  {v}{}  {}", " ".repeat(pad), out.dim(s)))?;
+    }
+    out.flush()?;
+    Ok(0)
+}

@@ -1,0 +1,70 @@
+//! `devtrace gc`: applies retention (`keep_days`, `max_events`) to a store.
+//! Ingest runs it with `--auto` at most once a day per store.
+
+use crate::cli::GcArgs;
+use crate::store::Store;
+use anyhow::Result;
+use std::collections::HashSet;
+
+const DAY_MS: i64 = 86_400_000;
+
+pub fn run(a: GcArgs) -> Result<i32> {
+    let dir = super::store_dir(&a.store)?;
+    let cfg = crate::config::load(Some(&dir)).map_err(|e| {
+        crate::fail(
+            format!("{e:#}"),
+            "fix the file; `devtrace config` shows the settings",
+        )
+    })?;
+    let mut store = Store::open(&dir)?;
+    let now = crate::runtime::now_ms();
+    if a.auto {
+        let last = store.meta("last_gc")?.and_then(|v| v.parse::<i64>().ok());
+        if last.is_some_and(|l| now - l < DAY_MS && l <= now) {
+            return Ok(0);
+        }
+        store.set_meta("last_gc", &now.to_string())?;
+    }
+    let days = cfg.keep_days.value;
+    let max = cfg.max_events.value;
+    if days == 0 && max == 0 {
+        if !a.auto {
+            println!(
+                "devtrace: no retention set (retention.keep_days and retention.max_events are 0); nothing to do"
+            );
+        }
+        return Ok(0);
+    }
+    let mut ids: HashSet<String> = HashSet::new();
+    if days > 0 {
+        let cut = now - i64::from(days) * DAY_MS;
+        ids.extend(store.ids_where("ts_ms < ?", vec![cut.into()])?);
+    }
+    if max > 0 {
+        let total = store.count_events()? as u64;
+        if total > max {
+            let extra = (total - max) as i64;
+            ids.extend(store.ids_where(
+                "n IN (SELECT n FROM events ORDER BY ts_ms, n LIMIT ?)",
+                vec![extra.into()],
+            )?);
+        }
+    }
+    let why = match (days, max) {
+        (0, m) => format!("beyond the newest {m}"),
+        (d, 0) => format!("older than {d} day{}", if d == 1 { "" } else { "s" }),
+        (d, m) => format!("older than {d} days or beyond the newest {m}"),
+    };
+    if a.dry_run {
+        println!("devtrace: would remove {} events {why}", ids.len());
+        return Ok(0);
+    }
+    let n = store.remove(&ids, false)?;
+    if !a.auto || n > 0 {
+        println!(
+            "devtrace: removed {n} event{} {why}",
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,221 @@
+//! `devtrace search`: command text through the SQLite full-text index,
+//! best match first (newest first among equals), with the usual filters.
+
+use crate::cli::SearchArgs;
+use crate::event::{value_text, Event};
+use crate::output::{printable, tilde, Out};
+use crate::timefmt;
+use anyhow::Result;
+use rusqlite::types::Value as SqlValue;
+use std::path::{Path, PathBuf};
+
+/// The FTS5 query for what the user typed: each word a phrase of its
+/// tokens, its last token a prefix (`cargo te` finds `cargo test`), all
+/// words required. `None` when no word has a letter or digit in it.
+pub fn fts_query(words: &[String]) -> Option<String> {
+    let mut parts = Vec::new();
+    for w in words.iter().flat_map(|w| w.split_whitespace()) {
+        let tokens: Vec<&str> = w
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if !tokens.is_empty() {
+            parts.push(format!("\"{}\" *", tokens.join(" ")));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
+fn absolute(dir: &Path) -> Result<PathBuf> {
+    let base = PathBuf::from(super::cwd()?);
+    let joined = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        base.join(dir)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(a: SearchArgs) -> Result<i32> {
+    let text = a.text.join(" ");
+    if text.trim().is_empty() {
+        return Err(crate::usage(
+            "nothing to search for",
+            "for example: devtrace search cargo test",
+        ));
+    }
+    let since = super::when(&a.since)?;
+    let until = super::when(&a.until)?;
+    let store = super::open_store(&a.store)?;
+    let mut clauses: Vec<String> = vec!["e.command IS NOT NULL".into()];
+    let mut args: Vec<SqlValue> = Vec::new();
+    let fts = fts_query(&a.text);
+    match &fts {
+        Some(q) => {
+            clauses.push("commands_fts MATCH ?".into());
+            args.push(SqlValue::Text(q.clone()));
+        }
+        None => {
+            // Only punctuation (`&&`, `|`): a plain substring search.
+            clauses.push("instr(e.command, ?) > 0".into());
+            args.push(SqlValue::Text(text.trim().to_owned()));
+        }
+    }
+    if a.failed {
+        clauses.push(
+            "((e.exit_code IS NOT NULL AND e.exit_code != 0) OR \
+             (e.type = 'tool_call' AND json_extract(e.json, '$.data.is_error') = 1))"
+                .into(),
+        );
+    }
+    if let Some(d) = &a.cwd {
+        let d = absolute(d)?;
+        let s = d.to_string_lossy().trim_end_matches('/').to_owned();
+        clauses.push("(e.cwd = ? OR substr(e.cwd, 1, length(?) + 1) = ? || '/')".into());
+        args.extend([
+            SqlValue::Text(if s.is_empty() { "/".into() } else { s.clone() }),
+            SqlValue::Text(s.clone()),
+            SqlValue::Text(s),
+        ]);
+    }
+    if let Some(s) = &a.session {
+        let id = store.resolve_session(s).map_err(|e| {
+            crate::fail(
+                format!("{e:#}"),
+                "list the sessions with `devtrace sessions`",
+            )
+        })?;
+        clauses.push("e.session = ?".into());
+        args.push(SqlValue::Text(id));
+    }
+    if let Some(w) = a.who.who() {
+        let (c, arg) = w.sql("e.agent");
+        clauses.push(c);
+        args.extend(arg.map(SqlValue::Text));
+    }
+    if let Some(s) = since {
+        clauses.push("e.ts_ms >= ?".into());
+        args.push(SqlValue::Integer(s));
+    }
+    if let Some(u) = until {
+        clauses.push("e.ts_ms < ?".into());
+        args.push(SqlValue::Integer(u));
+    }
+    args.push(SqlValue::Integer(a.limit as i64));
+    let sql = match fts {
+        Some(_) => format!(
+            "SELECT e.json FROM commands_fts JOIN events e ON e.n = commands_fts.rowid
+             WHERE {} ORDER BY commands_fts.rank, e.n DESC LIMIT ?",
+            clauses.join(" AND ")
+        ),
+        None => format!(
+            "SELECT e.json FROM events e WHERE {} ORDER BY e.n DESC LIMIT ?",
+            clauses.join(" AND ")
+        ),
+    };
+    let mut q = store.conn().prepare(&sql)?;
+    let rows = q.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?;
+    let mut found = Vec::new();
+    for json in rows {
+        if let Ok(ev) = serde_json::from_str::<Event>(&json?) {
+            found.push(ev);
+        }
+    }
+    if a.json {
+        let mut out = Out::new(true);
+        for ev in &found {
+            out.line(&ev.to_line())?;
+        }
+        out.flush()?;
+        return Ok(if found.is_empty() { 1 } else { 0 });
+    }
+    if found.is_empty() {
+        eprintln!("devtrace: no command matches {text:?}");
+        return Ok(1);
+    }
+    let mut out = Out::paged(false)?;
+    let now = crate::runtime::now_ms();
+    let root = store
+        .dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    out.line(&out.dim(&format!(
+        "{:<9}  {:>4}  {:>7}  {:<11}  {}",
+        "WHEN", "EXIT", "TOOK", "WHO", "COMMAND"
+    )))?;
+    for ev in &found {
+        let ms = crate::store::ts_ms(&ev.ts);
+        let (code, took) = match ev.kind.as_str() {
+            "tool_call" => (
+                ev.data
+                    .get("is_error")
+                    .and_then(|v| v.as_bool())
+                    .map(|e| e as i64),
+                ev.data_i64("duration_ms"),
+            ),
+            _ => (ev.data_i64("exit_code"), ev.data_i64("duration_ms")),
+        };
+        let cmd = ev
+            .data
+            .get("command")
+            .or_else(|| ev.data.get("input").and_then(|i| i.get("command")))
+            .map(value_text)
+            .unwrap_or_default();
+        let rel = Path::new(&ev.cwd)
+            .strip_prefix(&root)
+            .ok()
+            .filter(|r| !r.as_os_str().is_empty())
+            .map(|r| format!("{}$ ", r.display()))
+            .unwrap_or_else(|| {
+                if Path::new(&ev.cwd) == root {
+                    String::new()
+                } else {
+                    format!("{}$ ", tilde(&ev.cwd))
+                }
+            });
+        let head = format!(
+            "{:<9}  {}  {:>7}  {:<11}  ",
+            timefmt::ago(ms, now),
+            out.status(code, 4),
+            took.map(timefmt::duration).unwrap_or_else(|| "?".into()),
+            crate::output::ellipsize(ev.agent.as_deref().unwrap_or("-"), 11),
+        );
+        let body = format!("{}{}", printable(&rel), printable(&cmd));
+        let fitted = out.fit(&body, 9 + 2 + 4 + 2 + 7 + 2 + 11 + 2);
+        let shown = match fitted.strip_prefix(&printable(&rel)) {
+            Some(rest) if !rel.is_empty() => format!("{}{rest}", out.dim(&printable(&rel))),
+            _ => fitted,
+        };
+        out.line(&format!("{head}{shown}"))?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn words_become_prefix_phrases() {
+        let q = |s: &[&str]| fts_query(&s.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(q(&["cargo te"]).unwrap(), "\"cargo\" * AND \"te\" *");
+        assert_eq!(
+            q(&["rm -rf", "\"x\""]).unwrap(),
+            "\"rm\" * AND \"rf\" * AND \"x\" *"
+        );
+        assert_eq!(q(&["src/main.rs"]).unwrap(), "\"src main rs\" *");
+        assert_eq!(q(&["&&", "|"]), None);
+    }
+}

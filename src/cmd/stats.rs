@@ -1,0 +1,354 @@
+//! `devtrace stats`: who ran how much, how often it failed, the time spent
+//! in commands, the most used and most failing commands, the busiest hours;
+//! for this store or (`--global`) every store on this machine.
+
+use crate::cli::StatsArgs;
+use crate::output::{ellipsize, printable, tilde, Out};
+use crate::store::Store;
+use crate::timefmt;
+use anyhow::Result;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+#[derive(Default, Clone)]
+struct Tally {
+    commands: u64,
+    failures: u64,
+    ms: i64,
+}
+
+impl Tally {
+    fn add(&mut self, failed: bool, ms: i64) {
+        self.commands += 1;
+        self.failures += failed as u64;
+        self.ms += ms.max(0);
+    }
+
+    fn rate(&self) -> f64 {
+        if self.commands == 0 {
+            0.0
+        } else {
+            self.failures as f64 * 100.0 / self.commands as f64
+        }
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "commands": self.commands,
+            "failures": self.failures,
+            "failure_rate": (self.rate() * 10.0).round() / 10.0,
+            "time_ms": self.ms,
+        })
+    }
+}
+
+#[derive(Default)]
+struct Stats {
+    total: Tally,
+    sessions: u64,
+    by_who: HashMap<String, (Tally, u64)>,
+    by_command: HashMap<String, Tally>,
+    hours: [u64; 24],
+    by_store: Vec<(PathBuf, u64)>,
+}
+
+/// Words that are not the program: `sudo`, `env`, `time`, `VAR=value`.
+const WRAPPERS: &[&str] = &[
+    "sudo", "env", "time", "nohup", "command", "exec", "nice", "doas",
+];
+/// Programs whose first word is a subcommand worth telling apart.
+const WITH_SUBCOMMAND: &[&str] = &[
+    "git",
+    "cargo",
+    "npm",
+    "pnpm",
+    "yarn",
+    "bun",
+    "deno",
+    "docker",
+    "podman",
+    "kubectl",
+    "helm",
+    "go",
+    "gh",
+    "glab",
+    "pip",
+    "pip3",
+    "uv",
+    "poetry",
+    "rustup",
+    "terraform",
+    "tofu",
+    "systemctl",
+    "apt",
+    "apt-get",
+    "brew",
+    "dotnet",
+    "mvn",
+    "gradle",
+    "make",
+    "just",
+    "aws",
+    "gcloud",
+    "az",
+    "nix",
+    "conda",
+    "mix",
+    "bundle",
+    "rails",
+    "composer",
+    "devtrace",
+    "npx",
+];
+
+/// The name a command is counted under: its program, with the subcommand
+/// for tools like git and cargo (`git commit`, `cargo test`).
+pub fn command_key(text: &str) -> String {
+    let mut words = text.split_whitespace().skip_while(|w| {
+        WRAPPERS.contains(w) || (w.contains('=') && !w.starts_with('-') && !w.starts_with('='))
+    });
+    let Some(first) = words.next() else {
+        return String::new();
+    };
+    let prog = first.rsplit('/').next().unwrap_or(first);
+    if WITH_SUBCOMMAND.contains(&prog) {
+        while let Some(w) = words.next() {
+            if matches!(
+                w,
+                "-C" | "-c" | "-f" | "--file" | "--context" | "-n" | "--namespace"
+            ) {
+                words.next();
+                continue;
+            }
+            if w.starts_with('-') || w.starts_with('+') {
+                continue;
+            }
+            if w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':' || c == '_')
+            {
+                return format!("{prog} {w}");
+            }
+            break;
+        }
+    }
+    prog.to_owned()
+}
+
+fn collect(stats: &mut Stats, dir: &PathBuf, since: Option<i64>) -> Result<()> {
+    let store = Store::open(dir)?;
+    let db = store.conn();
+    let since = since.unwrap_or(i64::MIN);
+    let mut q = db.prepare(
+        "SELECT agent, ts_ms, command, exit_code, duration_ms FROM events
+         WHERE type = 'run_command' AND ts_ms >= ?1",
+    )?;
+    let rows = q.query_map([since], |r| {
+        Ok((
+            r.get::<_, Option<String>>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+        ))
+    })?;
+    let offset = timefmt::local_offset();
+    let mut n = 0;
+    for row in rows {
+        let (agent, ts, command, code, ms) = row?;
+        let failed = code.is_some_and(|c| c != 0);
+        let ms = ms.unwrap_or(0);
+        n += 1;
+        stats.total.add(failed, ms);
+        let who = agent.unwrap_or_else(|| "person".into());
+        stats.by_who.entry(who).or_default().0.add(failed, ms);
+        let key = command_key(command.as_deref().unwrap_or(""));
+        if !key.is_empty() {
+            stats.by_command.entry(key).or_default().add(failed, ms);
+        }
+        if let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ts) * 1_000_000) {
+            stats.hours[t.to_offset(offset).hour() as usize] += 1;
+        }
+    }
+    let mut q = db.prepare(
+        "SELECT agent, count(*) FROM sessions WHERE last_ms >= ?1 AND commands > 0 GROUP BY agent",
+    )?;
+    let rows = q.query_map([since], |r| {
+        Ok((r.get::<_, Option<String>>(0)?, r.get::<_, u64>(1)?))
+    })?;
+    for row in rows {
+        let (agent, count) = row?;
+        stats.sessions += count;
+        stats
+            .by_who
+            .entry(agent.unwrap_or_else(|| "person".into()))
+            .or_default()
+            .1 += count;
+    }
+    stats.by_store.push((dir.clone(), n));
+    Ok(())
+}
+
+pub fn run(a: StatsArgs) -> Result<i32> {
+    let since = super::when(&a.since)?;
+    let dirs = if a.global {
+        crate::store::known()
+    } else {
+        vec![super::store_dir(&crate::cli::StoreArgs::default())?]
+    };
+    let mut stats = Stats::default();
+    for d in &dirs {
+        if let Err(e) = collect(&mut stats, d, since) {
+            eprintln!("devtrace: skipped {}: {e:#}", d.display());
+        }
+    }
+    let mut who: Vec<_> = stats.by_who.iter().collect();
+    who.sort_by(|a, b| b.1 .0.commands.cmp(&a.1 .0.commands).then(a.0.cmp(b.0)));
+    let mut most: Vec<_> = stats.by_command.iter().collect();
+    most.sort_by(|a, b| b.1.commands.cmp(&a.1.commands).then(a.0.cmp(b.0)));
+    let mut failing: Vec<_> = stats
+        .by_command
+        .iter()
+        .filter(|(_, t)| t.failures > 0)
+        .collect();
+    failing.sort_by(|a, b| b.1.failures.cmp(&a.1.failures).then(a.0.cmp(b.0)));
+
+    if a.json {
+        let obj = json!({
+            "stores": stats.by_store.iter().map(|(d, n)| json!({"store": d, "commands": n})).collect::<Vec<_>>(),
+            "since": since.map(timefmt::rfc3339_ms),
+            "sessions": stats.sessions,
+            "commands": stats.total.commands,
+            "failures": stats.total.failures,
+            "failure_rate": (stats.total.rate() * 10.0).round() / 10.0,
+            "time_ms": stats.total.ms,
+            "by_who": who.iter().map(|(k, (t, s))| {
+                let mut v = t.json();
+                v["who"] = json!(k);
+                v["sessions"] = json!(s);
+                v
+            }).collect::<Vec<_>>(),
+            "most_used": most.iter().take(a.top).map(|(k, t)| {
+                let mut v = t.json();
+                v["command"] = json!(k);
+                v
+            }).collect::<Vec<_>>(),
+            "most_failing": failing.iter().take(a.top).map(|(k, t)| {
+                let mut v = t.json();
+                v["command"] = json!(k);
+                v
+            }).collect::<Vec<_>>(),
+            "hours": stats.hours,
+        });
+        println!("{obj}");
+        return Ok(0);
+    }
+
+    let mut out = Out::paged(false)?;
+    let scope = if a.global {
+        format!("{} stores", stats.by_store.len())
+    } else {
+        tilde(&dirs[0].to_string_lossy())
+    };
+    let span = match &a.since {
+        Some(s) => format!(", since {s}"),
+        None => String::new(),
+    };
+    out.line(&out.dim(&format!("# {scope}{span}")))?;
+    if stats.total.commands == 0 {
+        out.line("No commands recorded.")?;
+        out.flush()?;
+        return Ok(0);
+    }
+    out.line(&format!(
+        "{} commands in {} sessions, {} failed ({:.1}%), {} running commands",
+        stats.total.commands,
+        stats.sessions,
+        stats.total.failures,
+        stats.total.rate(),
+        timefmt::duration(stats.total.ms)
+    ))?;
+    out.line("")?;
+    out.line(&out.dim(&format!(
+        "{:<20}  {:>8}  {:>8}  {:>6}  {:>9}",
+        "WHO", "SESSIONS", "COMMANDS", "FAILED", "TIME"
+    )))?;
+    for (k, (t, s)) in &who {
+        out.line(&format!(
+            "{:<20}  {:>8}  {:>8}  {:>5.1}%  {:>9}",
+            ellipsize(&printable(k), 20),
+            s,
+            t.commands,
+            t.rate(),
+            timefmt::duration(t.ms)
+        ))?;
+    }
+    let table = |out: &mut Out, title: &str, rows: &[(&String, &Tally)]| -> std::io::Result<()> {
+        out.line("")?;
+        out.line(&out.dim(&format!(
+            "{:<28}  {:>8}  {:>6}  {:>6}",
+            title, "COMMANDS", "FAILED", "RATE"
+        )))?;
+        for (k, t) in rows {
+            out.line(&format!(
+                "{:<28}  {:>8}  {:>6}  {:>5.1}%",
+                ellipsize(&printable(k), 28),
+                t.commands,
+                t.failures,
+                t.rate()
+            ))?;
+        }
+        Ok(())
+    };
+    let most: Vec<_> = most.into_iter().take(a.top).collect();
+    table(&mut out, "MOST USED", &most)?;
+    if !failing.is_empty() {
+        let failing: Vec<_> = failing.into_iter().take(a.top).collect();
+        table(&mut out, "MOST FAILING", &failing)?;
+    }
+    out.line("")?;
+    out.line(&out.dim("BUSIEST HOURS (local time)"))?;
+    let max = stats.hours.iter().copied().max().unwrap_or(0).max(1);
+    for (h, &n) in stats.hours.iter().enumerate() {
+        if n == 0 {
+            continue;
+        }
+        let bar = "█".repeat(((n * 30).div_ceil(max)) as usize);
+        out.line(&format!("{h:02}:00  {:>7}  {}", n, out.paint("36", &bar)))?;
+    }
+    if a.global {
+        out.line("")?;
+        out.line(&out.dim(&format!("{:<50}  {:>8}", "STORE", "COMMANDS")))?;
+        let mut stores = stats.by_store.clone();
+        stores.sort_by(|a, b| b.1.cmp(&a.1));
+        for (d, n) in stores {
+            let shown = tilde(&d.to_string_lossy());
+            out.line(&format!(
+                "{:<50}  {:>8}",
+                ellipsize(&printable(&shown), 50),
+                n
+            ))?;
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_key;
+
+    #[test]
+    fn commands_are_counted_by_program_and_subcommand() {
+        assert_eq!(command_key("git commit -m 'x'"), "git commit");
+        assert_eq!(command_key("cargo +nightly test -p a"), "cargo test");
+        assert_eq!(command_key("RUST_LOG=debug cargo run"), "cargo run");
+        assert_eq!(command_key("sudo apt-get install zsh"), "apt-get install");
+        assert_eq!(command_key("/usr/bin/ls -la"), "ls");
+        assert_eq!(command_key("cd src"), "cd");
+        assert_eq!(command_key("git -C repo status"), "git status");
+        assert_eq!(command_key("kubectl -n prod get pods"), "kubectl get");
+        assert_eq!(command_key("git log --oneline | head"), "git log");
+        assert_eq!(command_key("   "), "");
+    }
+}

@@ -1,0 +1,109 @@
+//! Removing events for good (`devtrace forget`, retention): events.jsonl is
+//! rewritten without them into a new file that replaces it atomically, and
+//! the index drops them, under the store's write lock, so that ingest
+//! appending at the same time waits and loses nothing.
+
+use super::{open_private, schema, Store};
+use crate::event::Event;
+use anyhow::{Context, Result};
+use rusqlite::params;
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+
+#[derive(Deserialize)]
+struct Head {
+    id: String,
+    session: String,
+}
+
+impl Store {
+    /// Removes the events `ids`. With `remember`, their ids are kept (only
+    /// the ids) so that a replay of the shell's channel never brings them
+    /// back. Returns how many were removed.
+    pub fn remove(&mut self, ids: &HashSet<String>, remember: bool) -> Result<usize> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.with_lock(|s| {
+            s.catch_up()?;
+            let path = s.jsonl_path();
+            let tmp = s.dir.join("events.jsonl.rewrite");
+            let _ = fs::remove_file(&tmp);
+            let input =
+                File::open(&path).with_context(|| format!("could not open {}", path.display()))?;
+            let out = open_private(&tmp, false)
+                .with_context(|| format!("could not create {}", tmp.display()))?;
+            let mut w = BufWriter::with_capacity(1 << 20, out);
+            let mut sessions = HashSet::new();
+            let mut removed = Vec::new();
+            let mut written: u64 = 0;
+            for line in BufReader::with_capacity(1 << 20, input).split(b'\n') {
+                let line = line?;
+                if line.is_empty() {
+                    continue;
+                }
+                if let Ok(h) = serde_json::from_slice::<Head>(&line) {
+                    if ids.contains(&h.id) {
+                        sessions.insert(h.session);
+                        removed.push(h.id);
+                        continue;
+                    }
+                }
+                w.write_all(&line)?;
+                w.write_all(b"\n")?;
+                written += line.len() as u64 + 1;
+            }
+            let out = w.into_inner().map_err(|e| e.into_error())?;
+            out.sync_all()?;
+            drop(out);
+            fs::rename(&tmp, &path)
+                .with_context(|| format!("could not replace {}", path.display()))?;
+            if let Ok(d) = File::open(&s.dir) {
+                let _ = d.sync_all();
+            }
+            // From here a crash leaves an index ahead of the file: the next
+            // open sees that and indexes the file again from its start.
+            let tx = s.db.transaction()?;
+            for id in &removed {
+                tx.prepare_cached("DELETE FROM events WHERE id = ?1")?
+                    .execute(params![id])?;
+                if remember {
+                    tx.prepare_cached("INSERT OR IGNORE INTO forgotten (id) VALUES (?1)")?
+                        .execute(params![id])?;
+                }
+            }
+            rebuild_sessions(&tx, &sessions)?;
+            schema::set_offset(&tx, written)?;
+            tx.commit()?;
+            Ok(removed.len())
+        })
+    }
+}
+
+/// Recomputes the rows of `sessions` from the events they have left.
+fn rebuild_sessions(tx: &rusqlite::Transaction, sessions: &HashSet<String>) -> Result<()> {
+    let mut deltas = HashMap::new();
+    for id in sessions {
+        tx.prepare_cached("DELETE FROM sessions WHERE id = ?1")?
+            .execute(params![id])?;
+        let mut q = tx.prepare_cached(
+            "SELECT json, ts_ms, exit_code FROM events WHERE session = ?1 ORDER BY n",
+        )?;
+        let rows = q.query_map(params![id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (json, ts, exit) = row?;
+            if let Ok(ev) = serde_json::from_str::<Event>(&json) {
+                schema::note(&ev, ts, exit, &mut deltas);
+            }
+        }
+    }
+    schema::apply_sessions(tx, deltas)
+}
