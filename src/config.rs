@@ -242,6 +242,10 @@ fn apply(cfg: &mut Config, path: &Path, text: &str, base: Option<&Path>) -> Resu
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(text, s.start));
         let msg = e.message().trim().replace('\n', " ");
+        // serde names our own types: say what the file should hold instead.
+        let msg = regex::Regex::new(r"struct Raw(\w+)")
+            .map(|re| re.replace_all(&msg, "a table").into_owned())
+            .unwrap_or(msg);
         anyhow!("{shown}:{line}: {msg}")
     })?;
     let src =

@@ -23,9 +23,16 @@ impl Out {
 
     /// Like [`Out::new`], through the pager (`display.pager`, `$PAGER`, else
     /// `less -FRX`) when standard output is a terminal. A configuration
-    /// that does not load is an error here.
+    /// that does not load is reported, and the defaults are used: a typo
+    /// never keeps anyone from reading the record.
     pub fn paged(json: bool) -> anyhow::Result<Out> {
-        let (cfg, _) = crate::cmd::config::load_here(false)?;
+        let cfg = match crate::cmd::config::load_here(false) {
+            Ok((cfg, _)) => cfg,
+            Err(e) => {
+                eprintln!("devtrace: warning: {e:#}; using the default display settings");
+                crate::config::Config::default()
+            }
+        };
         Ok(Out::with(json, &cfg, true))
     }
 

@@ -87,3 +87,247 @@ fn secrets_are_redacted_before_they_reach_the_store() {
     assert!(!contains(&bytes, TOKEN), "the token reached the disk");
     assert!(!contains(&bytes, PASSWORD), "the password reached the disk");
 }
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The commands of every session of the store in `w.repo`, by shell.
+fn recorded(w: &World) -> Vec<String> {
+    let out = w.devtrace(
+        &["log", "--json", "--type", "run_command", "-n", "1000"],
+        &w.repo,
+    );
+    texts(&parse_lines(&out.stdout))
+}
+
+#[test]
+fn pause_and_resume_act_on_one_shell_or_on_all() {
+    require("bash");
+    require("zsh");
+    require("fish");
+    let w = World::initialised();
+    let mut a = Pty::spawn(&w, "bash", &w.repo);
+    let mut b = Pty::spawn(&w, "zsh", &w.repo);
+    let mut c = Pty::spawn(&w, "fish", &w.repo);
+    a.run("devtrace pause");
+    assert!(
+        a.output().contains("recording paused in this shell"),
+        "{}",
+        a.output()
+    );
+    a.run("echo hidden-a1");
+    a.run("devtrace doctor | grep paused");
+    assert!(
+        a.tail(300)
+            .contains("recording paused in this shell until `devtrace resume`"),
+        "{}",
+        a.tail(300)
+    );
+    b.run("echo shown-b1");
+    c.run("devtrace pause");
+    c.run("echo hidden-c1");
+    c.run("devtrace resume");
+    c.run("echo shown-c1");
+    a.run("devtrace resume");
+    assert!(a.output().contains("recording resumed in this shell"));
+    a.run("echo shown-a1");
+    // For a while: it resumes by itself.
+    a.run("devtrace pause --for 1s");
+    a.run("echo hidden-a2");
+    std::thread::sleep(Duration::from_millis(1100));
+    a.run("echo shown-a2");
+    // Every shell, new ones included; `resume` of one shell says so.
+    b.run("devtrace pause --all");
+    a.run("echo hidden-a3");
+    c.run("echo hidden-c3");
+    let mut d = Pty::spawn(&w, "bash", &w.repo);
+    d.run("echo hidden-d3");
+    d.run("devtrace resume; echo \"status $?\"");
+    assert!(d.tail(300).contains("status 1"), "{}", d.tail(300));
+    assert!(d.output().contains("devtrace resume --all"));
+    d.run("devtrace resume --all");
+    a.run("echo shown-a4");
+    d.run("echo shown-d4");
+    for sh in [a, b, c, d] {
+        sh.exit();
+    }
+    // Outside a recorded shell: an error that says what to do.
+    let out = w.devtrace(&["pause"], &w.repo);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--all"));
+    let out = w.devtrace(&["pause", "--all", "--for", "soon"], &w.repo);
+    assert_eq!(out.status.code(), Some(2));
+    std::thread::sleep(Duration::from_millis(500));
+    let got = recorded(&w);
+    let echoes: Vec<&String> = got.iter().filter(|t| t.starts_with("echo ")).collect();
+    assert!(
+        !got.iter().any(|t| t.contains("hidden")),
+        "recorded while paused: {got:#?}"
+    );
+    for want in [
+        "shown-a1", "shown-a2", "shown-a4", "shown-b1", "shown-c1", "shown-d4",
+    ] {
+        assert!(
+            echoes.iter().any(|t| t.contains(want)),
+            "{want} missing: {got:#?}"
+        );
+    }
+    // The pause itself is on the record; what ran during it is not.
+    assert!(got.iter().any(|t| t == "devtrace pause"));
+}
+
+#[test]
+fn ignore_rules_user_patterns_and_private_modes_keep_commands_out() {
+    require("bash");
+    require("zsh");
+    require("fish");
+    let w = World::initialised();
+    std::fs::create_dir_all(w.repo.join("private/deep")).unwrap();
+    std::fs::create_dir_all(w.home.join(".config/devtrace")).unwrap();
+    std::fs::write(
+        w.home.join(".config/devtrace/config.toml"),
+        "[redact]\npatterns = ['corp-[0-9]{4}', 'pin=(?P<s>[0-9]+)']\n",
+    )
+    .unwrap();
+    std::fs::write(
+        w.repo.join(".devtrace/config.toml"),
+        "[ignore]\ncommands = ['^vault ', 'secret-tool']\ndirs = ['private']\n",
+    )
+    .unwrap();
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    sh.run("echo ticket corp-1234 pin=9876");
+    sh.run("vault () { echo v; }");
+    sh.run("vault read kv/prod");
+    sh.run("echo not vault read");
+    sh.run("echo x | secret-tool 2>/dev/null; true");
+    sh.run("cd private/deep");
+    sh.run("echo inside-private");
+    sh.run("cd ../..");
+    sh.run(" echo leading-space-bash");
+    sh.run("echo kept-bash");
+    sh.exit();
+    let mut z = Pty::spawn(&w, "zsh", &w.repo);
+    z.run(" echo leading-space-zsh");
+    z.run("echo kept-zsh");
+    z.exit();
+    let mut f = Pty::spawn(&w, "fish", &w.repo);
+    f.run("echo kept-fish");
+    f.exit();
+    // fish --private records nothing at all.
+    let mut p = Pty::spawn_args(&w, "fish", &["--private", "-i"], &w.repo, &[]);
+    p.run("echo in-private-fish");
+    p.exit();
+    std::thread::sleep(Duration::from_millis(800));
+    let got = recorded(&w);
+    assert!(
+        got.contains(&"echo ticket [REDACTED:custom] pin=[REDACTED:custom]".to_owned()),
+        "{got:#?}"
+    );
+    assert!(got.contains(&"echo not vault read".to_owned()), "{got:#?}");
+    for gone in [
+        "vault read kv",
+        "secret-tool",
+        "inside-private",
+        "leading-space",
+        "in-private-fish",
+    ] {
+        assert!(
+            !got.iter().any(|t| t.contains(gone)),
+            "{gone} recorded: {got:#?}"
+        );
+    }
+    for kept in [
+        "echo kept-bash",
+        "echo kept-zsh",
+        "echo kept-fish",
+        "cd private/deep",
+    ] {
+        assert!(got.contains(&kept.to_owned()), "{kept} missing: {got:#?}");
+    }
+    let bytes = all_bytes(&w);
+    for never in [
+        "corp-1234",
+        "9876",
+        "kv/prod",
+        "inside-private",
+        "in-private-fish",
+    ] {
+        assert!(!contains(&bytes, never), "{never} reached the disk");
+    }
+}
+
+#[test]
+fn a_bad_config_is_a_clear_error_and_recording_goes_on() {
+    require("bash");
+    let w = World::initialised();
+    let cfg = w.repo.join(".devtrace/config.toml");
+    let cases = [
+        (
+            "[retention]\nkeep_days = 30\nkeep_dais = 2\n",
+            "config.toml:3: unknown field `keep_dais`",
+        ),
+        (
+            "[ignore]\ncommands = [\n  '^ls',\n  'a(b',\n]\n",
+            "config.toml:4: ignore pattern \"a(b\" is not a valid regular expression",
+        ),
+        ("[retention]\nmax_events = -5\n", "config.toml:2: "),
+        (
+            "[display]\ncolor = 'sometimes'\n",
+            "config.toml:2: unknown variant `sometimes`",
+        ),
+        (
+            "[ignore]\ndirs = ['', 'ok']\n",
+            "config.toml:2: ignored directory \"\"",
+        ),
+        (
+            "retention = 3\n",
+            "config.toml:1: invalid type: integer `3`, expected a table",
+        ),
+    ];
+    for (text, want) in cases {
+        std::fs::write(&cfg, text).unwrap();
+        // Reading goes on with a warning; what the settings steer stops.
+        let out = w.devtrace(&["log"], &w.repo);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(
+            err.starts_with("devtrace: warning: ~/repo/.devtrace/config.toml:"),
+            "{err}"
+        );
+        for args in [&["config"][..], &["gc"]] {
+            let out = w.devtrace(args, &w.repo);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?} {text:?}: {err}");
+            let first = err.lines().next().unwrap_or_default();
+            assert!(first.contains(want), "{args:?} {text:?}: {err}");
+            assert!(first.contains("~/repo/.devtrace/config.toml:"), "{err}");
+            assert_eq!(err.lines().count(), 2, "{err}");
+        }
+    }
+    // Ingest keeps recording with a broken file, and says why in its log.
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    sh.run("echo still-recorded");
+    sh.exit();
+    let evs = w.ended_session(&w.repo);
+    assert!(texts(&evs).contains(&"echo still-recorded".to_owned()));
+    let log = std::fs::read_to_string(w.run.join("devtrace/ingest.log")).unwrap_or_default();
+    assert!(log.contains("config.toml:1:"), "{log}");
+    // A good file: config shows each value and where it came from.
+    std::fs::write(&cfg, "[retention]\nkeep_days = 30\n").unwrap();
+    let text = ok(&w.devtrace(&["config"], &w.repo));
+    assert!(text.contains("retention.keep_days   30"), "{text}");
+    assert!(text.contains(".devtrace/config.toml:2"), "{text}");
+    assert!(
+        text.contains("retention.max_events  0 (no limit)  default") || text.contains("default"),
+        "{text}"
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(&ok(&w.devtrace(&["config", "--json"], &w.repo))).unwrap();
+    assert_eq!(j["retention.keep_days"]["value"], 30);
+}

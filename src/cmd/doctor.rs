@@ -124,6 +124,27 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
         Some(_) => {}
     }
 
+    // Pauses that hold this shell now.
+    let now = runtime::now_us();
+    for p in crate::pause::load(&rt) {
+        let mine = p.session.is_none() || p.session == session;
+        if mine && p.active(now) {
+            let whom = if p.session.is_none() {
+                "every shell"
+            } else {
+                "this shell"
+            };
+            let until = match p.until_us {
+                Some(u) => format!("until {}", crate::timefmt::clock(u / 1000)),
+                None => "until `devtrace resume`".to_owned(),
+            };
+            let all = if p.session.is_none() { " --all" } else { "" };
+            checks.push(ok(format!(
+                "recording paused in {whom} {until} (devtrace resume{all} to resume)"
+            )));
+        }
+    }
+
     // Ingest.
     match ingest::running(&rt) {
         Some((pid, v)) if v == env!("CARGO_PKG_VERSION") => {
@@ -204,6 +225,14 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
                 "devtrace reindex",
             )),
         }
+    }
+
+    // The configuration that applies here.
+    if let Err(e) = crate::config::load(store_dir.is_dir().then_some(store_dir.as_path())) {
+        checks.push(bad(
+            format!("{e:#}; ingest keeps the last good configuration"),
+            "fix the file (`devtrace config` checks it)",
+        ));
     }
 
     let failed = checks.iter().filter(|c| !c.ok).count();

@@ -307,6 +307,17 @@ impl Pty {
     }
 
     pub fn spawn_with(world: &World, shell: &str, dir: &Path, env: &[(&str, &str)]) -> Pty {
+        Self::spawn_args(world, shell, &["-i"], dir, env)
+    }
+
+    /// A shell started with `args` (which should make it interactive).
+    pub fn spawn_args(
+        world: &World,
+        shell: &str,
+        args: &[&str],
+        dir: &Path,
+        env: &[(&str, &str)],
+    ) -> Pty {
         require(shell);
         let pty = nix::pty::openpty(
             Some(&nix::pty::Winsize {
@@ -320,7 +331,7 @@ impl Pty {
         .unwrap();
         let slave: OwnedFd = pty.slave;
         let mut c = world.cmd_in(shell, dir);
-        c.arg("-i");
+        c.args(args);
         for (k, v) in env {
             c.env(k, v);
         }
