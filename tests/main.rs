@@ -5,6 +5,7 @@ mod support;
 mod agents;
 mod cli;
 mod faults;
+mod forget;
 mod privacy;
 mod provenance;
 mod recovery;

@@ -67,6 +67,10 @@ impl Ingest {
             return;
         }
         let chan = Channel::new(&self.dir, id);
+        if !chan.meta().exists() {
+            // Ended and cleaned up before we got to it: nothing to read.
+            return;
+        }
         match Session::load(chan) {
             Ok(s) => {
                 self.sessions.insert(id.to_owned(), s);

@@ -1,0 +1,247 @@
+//! Forgetting events and retention: what goes is gone from events.jsonl, the
+//! index and search; what is recorded at the same time is all kept.
+
+use crate::support::*;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+fn jsonl(w: &World) -> String {
+    std::fs::read_to_string(w.repo.join(".devtrace/events.jsonl")).unwrap()
+}
+
+fn all_events(w: &World) -> Vec<Value> {
+    let out = w.devtrace(&["log", "--json", "-n", "1000000"], &w.repo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    parse_lines(&out.stdout)
+}
+
+/// The index and the JSONL hold the same events, and a rebuilt index too.
+fn assert_consistent(w: &World) {
+    let from_index: Vec<String> = all_events(w)
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut from_file: Vec<String> = jsonl(w)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let mut sorted = from_index.clone();
+    sorted.sort();
+    from_file.sort();
+    assert_eq!(sorted, from_file, "index and events.jsonl differ");
+    let doctor = w.devtrace(&["doctor", "--json"], &w.repo);
+    assert!(String::from_utf8_lossy(&doctor.stdout).contains("the index matches events.jsonl"));
+    let sessions_before = w.devtrace(&["sessions", "--json"], &w.repo).stdout;
+    assert!(w.devtrace(&["reindex"], &w.repo).status.success());
+    assert_eq!(
+        w.devtrace(&["sessions", "--json"], &w.repo).stdout,
+        sessions_before,
+        "session rows differ from a rebuilt index"
+    );
+}
+
+#[test]
+fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
+    require("bash");
+    let w = World::initialised();
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    let lines: Vec<String> = (0..40)
+        .map(|i| {
+            if i % 2 == 0 {
+                format!("echo drop-me {i}")
+            } else {
+                format!("echo keep {i}")
+            }
+        })
+        .collect();
+    sh.run_many(&lines, 10);
+    sh.run("devtrace note remember drop-me too");
+    sh.exit();
+    w.ended_session(&w.repo);
+
+    // Without a terminal it needs --yes, and changes nothing.
+    let before = jsonl(&w);
+    let out = w.devtrace(&["forget", "--match", "drop-me"], &w.repo);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("22 events from 1 session"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    assert_eq!(jsonl(&w), before);
+    let out = w.devtrace(&["forget"], &w.repo);
+    assert_eq!(out.status.code(), Some(2));
+
+    // On a terminal it shows them and asks; "n" keeps everything.
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    sh.send("devtrace forget --match drop-me\r");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !sh.output().contains("for good? [y/N]") {
+        assert!(Instant::now() < deadline, "{}", sh.output());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(sh.output().contains("echo drop-me 38"), "{}", sh.output());
+    sh.run("n");
+    assert!(sh.output().contains("nothing forgotten"));
+    assert!(jsonl(&w).contains("drop-me 0"));
+
+    // Meanwhile another shell records commands as fast as it can.
+    let late: Vec<String> = (0..300).map(|i| format!("echo late-{i}")).collect();
+    std::thread::scope(|s| {
+        let typing = s.spawn(|| sh.run_many(&late, 20));
+        std::thread::sleep(Duration::from_millis(50));
+        let mut rewrites = 0;
+        while rewrites == 0 || !typing.is_finished() {
+            let out = w.devtrace(&["forget", "--match", "drop-me", "--yes"], &w.repo);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            rewrites += 1;
+        }
+        typing.join().unwrap();
+        eprintln!("forget ran {rewrites} times while the shell typed");
+    });
+    sh.exit();
+    w.ended_session(&w.repo);
+    let text = jsonl(&w);
+    assert!(!text.contains("drop-me"), "left in events.jsonl");
+    let evs = all_events(&w);
+    assert!(!evs.iter().any(|e| e.to_string().contains("drop-me")));
+    let got = texts(&evs);
+    for i in 0..300 {
+        let n = got
+            .iter()
+            .filter(|t| **t == format!("echo late-{i}"))
+            .count();
+        assert_eq!(n, 1, "echo late-{i} recorded {n} times");
+    }
+    assert_eq!(
+        got.iter().filter(|t| t.starts_with("echo keep")).count(),
+        20
+    );
+    let out = w.devtrace(&["search", "--json", "drop"], &w.repo);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "search still finds forgotten commands"
+    );
+    assert_consistent(&w);
+
+    // --id (a prefix), --session, --before.
+    let keep = evs
+        .iter()
+        .find(|e| e["data"]["command"] == "echo keep 1")
+        .unwrap();
+    let id = keep["id"].as_str().unwrap();
+    let out = w.devtrace(&["forget", "--id", &id[..id.len() - 2], "--yes"], &w.repo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!jsonl(&w).contains(id));
+    let out = w.devtrace(&["forget", "--id", "ZZZZ", "--yes"], &w.repo);
+    assert_eq!(out.status.code(), Some(1));
+    let out = w.devtrace(&["forget", "--before", "2001-01-01", "--yes"], &w.repo);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing forgotten"));
+    let first = keep["session"].as_str().unwrap();
+    let out = w.devtrace(&["forget", "--session", first, "--yes"], &w.repo);
+    assert!(out.status.success());
+    let sessions = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout);
+    assert!(!sessions.iter().any(|s| s["session"] == first));
+    assert_eq!(sessions.len(), 1);
+    assert_consistent(&w);
+}
+
+/// Appends `n` synthetic commands of one session, `days_ago` old, to the JSONL.
+fn add_old(w: &World, session: &str, n: usize, days_ago: i64) {
+    use std::io::Write;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(w.repo.join(".devtrace/events.jsonl"))
+        .unwrap();
+    for i in 0..n {
+        let t = now - days_ago * 86_400 - 3600 + i as i64;
+        let ts = time::OffsetDateTime::from_unix_timestamp(t)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let ev = json!({
+            "v": 1, "id": format!("{session}-{i:05}"), "session": session, "seq": i + 1,
+            "type": "run_command", "ts": ts, "agent": null, "cwd": w.repo, "repo": w.repo,
+            "data": {"command": format!("echo old {session} {i}"), "exit_code": 0, "pipestatus": [0],
+                     "duration_ms": 1, "started_at": ts, "ended_at": ts, "shell": "bash"},
+        });
+        writeln!(f, "{ev}").unwrap();
+    }
+}
+
+#[test]
+fn retention_removes_old_events_on_demand_and_once_a_day() {
+    require("bash");
+    let w = World::initialised();
+    std::fs::write(w.repo.join(".devtrace/events.jsonl"), "").unwrap();
+    add_old(&w, "OLDA", 100, 10);
+    add_old(&w, "NEWB", 50, 0);
+    let out = w.devtrace(&["gc"], &w.repo);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no retention set"));
+    let cfg = w.repo.join(".devtrace/config.toml");
+    std::fs::write(&cfg, "[retention]\nkeep_days = 7\n").unwrap();
+    let out = w.devtrace(&["gc", "--dry-run"], &w.repo);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("would remove 100 events older than 7 days")
+    );
+    assert_eq!(all_events(&w).len(), 150);
+    let out = w.devtrace(&["gc"], &w.repo);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("removed 100 events"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(all_events(&w).len(), 50);
+    assert_consistent(&w);
+    std::fs::write(&cfg, "[retention]\nmax_events = 20\n").unwrap();
+    assert!(w.devtrace(&["gc"], &w.repo).status.success());
+    let left = texts(&all_events(&w));
+    assert_eq!(left.len(), 20);
+    assert_eq!(left[0], "echo old NEWB 30");
+
+    // Automatically: ingest starts gc after storing, at most once a day.
+    std::fs::write(&cfg, "[retention]\nkeep_days = 7\n").unwrap();
+    add_old(&w, "OLDC", 30, 9);
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    sh.run("echo fresh");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while jsonl(&w).contains("OLDC") {
+        assert!(Instant::now() < deadline, "gc did not run by itself");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // It ran once today: more old events stay until tomorrow (or `devtrace gc`).
+    add_old(&w, "OLDD", 5, 9);
+    std::thread::sleep(Duration::from_millis(300));
+    sh.run("echo fresher");
+    sh.exit();
+    w.ended_session(&w.repo);
+    assert!(jsonl(&w).contains("OLDD"));
+    let out = w.devtrace(&["gc", "--auto"], &w.repo);
+    assert!(out.status.success() && out.stdout.is_empty());
+    assert!(jsonl(&w).contains("OLDD"), "gc --auto ran twice in a day");
+    assert!(texts(&all_events(&w)).contains(&"echo fresher".to_owned()));
+}
