@@ -34,6 +34,9 @@ install -D -m 0644 completions/devtrace.bash "$data/bash-completion/completions/
 install -D -m 0644 completions/_devtrace "$data/zsh/site-functions/_devtrace"
 install -D -m 0644 completions/devtrace.fish "$config/fish/completions/devtrace.fish"
 say "installed completions (zsh: add $data/zsh/site-functions to your fpath)"
+install -d "$data/man/man1"
+install -m 0644 man/*.1 "$data/man/man1/"
+say "installed man pages in $data/man/man1 (man devtrace)"
 
 case ":$PATH:" in
   *":$PREFIX/bin:"*) ;;

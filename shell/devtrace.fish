@@ -8,7 +8,7 @@
 # sequence number 0: one writer, one file, so their order is the spool's. It prints nothing and leaves $status and
 # $pipestatus as they were.
 
-if status is-interactive; and not set -q __devtrace_loaded
+if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_private_mode
     set -g __devtrace_loaded 1
     set -g __devtrace_bin @DEVTRACE_BIN@
     test -x "$__devtrace_bin"; or set __devtrace_bin devtrace

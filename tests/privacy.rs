@@ -163,8 +163,21 @@ fn pause_and_resume_act_on_one_shell_or_on_all() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--all"));
     let out = w.devtrace(&["pause", "--all", "--for", "soon"], &w.repo);
     assert_eq!(out.status.code(), Some(2));
-    std::thread::sleep(Duration::from_millis(500));
-    let got = recorded(&w);
+    let wanted = [
+        "shown-a1", "shown-a2", "shown-a4", "shown-b1", "shown-c1", "shown-d4",
+    ];
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let got = loop {
+        let got = recorded(&w);
+        if wanted
+            .iter()
+            .all(|want| got.iter().any(|t| t.contains(want)))
+        {
+            break got;
+        }
+        assert!(Instant::now() < deadline, "{got:#?}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
     let echoes: Vec<&String> = got.iter().filter(|t| t.starts_with("echo ")).collect();
     assert!(
         !got.iter().any(|t| t.contains("hidden")),
@@ -219,12 +232,17 @@ fn ignore_rules_user_patterns_and_private_modes_keep_commands_out() {
     let mut f = Pty::spawn(&w, "fish", &w.repo);
     f.run("echo kept-fish");
     f.exit();
+    w.ended_session(&w.repo);
+    let sessions = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout).len();
     // fish --private records nothing at all.
     let mut p = Pty::spawn_args(&w, "fish", &["--private", "-i"], &w.repo, &[]);
     p.run("echo in-private-fish");
     p.exit();
-    std::thread::sleep(Duration::from_millis(800));
+    // (What is not recorded cannot be waited for: give ingest its time.)
+    std::thread::sleep(Duration::from_millis(500));
     let got = recorded(&w);
+    let after = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout).len();
+    assert_eq!(after, sessions, "fish --private left a session");
     assert!(
         got.contains(&"echo ticket [REDACTED:custom] pin=[REDACTED:custom]".to_owned()),
         "{got:#?}"

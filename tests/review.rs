@@ -42,6 +42,7 @@ fn search_ranks_and_filters_commands() {
         &w.repo,
     );
     assert!(out.status.success());
+    w.wait_events(&w.repo, &["--agent", "bot", "--type", "run_command"], 1);
 
     // Word prefixes, every word required, best match first.
     let hits = searched(&w, &["cargo", "te"]);
@@ -139,6 +140,8 @@ fn stats_count_people_agents_failures_and_stores() {
         .success());
     assert!(w.devtrace(&["init", "--no-rc"], &other).status.success());
     assert!(w.devtrace(&["exec", "--", "true"], &other).status.success());
+    w.wait_events(&w.repo, &["--agent", "bot", "--type", "run_command"], 2);
+    w.wait_events(&other, &["--type", "run_command"], 1);
 
     let out = w.devtrace(&["stats", "--json"], &w.repo);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -236,6 +239,7 @@ fn terminal_output_pages_and_colours_pipes_stay_plain() {
     let pager = fake_pager(&w);
     let mut sh = Pty::spawn_with(&w, "bash", &w.repo, &[("PAGER", &pager)]);
     sh.run("echo first; (exit 4)");
+    w.wait_events(&w.repo, &["--type", "run_command"], 1);
     sh.run("devtrace log --type run_command");
     let shown = sh.output();
     assert!(shown.contains("PAGED|"), "{shown}");

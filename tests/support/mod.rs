@@ -187,6 +187,26 @@ impl World {
         }
     }
 
+    /// Waits (up to 15 s) until the store in `dir` holds `n` or more events
+    /// of the `log` arguments `args` (ingest stores asynchronously).
+    pub fn wait_events(&self, dir: &Path, args: &[&str], n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let mut a = vec!["log", "--json", "-n", "100000"];
+        a.extend_from_slice(args);
+        loop {
+            let evs = parse_lines(&self.devtrace(&a, dir).stdout);
+            if evs.len() >= n {
+                return evs;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "only {} of {n} events for {args:?}: {evs:#?}",
+                evs.len()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The pid of the running ingest, if any.
     pub fn ingest_pid(&self) -> Option<i32> {
         let text = std::fs::read_to_string(self.run.join("devtrace/ingest.pid")).ok()?;
