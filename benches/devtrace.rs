@@ -543,6 +543,12 @@ fn main() {
                 "log --type run_command --since 1h",
                 vec!["log", "--type", "run_command", "--since", "1h"],
             ),
+            ("search cargo test", vec!["search", "cargo", "test"]),
+            ("search lint --failed", vec!["search", "lint", "--failed"]),
+            (
+                "search status --cwd src",
+                vec!["search", "status", "--cwd", "src"],
+            ),
         ] {
             let q = stats(time_cli(&w, &args, z.queries));
             t.row(

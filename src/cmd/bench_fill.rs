@@ -8,7 +8,7 @@ use serde_json::json;
 use std::path::Path;
 
 pub fn run(dir: &Path, events: u64, sessions: u64) -> Result<i32> {
-    let dir = dir.join(store::DIR);
+    let dir = dir.canonicalize()?.join(store::DIR);
     store::create_dir(&dir)?;
     let mut store = Store::open(&dir)?;
     let per = (events / sessions.max(1)).max(3);

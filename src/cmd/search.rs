@@ -1,5 +1,6 @@
 //! `devtrace search`: command text through the SQLite full-text index,
-//! best match first (newest first among equals), with the usual filters.
+//! best match first among the newest 2,000 matches (newest first among
+//! equals), with the usual filters.
 
 use crate::cli::SearchArgs;
 use crate::event::{value_text, Event};
@@ -25,6 +26,9 @@ pub fn fts_query(words: &[String]) -> Option<String> {
     }
     (!parts.is_empty()).then(|| parts.join(" AND "))
 }
+
+/// How many of the newest matches are ranked.
+const RANKED: usize = 2000;
 
 fn absolute(dir: &Path) -> Result<PathBuf> {
     let base = PathBuf::from(super::cwd()?);
@@ -113,10 +117,17 @@ pub fn run(a: SearchArgs) -> Result<i32> {
     }
     args.push(SqlValue::Integer(a.limit as i64));
     let sql = match fts {
+        // Ranking every match of a common word costs ~0.7 s on a million
+        // events; the newest matches are read in index order and only
+        // those are ranked, which keeps a search near 30 ms.
         Some(_) => format!(
-            "SELECT e.json FROM commands_fts JOIN events e ON e.n = commands_fts.rowid
-             WHERE {} ORDER BY commands_fts.rank, e.n DESC LIMIT ?",
-            clauses.join(" AND ")
+            "SELECT json FROM (
+                 SELECT e.n, e.json, bm25(commands_fts) AS score
+                 FROM commands_fts JOIN events e ON e.n = commands_fts.rowid
+                 WHERE {} ORDER BY commands_fts.rowid DESC LIMIT {}
+             ) ORDER BY score, n DESC LIMIT ?",
+            clauses.join(" AND "),
+            RANKED.max(a.limit.saturating_mul(10))
         ),
         None => format!(
             "SELECT e.json FROM events e WHERE {} ORDER BY e.n DESC LIMIT ?",
