@@ -356,7 +356,7 @@ impl Config {
             Color::Always => true,
             Color::Never => false,
             Color::Auto => {
-                tty && !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+                tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                     && !std::env::var("TERM").is_ok_and(|t| t == "dumb")
             }
         }

@@ -47,6 +47,22 @@ pub fn date_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The local day of `ms`, as a heading: `today`, `yesterday`, or
+/// `Mon 2026-11-23`.
+pub fn day(ms: i64, now_ms: i64) -> String {
+    let off = local_offset();
+    let d = utc(ms).to_offset(off).date();
+    let today = utc(now_ms).to_offset(off).date();
+    if d == today {
+        return "today".into();
+    }
+    if today.previous_day() == Some(d) {
+        return "yesterday".into();
+    }
+    let f = format_description!("[weekday repr:short] [year]-[month]-[day]");
+    d.format(&f).unwrap_or_default()
+}
+
 /// `3m ago`, `2h ago`, `just now`.
 pub fn ago(ms: i64, now_ms: i64) -> String {
     let s = (now_ms - ms).max(0) / 1000;

@@ -40,8 +40,9 @@ pub fn run(a: LogArgs) -> Result<i32> {
         Out::paged(a.filter.json)?
     };
     let mut last = 0;
+    let mut last_day = String::new();
     for (n, ev) in store.events(&filter)? {
-        print_event(&mut out, &ev, a.filter.json)?;
+        print_event(&mut out, &ev, a.filter.json, &mut last_day)?;
         last = n;
     }
     out.flush()?;
@@ -122,16 +123,28 @@ pub fn run(a: LogArgs) -> Result<i32> {
             recheck = 5;
         }
         for (n, ev) in fresh {
-            print_event(&mut out, &ev, a.filter.json)?;
+            print_event(&mut out, &ev, a.filter.json, &mut last_day)?;
             last = n;
         }
         out.flush()?;
     }
 }
 
-fn print_event(out: &mut Out, ev: &Event, json: bool) -> std::io::Result<()> {
+/// Prints one event; a line naming the day comes first whenever the day
+/// changes (the times on each line are clock times).
+fn print_event(
+    out: &mut Out,
+    ev: &Event,
+    json: bool,
+    last_day: &mut String,
+) -> std::io::Result<()> {
     if json {
         return out.line(&ev.to_line());
+    }
+    let day = crate::timefmt::day(crate::store::ts_ms(&ev.ts), crate::runtime::now_ms());
+    if day != *last_day {
+        out.line(&out.dim(&format!("── {day}")))?;
+        *last_day = day;
     }
     // The session first, so lines of interleaved shells can be told apart.
     let short = &ev.session[..ev.session.len().min(12)];

@@ -9,7 +9,7 @@ use crate::timefmt;
 use anyhow::Result;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Default, Clone)]
 struct Tally {
@@ -135,7 +135,7 @@ pub fn command_key(text: &str) -> String {
     prog.to_owned()
 }
 
-fn collect(stats: &mut Stats, dir: &PathBuf, since: Option<i64>) -> Result<()> {
+fn collect(stats: &mut Stats, dir: &Path, since: Option<i64>) -> Result<()> {
     let store = Store::open(dir)?;
     let db = store.conn();
     let since = since.unwrap_or(i64::MIN);
@@ -185,7 +185,7 @@ fn collect(stats: &mut Stats, dir: &PathBuf, since: Option<i64>) -> Result<()> {
             .or_default()
             .1 += count;
     }
-    stats.by_store.push((dir.clone(), n));
+    stats.by_store.push((dir.to_path_buf(), n));
     Ok(())
 }
 
@@ -320,7 +320,7 @@ pub fn run(a: StatsArgs) -> Result<i32> {
         out.line("")?;
         out.line(&out.dim(&format!("{:<50}  {:>8}", "STORE", "COMMANDS")))?;
         let mut stores = stats.by_store.clone();
-        stores.sort_by(|a, b| b.1.cmp(&a.1));
+        stores.sort_by_key(|s| std::cmp::Reverse(s.1));
         for (d, n) in stores {
             let shown = tilde(&d.to_string_lossy());
             out.line(&format!(
