@@ -63,6 +63,8 @@ pub fn run(dir: &Path, events: u64, sessions: u64) -> Result<i32> {
         }
     }
     written += store.append(&batch)? as u64;
+    // As ingest would have by the time anyone searches.
+    while store.index_search(50_000)? {}
     println!("{written}");
     Ok(0)
 }

@@ -30,6 +30,16 @@ pub fn fts_query(words: &[String]) -> Option<String> {
 /// How many of the newest matches are ranked.
 const RANKED: usize = 2000;
 
+/// Indexes what ingest has not indexed yet (it does so when idle, so this
+/// is usually nothing). A store we cannot write is searched as indexed.
+fn catch_up(store: &mut crate::store::Store) {
+    let behind = store.search_behind().unwrap_or(0);
+    if behind > 100_000 {
+        eprintln!("devtrace: indexing {behind} commands for search (once)");
+    }
+    while let Ok(true) = store.index_search(50_000) {}
+}
+
 fn absolute(dir: &Path) -> Result<PathBuf> {
     let base = PathBuf::from(super::cwd()?);
     let joined = if dir.is_absolute() {
@@ -60,7 +70,8 @@ pub fn run(a: SearchArgs) -> Result<i32> {
     }
     let since = super::when(&a.since)?;
     let until = super::when(&a.until)?;
-    let store = super::open_store(&a.store)?;
+    let mut store = super::open_store(&a.store)?;
+    catch_up(&mut store);
     let mut clauses: Vec<String> = vec!["e.command IS NOT NULL".into()];
     let mut args: Vec<SqlValue> = Vec::new();
     let fts = fts_query(&a.text);

@@ -50,6 +50,8 @@ struct Ingest {
     router: Router,
     trackers: edits::Trackers,
     policy: policy::Policy,
+    /// Stores whose search index is behind what they hold.
+    search_behind: std::collections::BTreeSet<PathBuf>,
     log: Option<File>,
     /// Sessions whose FIFO the pump drained during a long scan.
     pumped: std::rc::Rc<std::cell::RefCell<std::collections::BTreeSet<String>>>,
@@ -83,6 +85,26 @@ impl Ingest {
         for id in runtime::session_ids(&self.dir) {
             self.add(&id);
         }
+    }
+
+    /// Indexes a chunk of one store's new commands for search (done when
+    /// there is nothing else to do; a chunk takes ~10 ms). Returns whether
+    /// any store is still behind.
+    fn index_search(&mut self) -> bool {
+        let Some(dir) = self.search_behind.iter().next().cloned() else {
+            return false;
+        };
+        match self.router.open(&dir).and_then(|s| s.index_search(500)) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.search_behind.remove(&dir);
+            }
+            Err(e) => {
+                self.search_behind.remove(&dir);
+                self.warn(&format!("search index of {}: {e:#}", dir.display()));
+            }
+        }
+        !self.search_behind.is_empty()
     }
 
     /// One pass over the sessions marked dirty: read, pair, store, save.
@@ -134,6 +156,7 @@ impl Ingest {
                 .open(&dir)
                 .and_then(|store| store.append(&events));
             if res.is_ok() {
+                self.search_behind.insert(dir.clone());
                 if let Some(msg) = self.policy.retention(&dir) {
                     self.warn(&msg);
                 }
@@ -255,6 +278,7 @@ pub fn run() -> Result<()> {
         router: Router::default(),
         trackers: edits::Trackers::default(),
         policy: policy::Policy::default(),
+        search_behind: Default::default(),
         log,
         pumped,
     };
@@ -298,6 +322,7 @@ pub fn run() -> Result<()> {
             idle_since = None;
         }
 
+        let indexing = ing.index_search();
         let ids: Vec<String> = ing.sessions.keys().cloned().collect();
         let (ready, notes) = {
             let mut fds: Vec<PollFd> = vec![
@@ -320,7 +345,9 @@ pub fn run() -> Result<()> {
                     owners.push((id.clone(), true));
                 }
             }
-            let timeout = if ing.sessions.is_empty() {
+            let timeout = if indexing {
+                PollTimeout::ZERO
+            } else if ing.sessions.is_empty() {
                 PollTimeout::from(linger().as_millis().min(60_000) as u16)
             } else if ing.sessions.values().any(|s| s.pidfd.is_none()) {
                 PollTimeout::from(1000u16) // no pidfd: look for gone shells each second

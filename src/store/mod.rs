@@ -7,6 +7,7 @@
 //! writer that died between the two is caught up by the next one, and an
 //! event that is offered twice (same id) is stored once.
 
+mod fts;
 mod query;
 mod rewrite;
 mod schema;
@@ -209,6 +210,7 @@ impl Store {
         let mut offset = self.indexed_offset()?;
         if offset > len {
             // The JSONL was replaced or truncated: index it from the start.
+            fts::clear(&self.db)?;
             self.db
                 .execute_batch("DELETE FROM events; DELETE FROM sessions;")?;
             offset = 0;
@@ -299,6 +301,7 @@ impl Store {
     /// Throws the index away and builds it again from events.jsonl.
     pub fn reindex(&mut self) -> Result<()> {
         self.with_lock(|s| {
+            fts::clear(&s.db)?;
             s.db.execute_batch(
                 "DELETE FROM events; DELETE FROM sessions; DELETE FROM meta WHERE key = 'jsonl_offset';",
             )?;

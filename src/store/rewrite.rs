@@ -75,6 +75,14 @@ impl Store {
                 }
             }
             rebuild_sessions(&tx, &sessions)?;
+            // The newest rows may be gone, and their positions come back
+            // for new rows: those must not count as indexed for search.
+            tx.execute(
+                "UPDATE meta SET value = CAST(min(CAST(value AS INTEGER),
+                     (SELECT coalesce(max(n), 0) FROM events)) AS TEXT)
+                 WHERE key = 'fts_upto'",
+                [],
+            )?;
             schema::set_offset(&tx, written)?;
             tx.commit()?;
             Ok(removed.len())

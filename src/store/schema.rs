@@ -48,18 +48,20 @@ CREATE INDEX IF NOT EXISTS sessions_start ON sessions (start_ms);
 CREATE TABLE IF NOT EXISTS forgotten (id TEXT PRIMARY KEY) WITHOUT ROWID;
 ";
 
-/// The full-text index of command text (`devtrace search`), kept in step
-/// with `events` by triggers, so that removing events removes their words.
+/// The full-text index of command text (`devtrace search`). Indexing costs
+/// ~25 µs a command, as much as storing it, so ingest does not do it while
+/// it stores: rows up to `meta.fts_upto` are indexed, the rest are indexed
+/// in chunks when ingest has nothing else to do, and by `search` itself
+/// before it reads (see fts.rs). Removing an indexed row removes its words.
 const SEARCH: &str = "
 CREATE VIRTUAL TABLE IF NOT EXISTS commands_fts USING fts5(
     command, content='events', content_rowid='n', tokenize='unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER IF NOT EXISTS events_fts_insert AFTER INSERT ON events
-WHEN new.command IS NOT NULL BEGIN
-    INSERT INTO commands_fts (rowid, command) VALUES (new.n, new.command);
-END;
+DROP TRIGGER IF EXISTS events_fts_insert;
 CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events
-WHEN old.command IS NOT NULL BEGIN
+WHEN old.command IS NOT NULL
+ AND old.n <= coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_upto'), 0)
+BEGIN
     INSERT INTO commands_fts (commands_fts, rowid, command) VALUES ('delete', old.n, old.command);
 END;
 ";
@@ -83,19 +85,9 @@ pub fn open(path: &Path) -> Result<Connection> {
     db.execute_batch(TABLES)?;
     if version < SCHEMA {
         let tx = db.unchecked_transaction()?;
-        let had_search: bool = tx.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'commands_fts'",
-            [],
-            |r| r.get::<_, i64>(0).map(|n| n > 0),
-        )?;
+        // An index made by an older devtrace: its commands are indexed
+        // lazily, from the start.
         tx.execute_batch(SEARCH)?;
-        if !had_search {
-            // An index made by an older devtrace: index the commands it holds.
-            tx.execute(
-                "INSERT INTO commands_fts (commands_fts) VALUES ('rebuild')",
-                [],
-            )?;
-        }
         tx.pragma_update(None, "user_version", SCHEMA)?;
         tx.commit()?;
     }

@@ -1,7 +1,14 @@
-//! Every clap type of the command line, and nothing else.
+//! Every clap type of the command line, and nothing else: the commands
+//! here, the arguments of the reading commands in `review.rs`, those of the
+//! privacy commands in `privacy.rs`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+
+mod privacy;
+mod review;
+pub use privacy::*;
+pub use review::*;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -194,23 +201,6 @@ impl WhoArgs {
     }
 }
 
-#[derive(Args, Debug)]
-pub struct SessionsArgs {
-    #[command(flatten)]
-    pub store: StoreArgs,
-    #[command(flatten)]
-    pub who: WhoArgs,
-    /// Only sessions active since this time (2h, yesterday, 2026-11-01, ...)
-    #[arg(long)]
-    pub since: Option<String>,
-    /// At most this many sessions (the newest)
-    #[arg(long, short = 'n')]
-    pub limit: Option<usize>,
-    /// Print JSON Lines, one session object per line
-    #[arg(long)]
-    pub json: bool,
-}
-
 #[derive(Args, Debug, Clone)]
 pub struct FilterArgs {
     /// Only events of these types (run_command, session_start, ...)
@@ -230,40 +220,6 @@ pub struct FilterArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ShowArgs {
-    /// Session id, any unique prefix of it, or `latest`
-    #[arg(long, short = 's', default_value = "latest")]
-    pub session: String,
-    #[command(flatten)]
-    pub filter: FilterArgs,
-    #[command(flatten)]
-    pub store: StoreArgs,
-    /// At most this many events (the newest)
-    #[arg(long, short = 'n')]
-    pub limit: Option<usize>,
-    /// Start each line with the event's id (for `devtrace diff ID`)
-    #[arg(long)]
-    pub ids: bool,
-}
-
-#[derive(Args, Debug)]
-pub struct LogArgs {
-    /// Keep printing new events as they are recorded (Ctrl-C to stop)
-    #[arg(long, short = 'f')]
-    pub follow: bool,
-    /// Only this session (id, unique prefix, or `latest`)
-    #[arg(long, short = 's')]
-    pub session: Option<String>,
-    #[command(flatten)]
-    pub filter: FilterArgs,
-    #[command(flatten)]
-    pub store: StoreArgs,
-    /// How many of the newest events to print first
-    #[arg(long, short = 'n', default_value_t = 20)]
-    pub limit: usize,
-}
-
-#[derive(Args, Debug)]
 pub struct SnapshotArgs {
     /// What this state is (shown in the timeline)
     #[arg(long, short = 'l')]
@@ -271,33 +227,6 @@ pub struct SnapshotArgs {
     /// Print the snapshot event as JSON
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Args, Debug)]
-#[command(after_help = "Examples:
-  devtrace diff 01JX3K            what an edit_files event or a command changed,
-                                  or a snapshot against its commit
-  devtrace diff SNAP_A SNAP_B     from one snapshot to another
-  devtrace diff --session latest  the net change of a whole session")]
-pub struct DiffArgs {
-    /// An edit_files, run_command or git_snapshot event (id or unique prefix);
-    /// two snapshots to compare them
-    #[arg(num_args = 0..=2, value_name = "EVENT")]
-    pub events: Vec<String>,
-    /// The net change of this session (id, unique prefix, or `latest`)
-    #[arg(long, short = 's', conflicts_with = "events")]
-    pub session: Option<String>,
-    /// A summary of changed lines per file, like `git diff --stat`
-    #[arg(long, group = "format")]
-    pub stat: bool,
-    /// Only the names of the changed files
-    #[arg(long, group = "format")]
-    pub name_only: bool,
-    /// The change list as JSON Lines, one file per line
-    #[arg(long, group = "format")]
-    pub json: bool,
-    #[command(flatten)]
-    pub store: StoreArgs,
 }
 
 #[derive(Args, Debug)]
@@ -344,18 +273,6 @@ pub struct ShellArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ExplainArgs {
-    /// A file, or FILE:LINE
-    #[arg(value_name = "FILE[:LINE]")]
-    pub target: String,
-    /// Print the change, its cause and the prompt as one JSON object
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Args, Debug)]
 pub struct NoteArgs {
     /// The note (several words are joined with spaces)
     #[arg(required = true, value_name = "TEXT")]
@@ -372,124 +289,4 @@ pub struct DoctorArgs {
     /// Print the findings as one JSON object
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Args, Debug)]
-#[command(after_help = "Examples:
-  devtrace search cargo test          commands with both words (word prefixes match)
-  devtrace search migrate --failed --since yesterday
-  devtrace search 'rm -rf' --agent '*' --json")]
-pub struct SearchArgs {
-    /// The words to look for in command text (several words: all of them)
-    #[arg(required = true, value_name = "TEXT")]
-    pub text: Vec<String>,
-    /// Only commands that failed (exit status other than 0)
-    #[arg(long)]
-    pub failed: bool,
-    /// Only commands run in this directory or below it
-    #[arg(long, value_name = "DIR")]
-    pub cwd: Option<PathBuf>,
-    /// Only this session (id, unique prefix, or `latest`)
-    #[arg(long, short = 's')]
-    pub session: Option<String>,
-    #[command(flatten)]
-    pub who: WhoArgs,
-    /// Only commands run at or after this time (2h, yesterday, 2026-11-01, ...)
-    #[arg(long)]
-    pub since: Option<String>,
-    /// Only commands run before this time
-    #[arg(long)]
-    pub until: Option<String>,
-    /// At most this many results
-    #[arg(long, short = 'n', default_value_t = 50)]
-    pub limit: usize,
-    /// Print JSON Lines, one event object per line
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Args, Debug)]
-pub struct StatsArgs {
-    /// Only what happened at or after this time (2h, yesterday, 2026-11-01, ...)
-    #[arg(long)]
-    pub since: Option<String>,
-    /// Across every store on this machine (the repositories ingest has written to, and ~/.devtrace)
-    #[arg(long)]
-    pub global: bool,
-    /// How many of the most used and most failing commands to list
-    #[arg(long, short = 'n', default_value_t = 10)]
-    pub top: usize,
-    /// Print one JSON object
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Args, Debug)]
-#[command(after_help = "Examples:
-  devtrace pause             stop recording this shell until `devtrace resume`
-  devtrace pause --for 10m   for ten minutes
-  devtrace pause --all       every shell of yours, new ones too")]
-pub struct PauseArgs {
-    /// Resume by itself after this long (30s, 10m, 2h)
-    #[arg(long = "for", value_name = "DURATION")]
-    pub duration: Option<String>,
-    /// Every shell, not only this one
-    #[arg(long)]
-    pub all: bool,
-}
-
-#[derive(Args, Debug)]
-pub struct ResumeArgs {
-    /// End every pause, of every shell
-    #[arg(long)]
-    pub all: bool,
-}
-
-#[derive(Args, Debug)]
-#[command(after_help = "Examples:
-  devtrace forget --match 'secret-tool'      every event whose text contains it
-  devtrace forget --session latest --yes
-  devtrace forget --before 2026-10-01")]
-pub struct ForgetArgs {
-    /// This event (id or unique prefix)
-    #[arg(long, value_name = "ID")]
-    pub id: Vec<String>,
-    /// Every event of this session (id, unique prefix, or `latest`)
-    #[arg(long, short = 's', value_name = "ID")]
-    pub session: Option<String>,
-    /// Events whose text (command, note, prompt, tool input) contains TEXT
-    #[arg(long = "match", value_name = "TEXT")]
-    pub text: Option<String>,
-    /// Events older than this (a date, 30d, ...)
-    #[arg(long, value_name = "WHEN")]
-    pub before: Option<String>,
-    /// Do not ask (needed when standard input is not a terminal)
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Args, Debug)]
-pub struct GcArgs {
-    /// Only say what would be removed
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Run only if the last run was a day ago or more, quietly (used by ingest)
-    #[arg(long, hide = true)]
-    pub auto: bool,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-#[derive(Args, Debug)]
-pub struct ConfigArgs {
-    /// Print one JSON object
-    #[arg(long)]
-    pub json: bool,
-    /// The configuration of the global store (the user's file only)
-    #[arg(long)]
-    pub global: bool,
 }
