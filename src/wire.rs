@@ -382,14 +382,25 @@ impl Decoder {
     }
 
     pub fn push(&mut self, data: &[u8]) {
-        if self.pos > 0 && self.pos == self.buf.len() {
-            self.buf.clear();
-            self.pos = 0;
-        } else if self.pos > 64 * 1024 {
+        self.compact();
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Drops the bytes already decoded (only an incomplete record is left).
+    fn compact(&mut self) {
+        if self.pos > 0 {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
-        self.buf.extend_from_slice(data);
+    }
+
+    /// Gives back the memory of a big read once it is decoded: a shell
+    /// that had a backlog keeps no buffer of its size afterwards.
+    pub fn release(&mut self) {
+        self.compact();
+        if self.buf.capacity() > 16 * 1024 {
+            self.buf.shrink_to(self.buf.len().max(4096));
+        }
     }
 
     /// Bytes received but not yet decoded (an incomplete record).

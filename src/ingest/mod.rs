@@ -44,6 +44,9 @@ fn linger() -> Duration {
         .unwrap_or(Duration::from_secs(3))
 }
 
+/// Events stored in one go at most (more when one session's pass has more).
+const FLUSH_EVENTS: usize = 500;
+
 struct Ingest {
     dir: PathBuf,
     sessions: BTreeMap<String, Session>,
@@ -137,7 +140,19 @@ impl Ingest {
                 self.warn(&msg);
             }
             touched.push(id.clone());
+            // Many shells with a backlog: store as we go, so that memory
+            // stays small (each session's events go whole into one store
+            // call, before its progress is saved).
+            if batch.len() >= FLUSH_EVENTS {
+                self.flush(&mut batch, &mut touched);
+            }
         }
+        self.flush(&mut batch, &mut touched);
+    }
+
+    /// Stores the batch, then saves the progress of the sessions it came
+    /// from (and closes those that ended).
+    fn flush(&mut self, batch: &mut Batch, touched: &mut Vec<String>) {
         for msg in std::mem::take(&mut self.trackers.errors) {
             self.warn(&msg);
         }
@@ -179,7 +194,7 @@ impl Ingest {
             }
         }
         fault_point("crash-after-store");
-        for id in touched {
+        for id in touched.drain(..) {
             let Some(s) = self.sessions.get(&id) else {
                 continue;
             };

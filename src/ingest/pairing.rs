@@ -98,7 +98,18 @@ impl Pairing {
     /// (its exit record was lost): it is handed on without a status. With
     /// `closing`, everything still pending is handed on and the end record
     /// last.
+    #[cfg(test)]
     pub fn take_ready(&mut self, closing: bool) -> Vec<Done> {
+        self.take_ready_holding(closing, false)
+    }
+
+    /// Like [`take_ready`](Self::take_ready); with `hold_gaps` (more of the
+    /// shell's records are still to be read), nothing after a missing
+    /// number is handed on: the missing line may be in the part of the
+    /// other channel not read yet (a spool's backlog, while the FIFO's
+    /// later lines are already here), and a line handed on after a later
+    /// one would be dropped as a replay.
+    pub fn take_ready_holding(&mut self, closing: bool, hold_gaps: bool) -> Vec<Done> {
         let mut out = Vec::new();
         // A later command record proves that every earlier line has finished.
         let last = self
@@ -108,7 +119,11 @@ impl Pairing {
             .find(|(_, s)| s.cmd.is_some())
             .map(|(&n, _)| n);
         while let Some((&n, slot)) = self.pending.iter().next() {
-            let has_later = last.is_some_and(|l| l > n);
+            if hold_gaps && !closing && n != self.done_n + 1 {
+                break;
+            }
+            // (While more is to be read, the exit record may be in it.)
+            let has_later = !hold_gaps && last.is_some_and(|l| l > n);
             let ready = slot.exit.is_some() && slot.cmd.is_some();
             if !(ready || has_later || closing) {
                 break;
@@ -294,6 +309,52 @@ mod tests {
             p.add(exit(0));
         }
         assert_eq!(p.take_ready(false).len(), 3);
+    }
+    #[test]
+    fn a_gap_is_held_while_more_records_are_to_be_read() {
+        use crate::wire::{CmdRecord, ExitRecord, Stamp};
+        let cmd = |seq| {
+            Record::Cmd(CmdRecord {
+                seq,
+                at: Stamp::EpochMicros(seq as i64),
+                cwd: b"/".to_vec(),
+                source: TextSource::Literal,
+                text: format!("c{seq}").into_bytes(),
+            })
+        };
+        let exit = |seq| {
+            Record::Exit(ExitRecord {
+                seq,
+                at: Stamp::EpochMicros(seq as i64 + 1),
+                status: Some(0),
+                pipestatus: None,
+                duration_ms: None,
+            })
+        };
+        let mut p = Pairing::default();
+        for n in [1, 2, 5, 6] {
+            p.add(cmd(n));
+            p.add(exit(n));
+        }
+        let n = |d: &[Done]| {
+            d.iter()
+                .map(|d| match d {
+                    Done::Command { n, .. } => *n,
+                    Done::End(_) => 0,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(n(&p.take_ready_holding(false, true)), [1, 2]);
+        for k in [3, 4] {
+            p.add(cmd(k));
+            p.add(exit(k));
+        }
+        assert_eq!(n(&p.take_ready_holding(false, true)), [3, 4, 5, 6]);
+        // Without more to read, a gap is a line that never comes.
+        p.add(cmd(9));
+        p.add(exit(9));
+        assert_eq!(n(&p.take_ready_holding(false, true)), Vec::<u64>::new());
+        assert_eq!(n(&p.take_ready_holding(false, false)), [9]);
     }
 
     #[test]

@@ -177,6 +177,7 @@ impl Session {
             items.push(item);
         }
         *off = start + buf.len() as u64 - dec.pending() as u64;
+        dec.release();
         Ok(items)
     }
 
@@ -253,7 +254,7 @@ impl Session {
                         self.command_started(&store, at, trackers, out);
                     }
                     self.state.pairing.add(r);
-                    let ready = self.state.pairing.take_ready(false);
+                    let ready = self.state.pairing.take_ready_holding(false, self.backlog);
                     self.push_done(ready, next_start[i], router, trackers, out);
                 }
                 Item::Skipped(s) => {
@@ -262,7 +263,7 @@ impl Session {
             }
         }
         let closing = (self.gone || self.state.pairing.has_end()) && !self.backlog;
-        let ready = self.state.pairing.take_ready(closing);
+        let ready = self.state.pairing.take_ready_holding(closing, self.backlog);
         self.push_done(ready, None, router, trackers, out);
         if closing && !self.state.closed {
             let at = match self.state.gone_ms {
@@ -349,6 +350,10 @@ pub struct Batch {
 impl Batch {
     pub fn push(&mut self, store: PathBuf, ev: Event) {
         self.by_store.entry(store).or_default().push(ev);
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_store.values().map(Vec::len).sum()
     }
 }
 
