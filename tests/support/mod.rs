@@ -319,6 +319,8 @@ pub struct Pty {
     master: std::fs::File,
     out: Arc<(Mutex<Vec<u8>>, std::sync::Condvar)>,
     prompts_seen: usize,
+    /// When the reader first saw a prompt (for start-up timing).
+    first_prompt: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Pty {
@@ -373,13 +375,22 @@ impl Pty {
         let out = Arc::new((Mutex::new(Vec::new()), std::sync::Condvar::new()));
         let mut reader = master.try_clone().unwrap();
         let sink = out.clone();
+        let first_prompt = Arc::new(Mutex::new(None));
+        let first = first_prompt.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                sink.0.lock().unwrap().extend_from_slice(&buf[..n]);
+                let mut out = sink.0.lock().unwrap();
+                out.extend_from_slice(&buf[..n]);
+                let mut f = first.lock().unwrap();
+                if f.is_none() && out.windows(PROMPT.len()).any(|w| w == PROMPT.as_bytes()) {
+                    *f = Some(Instant::now());
+                }
+                drop(f);
+                drop(out);
                 sink.1.notify_all();
             }
         });
@@ -388,9 +399,15 @@ impl Pty {
             master,
             out,
             prompts_seen: 0,
+            first_prompt,
         };
         p.wait_prompt(Duration::from_secs(20));
         p
+    }
+
+    /// When the first prompt arrived.
+    pub fn first_prompt_at(&self) -> Option<Instant> {
+        *self.first_prompt.lock().unwrap()
     }
 
     pub fn output(&self) -> String {
