@@ -254,7 +254,10 @@ impl Session {
                         self.command_started(&store, at, trackers, out);
                     }
                     self.state.pairing.add(r);
-                    let ready = self.state.pairing.take_ready_holding(false, self.backlog);
+                    // Within a pass nothing after a missing number goes:
+                    // its record may come later in this very pass (from the
+                    // other channel). The pass's end decides.
+                    let ready = self.state.pairing.take_ready_holding(false, true);
                     self.push_done(ready, next_start[i], router, trackers, out);
                 }
                 Item::Skipped(s) => {
