@@ -320,7 +320,7 @@ fn apply(cfg: &mut Config, path: &Path, text: &str, base: Option<&Path>) -> Resu
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
-fn normalize(p: &Path) -> PathBuf {
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

@@ -47,6 +47,18 @@ impl Event {
     pub fn data_str(&self, key: &str) -> Option<&str> {
         self.data.get(key).and_then(Value::as_str)
     }
+
+    /// The command line an event ran: a shell command's, or the command of
+    /// an agent's shell tool call.
+    pub fn command_text(&self) -> Option<String> {
+        self.data
+            .get("command")
+            .or_else(|| match self.kind.as_str() {
+                "tool_call" => self.data.get("input").and_then(|i| i.get("command")),
+                _ => None,
+            })
+            .map(value_text)
+    }
 }
 
 /// Text that may not be valid UTF-8, as JSON: the string itself when it is

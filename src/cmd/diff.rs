@@ -123,12 +123,7 @@ fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Cha
 /// A session's net change: from its first snapshot to its last, else the
 /// sum of its recorded edits.
 fn session_changes(store: &Store, repo: &Repository, wanted: &str) -> Result<Vec<Change>> {
-    let session = store.resolve_session(wanted).map_err(|e| {
-        crate::fail(
-            format!("{e:#}"),
-            "list the sessions with `devtrace sessions`",
-        )
-    })?;
+    let session = super::session_id(store, wanted)?;
     let events = store.events(&EventFilter {
         session: Some(session.clone()),
         types: vec!["git_snapshot".into(), "edit_files".into()],

@@ -45,12 +45,7 @@ pub fn run(a: ForgetArgs) -> Result<i32> {
         args.extend(ids.into_iter().map(SqlValue::Text));
     }
     if let Some(s) = &a.session {
-        let id = store.resolve_session(s).map_err(|e| {
-            crate::fail(
-                format!("{e:#}"),
-                "list the sessions with `devtrace sessions`",
-            )
-        })?;
+        let id = super::session_id(&store, s)?;
         clauses.push("session = ?".into());
         args.push(SqlValue::Text(id));
     }
@@ -109,9 +104,7 @@ pub fn run(a: ForgetArgs) -> Result<i32> {
 fn preview(found: &[Event]) -> Result<()> {
     let mut out = Out::new(false);
     for ev in found.iter().take(20) {
-        let short = &ev.session[..ev.session.len().min(12)];
-        let line = super::show::timeline_line(&out, ev, 14);
-        out.line(&format!("{}  {line}", out.dim(short)))?;
+        out.line(&super::log::event_line(&out, ev))?;
     }
     if found.len() > 20 {
         out.line(&out.dim(&format!("... and {} more", found.len() - 20)))?;

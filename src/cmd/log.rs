@@ -17,12 +17,7 @@ pub fn run(a: LogArgs) -> Result<i32> {
     let dir = super::store_dir(&a.store)?;
     let store = Store::open(&dir)?;
     let session = match &a.session {
-        Some(s) => Some(store.resolve_session(s).map_err(|e| {
-            crate::fail(
-                format!("{e:#}"),
-                "list the sessions with `devtrace sessions`",
-            )
-        })?),
+        Some(s) => Some(super::session_id(&store, s)?),
         None => None,
     };
     let mut filter = EventFilter {
@@ -146,8 +141,13 @@ fn print_event(
         out.line(&out.dim(&format!("── {day}")))?;
         *last_day = day;
     }
-    // The session first, so lines of interleaved shells can be told apart.
+    out.line(&event_line(out, ev))
+}
+
+/// One event as `log` prints it: the session first, so that lines of
+/// interleaved shells can be told apart, then its timeline line.
+pub fn event_line(out: &Out, ev: &Event) -> String {
     let short = &ev.session[..ev.session.len().min(12)];
     let line = super::show::timeline_line(out, ev, 14);
-    out.line(&format!("{}  {line}", out.dim(short)))
+    format!("{}  {line}", out.dim(short))
 }

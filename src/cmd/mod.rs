@@ -174,6 +174,17 @@ pub fn open_store(a: &StoreArgs) -> Result<Store> {
     Store::open(&dir)
 }
 
+/// The session a `--session` argument names (id, unique prefix, `latest`),
+/// as an error that says where to find one.
+pub fn session_id(store: &Store, wanted: &str) -> Result<String> {
+    store.resolve_session(wanted).map_err(|e| {
+        crate::fail(
+            format!("{e:#}"),
+            "list the sessions with `devtrace sessions`",
+        )
+    })
+}
+
 /// `--since`/`--until` as milliseconds.
 pub fn when(s: &Option<String>) -> Result<Option<i64>> {
     s.as_deref()

@@ -3,7 +3,7 @@
 //! equals), with the usual filters.
 
 use crate::cli::SearchArgs;
-use crate::event::{value_text, Event};
+use crate::event::Event;
 use crate::output::{printable, tilde, Out};
 use crate::timefmt;
 use anyhow::Result;
@@ -47,17 +47,7 @@ fn absolute(dir: &Path) -> Result<PathBuf> {
     } else {
         base.join(dir)
     };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    Ok(out)
+    Ok(crate::config::normalize(&joined))
 }
 
 pub fn run(a: SearchArgs) -> Result<i32> {
@@ -104,12 +94,7 @@ pub fn run(a: SearchArgs) -> Result<i32> {
         ]);
     }
     if let Some(s) = &a.session {
-        let id = store.resolve_session(s).map_err(|e| {
-            crate::fail(
-                format!("{e:#}"),
-                "list the sessions with `devtrace sessions`",
-            )
-        })?;
+        let id = super::session_id(&store, s)?;
         clauses.push("e.session = ?".into());
         args.push(SqlValue::Text(id));
     }
@@ -188,12 +173,7 @@ pub fn run(a: SearchArgs) -> Result<i32> {
             ),
             _ => (ev.data_i64("exit_code"), ev.data_i64("duration_ms")),
         };
-        let cmd = ev
-            .data
-            .get("command")
-            .or_else(|| ev.data.get("input").and_then(|i| i.get("command")))
-            .map(value_text)
-            .unwrap_or_default();
+        let cmd = ev.command_text().unwrap_or_default();
         let rel = Path::new(&ev.cwd)
             .strip_prefix(&root)
             .ok()

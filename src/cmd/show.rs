@@ -10,12 +10,7 @@ use anyhow::Result;
 pub fn run(a: ShowArgs) -> Result<i32> {
     super::check_types(&a.filter.types)?;
     let store = super::open_store(&a.store)?;
-    let session = store.resolve_session(&a.session).map_err(|e| {
-        crate::fail(
-            format!("{e:#}"),
-            "list the sessions with `devtrace sessions`",
-        )
-    })?;
+    let session = super::session_id(&store, &a.session)?;
     let filter = EventFilter {
         session: Some(session.clone()),
         types: a.filter.types.clone(),

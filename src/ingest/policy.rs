@@ -41,16 +41,7 @@ fn drop_reason(cfg: &Config, pauses: &Pauses, ev: &Event) -> Option<&'static str
     if pauses.covers(&ev.session, crate::store::ts_ms(&ev.ts) * 1000) {
         return Some("recording paused");
     }
-    let text = match ev.kind.as_str() {
-        "run_command" => ev.data.get("command").map(crate::event::value_text),
-        "tool_call" => ev
-            .data
-            .get("input")
-            .and_then(|i| i.get("command"))
-            .and_then(|c| c.as_str())
-            .map(str::to_owned),
-        _ => None,
-    };
+    let text = ev.command_text();
     cfg.ignores(&ev.cwd, text.as_deref())
 }
 

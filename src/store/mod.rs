@@ -19,7 +19,7 @@ pub use schema::ts_ms;
 use crate::event::Event;
 use anyhow::{bail, Context, Result};
 use fs2::FileExt;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -168,15 +168,10 @@ impl Store {
     }
 
     fn indexed_offset(&self) -> Result<u64> {
-        let v: Option<String> = self
-            .db
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'jsonl_offset'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+        Ok(self
+            .meta("jsonl_offset")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
     }
 
     /// Whether events.jsonl holds bytes the index has not seen (or lost).

@@ -152,15 +152,8 @@ pub fn insert(
     deltas: &mut std::collections::HashMap<String, SessionDelta>,
 ) -> Result<bool> {
     let ts = ts_ms(&ev.ts);
-    let command = ev
-        .data
-        .get("command")
-        .or_else(|| match ev.kind.as_str() {
-            // An agent's shell tool: its command is searchable too.
-            "tool_call" => ev.data.get("input").and_then(|i| i.get("command")),
-            _ => None,
-        })
-        .map(crate::event::value_text);
+    // An agent's shell tool: its command is searchable too.
+    let command = ev.command_text();
     let exit_code = ev.data_i64("exit_code");
     let inserted = tx
         .prepare_cached(
