@@ -16,8 +16,8 @@ if [[ $- == *i* && ${BASH_VERSINFO[0]:-0} -ge 5 && -z ${__devtrace_loaded-} ]]; 
 __devtrace_loaded=1
 __devtrace_bin=@DEVTRACE_BIN@
 [[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace
-__devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fifo='' __devtrace_fd='' __devtrace_null=''
-__devtrace_ipid=0 __devtrace_retry=0 __devtrace_bp=0
+__devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fifo='' __devtrace_fd='' __devtrace_fdp='' __devtrace_null=''
+__devtrace_ipid=0 __devtrace_retry=0 __devtrace_bp=0 __devtrace_since=0
 __devtrace_armed=0 __devtrace_n=0 __devtrace_t0=0 __devtrace_hc=0
 __devtrace_st=0 __devtrace_stps=() __devtrace_prev_debug='' __devtrace_prev_exit=''
 # shellcheck disable=SC2016 # expanded by bash in PS0, not here
@@ -74,10 +74,29 @@ __devtrace_preexec() {
 # shellcheck disable=SC2059,SC2261 # callers pass the format; fd, not a file
 __devtrace_send() {
   [[ -e /proc/$__devtrace_ipid/exe ]] || __devtrace_revive
+  [[ -z $__devtrace_fdp ]] || __devtrace_fd_ready
   if [[ -n $__devtrace_fd && -p $__devtrace_fifo && -e /proc/$__devtrace_ipid/exe ]]; then
     builtin printf "$@" 2>&"$__devtrace_null" >&"$__devtrace_fd" && return 0
   fi
   builtin printf "$@" 2>&"$__devtrace_null" >>"$__devtrace_spool"
+  return 0
+}
+
+# The FIFO's descriptor is used once /proc shows it non-blocking (O_NONBLOCK
+# is octal 4000 in its flags), and given up if that takes over 3 s.
+__devtrace_fd_ready() {
+  local __devtrace_k='' __devtrace_v=''
+  {
+    while IFS=$' \t' builtin read -r __devtrace_k __devtrace_v; do
+      [[ $__devtrace_k == flags: ]] && break
+    done <"/proc/$$/fdinfo/$__devtrace_fdp"
+  } 2>&"$__devtrace_null"
+  if [[ $__devtrace_k == flags: && -n $__devtrace_v && -z ${__devtrace_v//[0-7]/} ]] && (( 8#$__devtrace_v & 8#4000 )); then
+    __devtrace_fd=$__devtrace_fdp __devtrace_fdp=''
+  elif (( EPOCHSECONDS - __devtrace_since > 3 )); then
+    { exec {__devtrace_fdp}>&-; } 2>&"$__devtrace_null"
+    __devtrace_fdp=''
+  fi
   return 0
 }
 
@@ -233,21 +252,39 @@ __devtrace_install_pc() {
 # Keeps what was in a trap before us and runs it after our part.
 __devtrace_prev_trap() { __devtrace_prev_trap_cmd=${3-}; }
 
+# Sets __devtrace_prev_trap_cmd to the command of the trap on $1, read
+# through a file in the runtime directory ($(trap -p) forks a subshell).
+__devtrace_trap_of() {
+  local __devtrace_t='' __devtrace_f=$__devtrace_rt/$__devtrace_sid.traps
+  if { builtin trap -p "$1" >"$__devtrace_f"; } 2>&"$__devtrace_null"; then
+    IFS= builtin read -r -d '' __devtrace_t <"$__devtrace_f" 2>&"$__devtrace_null" || :
+  else
+    __devtrace_t=$(builtin trap -p "$1")
+  fi
+  eval "__devtrace_prev_trap $__devtrace_t"
+}
+
+# Takes the session `devtrace hook` registered for this shell ($1-$3, if $4
+# is our pid), else registers one. The FIFO is made non-blocking by a
+# devtrace started in the background (no process is waited for here); until
+# /proc shows it done, records go to the spool file.
 __devtrace_init() {
   local __devtrace_out
-  __devtrace_out=$(command "$__devtrace_bin" session-start --shell bash --pid "$$" 2>/dev/null) || return 0
-  IFS=$'\t' builtin read -r __devtrace_sid __devtrace_rt __devtrace_ipid <<<"$__devtrace_out"
+  if [[ ${4-} == "$$" && -n ${1-} ]]; then
+    __devtrace_sid=$1 __devtrace_rt=$2 __devtrace_ipid=$3
+  else
+    __devtrace_out=$(command "$__devtrace_bin" session-start --shell bash --pid "$$" 2>/dev/null) || return 0
+    IFS=$'\t' builtin read -r __devtrace_sid __devtrace_rt __devtrace_ipid <<<"$__devtrace_out"
+  fi
   [[ -n $__devtrace_sid && -d $__devtrace_rt ]] || return 0
   __devtrace_spool=$__devtrace_rt/$__devtrace_sid.spool
   __devtrace_fifo=$__devtrace_rt/$__devtrace_sid.fifo
   # Opened once: the hook's errors go here (opening /dev/null per command costs).
   { exec {__devtrace_null}>/dev/null; } 2>/dev/null || return 0
   export DEVTRACE_SESSION=$__devtrace_sid
-  { exec {__devtrace_fd}<>"$__devtrace_fifo"; } 2>/dev/null || __devtrace_fd=''
-  if [[ -n $__devtrace_fd ]] && ! command "$__devtrace_bin" nonblock <&"$__devtrace_fd" 2>/dev/null; then
-    # A blocking FIFO descriptor could hang the shell: use the spool only.
-    { exec {__devtrace_fd}>&-; } 2>/dev/null
-    __devtrace_fd=''
+  if { exec {__devtrace_fdp}<>"$__devtrace_fifo"; } 2>/dev/null; then
+    __devtrace_since=$EPOCHSECONDS
+    ( command "$__devtrace_bin" nonblock <&"$__devtrace_fdp" >&"$__devtrace_null" 2>&1 & )
   fi
   __devtrace_armed=5
 
@@ -255,7 +292,7 @@ __devtrace_init() {
     __devtrace_use_bp
   else
     local __devtrace_prev_trap_cmd=''
-    eval "__devtrace_prev_trap $(trap -p DEBUG)"
+    __devtrace_trap_of DEBUG
     __devtrace_prev_debug=$__devtrace_prev_trap_cmd
     if [[ -n $__devtrace_prev_debug ]]; then
       trap '__devtrace_preexec "$?" ${PIPESTATUS[@]} "$_"; eval "$__devtrace_prev_debug"' DEBUG
@@ -265,7 +302,7 @@ __devtrace_init() {
     __devtrace_install_pc
   fi
   local __devtrace_prev_trap_cmd=''
-  eval "__devtrace_prev_trap $(trap -p EXIT)"
+  __devtrace_trap_of EXIT
   __devtrace_prev_exit=$__devtrace_prev_trap_cmd
   if [[ -n $__devtrace_prev_exit ]]; then
     trap '__devtrace_exit; eval "$__devtrace_prev_exit"' EXIT
@@ -277,5 +314,5 @@ __devtrace_init() {
   fi
   return 0
 }
-__devtrace_init
+__devtrace_init @DEVTRACE_SESSION@
 fi

@@ -14,13 +14,24 @@ if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_
     test -x "$__devtrace_bin"; or set __devtrace_bin devtrace
     set -g __devtrace_armed 0
     set -g __devtrace_retry 0
-    set -g __devtrace_out (command $__devtrace_bin session-start --shell fish --pid $fish_pid 2>/dev/null | string split \t)
+    # The session `devtrace hook` registered for this shell (if the pid is
+    # ours), else one registered now.
+    set -g __devtrace_out @DEVTRACE_SESSION@
+    if test "$__devtrace_out[4]" != "$fish_pid"
+        set -g __devtrace_out (command $__devtrace_bin session-start --shell fish --pid $fish_pid 2>/dev/null | string split \t)
+    end
     if test (count $__devtrace_out) -ge 3; and test -d "$__devtrace_out[2]"
         set -g __devtrace_sid $__devtrace_out[1]
         set -g __devtrace_rt $__devtrace_out[2]
         set -g __devtrace_ipid $__devtrace_out[3]
         set -g __devtrace_spool $__devtrace_rt/$__devtrace_sid.spool
         set -gx DEVTRACE_SESSION $__devtrace_sid
+        # The session's first record: ingest records the session from here on.
+        if test -w $__devtrace_spool
+            set -l up 0
+            read -l up x </proc/uptime 2>/dev/null
+            string join0 -- @DT1 H 0 U$up '' @ >>$__devtrace_spool
+        end
 
         function __devtrace_preexec --on-event fish_preexec
             # A line that starts with a space stays private (as in fish's

@@ -93,16 +93,24 @@ __devtrace_exit() {
   return 0
 }
 
+# Takes the session `devtrace hook` registered for this shell ($1-$3, if $4
+# is our pid), else registers one.
 __devtrace_init() {
   emulate -L zsh
-  local out
-  out=$(command $__devtrace_bin session-start --shell zsh --pid $$ 2>/dev/null) || return 0
-  local -a parts=("${(@ps:\t:)out}")
-  __devtrace_sid=${parts[1]-} __devtrace_rt=${parts[2]-} __devtrace_ipid=${parts[3]:-0}
+  if [[ ${4-} == $$ && -n ${1-} ]]; then
+    __devtrace_sid=$1 __devtrace_rt=$2 __devtrace_ipid=$3
+  else
+    local out
+    out=$(command $__devtrace_bin session-start --shell zsh --pid $$ 2>/dev/null) || return 0
+    local -a parts=("${(@ps:\t:)out}")
+    __devtrace_sid=${parts[1]-} __devtrace_rt=${parts[2]-} __devtrace_ipid=${parts[3]:-0}
+  fi
   [[ -n $__devtrace_sid && -d $__devtrace_rt ]] || return 0
   __devtrace_spool=$__devtrace_rt/$__devtrace_sid.spool
   __devtrace_fifo=$__devtrace_rt/$__devtrace_sid.fifo
   export DEVTRACE_SESSION=$__devtrace_sid
+  # The session's first record: ingest records the session from here on.
+  builtin print -rn -- "@DT1"$'\0'"H"$'\0'"0"$'\0'"$EPOCHREALTIME"$'\0\0@\0' 2>/dev/null >>|$__devtrace_spool
   local fd=''
   if sysopen -rw -o nonblock,cloexec -u fd $__devtrace_fifo 2>/dev/null; then
     __devtrace_fd=$fd
@@ -115,5 +123,5 @@ __devtrace_init() {
   precmd_functions=(__devtrace_precmd ${precmd_functions:#__devtrace_precmd})
   return 0
 }
-__devtrace_init
+__devtrace_init @DEVTRACE_SESSION@
 fi

@@ -17,14 +17,40 @@ pub fn render_agents(shell: Shell, exe: &str) -> String {
     script.replace("@DEVTRACE_BIN@", &posix_quote(exe))
 }
 
-/// The script for `shell`, pointing at the binary at `exe`.
-pub fn render(shell: Shell, exe: &str) -> String {
-    let (script, quoted) = match shell {
-        Shell::Bash => (BASH, posix_quote(exe)),
-        Shell::Zsh => (ZSH, posix_quote(exe)),
-        Shell::Fish => (FISH, fish_quote(exe)),
+/// A session registered for the shell that runs `devtrace hook`, handed to
+/// the script so that the shell need not start `devtrace session-start`.
+pub struct Ready<'a> {
+    pub session: &'a str,
+    pub runtime_dir: &'a str,
+    pub ingest_pid: i32,
+    /// The shell's pid: the script takes the session only if it is `$$`.
+    pub shell_pid: i32,
+}
+
+/// The script for `shell`, pointing at the binary at `exe`, with the
+/// session already registered for it, if any.
+pub fn render(shell: Shell, exe: &str, ready: Option<&Ready>) -> String {
+    let quote = match shell {
+        Shell::Fish => fish_quote,
+        _ => posix_quote,
     };
-    script.replace("@DEVTRACE_BIN@", &quoted)
+    let script = match shell {
+        Shell::Bash => BASH,
+        Shell::Zsh => ZSH,
+        Shell::Fish => FISH,
+    };
+    let args = ready.map_or_else(String::new, |r| {
+        format!(
+            "{} {} {} {}",
+            quote(r.session),
+            quote(r.runtime_dir),
+            r.ingest_pid,
+            r.shell_pid
+        )
+    });
+    script
+        .replace("@DEVTRACE_BIN@", &quote(exe))
+        .replace("@DEVTRACE_SESSION@", &args)
 }
 
 /// `'it'\''s'` for bash and zsh.
@@ -60,10 +86,32 @@ mod tests {
 
     #[test]
     fn renders_with_a_quoted_binary_path() {
-        let s = render(Shell::Bash, "/opt/it's here/devtrace");
+        let s = render(Shell::Bash, "/opt/it's here/devtrace", None);
         assert!(s.contains(r"__devtrace_bin='/opt/it'\''s here/devtrace'"));
-        assert!(!s.contains("@DEVTRACE_BIN@"));
-        let f = render(Shell::Fish, "/a'b");
+        assert!(!s.contains("@DEVTRACE_"));
+        let f = render(Shell::Fish, "/a'b", None);
         assert!(f.contains(r"set -g __devtrace_bin '/a\'b'"));
+    }
+
+    #[test]
+    fn hands_a_registered_session_to_each_script() {
+        let r = Ready {
+            session: "s1",
+            runtime_dir: "/run/it's",
+            ingest_pid: 7,
+            shell_pid: 42,
+        };
+        let b = render(Shell::Bash, "/d", Some(&r));
+        assert!(
+            b.contains(r"__devtrace_init 's1' '/run/it'\''s' 7 42"),
+            "{b}"
+        );
+        let z = render(Shell::Zsh, "/d", Some(&r));
+        assert!(z.contains(r"__devtrace_init 's1' '/run/it'\''s' 7 42"));
+        let f = render(Shell::Fish, "/d", Some(&r));
+        assert!(f.contains(r"'s1' '/run/it\'s' 7 42"));
+        for s in [b, z, f] {
+            assert!(!s.contains("@DEVTRACE_"));
+        }
     }
 }

@@ -133,6 +133,9 @@ impl Channel {
     }
     pub fn all_files(&self) -> Vec<PathBuf> {
         [
+            // The DEBUG and EXIT traps set before the bash hook, which it
+            // reads from here (`$(trap -p)` would fork a subshell).
+            "traps",
             "exec",
             "calls",
             "fifo",
@@ -177,6 +180,11 @@ pub struct SessionMeta {
     pub agent_session: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// Registered by `devtrace hook` before the shell has read the script:
+    /// the session exists only once the shell sends its first record (the
+    /// script may be piped into a pager or a file instead).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lazy: bool,
 }
 
 /// Field 22 of /proc/PID/stat: when the process started.

@@ -12,3 +12,4 @@ mod recovery;
 mod review;
 mod scripts;
 mod shells;
+mod startup;

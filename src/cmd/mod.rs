@@ -34,13 +34,7 @@ use std::path::PathBuf;
 pub fn run(command: Command) -> Result<i32> {
     match command {
         Command::Init(a) => init::run(a),
-        Command::Hook { shell } => {
-            let exe = std::env::current_exe()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_else(|_| "devtrace".into());
-            print!("{}", crate::hook::render(shell, &exe));
-            Ok(0)
-        }
+        Command::Hook { shell } => session_start::hook(shell),
         Command::Sessions(a) => sessions::run(a),
         Command::Show(a) => show::run(a),
         Command::Log(a) => log::run(a),

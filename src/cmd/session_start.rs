@@ -8,20 +8,61 @@ use anyhow::{Context, Result};
 use nix::sys::stat::Mode;
 
 pub fn run(shell: Shell, pid: i32) -> Result<i32> {
-    let (session, dir, ingest_pid) = register(shell.name(), pid, crate::agent::detect(), None)?;
+    let (session, dir, ingest_pid) =
+        register(shell.name(), pid, crate::agent::detect(), None, false)?;
     println!("{session}\t{}\t{ingest_pid}", dir.display());
     Ok(0)
+}
+
+/// `devtrace hook SHELL`: prints the script. When its output goes to a
+/// program (the rc line's `eval "$(…)"` or `… | source`), the parent is the
+/// shell that will read it: its session is registered here, saving the
+/// shell a `session-start` process. The session is lazy: it exists once
+/// the shell sends a record, so a script piped into a pager or a file
+/// leaves nothing behind. The script checks that the pid is its own
+/// (`$$`) and else registers itself.
+pub fn hook(shell: Shell) -> Result<i32> {
+    use std::io::{IsTerminal, Write};
+    let exe = std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "devtrace".into());
+    let parent = nix::unistd::getppid().as_raw();
+    let registered = if std::io::stdout().is_terminal() || parent <= 1 {
+        None
+    } else {
+        // Any failure here is met again, and stays quiet, in the script's
+        // own `session-start`.
+        register(shell.name(), parent, crate::agent::detect(), None, true).ok()
+    };
+    let ready = registered
+        .as_ref()
+        .map(|(session, dir, ingest_pid)| crate::hook::Ready {
+            session,
+            runtime_dir: dir.to_str().unwrap_or(""),
+            ingest_pid: *ingest_pid,
+            shell_pid: parent,
+        });
+    let ready = ready.filter(|r| !r.runtime_dir.is_empty());
+    let script = crate::hook::render(shell, &exe, ready.as_ref());
+    let mut out = std::io::stdout().lock();
+    match out.write_all(script.as_bytes()).and_then(|()| out.flush()) {
+        // `devtrace hook bash | head`: the reader had enough.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        res => res.map(|()| 0).context("could not print the hook script"),
+    }
 }
 
 /// Makes the channel and metadata of a new session for process `pid`
 /// (a shell, or the caller of `devtrace exec`), and makes sure ingest runs.
 /// Returns the session id, the runtime directory and ingest's pid.
 /// `link`: an agent's own session id and model, for a session of its hooks.
+/// `lazy`: see [`SessionMeta::lazy`].
 pub fn register(
     shell: &str,
     pid: i32,
     agent: Option<String>,
     link: Option<(String, Option<String>)>,
+    lazy: bool,
 ) -> Result<(String, std::path::PathBuf, i32)> {
     let dir = runtime::ensure_dir()?;
     let now = runtime::now_ms();
@@ -78,6 +119,7 @@ pub fn register(
         devtrace_version: env!("CARGO_PKG_VERSION").into(),
         agent_session: link.as_ref().map(|l| l.0.clone()),
         model: link.and_then(|l| l.1),
+        lazy,
     };
     runtime::write_atomic(&chan.meta(), &serde_json::to_vec(&meta)?)?;
     let ingest_pid = crate::ingest::ensure(&dir)?;

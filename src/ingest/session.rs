@@ -205,6 +205,14 @@ impl Session {
             &mut self.spool_dec,
             &mut self.backlog,
         )?);
+        if self.meta.lazy && self.state.stores.is_empty() && items.is_empty() {
+            // Registered by `devtrace hook` for a shell that has not taken
+            // it (yet): nothing to record, and nothing left once it is gone.
+            if self.gone && !self.backlog {
+                self.state.closed = true;
+            }
+            return Ok(());
+        }
         if self.state.stores.is_empty() {
             // The session starts in the store of its first directory.
             let cwd = PathBuf::from(&self.meta.cwd);
