@@ -25,8 +25,11 @@ say "building (release)"
 cargo build --release --locked --quiet
 
 install -d "$PREFIX/bin"
+# devtrace answers what a shell runs at start-up and hands every other
+# command to devtrace-core, which it finds next to itself.
+install -m 0755 target/release/devtrace-core "$PREFIX/bin/devtrace-core"
 install -m 0755 target/release/devtrace "$PREFIX/bin/devtrace"
-say "installed $PREFIX/bin/devtrace"
+say "installed $PREFIX/bin/devtrace (and devtrace-core beside it)"
 
 data=${XDG_DATA_HOME:-$HOME/.local/share}
 config=${XDG_CONFIG_HOME:-$HOME/.config}

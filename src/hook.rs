@@ -1,6 +1,6 @@
 //! Renders the hook scripts in shell/ (embedded at build time) for a shell.
 
-use crate::cli::Shell;
+use crate::shell_kind::Shell;
 
 const BASH: &str = include_str!("../shell/devtrace.bash");
 const ZSH: &str = include_str!("../shell/devtrace.zsh");

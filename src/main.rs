@@ -1,101 +1,68 @@
-//! devtrace: parse the command line, run it, map the outcome to an exit code
-//! (0 ok, 1 failure, 2 usage).
+//! devtrace: the command people and hook scripts run. What a shell runs as
+//! it starts (`hook`, `session-start`, `nonblock`) is answered here; every
+//! other command is handed to devtrace-core, next to this binary, by exec.
+//!
+//! Kept small on purpose: a process of the full binary costs about twice as
+//! long to start (its size in page faults: relocations, libraries, code),
+//! and every new shell waits for the `hook` process.
 
+// Modules shared with devtrace-core, of which the front uses a part.
+#[allow(dead_code)]
 mod agent;
-mod cli;
-mod cmd;
-mod config;
-mod event;
+#[allow(dead_code)]
 mod hook;
+#[allow(dead_code)]
 mod ids;
-mod ingest;
-mod output;
-mod pause;
-mod redact;
+mod register;
+#[allow(dead_code)]
 mod runtime;
-mod store;
-mod timefmt;
-mod wire;
-mod worktree;
+mod shell_kind;
 
-use clap::Parser;
-use std::path::PathBuf;
-
-/// A failure with a hint for the user, printed as two lines.
-#[derive(Debug)]
-pub struct Failure {
-    pub msg: String,
-    pub hint: Option<String>,
-    /// A usage error: exit status 2.
-    pub usage: bool,
+mod ingest {
+    //! Only how ingest is found or started.
+    #[allow(dead_code)]
+    mod lifecycle;
+    pub use lifecycle::ensure;
 }
 
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.msg)
-    }
-}
-
-impl std::error::Error for Failure {}
-
-pub fn fail(msg: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Failure {
-        msg: msg.into(),
-        hint: Some(hint.into()),
-        usage: false,
-    })
-}
-
-/// Like [`fail`], for a command line that makes no sense (exit status 2).
-pub fn usage(msg: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Failure {
-        msg: msg.into(),
-        hint: Some(hint.into()),
-        usage: true,
-    })
-}
-
-pub fn home_dir() -> PathBuf {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            nix::unistd::User::from_uid(nix::unistd::getuid())
-                .ok()
-                .flatten()
-                .map(|u| u.dir)
-        })
-        .unwrap_or_else(|| PathBuf::from("/"))
-}
+use shell_kind::Shell;
+use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
 
 fn main() {
-    let cli = match cli::Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            std::process::exit(if e.use_stderr() { 2 } else { 0 });
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    // Only the exact forms the hook scripts and the rc line use; anything
+    // else (help, a typo) gets devtrace-core's full command-line parser.
+    let run = match words.as_slice() {
+        ["hook", shell] if args.len() == 3 => Shell::from_name(shell).map(|s| register::hook(s)),
+        ["session-start", "--shell", shell, "--pid", pid] if args.len() == 6 => {
+            match (Shell::from_name(shell), pid.parse::<i32>()) {
+                (Some(s), Ok(p)) => Some(register::session_start(s, p)),
+                _ => None,
+            }
         }
+        ["nonblock"] if args.len() == 2 => Some(register::nonblock()),
+        _ => None,
     };
-    match cmd::run(cli.command) {
-        Ok(code) => std::process::exit(code),
-        Err(e) => {
-            if output::is_broken_pipe(&e) {
-                std::process::exit(0);
-            }
-            let mut code = 1;
-            match e.downcast_ref::<Failure>() {
-                Some(f) => {
-                    eprintln!("devtrace: {}", f.msg);
-                    if let Some(h) = &f.hint {
-                        eprintln!("hint: {h}");
-                    }
-                    if f.usage {
-                        code = 2;
-                    }
-                }
-                None => eprintln!("devtrace: {e:#}"),
-            }
-            std::process::exit(code);
+    match run {
+        Some(Ok(code)) => std::process::exit(code),
+        Some(Err(e)) => {
+            eprintln!("devtrace: {e:#}");
+            std::process::exit(1);
+        }
+        None => {
+            let core =
+                runtime::core_exe().unwrap_or_else(|_| std::path::PathBuf::from("devtrace-core"));
+            let err = std::process::Command::new(&core)
+                .arg0(args.first().cloned().unwrap_or_else(|| "devtrace".into()))
+                .args(&args[1..])
+                .exec();
+            eprintln!("devtrace: cannot run {}: {err}", core.display());
+            eprintln!(
+                "hint: devtrace-core belongs next to devtrace; install both again (./install.sh)"
+            );
+            std::process::exit(1);
         }
     }
 }

@@ -52,6 +52,26 @@ pub fn check_private(path: &Path, want_dir: bool) -> Result<()> {
 }
 
 /// Creates the runtime directory if needed and checks that it is private.
+/// The full binary: this one, or devtrace-core next to the `devtrace` front.
+pub fn core_exe() -> Result<PathBuf> {
+    let me = std::env::current_exe().context("cannot find the devtrace binary")?;
+    if me.file_name().is_some_and(|n| n == "devtrace-core") {
+        return Ok(me);
+    }
+    Ok(me.with_file_name("devtrace-core"))
+}
+
+/// The `devtrace` command for hook scripts: the front next to
+/// devtrace-core, or this binary.
+pub fn front_exe() -> PathBuf {
+    let me = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("devtrace"));
+    let front = me.with_file_name("devtrace");
+    if me.file_name().is_some_and(|n| n == "devtrace-core") && front.exists() {
+        return front;
+    }
+    me
+}
+
 pub fn ensure_dir() -> Result<PathBuf> {
     let dir = dir();
     if let Some(parent) = dir.parent() {

@@ -217,6 +217,8 @@ fn a_removed_binary_keeps_the_shell_quiet() {
         let bin = w.tmp.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
         std::fs::copy(BIN, bin.join("devtrace")).unwrap();
+        let core = std::path::Path::new(BIN).with_file_name("devtrace-core");
+        std::fs::copy(core, bin.join("devtrace-core")).unwrap();
         let rc = format!("{}/devtrace", bin.display());
         w.write_rc(
             &format!("eval \"$({rc} hook bash)\""),
@@ -227,6 +229,7 @@ fn a_removed_binary_keeps_the_shell_quiet() {
         let mut sh = Pty::spawn(&w, shell, &w.repo);
         sh.run("echo one");
         std::fs::remove_file(bin.join("devtrace")).unwrap();
+        std::fs::remove_file(bin.join("devtrace-core")).unwrap();
         kill_ingest(&w);
         snappy(&mut sh, 5, "nobinary");
         let out = sh.output();

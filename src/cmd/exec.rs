@@ -183,7 +183,7 @@ pub fn session_for(
             return Ok(chan);
         }
     }
-    let (sid, dir, _) = super::session_start::register(shell, ppid, agent, link, false)?;
+    let (sid, dir, _) = crate::register::register(shell, ppid, agent, link, false)?;
     let chan = Channel::new(&dir, &sid);
     runtime::write_atomic(&chan.exec(), format!("{key}\n0\n").as_bytes())?;
     Ok(chan)

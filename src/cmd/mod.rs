@@ -18,7 +18,6 @@ mod note;
 mod pause;
 mod search;
 mod send;
-pub mod session_start;
 mod sessions;
 mod shell;
 mod show;
@@ -34,7 +33,7 @@ use std::path::PathBuf;
 pub fn run(command: Command) -> Result<i32> {
     match command {
         Command::Init(a) => init::run(a),
-        Command::Hook { shell } => session_start::hook(shell),
+        Command::Hook { shell } => crate::register::hook(shell),
         Command::Sessions(a) => sessions::run(a),
         Command::Show(a) => show::run(a),
         Command::Log(a) => log::run(a),
@@ -102,7 +101,7 @@ pub fn run(command: Command) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::SessionStart { shell, pid } => session_start::run(shell, pid),
+        Command::SessionStart { shell, pid } => crate::register::session_start(shell, pid),
         Command::BenchScan { dir, rounds } => bench_scan::run(&dir, rounds),
         Command::BenchFill {
             dir,
@@ -110,21 +109,7 @@ pub fn run(command: Command) -> Result<i32> {
             sessions,
         } => bench_fill::run(&dir, events, sessions),
         Command::AgentCmd { shell, pid, text } => init_agents::begin(shell, pid, &text),
-        Command::Nonblock => {
-            use nix::fcntl::{fcntl, FcntlArg, OFlag};
-            use std::os::unix::fs::FileTypeExt;
-            let stdin = std::io::stdin();
-            let meta = std::fs::File::from(
-                std::os::fd::AsFd::as_fd(&stdin)
-                    .try_clone_to_owned()
-                    .context("no standard input")?,
-            )
-            .metadata()?;
-            anyhow::ensure!(meta.file_type().is_fifo(), "standard input is not a FIFO");
-            let flags = OFlag::from_bits_truncate(fcntl(0, FcntlArg::F_GETFL)?);
-            fcntl(0, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
-            Ok(0)
-        }
+        Command::Nonblock => crate::register::nonblock(),
     }
 }
 

@@ -52,7 +52,7 @@ pub fn ensure(dir: &Path) -> Result<i32> {
 }
 
 fn spawn() -> Result<i32> {
-    let exe = std::env::current_exe().context("cannot find the devtrace binary")?;
+    let exe = crate::runtime::core_exe()?;
     let mut cmd = Command::new(exe);
     cmd.arg("ingest")
         .stdin(Stdio::null())

@@ -1,13 +1,18 @@
-//! `devtrace session-start`: run once by the hook when a shell starts.
-//! Creates the shell's channel and metadata, makes sure ingest runs, and
-//! prints `SESSION<TAB>RUNTIME_DIR<TAB>INGEST_PID` for the hook to keep.
+//! A shell's session begins here: `devtrace hook` (prints the script and
+//! registers the session of the shell that reads it), `session-start` (the
+//! script registers itself) and `nonblock` (for bash's FIFO descriptor).
+//! Shared by the `devtrace` front, which runs these at every shell start,
+//! and devtrace-core (`devtrace exec` registers its sessions here too).
 
-use crate::cli::Shell;
 use crate::runtime::{self, Channel, SessionMeta};
+use crate::shell_kind::Shell;
 use anyhow::{Context, Result};
 use nix::sys::stat::Mode;
 
-pub fn run(shell: Shell, pid: i32) -> Result<i32> {
+/// `devtrace session-start`: creates the shell's channel and metadata,
+/// makes sure ingest runs, and prints `SESSION<TAB>RUNTIME_DIR<TAB>INGEST_PID`
+/// for the hook to keep.
+pub fn session_start(shell: Shell, pid: i32) -> Result<i32> {
     let (session, dir, ingest_pid) =
         register(shell.name(), pid, crate::agent::detect(), None, false)?;
     println!("{session}\t{}\t{ingest_pid}", dir.display());
@@ -23,9 +28,7 @@ pub fn run(shell: Shell, pid: i32) -> Result<i32> {
 /// (`$$`) and else registers itself.
 pub fn hook(shell: Shell) -> Result<i32> {
     use std::io::{IsTerminal, Write};
-    let exe = std::env::current_exe()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| "devtrace".into());
+    let exe = runtime::front_exe().to_string_lossy().into_owned();
     let parent = nix::unistd::getppid().as_raw();
     let registered = if std::io::stdout().is_terminal() || parent <= 1 {
         None
@@ -50,6 +53,24 @@ pub fn hook(shell: Shell) -> Result<i32> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
         res => res.map(|()| 0).context("could not print the hook script"),
     }
+}
+
+/// `devtrace nonblock`: makes standard input, a FIFO, non-blocking (the
+/// flag is on the open file, which the bash hook shares).
+pub fn nonblock() -> Result<i32> {
+    use nix::fcntl::{fcntl, FcntlArg, OFlag};
+    use std::os::unix::fs::FileTypeExt;
+    let stdin = std::io::stdin();
+    let meta = std::fs::File::from(
+        std::os::fd::AsFd::as_fd(&stdin)
+            .try_clone_to_owned()
+            .context("no standard input")?,
+    )
+    .metadata()?;
+    anyhow::ensure!(meta.file_type().is_fifo(), "standard input is not a FIFO");
+    let flags = OFlag::from_bits_truncate(fcntl(0, FcntlArg::F_GETFL)?);
+    fcntl(0, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+    Ok(0)
 }
 
 /// Makes the channel and metadata of a new session for process `pid`
