@@ -35,7 +35,7 @@ fn main() {
     // Only the exact forms the hook scripts and the rc line use; anything
     // else (help, a typo) gets devtrace-core's full command-line parser.
     let run = match words.as_slice() {
-        ["hook", shell] if args.len() == 3 => Shell::from_name(shell).map(|s| register::hook(s)),
+        ["hook", shell] if args.len() == 3 => Shell::from_name(shell).map(register::hook),
         ["session-start", "--shell", shell, "--pid", pid] if args.len() == 6 => {
             match (Shell::from_name(shell), pid.parse::<i32>()) {
                 (Some(s), Ok(p)) => Some(register::session_start(s, p)),
