@@ -52,8 +52,11 @@ impl World {
         std::fs::create_dir_all(&repo).unwrap();
         std::fs::create_dir_all(&run).unwrap();
         std::fs::create_dir_all(home.join(".config/fish")).unwrap();
-        // Without this, a first fish start spawns a background job that parses
-        // every man page (fish_update_completions) and eats a core for a minute.
+        // Without this directory, every interactive fish starts a background
+        // python job that parses every man page (fish_update_completions)
+        // and eats a core for a minute, long after the test is over.
+        std::fs::create_dir_all(home.join(".local/share/fish/generated_completions")).unwrap();
+        // And without this, fish sets up its first-run defaults.
         std::fs::write(
             home.join(".config/fish/fish_variables"),
             "# This file contains fish universal variable definitions.\n# VERSION: 3.0\nSETUVAR __fish_initialized:3800\n",
