@@ -11,13 +11,13 @@ if [[ -n ${BASH_EXECUTION_STRING-} && -z ${DEVTRACE_AGENT_CMD-} && $- != *i* ]] 
     __devtrace_d=${__devtrace_d%/*}
   done
   if [[ -n $__devtrace_d && $__devtrace_d != "${HOME-}" && -x @DEVTRACE_BIN@ ]]; then
-    __devtrace_out=$(@DEVTRACE_BIN@ agent-cmd --shell bash --pid "$PPID" -- "$BASH_EXECUTION_STRING" </dev/null 2>/dev/null)
+    __devtrace_out=$(@DEVTRACE_BIN@ agent-cmd --shell bash --pid "$PPID" -- "$BASH_EXECUTION_STRING" </dev/null 2>|/dev/null)
     if [[ $__devtrace_out == *$'\t'* ]]; then
       __devtrace_spool=${__devtrace_out%%$'\t'*}
       __devtrace_seq=${__devtrace_out#*$'\t'}
       export DEVTRACE_AGENT_CMD=1
       # shellcheck disable=SC2154 # __devtrace_st is set inside the trap itself
-      trap '__devtrace_st=$?; { builtin printf "@DT1\0E\0%s\0%s\0%s\0\0\0@\0" "${__devtrace_seq-}" "${EPOCHREALTIME-}" "$__devtrace_st" >>"${__devtrace_spool-/dev/null}"; } 2>/dev/null' EXIT
+      trap '__devtrace_st=$?; { builtin printf "@DT1\0E\0%s\0%s\0%s\0\0\0@\0" "${__devtrace_seq-}" "${EPOCHREALTIME-}" "$__devtrace_st" >>"${__devtrace_spool-/dev/null}"; } 2>|/dev/null' EXIT
     fi
   fi
   unset __devtrace_d __devtrace_out

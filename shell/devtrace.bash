@@ -256,7 +256,7 @@ __devtrace_prev_trap() { __devtrace_prev_trap_cmd=${3-}; }
 # through a file in the runtime directory ($(trap -p) forks a subshell).
 __devtrace_trap_of() {
   local __devtrace_t='' __devtrace_f=$__devtrace_rt/$__devtrace_sid.traps
-  if { builtin trap -p "$1" >"$__devtrace_f"; } 2>&"$__devtrace_null"; then
+  if { builtin trap -p "$1" >|"$__devtrace_f"; } 2>&"$__devtrace_null"; then
     IFS= builtin read -r -d '' __devtrace_t <"$__devtrace_f" 2>&"$__devtrace_null" || :
   else
     __devtrace_t=$(builtin trap -p "$1")
@@ -273,16 +273,16 @@ __devtrace_init() {
   if [[ ${4-} == "$$" && -n ${1-} ]]; then
     __devtrace_sid=$1 __devtrace_rt=$2 __devtrace_ipid=$3
   else
-    __devtrace_out=$(command "$__devtrace_bin" session-start --shell bash --pid "$$" 2>/dev/null) || return 0
+    __devtrace_out=$(command "$__devtrace_bin" session-start --shell bash --pid "$$" 2>|/dev/null) || return 0
     IFS=$'\t' builtin read -r __devtrace_sid __devtrace_rt __devtrace_ipid <<<"$__devtrace_out"
   fi
   [[ -n $__devtrace_sid && -d $__devtrace_rt ]] || return 0
   __devtrace_spool=$__devtrace_rt/$__devtrace_sid.spool
   __devtrace_fifo=$__devtrace_rt/$__devtrace_sid.fifo
   # Opened once: the hook's errors go here (opening /dev/null per command costs).
-  { exec {__devtrace_null}>/dev/null; } 2>/dev/null || return 0
+  { exec {__devtrace_null}>|/dev/null; } 2>|/dev/null || return 0
   export DEVTRACE_SESSION=$__devtrace_sid
-  if { exec {__devtrace_fdp}<>"$__devtrace_fifo"; } 2>/dev/null; then
+  if { exec {__devtrace_fdp}<>"$__devtrace_fifo"; } 2>|/dev/null; then
     __devtrace_since=$EPOCHSECONDS
     ( command "$__devtrace_bin" nonblock <&"$__devtrace_fdp" >&"$__devtrace_null" 2>&1 & )
   fi

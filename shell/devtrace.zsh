@@ -4,7 +4,7 @@
 # `devtrace ingest` drains. The per-command path uses builtins only: no fork.
 # It prints nothing, never fails, and leaves $?, $pipestatus and $_ as they were.
 
-if [[ -o interactive && -z ${__devtrace_loaded-} ]] && zmodload zsh/datetime zsh/system 2>/dev/null; then
+if [[ -o interactive && -z ${__devtrace_loaded-} ]] && zmodload zsh/datetime zsh/system 2>|/dev/null; then
 typeset -g __devtrace_loaded=1
 typeset -g __devtrace_bin=@DEVTRACE_BIN@
 [[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace

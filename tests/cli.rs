@@ -230,3 +230,39 @@ fn doctor_reports_a_working_shell() {
     assert!(out.contains("this shell is recorded as session"), "{out}");
     assert!(out.contains("ingest is running"), "{out}");
 }
+
+#[test]
+fn the_front_hands_on_to_its_core_and_says_when_it_is_missing() {
+    let w = World::initialised();
+    // Through the front: devtrace-core's parser, its name and its statuses.
+    let out = w.devtrace(&["--version"], &w.repo);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("devtrace "));
+    let out = w.devtrace(&["session-start", "--shell", "bash"], &w.repo);
+    assert_eq!(out.status.code(), Some(2), "a malformed form goes to clap");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: devtrace session-start"));
+
+    // A front copied alone: hook scripts still print, the rest says what is
+    // missing in one line and a hint, with status 1.
+    let lone = w.tmp.path().join("lone");
+    std::fs::create_dir(&lone).unwrap();
+    std::fs::copy(BIN, lone.join("devtrace")).unwrap();
+    let bin = lone.join("devtrace");
+    let out = w
+        .cmd_in(bin.to_str().unwrap(), &w.repo)
+        .arg("sessions")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("devtrace: cannot run "), "{err}");
+    assert!(err.contains("devtrace-core"), "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    let out = w
+        .cmd_in(bin.to_str().unwrap(), &w.repo)
+        .args(["hook", "zsh"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("__devtrace_init"));
+}

@@ -498,11 +498,11 @@ fn twenty_shells_at_once_into_one_store() {
 
 #[test]
 fn shell_options_do_not_break_the_hooks() {
-    // bash: nounset, errexit, extdebug, timestamps in history, and traps of
+    // bash: nounset, errexit, noclobber, extdebug, timestamps in history, and traps of
     // the user's own that must keep running.
     let exit_mark = std::env::temp_dir().join(format!("dt-exit-{}", std::process::id()));
     let bash_rc = format!(
-        "set -u\nset -e\nshopt -s extdebug\nHISTTIMEFORMAT='%F %T '\ntrap 'echo bye > {}' EXIT",
+        "set -u\nset -e\nset -C\nshopt -s extdebug\nHISTTIMEFORMAT='%F %T '\ntrap 'echo bye > {}' EXIT",
         exit_mark.display()
     );
     let zsh_rc = "setopt noclobber nounset ksh_arrays sh_word_split\nTRAPEXIT() { : }";

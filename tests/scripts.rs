@@ -99,6 +99,11 @@ fn committed_completions_are_up_to_date() {
 fn completions_load_in_each_shell() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     let d = dir.display();
+    // compinit replaces its dump file: never let it be /dev/null (as root,
+    // that turns the machine's /dev/null into a regular file).
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("zcompdump");
+    let dump = dump.display();
     for (shell, args) in [
         (
             "bash",
@@ -111,9 +116,7 @@ fn completions_load_in_each_shell() {
             "zsh",
             vec![
                 "-fc".to_owned(),
-                format!(
-                    "autoload -Uz compinit && compinit -u -d /dev/null && source {d}/_devtrace"
-                ),
+                format!("autoload -Uz compinit && compinit -u -d {dump} && source {d}/_devtrace"),
             ],
         ),
         (
