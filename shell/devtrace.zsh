@@ -29,7 +29,9 @@ __devtrace_preexec() {
   (( __devtrace_n++ ))
   __devtrace_armed=1
   local rec="@DT1"$'\0'"C"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"$PWD"$'\0t\0\0'"$line"$'\0@\0'
-  if [[ -n $__devtrace_fd ]] && (( __devtrace_live && ${#rec} <= 4096 )); then
+  # The FIFO's path is checked again here: one deleted since the last
+  # prompt would swallow the record unread.
+  if [[ -n $__devtrace_fd && -p $__devtrace_fifo ]] && (( __devtrace_live && ${#rec} <= 4096 )); then
     syswrite -o $__devtrace_fd -- $rec && return 0
   fi
   builtin print -rn -- $rec 2>/dev/null >>|$__devtrace_spool

@@ -120,6 +120,41 @@ fn a_deleted_fifo_loses_nothing_even_across_an_ingest_restart() {
 }
 
 #[test]
+fn records_left_in_a_deleted_fifo_are_read_through_the_shell() {
+    // Ingest stopped, so records wait in the FIFO; the FIFO deleted; ingest
+    // killed before it read them. The next ingest cannot open the FIFO by
+    // its name, but the shell still holds it: it reads them through that.
+    for shell in ["bash", "zsh"] {
+        let w = World::initialised();
+        let mut sh = Pty::spawn(&w, shell, &w.repo);
+        sh.run("echo one");
+        sh.run("echo two");
+        let sid = session_id(&w);
+        let fifo = runtime(&w).join(format!("{sid}.fifo"));
+        let ingest = Pid::from_raw(w.ingest_pid().expect("ingest runs"));
+        kill(ingest, Signal::SIGSTOP).unwrap();
+        sh.run("echo held");
+        let waiting = std::fs::metadata(&fifo).unwrap();
+        assert!(
+            std::os::unix::fs::FileTypeExt::is_fifo(&waiting.file_type()),
+            "{shell}"
+        );
+        std::fs::remove_file(&fifo).unwrap();
+        kill(ingest, Signal::SIGKILL).unwrap();
+        snappy(&mut sh, 2, "after");
+        let evs = w.wait_events(&w.repo, &["--type", "run_command"], 5);
+        let held = evs
+            .iter()
+            .find(|e| e["data"]["command"] == "echo held")
+            .unwrap_or_else(|| panic!("{shell}: {:?}", texts(&evs)));
+        assert_eq!(held["data"]["exit_code"], 0, "{shell}: {held}");
+        sh.exit();
+        let evs = w.ended_session(&w.repo);
+        assert_eq!(commands(&evs).len(), 6, "{shell}: {:?}", texts(&evs));
+    }
+}
+
+#[test]
 fn a_deleted_spool_file_is_created_again() {
     for shell in SHELLS {
         let w = World::initialised();

@@ -81,7 +81,7 @@ impl Session {
                 ..State::default()
             },
         };
-        let fifo = open_fifo(&chan.fifo());
+        let fifo = open_fifo(&chan.fifo()).or_else(|| deleted_fifo(meta.shell_pid, &chan.fifo()));
         let pidfd = pidfd_open(meta.shell_pid);
         let mut s = Session {
             chan,
@@ -423,6 +423,32 @@ pub fn open_fifo(path: &PathBuf) -> Option<File> {
         .ok()?;
     let ft = f.metadata().ok()?.file_type();
     ft.is_fifo().then_some(f)
+}
+
+/// A FIFO deleted while the shell still holds it (and records may wait in
+/// it unread: the ingest that had it open died first): opened again through
+/// the shell's own descriptor, /proc/PID/fd/N, which still reaches it.
+fn deleted_fifo(pid: i32, path: &std::path::Path) -> Option<File> {
+    let gone = format!("{} (deleted)", path.display());
+    for entry in fs::read_dir(format!("/proc/{pid}/fd")).ok()?.flatten() {
+        let Ok(target) = fs::read_link(entry.path()) else {
+            continue;
+        };
+        if target.as_os_str() != gone.as_str() {
+            continue;
+        }
+        // A magic link of /proc: followed on purpose (O_NOFOLLOW would refuse it).
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_CLOEXEC)
+            .open(entry.path())
+            .ok()?;
+        if f.metadata().ok()?.file_type().is_fifo() {
+            return Some(f);
+        }
+    }
+    None
 }
 
 /// A descriptor that becomes readable when the process exits.
