@@ -16,8 +16,10 @@ typeset -gi __devtrace_retry=0 __devtrace_pid=$sysparams[pid]
 # inlined: zsh function calls are not free. A record goes to the FIFO in one
 # non-blocking syswrite while ingest is alive and it fits in an atomic pipe
 # write (4096 bytes), else it is appended to the spool file. Never blocks.
-# Ingest is alive while /proc/PID/exe exists (a zombie has none); the FIFO
-# is used only while its path is there (a new ingest could not find it).
+# Ingest is alive while /proc/PID/exe exists (a zombie has none; checked
+# at each prompt into __devtrace_live); the FIFO is used only while its path
+# is there, checked at each write (a record in a deleted FIFO may never be
+# read: a new ingest could not find it).
 
 __devtrace_preexec() {
   emulate -L zsh
@@ -29,8 +31,6 @@ __devtrace_preexec() {
   (( __devtrace_n++ ))
   __devtrace_armed=1
   local rec="@DT1"$'\0'"C"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"$PWD"$'\0t\0\0'"$line"$'\0@\0'
-  # The FIFO's path is checked again here: one deleted since the last
-  # prompt would swallow the record unread.
   if [[ -n $__devtrace_fd && -p $__devtrace_fifo ]] && (( __devtrace_live && ${#rec} <= 4096 )); then
     syswrite -o $__devtrace_fd -- $rec && return 0
   fi
@@ -44,14 +44,14 @@ __devtrace_precmd() {
   emulate -L zsh
   if (( __devtrace_armed )); then
     __devtrace_armed=0
-    if [[ -e /proc/$__devtrace_ipid/exe && -p $__devtrace_fifo ]]; then
+    if [[ -e /proc/$__devtrace_ipid/exe ]]; then
       __devtrace_live=1
     else
       __devtrace_live=0
-      [[ -e /proc/$__devtrace_ipid/exe ]] || __devtrace_revive
+      __devtrace_revive
     fi
     local rec="@DT1"$'\0'"E"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"$__devtrace_s"$'\0'"$__devtrace_ps"$'\0\0@\0'
-    if [[ -z $__devtrace_fd ]] || (( ! __devtrace_live )) || ! syswrite -o $__devtrace_fd -- $rec; then
+    if [[ -z $__devtrace_fd || ! -p $__devtrace_fifo ]] || (( ! __devtrace_live )) || ! syswrite -o $__devtrace_fd -- $rec; then
       builtin print -rn -- $rec 2>/dev/null >>|$__devtrace_spool
     fi
   fi
@@ -71,7 +71,7 @@ __devtrace_revive() {
     { read -r p x <$__devtrace_rt/ingest.pid } 2>/dev/null
     [[ $p == <1-> ]] && __devtrace_ipid=$p
   fi
-  [[ -e /proc/$__devtrace_ipid/exe && -p $__devtrace_fifo ]] && __devtrace_live=1
+  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
   return 0
 }
 
@@ -117,7 +117,7 @@ __devtrace_init() {
   if sysopen -rw -o nonblock,cloexec -u fd $__devtrace_fifo 2>/dev/null; then
     __devtrace_fd=$fd
   fi
-  [[ -e /proc/$__devtrace_ipid/exe && -p $__devtrace_fifo ]] && __devtrace_live=1
+  [[ -e /proc/$__devtrace_ipid/exe ]] && __devtrace_live=1
   autoload -Uz add-zsh-hook
   add-zsh-hook preexec __devtrace_preexec
   add-zsh-hook zshexit __devtrace_exit

@@ -31,18 +31,18 @@ use std::os::unix::process::CommandExt;
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
-    let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    let words: Option<Vec<&str>> = args.iter().skip(1).map(|a| a.to_str()).collect();
     // Only the exact forms the hook scripts and the rc line use; anything
     // else (help, a typo) gets devtrace-core's full command-line parser.
-    let run = match words.as_slice() {
-        ["hook", shell] if args.len() == 3 => Shell::from_name(shell).map(register::hook),
-        ["session-start", "--shell", shell, "--pid", pid] if args.len() == 6 => {
+    let run = match words.as_deref() {
+        Some(["hook", shell]) => Shell::from_name(shell).map(register::hook),
+        Some(["session-start", "--shell", shell, "--pid", pid]) => {
             match (Shell::from_name(shell), pid.parse::<i32>()) {
                 (Some(s), Ok(p)) => Some(register::session_start(s, p)),
                 _ => None,
             }
         }
-        ["nonblock"] if args.len() == 2 => Some(register::nonblock()),
+        Some(["nonblock"]) => Some(register::nonblock()),
         _ => None,
     };
     match run {

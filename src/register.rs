@@ -37,15 +37,15 @@ pub fn hook(shell: Shell) -> Result<i32> {
         // own `session-start`.
         register(shell.name(), parent, crate::agent::detect(), None, true).ok()
     };
-    let ready = registered
-        .as_ref()
-        .map(|(session, dir, ingest_pid)| crate::hook::Ready {
+    // (A runtime directory that is not UTF-8 cannot go into the script.)
+    let ready = registered.as_ref().and_then(|(session, dir, ingest_pid)| {
+        Some(crate::hook::Ready {
             session,
-            runtime_dir: dir.to_str().unwrap_or(""),
+            runtime_dir: dir.to_str()?,
             ingest_pid: *ingest_pid,
             shell_pid: parent,
-        });
-    let ready = ready.filter(|r| !r.runtime_dir.is_empty());
+        })
+    });
     let script = crate::hook::render(shell, &exe, ready.as_ref());
     let mut out = std::io::stdout().lock();
     match out.write_all(script.as_bytes()).and_then(|()| out.flush()) {

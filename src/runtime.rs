@@ -51,7 +51,6 @@ pub fn check_private(path: &Path, want_dir: bool) -> Result<()> {
     Ok(())
 }
 
-/// Creates the runtime directory if needed and checks that it is private.
 /// The full binary: this one, or devtrace-core next to the `devtrace` front.
 pub fn core_exe() -> Result<PathBuf> {
     let me = std::env::current_exe().context("cannot find the devtrace binary")?;
@@ -72,6 +71,7 @@ pub fn front_exe() -> PathBuf {
     me
 }
 
+/// Creates the runtime directory if needed and checks that it is private.
 pub fn ensure_dir() -> Result<PathBuf> {
     let dir = dir();
     if let Some(parent) = dir.parent() {

@@ -5,7 +5,7 @@ use crate::support::*;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -46,10 +46,6 @@ fn snappy(sh: &mut Pty, n: usize, ctx: &str) {
         worst < Duration::from_millis(1000),
         "{ctx}: a prompt took {worst:?}"
     );
-}
-
-fn runtime(w: &World) -> PathBuf {
-    w.run.join("devtrace")
 }
 
 fn session_id(w: &World) -> String {
@@ -107,7 +103,7 @@ fn a_deleted_fifo_loses_nothing_even_across_an_ingest_restart() {
         let mut sh = Pty::spawn(&w, shell, &w.repo);
         sh.run("echo one");
         let sid = session_id(&w);
-        std::fs::remove_file(runtime(&w).join(format!("{sid}.fifo"))).unwrap();
+        std::fs::remove_file(w.runtime().join(format!("{sid}.fifo"))).unwrap();
         snappy(&mut sh, 3, "nofifo");
         kill_ingest(&w);
         snappy(&mut sh, 3, "restarted");
@@ -130,7 +126,7 @@ fn records_left_in_a_deleted_fifo_are_read_through_the_shell() {
         sh.run("echo one");
         sh.run("echo two");
         let sid = session_id(&w);
-        let fifo = runtime(&w).join(format!("{sid}.fifo"));
+        let fifo = w.runtime().join(format!("{sid}.fifo"));
         let ingest = Pid::from_raw(w.ingest_pid().expect("ingest runs"));
         kill(ingest, Signal::SIGSTOP).unwrap();
         sh.run("echo held");
@@ -162,7 +158,7 @@ fn a_deleted_spool_file_is_created_again() {
         sh.run("echo one");
         wait_commands(&w, &w.repo, 1);
         let sid = session_id(&w);
-        let _ = std::fs::remove_file(runtime(&w).join(format!("{sid}.spool")));
+        let _ = std::fs::remove_file(w.runtime().join(format!("{sid}.spool")));
         snappy(&mut sh, 3, "after");
         let out = sh.output();
         sh.exit();
@@ -189,7 +185,7 @@ fn a_removed_runtime_dir_keeps_the_shell_quiet_and_doctor_says_so() {
         let mut sh = Pty::spawn(&w, shell, &w.repo);
         sh.run("echo one");
         kill_ingest(&w);
-        std::fs::remove_dir_all(runtime(&w)).unwrap();
+        std::fs::remove_dir_all(w.runtime()).unwrap();
         snappy(&mut sh, 5, "gone");
         let st = if shell == "fish" { "$status" } else { "$?" };
         sh.run("false");
@@ -213,7 +209,7 @@ fn a_full_or_read_only_runtime_dir_keeps_the_shell_quiet() {
     for shell in SHELLS {
         for mode in ["full", "ro"] {
             let w = World::initialised();
-            let rt = runtime(&w);
+            let rt = w.runtime();
             std::fs::create_dir(&rt).unwrap();
             mount(&[
                 "-t",
@@ -300,7 +296,7 @@ fn a_read_only_store_drops_with_a_count_and_recovers() {
         t.contains(&"echo before".to_owned()) && t.contains(&"echo after".to_owned()),
         "{t:?}"
     );
-    let log = std::fs::read_to_string(runtime(&w).join("ingest.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(w.runtime().join("ingest.log")).unwrap_or_default();
     assert!(log.contains("dropped"), "{log}");
 }
 
@@ -371,7 +367,7 @@ fn junk_written_into_a_fifo_is_skipped_and_counted() {
     let mut sh = Pty::spawn(&w, "zsh", &w.repo);
     sh.run("echo one");
     let sid = session_id(&w);
-    let fifo = runtime(&w).join(format!("{sid}.fifo"));
+    let fifo = w.runtime().join(format!("{sid}.fifo"));
     {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
@@ -527,7 +523,7 @@ fn twenty_shells_at_once_into_one_store() {
     for line in jsonl.lines() {
         serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("torn line ({e}): {line}"));
     }
-    let log = std::fs::read_to_string(runtime(&w).join("ingest.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(w.runtime().join("ingest.log")).unwrap_or_default();
     assert!(!log.contains("locked"), "{log}");
 }
 

@@ -4,14 +4,10 @@
 
 use crate::support::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
-
-fn runtime(w: &World) -> PathBuf {
-    w.run.join("devtrace")
-}
 
 /// The metadata of the session a running shell reports in DEVTRACE_SESSION
 /// (printed into a file by the shell itself).
@@ -20,13 +16,13 @@ fn meta_of_running_shell(w: &World, sh: &mut Pty, ctx: &str) -> Value {
     sh.run(&format!("echo $DEVTRACE_SESSION > {}", out.display()));
     let sid = std::fs::read_to_string(&out).unwrap().trim().to_owned();
     assert!(!sid.is_empty(), "{ctx}: DEVTRACE_SESSION is not set");
-    let meta = std::fs::read(runtime(w).join(format!("{sid}.meta"))).unwrap();
+    let meta = std::fs::read(w.runtime().join(format!("{sid}.meta"))).unwrap();
     serde_json::from_slice(&meta).unwrap()
 }
 
 /// Session files (meta, spool, FIFO, ...) left in the runtime directory.
 fn session_files(w: &World) -> Vec<String> {
-    std::fs::read_dir(runtime(w))
+    std::fs::read_dir(w.runtime())
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -89,12 +85,12 @@ fn the_rc_line_takes_the_session_the_hook_registered() {
             // few commands the shell's descriptor is so, and exit records
             // go through it rather than into the spool file.
             let sid = meta["session"].as_str().unwrap();
-            let fifo = runtime(&w).join(format!("{sid}.fifo"));
+            let fifo = w.runtime().join(format!("{sid}.fifo"));
             for i in 0..5 {
                 sh.run(&format!("echo warm {i}"));
             }
             assert_eq!(fifo_fds_of(sh.pid(), &fifo), vec![true], "bash FIFO fd");
-            let spool = std::fs::read(runtime(&w).join(format!("{sid}.spool"))).unwrap();
+            let spool = std::fs::read(w.runtime().join(format!("{sid}.spool"))).unwrap();
             let exits_in_spool = spool.windows(3).filter(|w| w == b"\0E\0").count();
             assert!(
                 exits_in_spool <= 1,

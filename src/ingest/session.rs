@@ -414,11 +414,15 @@ pub fn drain(fifo: &mut File, journal: &std::path::Path) -> Result<(usize, bool)
 
 /// Opens a FIFO read-write and non-blocking, so that ingest never sees
 /// end-of-file and never blocks; refuses anything that is not a FIFO.
-pub fn open_fifo(path: &PathBuf) -> Option<File> {
+pub fn open_fifo(path: &std::path::Path) -> Option<File> {
+    open_fifo_flags(path, nix::libc::O_NOFOLLOW)
+}
+
+fn open_fifo_flags(path: &std::path::Path, flags: i32) -> Option<File> {
     let f = OpenOptions::new()
         .read(true)
         .write(true)
-        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_CLOEXEC | flags)
         .open(path)
         .ok()?;
     let ft = f.metadata().ok()?.file_type();
@@ -438,15 +442,7 @@ fn deleted_fifo(pid: i32, path: &std::path::Path) -> Option<File> {
             continue;
         }
         // A magic link of /proc: followed on purpose (O_NOFOLLOW would refuse it).
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_CLOEXEC)
-            .open(entry.path())
-            .ok()?;
-        if f.metadata().ok()?.file_type().is_fifo() {
-            return Some(f);
-        }
+        return open_fifo_flags(&entry.path(), 0);
     }
     None
 }

@@ -210,9 +210,14 @@ impl World {
         }
     }
 
+    /// DevTrace's runtime directory in this world (channels, ingest's pid).
+    pub fn runtime(&self) -> PathBuf {
+        self.run.join("devtrace")
+    }
+
     /// The pid of the running ingest, if any.
     pub fn ingest_pid(&self) -> Option<i32> {
-        let text = std::fs::read_to_string(self.run.join("devtrace/ingest.pid")).ok()?;
+        let text = std::fs::read_to_string(self.runtime().join("ingest.pid")).ok()?;
         let pid: i32 = text.split_whitespace().next()?.parse().ok()?;
         Path::new(&format!("/proc/{pid}")).exists().then_some(pid)
     }
