@@ -348,6 +348,23 @@ fn time_cli(w: &World, args: &[&str], n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Milliseconds to start and finish one process of `bin`: `nonblock` on a
+/// pipe, the least work a command does (the cost a shell pays per process).
+fn process_start(bin: &std::path::Path, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            let st = Command::new(bin)
+                .arg("nonblock")
+                .stdin(Stdio::piped())
+                .status()
+                .unwrap();
+            assert!(st.success(), "{} nonblock failed", bin.display());
+            ms(t.elapsed())
+        })
+        .collect()
+}
+
 /// fork/clone/execve calls per command made in an interactive shell that
 /// runs only the builtin `:` (so every one of them is the hook's).
 fn forks_per_command(shell: &str, n: usize) -> f64 {
@@ -495,6 +512,22 @@ fn main() {
             ),
             "< 0.1 / 0.5 ms; >= 10x",
             verdict(added < 0.1 && added99 < 0.5 && ratio >= 10.0),
+        );
+    }
+    if want("startup") {
+        let front = stats(process_start(std::path::Path::new(BIN), z.commands));
+        let core = stats(process_start(
+            &std::path::Path::new(BIN).with_file_name("devtrace-core"),
+            z.commands,
+        ));
+        t.row(
+            "one process start: devtrace (the front) / devtrace-core",
+            format!(
+                "{:.2} / {:.2} ms (p99 {:.2} / {:.2})",
+                front.0, core.0, front.1, core.1
+            ),
+            "",
+            "",
         );
     }
     for shell in ["bash", "zsh", "fish"] {
