@@ -164,11 +164,7 @@ struct RawDisplay {
 /// The user's file: `$XDG_CONFIG_HOME/devtrace/config.toml`, else
 /// `~/.config/devtrace/config.toml`.
 pub fn user_path() -> PathBuf {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| Path::new(v).is_absolute())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| crate::home_dir().join(".config"));
-    base.join("devtrace").join(FILE)
+    crate::paths::devtrace_config_dir().join(FILE)
 }
 
 /// The repository's file of the store `store_dir` (none for the global store).

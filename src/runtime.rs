@@ -11,11 +11,8 @@ use std::path::{Path, PathBuf};
 
 /// `$XDG_RUNTIME_DIR/devtrace`, else `/tmp/devtrace-$UID`.
 pub fn dir() -> PathBuf {
-    if let Some(x) = std::env::var_os("XDG_RUNTIME_DIR").filter(|x| !x.is_empty()) {
-        let base = PathBuf::from(x);
-        if base.is_absolute() {
-            return base.join("devtrace");
-        }
+    if let Some(base) = crate::paths::runtime_home() {
+        return base.join("devtrace");
     }
     PathBuf::from(format!("/tmp/devtrace-{}", nix::unistd::getuid()))
 }

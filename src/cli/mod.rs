@@ -116,6 +116,7 @@ pub enum Command {
     #[command(hide = true)]
     Nonblock,
     /// Time the scans that find each command's changed files (for benches/)
+    #[cfg(feature = "testing")]
     #[command(hide = true)]
     BenchScan {
         /// The directory whose .devtrace/ store to scan
@@ -125,6 +126,7 @@ pub enum Command {
         rounds: usize,
     },
     /// Fill a store with synthetic events (for benches/)
+    #[cfg(feature = "testing")]
     #[command(hide = true)]
     BenchFill {
         /// The directory whose .devtrace/ store to fill

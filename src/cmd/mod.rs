@@ -2,7 +2,9 @@
 
 mod agent_hook;
 mod agent_install;
+#[cfg(feature = "testing")]
 mod bench_fill;
+#[cfg(feature = "testing")]
 mod bench_scan;
 pub mod config;
 mod diff;
@@ -102,7 +104,9 @@ pub fn run(command: Command) -> Result<i32> {
             Ok(0)
         }
         Command::SessionStart { shell, pid } => crate::register::session_start(shell, pid),
+        #[cfg(feature = "testing")]
         Command::BenchScan { dir, rounds } => bench_scan::run(&dir, rounds),
+        #[cfg(feature = "testing")]
         Command::BenchFill {
             dir,
             events,

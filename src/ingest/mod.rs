@@ -35,13 +35,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How long ingest stays once no recorded shell remains.
+/// How long ingest stays once no recorded shell remains (the tests
+/// shorten it with `DEVTRACE_INGEST_LINGER_MS`).
 fn linger() -> Duration {
-    std::env::var("DEVTRACE_INGEST_LINGER_MS")
+    #[cfg(feature = "testing")]
+    if let Some(ms) = std::env::var("DEVTRACE_INGEST_LINGER_MS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(Duration::from_secs(3))
+    {
+        return Duration::from_millis(ms);
+    }
+    Duration::from_secs(3)
 }
 
 /// Events stored in one go at most (more when one session's pass has more).
@@ -214,6 +218,11 @@ impl Ingest {
 
 /// Fault injection for the recovery tests: with `DEVTRACE_FAULT=NAME`,
 /// ingest aborts once at that point (the marker file records that it did).
+/// Only in builds with the `testing` feature.
+#[cfg(not(feature = "testing"))]
+fn fault_point(_name: &str) {}
+
+#[cfg(feature = "testing")]
 fn fault_point(name: &str) {
     if std::env::var("DEVTRACE_FAULT").as_deref() != Ok(name) {
         return;

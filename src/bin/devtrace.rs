@@ -4,28 +4,10 @@
 //!
 //! Kept small on purpose: a process of the full binary costs about twice as
 //! long to start (its size in page faults: relocations, libraries, code),
-//! and every new shell waits for the `hook` process.
+//! and every new shell waits for the `hook` process. Only the modules named
+//! here are linked in (tests/startup.rs checks the size).
 
-// Modules shared with devtrace-core, of which the front uses a part.
-#[allow(dead_code)]
-mod agent;
-#[allow(dead_code)]
-mod hook;
-#[allow(dead_code)]
-mod ids;
-mod register;
-#[allow(dead_code)]
-mod runtime;
-mod shell_kind;
-
-mod ingest {
-    //! Only how ingest is found or started.
-    #[allow(dead_code)]
-    mod lifecycle;
-    pub use lifecycle::ensure;
-}
-
-use shell_kind::Shell;
+use devtrace::{build, register, runtime, shell_kind::Shell};
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 
@@ -54,9 +36,11 @@ fn main() {
         None => {
             let core =
                 runtime::core_exe().unwrap_or_else(|_| std::path::PathBuf::from("devtrace-core"));
+            // The core checks that it comes from this build (src/build.rs).
             let err = std::process::Command::new(&core)
                 .arg0(args.first().cloned().unwrap_or_else(|| "devtrace".into()))
                 .args(&args[1..])
+                .env(build::FRONT_VAR, build::ID)
                 .exec();
             eprintln!("devtrace: cannot run {}: {err}", core.display());
             eprintln!(

@@ -1,0 +1,31 @@
+//! DevTrace: local-first provenance for AI-augmented development.
+//!
+//! The library holds every module; two thin binaries sit on it
+//! (`src/bin/devtrace.rs`, the small front that every shell starts, and
+//! `src/bin/devtrace-core.rs`, every other command). ARCHITECTURE.md is the
+//! map: where a byte goes, from the hook to the store to the commands.
+
+pub mod agent;
+pub mod build;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod hook;
+pub mod ids;
+pub mod ingest;
+pub mod output;
+pub mod paths;
+pub mod pause;
+pub mod redact;
+pub mod register;
+pub mod runtime;
+pub mod shell_kind;
+pub mod store;
+pub mod timefmt;
+pub mod wire;
+pub mod worktree;
+
+pub use error::{fail, usage, Failure};
+pub use paths::home_dir;
