@@ -4,7 +4,7 @@
 //!   cargo bench --bench devtrace             # the full run (several minutes)
 //!   cargo bench --bench devtrace -- --smoke  # a quick check that it all runs (CI)
 //!   cargo bench --bench devtrace -- --only commands,startup
-//!       # some sections: commands startup ingest idle follow queries files forks
+//!       # some sections: commands startup agents ingest idle follow queries files forks
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -365,6 +365,84 @@ fn process_start(bin: &std::path::Path, n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Milliseconds for one `devtrace agent hook claude-code` process, from
+/// start to exit, with a realistic PreToolUse or PostToolUse payload on
+/// its standard input: what an agent waits for around each tool call.
+fn agent_hook_times(w: &World, n: usize) -> Vec<f64> {
+    let repo = w.repo.to_string_lossy().into_owned();
+    let payload = |i: usize, event: &str| {
+        serde_json::json!({
+            "session_id": "bench-0000-4000-8000-000000000001",
+            "transcript_path": "/nonexistent/bench.jsonl",
+            "cwd": repo,
+            "hook_event_name": event,
+            "tool_name": "Bash",
+            "tool_use_id": format!("toolu_{i}"),
+            "tool_input": {"command": format!("echo {i}"), "description": "bench"},
+            "tool_response": {"stdout": format!("{i}\n"), "stderr": "", "interrupted": false},
+        })
+        .to_string()
+    };
+    (0..n)
+        .flat_map(|i| ["PreToolUse", "PostToolUse"].map(|e| payload(i, e)))
+        .map(|p| {
+            let t = Instant::now();
+            let out = output_with_stdin(
+                w.cmd_in(BIN, &w.repo)
+                    .args(["agent", "hook", "claude-code"]),
+                p.as_bytes(),
+            );
+            assert!(out.status.success(), "agent hook failed: {out:?}");
+            ms(t.elapsed())
+        })
+        .collect()
+}
+
+/// Milliseconds for `devtrace exec -- true` (and for `true` alone), the
+/// wrapper agents run each command through.
+fn exec_times(w: &World, n: usize, wrapped: bool) -> Vec<f64> {
+    (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            let st = if wrapped {
+                w.cmd_in(BIN, &w.repo)
+                    .args(["exec", "--agent", "bench", "--", "true"])
+                    .stdin(Stdio::null())
+                    .status()
+            } else {
+                w.cmd_in("true", &w.repo).stdin(Stdio::null()).status()
+            }
+            .unwrap();
+            assert!(st.success(), "exec failed");
+            ms(t.elapsed())
+        })
+        .collect()
+}
+
+/// What an agent pays per tool call: the `agent hook` process and the
+/// `exec` wrapper, start to exit.
+fn agent_rows(t: &mut Table, z: &Sizes) {
+    let w = World::initialised();
+    let hook = stats(agent_hook_times(&w, z.commands / 4));
+    t.row(
+        "agents: one `agent hook claude-code` (PreToolUse or PostToolUse)",
+        format!("{:.2} ms (p99 {:.2})", hook.0, hook.1),
+        "",
+        "",
+    );
+    let bare = stats(exec_times(&w, z.commands / 4, false));
+    let exec = stats(exec_times(&w, z.commands / 4, true));
+    t.row(
+        "agents: `true` / `devtrace exec -- true`",
+        format!(
+            "{:.2} / {:.2} ms (p99 {:.2} / {:.2})",
+            bare.0, exec.0, bare.1, exec.1
+        ),
+        "",
+        "",
+    );
+}
+
 /// fork/clone/execve calls per command made in an interactive shell that
 /// runs only the builtin `:` (so every one of them is the hook's).
 fn forks_per_command(shell: &str, n: usize) -> f64 {
@@ -520,6 +598,18 @@ fn main() {
             &std::path::Path::new(BIN).with_file_name("devtrace-core"),
             z.commands,
         ));
+        let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len()) as f64 / 1e6;
+        let core_bin = std::path::Path::new(BIN).with_file_name("devtrace-core");
+        t.row(
+            "binary size: devtrace (the front) / devtrace-core",
+            format!(
+                "{:.2} / {:.2} MB",
+                size(std::path::Path::new(BIN)),
+                size(&core_bin)
+            ),
+            "",
+            "",
+        );
         t.row(
             "one process start: devtrace (the front) / devtrace-core",
             format!(
@@ -529,6 +619,9 @@ fn main() {
             "",
             "",
         );
+    }
+    if want("agents") {
+        agent_rows(&mut t, &z);
     }
     for shell in ["bash", "zsh", "fish"] {
         if !want("startup") {

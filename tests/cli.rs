@@ -266,3 +266,41 @@ fn the_front_hands_on_to_its_core_and_says_when_it_is_missing() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("__devtrace_init"));
 }
+
+#[test]
+fn a_core_from_another_build_refuses_to_run_for_the_front() {
+    let w = World::initialised();
+    let core = std::path::Path::new(BIN).with_file_name("devtrace-core");
+    let out = w
+        .cmd_in(core.to_str().unwrap(), &w.repo)
+        .args(["note", "must not be stored"])
+        .env("DEVTRACE_FRONT_BUILD", "0.0.0-0000000000000000")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("devtrace: "), "{err}");
+    assert!(err.contains("another build"), "{err}");
+    assert!(err.contains("0.0.0-0000000000000000"), "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    // Nothing ran: the note is not in the store.
+    let notes = w.devtrace(&["log", "--json", "--type", "note"], &w.repo);
+    assert!(parse_lines(&notes.stdout).is_empty(), "{notes:?}");
+    // The same build through the front runs, and hands nothing on to the
+    // processes it starts.
+    let out = w
+        .cmd_in(BIN, &w.repo)
+        .args([
+            "exec",
+            "--agent",
+            "t",
+            "--",
+            "sh",
+            "-c",
+            "echo ${DEVTRACE_FRONT_BUILD-unset}",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "unset\n");
+}
