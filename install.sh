@@ -19,7 +19,7 @@ if ! command -v cc >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   say "installing a C compiler (SQLite and libgit2 are built from source)"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq build-essential pkg-config >/dev/null
 fi
-command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust 1.85 or newer (https://rustup.rs), then run ./install.sh again"
+command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust 1.88 or newer (https://rustup.rs), then run ./install.sh again"
 
 say "building (release)"
 cargo build --release --locked --quiet
