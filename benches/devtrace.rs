@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use support::*;
 
 struct Sizes {
+    smoke: bool,
     commands: usize,
     startups: usize,
     records: usize,
@@ -25,6 +26,40 @@ struct Sizes {
     idle_secs: u64,
     big_files: usize,
     big_rounds: usize,
+}
+
+impl Sizes {
+    fn new(smoke: bool) -> Sizes {
+        if smoke {
+            Sizes {
+                smoke,
+                commands: 30,
+                startups: 3,
+                records: 2_000,
+                follows: 5,
+                fill_events: 20_000,
+                fill_sessions: 200,
+                queries: 3,
+                idle_secs: 1,
+                big_files: 2_000,
+                big_rounds: 3,
+            }
+        } else {
+            Sizes {
+                smoke,
+                commands: 1000,
+                startups: 15,
+                records: 100_000,
+                follows: 50,
+                fill_events: 1_000_000,
+                fill_sessions: 10_000,
+                queries: 20,
+                idle_secs: 10,
+                big_files: 100_000,
+                big_rounds: 30,
+            }
+        }
+    }
 }
 
 /// Median and 99th percentile, in milliseconds.
@@ -508,58 +543,9 @@ fn forks_system_wide(shell: &str, n: usize) -> f64 {
     after.saturating_sub(before) as f64 / n as f64
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let smoke = args.iter().any(|a| a == "--smoke");
-    // `--only commands,startup`: just those sections.
-    let only: Option<Vec<String>> = args
-        .iter()
-        .position(|a| a == "--only")
-        .and_then(|i| args.get(i + 1))
-        .map(|v| v.split(',').map(str::to_owned).collect());
-    let want = |section: &str| only.as_ref().is_none_or(|o| o.iter().any(|x| x == section));
-    let z = if smoke {
-        Sizes {
-            commands: 30,
-            startups: 3,
-            records: 2_000,
-            follows: 5,
-            fill_events: 20_000,
-            fill_sessions: 200,
-            queries: 3,
-            idle_secs: 1,
-            big_files: 2_000,
-            big_rounds: 3,
-        }
-    } else {
-        Sizes {
-            commands: 1000,
-            startups: 15,
-            records: 100_000,
-            follows: 50,
-            fill_events: 1_000_000,
-            fill_sessions: 10_000,
-            queries: 20,
-            idle_secs: 10,
-            big_files: 100_000,
-            big_rounds: 30,
-        }
-    };
-    for tool in ["bash", "zsh", "fish"] {
-        require(tool);
-    }
-    let mut t = Table { rows: Vec::new() };
-    println!(
-        "DevTrace benchmarks{} on {} ({} cores)",
-        if smoke { " (smoke)" } else { "" },
-        machine(),
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
-
+/// Per-command cost in each shell: no hook, the floor, DevTrace, a fork hook.
+fn command_rows(t: &mut Table, z: &Sizes) {
     for shell in ["bash", "zsh", "fish"] {
-        if !want("commands") {
-            break;
-        }
         let none = stats(per_command(shell, "none", z.commands));
         let floor = stats(per_command(shell, "floor", z.commands));
         let dt = stats(per_command(shell, "devtrace", z.commands));
@@ -592,41 +578,38 @@ fn main() {
             verdict(added < 0.1 && added99 < 0.5 && ratio >= 10.0),
         );
     }
-    if want("startup") {
-        let front = stats(process_start(std::path::Path::new(BIN), z.commands));
-        let core = stats(process_start(
-            &std::path::Path::new(BIN).with_file_name("devtrace-core"),
-            z.commands,
-        ));
-        let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len()) as f64 / 1e6;
-        let core_bin = std::path::Path::new(BIN).with_file_name("devtrace-core");
-        t.row(
-            "binary size: devtrace (the front) / devtrace-core",
-            format!(
-                "{:.2} / {:.2} MB",
-                size(std::path::Path::new(BIN)),
-                size(&core_bin)
-            ),
-            "",
-            "",
-        );
-        t.row(
-            "one process start: devtrace (the front) / devtrace-core",
-            format!(
-                "{:.2} / {:.2} ms (p99 {:.2} / {:.2})",
-                front.0, core.0, front.1, core.1
-            ),
-            "",
-            "",
-        );
-    }
-    if want("agents") {
-        agent_rows(&mut t, &z);
-    }
+}
+
+/// Binary sizes, one process start of each, and what the rc line adds to
+/// a shell's start-up.
+fn startup_rows(t: &mut Table, z: &Sizes) {
+    let front = stats(process_start(std::path::Path::new(BIN), z.commands));
+    let core = stats(process_start(
+        &std::path::Path::new(BIN).with_file_name("devtrace-core"),
+        z.commands,
+    ));
+    let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len()) as f64 / 1e6;
+    let core_bin = std::path::Path::new(BIN).with_file_name("devtrace-core");
+    t.row(
+        "binary size: devtrace (the front) / devtrace-core",
+        format!(
+            "{:.2} / {:.2} MB",
+            size(std::path::Path::new(BIN)),
+            size(&core_bin)
+        ),
+        "",
+        "",
+    );
+    t.row(
+        "one process start: devtrace (the front) / devtrace-core",
+        format!(
+            "{:.2} / {:.2} ms (p99 {:.2} / {:.2})",
+            front.0, core.0, front.1, core.1
+        ),
+        "",
+        "",
+    );
     for shell in ["bash", "zsh", "fish"] {
-        if !want("startup") {
-            break;
-        }
         for (case, measure) in [
             (
                 "with ingest start",
@@ -645,146 +628,150 @@ fn main() {
             );
         }
     }
+}
 
-    if want("ingest") {
-        let (spool_rate, _) = throughput(z.records, 1, false);
+/// Ingest throughput and peak memory.
+fn ingest_rows(t: &mut Table, z: &Sizes) {
+    let (spool_rate, _) = throughput(z.records, 1, false);
+    t.row(
+        "ingest: commands/s, one shell, spool",
+        format!("{spool_rate:.0}/s"),
+        "> 20,000/s",
+        verdict(spool_rate > 20_000.0),
+    );
+    let (fifo_rate, _) = throughput(z.records / 5, 1, true);
+    t.row(
+        "ingest: commands/s, one shell, FIFO",
+        format!("{fifo_rate:.0}/s"),
+        "> 20,000/s",
+        verdict(fifo_rate > 20_000.0),
+    );
+    let (many_rate, peak) = throughput(z.records, 20, false);
+    t.row(
+        "ingest: commands/s, 20 shells into one store",
+        format!("{many_rate:.0}/s"),
+        "> 20,000/s",
+        verdict(many_rate > 20_000.0),
+    );
+    let (peak, anon, file) = peak;
+    t.row(
+        "ingest: peak RSS under load (largest anonymous / file-backed part)",
+        format!(
+            "{:.1} MB ({:.1} / {:.1} MB)",
+            peak as f64 / 1024.0,
+            anon as f64 / 1024.0,
+            file as f64 / 1024.0
+        ),
+        "< 10 MB",
+        verdict(peak < 10 * 1024),
+    );
+}
+
+/// Ingest's memory and CPU while nothing happens.
+fn idle_rows(t: &mut Table, z: &Sizes) {
+    let w = World::initialised();
+    let sh = Pty::spawn(&w, "bash", &w.repo);
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = w.ingest_pid().expect("ingest runs");
+    let rss = proc_field(pid, "status", "VmRSS:").unwrap_or(0);
+    let before = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(z.idle_secs));
+    let ticks = cpu_ticks(pid) - before;
+    sh.exit();
+    t.row(
+        "ingest: RSS idle",
+        format!("{:.1} MB", rss as f64 / 1024.0),
+        "< 10 MB",
+        verdict(rss < 10 * 1024),
+    );
+    t.row(
+        &format!("ingest: CPU idle over {} s", z.idle_secs),
+        format!("{ticks} ticks ({} ms)", ticks * 10),
+        "0",
+        verdict(ticks == 0),
+    );
+}
+
+/// Queries on a store of many events.
+fn query_rows(t: &mut Table, z: &Sizes) {
+    let w = World::new();
+    let t0 = Instant::now();
+    let out = w
+        .cmd_in(BIN, &w.repo)
+        .args([
+            "bench-fill",
+            "--dir",
+            ".",
+            "--events",
+            &z.fill_events.to_string(),
+            "--sessions",
+            &z.fill_sessions.to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fill = t0.elapsed().as_secs_f64();
+    t.row(
+        &format!(
+            "store: {} events in {} sessions appended",
+            z.fill_events, z.fill_sessions
+        ),
+        format!("{:.0} events/s", z.fill_events as f64 / fill),
+        "",
+        "",
+    );
+    let sessions = w.devtrace(&["sessions", "--json", "-n", "1"], &w.repo);
+    let sid = String::from_utf8_lossy(&sessions.stdout)
+        .split("\"session\":\"")
+        .nth(1)
+        .map(|s| s[..26].to_owned())
+        .expect("a session");
+    for (name, args) in [
+        ("sessions", vec!["sessions"]),
+        ("show --session", vec!["show", "--session", sid.as_str()]),
+        (
+            "log --type run_command --since 1h",
+            vec!["log", "--type", "run_command", "--since", "1h"],
+        ),
+        ("search cargo test", vec!["search", "cargo", "test"]),
+        ("search lint --failed", vec!["search", "lint", "--failed"]),
+        (
+            "search status --cwd src",
+            vec!["search", "status", "--cwd", "src"],
+        ),
+    ] {
+        let q = stats(time_cli(&w, &args, z.queries));
         t.row(
-            "ingest: commands/s, one shell, spool",
-            format!("{spool_rate:.0}/s"),
-            "> 20,000/s",
-            verdict(spool_rate > 20_000.0),
-        );
-        let (fifo_rate, _) = throughput(z.records / 5, 1, true);
-        t.row(
-            "ingest: commands/s, one shell, FIFO",
-            format!("{fifo_rate:.0}/s"),
-            "> 20,000/s",
-            verdict(fifo_rate > 20_000.0),
-        );
-        let (many_rate, peak) = throughput(z.records, 20, false);
-        t.row(
-            "ingest: commands/s, 20 shells into one store",
-            format!("{many_rate:.0}/s"),
-            "> 20,000/s",
-            verdict(many_rate > 20_000.0),
-        );
-        let (peak, anon, file) = peak;
-        t.row(
-            "ingest: peak RSS under load (largest anonymous / file-backed part)",
-            format!(
-                "{:.1} MB ({:.1} / {:.1} MB)",
-                peak as f64 / 1024.0,
-                anon as f64 / 1024.0,
-                file as f64 / 1024.0
-            ),
-            "< 10 MB",
-            verdict(peak < 10 * 1024),
+            &format!("query on {} events: {name}", z.fill_events),
+            format!("{:.1} / {:.1} ms", q.0, q.1),
+            "< 50 ms",
+            verdict(q.0 < 50.0),
         );
     }
+}
 
-    if want("idle") {
-        let w = World::initialised();
-        let sh = Pty::spawn(&w, "bash", &w.repo);
-        std::thread::sleep(Duration::from_millis(500));
-        let pid = w.ingest_pid().expect("ingest runs");
-        let rss = proc_field(pid, "status", "VmRSS:").unwrap_or(0);
-        let before = cpu_ticks(pid);
-        std::thread::sleep(Duration::from_secs(z.idle_secs));
-        let ticks = cpu_ticks(pid) - before;
-        sh.exit();
-        t.row(
-            "ingest: RSS idle",
-            format!("{:.1} MB", rss as f64 / 1024.0),
-            "< 10 MB",
-            verdict(rss < 10 * 1024),
-        );
-        t.row(
-            &format!("ingest: CPU idle over {} s", z.idle_secs),
-            format!("{ticks} ticks ({} ms)", ticks * 10),
-            "0",
-            verdict(ticks == 0),
-        );
-    }
+/// One section of the table.
+type Section = fn(&mut Table, &Sizes);
 
-    if want("follow") {
-        let f = stats(follow_latency(z.follows));
-        t.row(
-            "command end -> line in log --follow",
-            format!("{:.1} / {:.1} ms", f.0, f.1),
-            "< 100 ms",
-            verdict(f.1 < 100.0),
-        );
-    }
+/// From a command's end to its line in `log --follow`.
+fn follow_rows(t: &mut Table, z: &Sizes) {
+    let f = stats(follow_latency(z.follows));
+    t.row(
+        "command end -> line in log --follow",
+        format!("{:.1} / {:.1} ms", f.0, f.1),
+        "< 100 ms",
+        verdict(f.1 < 100.0),
+    );
+}
 
-    if want("queries") {
-        let w = World::new();
-        let t0 = Instant::now();
-        let out = w
-            .cmd_in(BIN, &w.repo)
-            .args([
-                "bench-fill",
-                "--dir",
-                ".",
-                "--events",
-                &z.fill_events.to_string(),
-                "--sessions",
-                &z.fill_sessions.to_string(),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let fill = t0.elapsed().as_secs_f64();
-        t.row(
-            &format!(
-                "store: {} events in {} sessions appended",
-                z.fill_events, z.fill_sessions
-            ),
-            format!("{:.0} events/s", z.fill_events as f64 / fill),
-            "",
-            "",
-        );
-        let sessions = w.devtrace(&["sessions", "--json", "-n", "1"], &w.repo);
-        let sid = String::from_utf8_lossy(&sessions.stdout)
-            .split("\"session\":\"")
-            .nth(1)
-            .map(|s| s[..26].to_owned())
-            .expect("a session");
-        for (name, args) in [
-            ("sessions", vec!["sessions"]),
-            ("show --session", vec!["show", "--session", sid.as_str()]),
-            (
-                "log --type run_command --since 1h",
-                vec!["log", "--type", "run_command", "--since", "1h"],
-            ),
-            ("search cargo test", vec!["search", "cargo", "test"]),
-            ("search lint --failed", vec!["search", "lint", "--failed"]),
-            (
-                "search status --cwd src",
-                vec!["search", "status", "--cwd", "src"],
-            ),
-        ] {
-            let q = stats(time_cli(&w, &args, z.queries));
-            t.row(
-                &format!("query on {} events: {name}", z.fill_events),
-                format!("{:.1} / {:.1} ms", q.0, q.1),
-                "< 50 ms",
-                verdict(q.0 < 50.0),
-            );
-        }
-    }
-
-    if want("files") {
-        file_changes(&mut t, &z);
-    }
-
+/// Processes started per command: none may be.
+fn fork_rows(t: &mut Table, z: &Sizes) {
+    let smoke = z.smoke;
     for shell in ["bash", "zsh"] {
-        if !want("forks") {
-            break;
-        }
         let n = if smoke { 20 } else { 1000 };
         let per = forks_per_command(shell, n);
         t.row(
@@ -794,7 +781,7 @@ fn main() {
             verdict(per == 0.0),
         );
     }
-    if want("forks") {
+    {
         // fish under strace -f does not exit on this machine (it waits on a
         // traced helper), so fish is counted with the kernel's fork counter.
         let n = if smoke { 20 } else { 1000 };
@@ -806,7 +793,46 @@ fn main() {
             verdict(per < 0.01),
         );
     }
+}
 
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let smoke = args.iter().any(|a| a == "--smoke");
+    // `--only commands,startup`: just those sections.
+    let only: Option<Vec<String>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.split(',').map(str::to_owned).collect());
+    let want = |section: &str| only.as_ref().is_none_or(|o| o.iter().any(|x| x == section));
+    let z = Sizes::new(smoke);
+    for tool in ["bash", "zsh", "fish"] {
+        require(tool);
+    }
+    let mut t = Table { rows: Vec::new() };
+    println!(
+        "DevTrace benchmarks{} on {} ({} cores)",
+        if smoke { " (smoke)" } else { "" },
+        machine(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+
+    let sections: [(&str, Section); 9] = [
+        ("commands", command_rows),
+        ("startup", startup_rows),
+        ("agents", agent_rows),
+        ("ingest", ingest_rows),
+        ("idle", idle_rows),
+        ("follow", follow_rows),
+        ("queries", query_rows),
+        ("files", file_changes),
+        ("forks", fork_rows),
+    ];
+    for (name, rows) in sections {
+        if want(name) {
+            rows(&mut t, &z);
+        }
+    }
     t.print();
     let _ = std::io::stdout().flush();
 }
@@ -910,11 +936,14 @@ fn file_changes(t: &mut Table, z: &Sizes) {
         "",
         "",
     );
+    file_changes_through_the_shell(t, z, &w, n);
+}
 
-    // Through the product: a command that changes a file, until its
-    // edit_files event is in the store; and the prompt, which must not care.
-    let mut sh = Pty::spawn(&w, "zsh", &w.repo);
-    let (mut follow, rx) = follow_types(&w, &w.repo, "edit_files");
+/// Through the product: a command that changes a file, until its
+/// edit_files event is in the store; and the prompt, which must not care.
+fn file_changes_through_the_shell(t: &mut Table, z: &Sizes, w: &World, n: u64) {
+    let mut sh = Pty::spawn(w, "zsh", &w.repo);
+    let (mut follow, rx) = follow_types(w, &w.repo, "edit_files");
     let mut seen = Vec::new();
     let mut prompt = Vec::new();
     let mut plain = Vec::new();
