@@ -62,6 +62,10 @@ impl Sizes {
     }
 }
 
+/// The most the front may weigh (0.81 MB in the bench profile, 0.57 MB in
+/// release, today).
+const FRONT_MAX_MB: f64 = 1.5;
+
 /// Median and 99th percentile, in milliseconds.
 fn stats(mut v: Vec<f64>) -> (f64, f64) {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -590,15 +594,18 @@ fn startup_rows(t: &mut Table, z: &Sizes) {
     ));
     let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len()) as f64 / 1e6;
     let core_bin = std::path::Path::new(BIN).with_file_name("devtrace-core");
+    let front_mb = size(std::path::Path::new(BIN));
+    // Every new shell starts the front: nothing heavy may reach it (an async
+    // runtime, an HTTP server or an MCP SDK would each add megabytes).
+    assert!(
+        front_mb < FRONT_MAX_MB,
+        "the devtrace front is {front_mb:.2} MB (limit {FRONT_MAX_MB} MB): a heavy dependency reached src/bin/devtrace.rs"
+    );
     t.row(
         "binary size: devtrace (the front) / devtrace-core",
-        format!(
-            "{:.2} / {:.2} MB",
-            size(std::path::Path::new(BIN)),
-            size(&core_bin)
-        ),
-        "",
-        "",
+        format!("{front_mb:.2} / {:.2} MB", size(&core_bin)),
+        &format!("front < {FRONT_MAX_MB} MB"),
+        verdict(front_mb < FRONT_MAX_MB),
     );
     t.row(
         "one process start: devtrace (the front) / devtrace-core",
