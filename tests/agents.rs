@@ -255,43 +255,33 @@ fn hook_of(w: &World, agent: &str, payload: &Value, stdout: &str) {
     );
 }
 
-#[test]
-fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
-    let w = World::initialised();
+/// A Claude Code hook payload of session 9f1c… for `event`, with no extras.
+fn claude_base(w: &World, event: &str) -> Value {
     let repo = w.repo.to_string_lossy().into_owned();
-    let base = |event: &str| {
-        serde_json::json!({
-            "session_id": "9f1c2d3e-0000-4000-8000-00000000abcd",
-            "transcript_path": "/home/u/.claude/projects/x/9f1c.jsonl",
-            "cwd": repo,
-            "hook_event_name": event,
-        })
-    };
-    let with = |event: &str, extra: Value| {
-        let mut v = base(event);
-        for (k, x) in extra.as_object().unwrap() {
-            v[k] = x.clone();
-        }
-        v
-    };
-    hook(
-        &w,
-        &with(
-            "SessionStart",
-            serde_json::json!({"source": "startup", "model": "claude-sonnet-4-5"}),
-        ),
-    );
-    hook(
-        &w,
-        &with(
-            "UserPromptSubmit",
-            serde_json::json!({"prompt": "Rename total to sum and run the tests"}),
-        ),
-    );
+    serde_json::json!({
+        "session_id": "9f1c2d3e-0000-4000-8000-00000000abcd",
+        "transcript_path": "/home/u/.claude/projects/x/9f1c.jsonl",
+        "cwd": repo,
+        "hook_event_name": event,
+    })
+}
+
+/// `claude_base(event)` with the fields of `extra` added.
+fn claude_with(w: &World, event: &str, extra: Value) -> Value {
+    let mut v = claude_base(w, event);
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v
+}
+
+/// Claude's Write tool call that creates billing.rs, with its file written.
+fn claude_write_call(w: &World) {
     let file = w.repo.join("billing.rs").to_string_lossy().into_owned();
     hook(
-        &w,
-        &with(
+        w,
+        &claude_with(
+            w,
             "PreToolUse",
             serde_json::json!({
                 "tool_name": "Write",
@@ -302,8 +292,9 @@ fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
     );
     std::fs::write(w.repo.join("billing.rs"), "fn sum() {}\n").unwrap();
     hook(
-        &w,
-        &with(
+        w,
+        &claude_with(
+            w,
             "PostToolUse",
             serde_json::json!({
                 "tool_name": "Write",
@@ -313,10 +304,14 @@ fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
             }),
         ),
     );
-    std::thread::sleep(Duration::from_millis(100));
+}
+
+/// Claude's Bash tool call `cargo test`, which fails.
+fn claude_failing_bash_call(w: &World) {
     hook(
-        &w,
-        &with(
+        w,
+        &claude_with(
+            w,
             "PreToolUse",
             serde_json::json!({
                 "tool_name": "Bash",
@@ -326,8 +321,9 @@ fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
         ),
     );
     hook(
-        &w,
-        &with(
+        w,
+        &claude_with(
+            w,
             "PostToolUseFailure",
             serde_json::json!({
                 "tool_name": "Bash",
@@ -337,38 +333,65 @@ fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
             }),
         ),
     );
+}
+
+/// One Claude Code session through its hooks: a prompt, a Write, a failing Bash.
+fn play_claude_turn(w: &World) {
     hook(
-        &w,
-        &with("Stop", serde_json::json!({"stop_hook_active": false})),
+        w,
+        &claude_with(
+            w,
+            "SessionStart",
+            serde_json::json!({"source": "startup", "model": "claude-sonnet-4-5"}),
+        ),
     );
     hook(
-        &w,
-        &with(
+        w,
+        &claude_with(
+            w,
+            "UserPromptSubmit",
+            serde_json::json!({"prompt": "Rename total to sum and run the tests"}),
+        ),
+    );
+    claude_write_call(w);
+    std::thread::sleep(Duration::from_millis(100));
+    claude_failing_bash_call(w);
+    hook(
+        w,
+        &claude_with(w, "Stop", serde_json::json!({"stop_hook_active": false})),
+    );
+    hook(
+        w,
+        &claude_with(
+            w,
             "SessionEnd",
             serde_json::json!({"reason": "prompt_input_exit"}),
         ),
     );
-    // Junk never fails the agent either, nor does a broken DevTrace.
-    hook(&w, &serde_json::json!("not an object"));
-    {
-        let start = Instant::now();
-        let blocker = w.home.join("not-a-dir");
-        std::fs::write(&blocker, "").unwrap();
-        let out = output_with_stdin(
-            w.cmd_in(BIN, &w.repo)
-                .args(["agent", "hook", "claude-code"])
-                .env("XDG_RUNTIME_DIR", &blocker),
-            base("UserPromptSubmit").to_string().as_bytes(),
-        );
-        assert!(
-            out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
-            "{out:?}"
-        );
-        assert!(start.elapsed() < Duration::from_millis(500));
-    }
+}
 
-    let evs = one_turn_session(&w);
-    for e in &evs {
+/// Junk input and a broken runtime directory: the hook still says nothing, at once.
+fn check_hook_never_fails_the_agent(w: &World) {
+    hook(w, &serde_json::json!("not an object"));
+    let start = Instant::now();
+    let blocker = w.home.join("not-a-dir");
+    std::fs::write(&blocker, "").unwrap();
+    let out = output_with_stdin(
+        w.cmd_in(BIN, &w.repo)
+            .args(["agent", "hook", "claude-code"])
+            .env("XDG_RUNTIME_DIR", &blocker),
+        claude_base(w, "UserPromptSubmit").to_string().as_bytes(),
+    );
+    assert!(
+        out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+        "{out:?}"
+    );
+    assert!(start.elapsed() < Duration::from_millis(500));
+}
+
+/// The stored turn of `play_claude_turn`, field by field.
+fn check_claude_turn(evs: &[Value]) {
+    for e in evs {
         assert_eq!(e["agent"], "claude-code");
     }
     assert_eq!(evs[0]["data"]["shell"], "claude-code");
@@ -393,6 +416,17 @@ fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
     assert_eq!(bash["data"]["intent"], "Run the test suite");
     assert_eq!(bash["data"]["is_error"], true);
     assert_eq!(evs[7]["data"]["reason"], "prompt_input_exit");
+}
+
+#[test]
+fn claude_code_hooks_record_prompts_tool_calls_and_their_edits() {
+    let w = World::initialised();
+    play_claude_turn(&w);
+    // Junk never fails the agent either, nor does a broken DevTrace.
+    check_hook_never_fails_the_agent(&w);
+
+    let evs = one_turn_session(&w);
+    check_claude_turn(&evs);
 }
 
 #[test]
@@ -453,71 +487,86 @@ fn claude_code_install_merges_and_uninstall_restores() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-#[test]
-fn explain_walks_back_from_a_line_to_its_change_cause_and_prompt() {
-    let w = World::initialised();
+/// A Claude Code hook payload of session 5e55-1 for `event`, with `extra` added.
+fn explain_payload(w: &World, event: &str, extra: Value) -> Value {
     let repo = w.repo.to_string_lossy().into_owned();
-    let app = w.repo.join("app.rs");
-    let file = app.to_string_lossy().into_owned();
-    let ev = |event: &str, extra: Value| {
-        let mut v = serde_json::json!({
-            "session_id": "5e55-1", "cwd": repo, "hook_event_name": event,
-        });
-        for (k, x) in extra.as_object().unwrap() {
-            v[k] = x.clone();
-        }
-        v
-    };
-    let tool = |id: &str, name: &str, write: &dyn Fn()| {
-        hook(
-            &w,
-            &ev(
-                "PreToolUse",
-                serde_json::json!({
-                    "tool_name": name, "tool_use_id": id, "tool_input": {"file_path": file},
-                }),
-            ),
-        );
-        write();
-        hook(
-            &w,
-            &ev(
-                "PostToolUse",
-                serde_json::json!({
-                    "tool_name": name, "tool_use_id": id, "tool_input": {"file_path": file},
-                }),
-            ),
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    hook(&w, &ev("SessionStart", serde_json::json!({})));
+    let mut v = serde_json::json!({
+        "session_id": "5e55-1", "cwd": repo, "hook_event_name": event,
+    });
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v
+}
+
+/// Tool call `id` of tool `name` on app.rs, which does `write` in between.
+fn explain_tool_call(w: &World, id: &str, name: &str, write: &dyn Fn()) {
+    let file = w.repo.join("app.rs").to_string_lossy().into_owned();
     hook(
-        &w,
-        &ev(
+        w,
+        &explain_payload(
+            w,
+            "PreToolUse",
+            serde_json::json!({
+                "tool_name": name, "tool_use_id": id, "tool_input": {"file_path": file},
+            }),
+        ),
+    );
+    write();
+    hook(
+        w,
+        &explain_payload(
+            w,
+            "PostToolUse",
+            serde_json::json!({
+                "tool_name": name, "tool_use_id": id, "tool_input": {"file_path": file},
+            }),
+        ),
+    );
+    std::thread::sleep(Duration::from_millis(50));
+}
+
+/// Two prompts whose tool calls write app.rs, and a person's `sed` between them.
+fn record_two_prompts_and_a_command(w: &World) {
+    let app = w.repo.join("app.rs");
+    hook(
+        w,
+        &explain_payload(w, "SessionStart", serde_json::json!({})),
+    );
+    hook(
+        w,
+        &explain_payload(
+            w,
             "UserPromptSubmit",
             serde_json::json!({"prompt": "add the tax rate"}),
         ),
     );
-    tool("t1", "Write", &|| {
+    explain_tool_call(w, "t1", "Write", &|| {
         std::fs::write(&app, "fn a() {}\nfn b() {}\nfn c() {}\n").unwrap()
     });
     // A person's command changes line 2.
-    let out = exec_in(&w, &[], &["--", "sed", "-i", "2s/.*/fn b2() {}/", "app.rs"]);
+    let out = exec_in(w, &[], &["--", "sed", "-i", "2s/.*/fn b2() {}/", "app.rs"]);
     assert!(out.status.success());
     std::thread::sleep(Duration::from_millis(50));
     hook(
-        &w,
-        &ev(
+        w,
+        &explain_payload(
+            w,
             "UserPromptSubmit",
             serde_json::json!({"prompt": "and a header line"}),
         ),
     );
-    tool("t2", "Edit", &|| {
+    explain_tool_call(w, "t2", "Edit", &|| {
         std::fs::write(&app, "// header\nfn a() {}\nfn b2() {}\nfn c() {}\n").unwrap()
     });
-    hook(&w, &ev("SessionEnd", serde_json::json!({"reason": "exit"})));
-    wait_commands(&w, 1);
-    // All three changes stored (two tool calls', one command's).
+    hook(
+        w,
+        &explain_payload(w, "SessionEnd", serde_json::json!({"reason": "exit"})),
+    );
+}
+
+/// Waits until three edit_files events with a cause are stored.
+fn wait_three_caused_edits(w: &World) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let out = w.devtrace(
@@ -538,28 +587,33 @@ fn explain_walks_back_from_a_line_to_its_change_cause_and_prompt() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
 
-    let explain = |target: &str| -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let out = w.devtrace(&["explain", "--json", target], &w.repo);
-            if out.status.success() {
-                return serde_json::from_slice(&out.stdout).unwrap();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{target}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            std::thread::sleep(Duration::from_millis(100));
+/// `devtrace explain --json TARGET`, retried until it succeeds.
+fn explain_json(w: &World, target: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = w.devtrace(&["explain", "--json", target], &w.repo);
+        if out.status.success() {
+            return serde_json::from_slice(&out.stdout).unwrap();
         }
-    };
+        assert!(
+            Instant::now() < deadline,
+            "{target}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Each line of app.rs, and the whole file, explained back to its cause.
+fn check_explained_lines(w: &World) {
     // Line 1 is the header the second prompt's Edit wrote.
-    let l1 = explain("app.rs:1");
+    let l1 = explain_json(w, "app.rs:1");
     assert_eq!(l1["cause"]["data"]["tool"], "Edit");
     assert_eq!(l1["prompt"]["data"]["text"], "and a header line");
     // Line 3 (line 2 when sed changed it) is the person's command.
-    let l3 = explain("app.rs:3");
+    let l3 = explain_json(w, "app.rs:3");
     assert_eq!(l3["cause"]["type"], "run_command");
     assert_eq!(l3["cause"]["agent"], Value::Null);
     assert!(l3["cause"]["data"]["command"]
@@ -568,11 +622,15 @@ fn explain_walks_back_from_a_line_to_its_change_cause_and_prompt() {
         .starts_with("sed -i"));
     assert_eq!(l3["line_then"], 2);
     // Line 4 (line 3 of the first Write) goes back to the first prompt.
-    let l4 = explain("app.rs:4");
+    let l4 = explain_json(w, "app.rs:4");
     assert_eq!(l4["cause"]["data"]["tool"], "Write");
     assert_eq!(l4["prompt"]["data"]["text"], "add the tax rate");
-    // The whole file: its newest change. In words too.
-    assert_eq!(explain("app.rs")["cause"]["data"]["tool"], "Edit");
+    // The whole file: its newest change.
+    assert_eq!(explain_json(w, "app.rs")["cause"]["data"]["tool"], "Edit");
+}
+
+/// `devtrace explain` in words, and its error when nothing was recorded.
+fn check_explain_text_and_error(w: &World) {
     let out = w.devtrace(&["explain", "app.rs:2"], &w.repo);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("by the tool call  Write"), "{text}");
@@ -587,6 +645,19 @@ fn explain_walks_back_from_a_line_to_its_change_cause_and_prompt() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("no recorded change to line 3 of nope.rs")
     );
+}
+
+#[test]
+fn explain_walks_back_from_a_line_to_its_change_cause_and_prompt() {
+    let w = World::initialised();
+    record_two_prompts_and_a_command(&w);
+    wait_commands(&w, 1);
+    // All three changes stored (two tool calls', one command's).
+    wait_three_caused_edits(&w);
+
+    check_explained_lines(&w);
+    // In words too.
+    check_explain_text_and_error(&w);
 }
 
 #[test]
@@ -686,11 +757,8 @@ fn shell_c(
     c.output().unwrap()
 }
 
-#[test]
-fn agents_bash_c_and_zsh_c_are_recorded_once_and_left_unchanged() {
-    require("bash");
-    require("zsh");
-    let w = World::initialised();
+/// `devtrace init --agents`; returns the BASH_ENV file it wrote.
+fn install_agent_shells(w: &World) -> std::path::PathBuf {
     let out = w.devtrace(&["init", "--agents"], &w.repo);
     assert!(
         out.status.success(),
@@ -701,15 +769,18 @@ fn agents_bash_c_and_zsh_c_are_recorded_once_and_left_unchanged() {
     assert!(bash_env.exists());
     let zshenv = std::fs::read_to_string(w.home.join(".zshenv")).unwrap();
     assert!(zshenv.contains("agents.zsh"), "{zshenv}");
-    let be = bash_env.to_string_lossy().into_owned();
-    let script = "echo out; echo err >&2; printf '%s' \"$0\"; exit 7";
-    // Output, error and status are the same with and without DevTrace.
-    let plain = shell_c(&w, "bash", &w.repo, &[("CLAUDECODE", "1")], script);
+    bash_env
+}
+
+/// Output, error and status of `script` are the same with and without
+/// DevTrace, in bash and zsh; returns bash's plain run.
+fn check_shells_c_unchanged(w: &World, be: &str, script: &str) -> std::process::Output {
+    let plain = shell_c(w, "bash", &w.repo, &[("CLAUDECODE", "1")], script);
     let traced = shell_c(
-        &w,
+        w,
         "bash",
         &w.repo,
-        &[("CLAUDECODE", "1"), ("BASH_ENV", &be)],
+        &[("CLAUDECODE", "1"), ("BASH_ENV", be)],
         script,
     );
     assert_eq!(plain.status.code(), Some(7));
@@ -718,42 +789,49 @@ fn agents_bash_c_and_zsh_c_are_recorded_once_and_left_unchanged() {
         (traced.status.code(), &traced.stdout, &traced.stderr)
     );
     let z_plain = shell_c(
-        &w,
+        w,
         "zsh",
         &w.repo,
         &[("CLAUDECODE", "1"), ("ZDOTDIR", "/nonexistent")],
         script,
     );
-    let z_traced = shell_c(&w, "zsh", &w.repo, &[("CLAUDECODE", "1")], script);
+    let z_traced = shell_c(w, "zsh", &w.repo, &[("CLAUDECODE", "1")], script);
     assert_eq!(
         (z_plain.status.code(), &z_plain.stdout, &z_plain.stderr),
         (z_traced.status.code(), &z_traced.stdout, &z_traced.stderr)
     );
-    // Nested: once. No agent, or outside every store: not at all.
+    plain
+}
+
+/// A nested `bash -c`, one with no agent, and one outside every store.
+fn run_nested_unnamed_and_outside(w: &World, be: &str) {
     let nested = shell_c(
-        &w,
+        w,
         "bash",
         &w.repo,
-        &[("CLAUDECODE", "1"), ("BASH_ENV", &be)],
+        &[("CLAUDECODE", "1"), ("BASH_ENV", be)],
         "bash -c 'echo x > nested.txt'",
     );
     assert!(nested.status.success());
-    assert!(shell_c(&w, "bash", &w.repo, &[("BASH_ENV", &be)], "true")
+    assert!(shell_c(w, "bash", &w.repo, &[("BASH_ENV", be)], "true")
         .status
         .success());
     let outside = w.home.join("elsewhere");
     std::fs::create_dir_all(&outside).unwrap();
     assert!(shell_c(
-        &w,
+        w,
         "bash",
         &outside,
-        &[("CLAUDECODE", "1"), ("BASH_ENV", &be)],
+        &[("CLAUDECODE", "1"), ("BASH_ENV", be)],
         "true"
     )
     .status
     .success());
+}
 
-    wait_commands(&w, 3);
+/// Exactly the agent's three commands are stored, the nested one with its edit.
+fn check_recorded_once(w: &World, script: &str) {
+    wait_commands(w, 3);
     // Nothing more may come.
     std::thread::sleep(Duration::from_millis(300));
     let evs = parse_lines(&w.devtrace(&["log", "--json", "-n", "1000"], &w.repo).stdout);
@@ -776,13 +854,20 @@ fn agents_bash_c_and_zsh_c_are_recorded_once_and_left_unchanged() {
     assert!(evs
         .iter()
         .any(|e| e["type"] == "edit_files" && e["data"]["cause"] == nested_cmd["id"]));
+}
 
-    // A broken DevTrace changes nothing either.
-    let text = std::fs::read_to_string(&bash_env).unwrap();
+/// A BASH_ENV whose devtrace is missing gives `script` the output of `plain`.
+fn check_broken_devtrace_changes_nothing(
+    w: &World,
+    bash_env: &std::path::Path,
+    script: &str,
+    plain: &std::process::Output,
+) {
+    let text = std::fs::read_to_string(bash_env).unwrap();
     let broken = w.home.join("broken.bash");
     std::fs::write(&broken, text.replace(BIN, "/nonexistent/devtrace")).unwrap();
     let b = shell_c(
-        &w,
+        w,
         "bash",
         &w.repo,
         &[("CLAUDECODE", "1"), ("BASH_ENV", &broken.to_string_lossy())],
@@ -792,7 +877,10 @@ fn agents_bash_c_and_zsh_c_are_recorded_once_and_left_unchanged() {
         (b.status.code(), &b.stdout, &b.stderr),
         (plain.status.code(), &plain.stdout, &plain.stderr)
     );
+}
 
+/// `devtrace init --agents --uninstall` takes the lines out of the rc files.
+fn check_agent_shells_uninstalled(w: &World) {
     let out = w.devtrace(&["init", "--agents", "--uninstall"], &w.repo);
     assert!(out.status.success());
     assert!(!std::fs::read_to_string(w.home.join(".zshenv"))
@@ -801,4 +889,25 @@ fn agents_bash_c_and_zsh_c_are_recorded_once_and_left_unchanged() {
     assert!(!std::fs::read_to_string(w.home.join(".bashrc"))
         .unwrap_or_default()
         .contains("BASH_ENV"));
+}
+
+#[test]
+fn agents_bash_c_and_zsh_c_are_recorded_once_and_left_unchanged() {
+    require("bash");
+    require("zsh");
+    let w = World::initialised();
+    let bash_env = install_agent_shells(&w);
+    let be = bash_env.to_string_lossy().into_owned();
+    let script = "echo out; echo err >&2; printf '%s' \"$0\"; exit 7";
+    // Output, error and status are the same with and without DevTrace.
+    let plain = check_shells_c_unchanged(&w, &be, script);
+    // Nested: once. No agent, or outside every store: not at all.
+    run_nested_unnamed_and_outside(&w, &be);
+
+    check_recorded_once(&w, script);
+
+    // A broken DevTrace changes nothing either.
+    check_broken_devtrace_changes_nothing(&w, &bash_env, script, &plain);
+
+    check_agent_shells_uninstalled(&w);
 }

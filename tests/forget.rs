@@ -49,11 +49,9 @@ fn assert_consistent(w: &World) {
     );
 }
 
-#[test]
-fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
-    require("bash");
-    let w = World::initialised();
-    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+/// A finished bash session of 20 `echo drop-me` and 20 `echo keep` lines and a note.
+fn record_drop_and_keep(w: &World) {
+    let mut sh = Pty::spawn(w, "bash", &w.repo);
     let lines: Vec<String> = (0..40)
         .map(|i| {
             if i % 2 == 0 {
@@ -67,9 +65,11 @@ fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
     sh.run("devtrace note remember drop-me too");
     sh.exit();
     w.ended_session(&w.repo);
+}
 
-    // Without a terminal it needs --yes, and changes nothing.
-    let before = jsonl(&w);
+/// Without a terminal, `forget` needs --yes (or a selection) and changes nothing.
+fn check_forget_needs_yes(w: &World) {
+    let before = jsonl(w);
     let out = w.devtrace(&["forget", "--match", "drop-me"], &w.repo);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -78,12 +78,15 @@ fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
-    assert_eq!(jsonl(&w), before);
+    assert_eq!(jsonl(w), before);
     let out = w.devtrace(&["forget"], &w.repo);
     assert_eq!(out.status.code(), Some(2));
+}
 
-    // On a terminal it shows them and asks; "n" keeps everything.
-    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+/// `forget` on a terminal shows the events and asks; "n" keeps them. Returns
+/// the shell, still open.
+fn check_forget_asks_on_a_terminal(w: &World) -> Pty {
+    let mut sh = Pty::spawn(w, "bash", &w.repo);
     sh.send("devtrace forget --match drop-me\r");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !sh.output().contains("for good? [y/N]") {
@@ -93,9 +96,12 @@ fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
     assert!(sh.output().contains("echo drop-me 38"), "{}", sh.output());
     sh.run("n");
     assert!(sh.output().contains("nothing forgotten"));
-    assert!(jsonl(&w).contains("drop-me 0"));
+    assert!(jsonl(w).contains("drop-me 0"));
+    sh
+}
 
-    // Meanwhile another shell records commands as fast as it can.
+/// `forget --yes` over and over while `sh` types 300 commands; then `sh` exits.
+fn forget_while_a_shell_types(w: &World, mut sh: Pty) {
     let late: Vec<String> = (0..300).map(|i| format!("echo late-{i}")).collect();
     std::thread::scope(|s| {
         let typing = s.spawn(|| sh.run_many(&late, 20));
@@ -115,9 +121,14 @@ fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
     });
     sh.exit();
     w.ended_session(&w.repo);
-    let text = jsonl(&w);
+}
+
+/// The forgotten events are gone everywhere, each late command is stored
+/// once, the kept ones all are; returns all events.
+fn check_forgotten_gone_and_rest_kept(w: &World) -> Vec<Value> {
+    let text = jsonl(w);
     assert!(!text.contains("drop-me"), "left in events.jsonl");
-    let evs = all_events(&w);
+    let evs = all_events(w);
     assert!(!evs.iter().any(|e| e.to_string().contains("drop-me")));
     let got = texts(&evs);
     for i in 0..300 {
@@ -137,9 +148,12 @@ fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
         Some(1),
         "search still finds forgotten commands"
     );
-    assert_consistent(&w);
+    assert_consistent(w);
+    evs
+}
 
-    // --id (a prefix), --session, --before.
+/// `forget --id` (a prefix), `--before` and `--session`, from the events `evs`.
+fn check_forget_by_id_before_and_session(w: &World, evs: &[Value]) {
     let keep = evs
         .iter()
         .find(|e| e["data"]["command"] == "echo keep 1")
@@ -151,7 +165,7 @@ fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(!jsonl(&w).contains(id));
+    assert!(!jsonl(w).contains(id));
     let out = w.devtrace(&["forget", "--id", "ZZZZ", "--yes"], &w.repo);
     assert_eq!(out.status.code(), Some(1));
     let out = w.devtrace(&["forget", "--before", "2001-01-01", "--yes"], &w.repo);
@@ -162,7 +176,27 @@ fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
     let sessions = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout);
     assert!(!sessions.iter().any(|s| s["session"] == first));
     assert_eq!(sessions.len(), 1);
-    assert_consistent(&w);
+    assert_consistent(w);
+}
+
+#[test]
+fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
+    require("bash");
+    let w = World::initialised();
+    record_drop_and_keep(&w);
+
+    // Without a terminal it needs --yes, and changes nothing.
+    check_forget_needs_yes(&w);
+
+    // On a terminal it shows them and asks; "n" keeps everything.
+    let sh = check_forget_asks_on_a_terminal(&w);
+
+    // Meanwhile another shell records commands as fast as it can.
+    forget_while_a_shell_types(&w, sh);
+    let evs = check_forgotten_gone_and_rest_kept(&w);
+
+    // --id (a prefix), --session, --before.
+    check_forget_by_id_before_and_session(&w, &evs);
 }
 
 /// Appends `n` synthetic commands of one session, `days_ago` old, to the JSONL.

@@ -106,15 +106,12 @@ fn recorded(w: &World) -> Vec<String> {
     texts(&parse_lines(&out.stdout))
 }
 
-#[test]
-fn pause_and_resume_act_on_one_shell_or_on_all() {
-    require("bash");
-    require("zsh");
-    require("fish");
-    let w = World::initialised();
-    let mut a = Pty::spawn(&w, "bash", &w.repo);
-    let mut b = Pty::spawn(&w, "zsh", &w.repo);
-    let mut c = Pty::spawn(&w, "fish", &w.repo);
+/// Four shells (bash, zsh, fish, a late bash) pause and resume, one or all,
+/// typing `hidden-*` while paused and `shown-*` while not; all exit.
+fn pause_and_resume_in_four_shells(w: &World) {
+    let mut a = Pty::spawn(w, "bash", &w.repo);
+    let mut b = Pty::spawn(w, "zsh", &w.repo);
+    let mut c = Pty::spawn(w, "fish", &w.repo);
     a.run("devtrace pause");
     assert!(
         a.output().contains("recording paused in this shell"),
@@ -146,7 +143,7 @@ fn pause_and_resume_act_on_one_shell_or_on_all() {
     b.run("devtrace pause --all");
     a.run("echo hidden-a3");
     c.run("echo hidden-c3");
-    let mut d = Pty::spawn(&w, "bash", &w.repo);
+    let mut d = Pty::spawn(w, "bash", &w.repo);
     d.run("echo hidden-d3");
     d.run("devtrace resume; echo \"status $?\"");
     assert!(d.tail(300).contains("status 1"), "{}", d.tail(300));
@@ -157,6 +154,31 @@ fn pause_and_resume_act_on_one_shell_or_on_all() {
     for sh in [a, b, c, d] {
         sh.exit();
     }
+}
+
+/// Waits until a command containing each of `wanted` is stored; returns all.
+fn wait_recorded(w: &World, wanted: &[&str]) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let got = recorded(w);
+        if wanted
+            .iter()
+            .all(|want| got.iter().any(|t| t.contains(want)))
+        {
+            break got;
+        }
+        assert!(Instant::now() < deadline, "{got:#?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn pause_and_resume_act_on_one_shell_or_on_all() {
+    require("bash");
+    require("zsh");
+    require("fish");
+    let w = World::initialised();
+    pause_and_resume_in_four_shells(&w);
     // Outside a recorded shell: an error that says what to do.
     let out = w.devtrace(&["pause"], &w.repo);
     assert_eq!(out.status.code(), Some(1));
@@ -166,18 +188,7 @@ fn pause_and_resume_act_on_one_shell_or_on_all() {
     let wanted = [
         "shown-a1", "shown-a2", "shown-a4", "shown-b1", "shown-c1", "shown-d4",
     ];
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let got = loop {
-        let got = recorded(&w);
-        if wanted
-            .iter()
-            .all(|want| got.iter().any(|t| t.contains(want)))
-        {
-            break got;
-        }
-        assert!(Instant::now() < deadline, "{got:#?}");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let got = wait_recorded(&w, &wanted);
     let echoes: Vec<&String> = got.iter().filter(|t| t.starts_with("echo ")).collect();
     assert!(
         !got.iter().any(|t| t.contains("hidden")),

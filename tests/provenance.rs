@@ -90,24 +90,24 @@ fn changed_by(events: &[Value], line: &str) -> Vec<(String, String)> {
     out
 }
 
-fn per_shell(shell: &str) {
-    require(shell);
-    require("git");
-    let w = World::initialised();
-    repo_with_commit(&w);
-    let mut sh = Pty::spawn(&w, shell, &w.repo);
-    settle(&w, &w.repo);
-    let lines = [
-        "echo new > added.txt",
-        "printf 'one\\nTWO\\nthree\\n' > keep.txt",
-        "rm gone.txt",
-        "mv 'old name.txt' 'new näme ✓.txt'",
-        "printf 'a\\000b\\377' > blob.bin",
-        "mkdir -p src/deep/er && echo x > src/deep/er/x.rs",
-        "echo changed > flip.txt && echo same > flip.txt",
-        "true",
-    ];
-    for l in lines {
+/// The lines `per_shell` types, each a different kind of file change.
+const LINES: [&str; 8] = [
+    "echo new > added.txt",
+    "printf 'one\\nTWO\\nthree\\n' > keep.txt",
+    "rm gone.txt",
+    "mv 'old name.txt' 'new näme ✓.txt'",
+    "printf 'a\\000b\\377' > blob.bin",
+    "mkdir -p src/deep/er && echo x > src/deep/er/x.rs",
+    "echo changed > flip.txt && echo same > flip.txt",
+    "true",
+];
+
+/// A finished `shell` session that types `LINES`, then `ls` after an edit
+/// made between commands; returns its events.
+fn type_the_changes(w: &World, shell: &str) -> Vec<Value> {
+    let mut sh = Pty::spawn(w, shell, &w.repo);
+    settle(w, &w.repo);
+    for l in LINES {
         sh.run(l);
     }
     // An edit between commands, well away from either.
@@ -116,43 +116,31 @@ fn per_shell(shell: &str) {
     std::thread::sleep(Duration::from_millis(300));
     sh.run("ls > /dev/null");
     sh.exit();
-    let evs = w.ended_session(&w.repo);
+    w.ended_session(&w.repo)
+}
 
-    let ctx = format!("{shell}: {evs:#?}");
-    assert_eq!(
-        changed_by(&evs, lines[0]),
-        pairs(&[("added", "added.txt")]),
-        "{ctx}"
-    );
-    assert_eq!(
-        changed_by(&evs, lines[1]),
-        pairs(&[("modified", "keep.txt")]),
-        "{ctx}"
-    );
-    assert_eq!(
-        changed_by(&evs, lines[2]),
-        pairs(&[("deleted", "gone.txt")]),
-        "{ctx}"
-    );
-    assert_eq!(
-        changed_by(&evs, lines[3]),
-        pairs(&[("renamed", "new näme ✓.txt")]),
-        "{ctx}"
-    );
-    assert_eq!(
-        changed_by(&evs, lines[4]),
-        pairs(&[("added", "blob.bin")]),
-        "{ctx}"
-    );
-    assert_eq!(
-        changed_by(&evs, lines[5]),
-        pairs(&[("added", "src/deep/er/x.rs")]),
-        "{ctx}"
-    );
+/// Each typed line changed exactly its own files.
+fn check_changes_per_command(evs: &[Value], ctx: &str) {
+    let cases: [(&str, &[(&str, &str)]); 6] = [
+        (LINES[0], &[("added", "added.txt")]),
+        (LINES[1], &[("modified", "keep.txt")]),
+        (LINES[2], &[("deleted", "gone.txt")]),
+        (LINES[3], &[("renamed", "new näme ✓.txt")]),
+        (LINES[4], &[("added", "blob.bin")]),
+        (LINES[5], &[("added", "src/deep/er/x.rs")]),
+    ];
+    for (line, want) in cases {
+        assert_eq!(changed_by(evs, line), pairs(want), "{ctx}");
+    }
     // Changed and changed back within one command: no change.
-    assert_eq!(changed_by(&evs, lines[6]), pairs(&[]), "{ctx}");
-    assert_eq!(changed_by(&evs, lines[7]), pairs(&[]), "{ctx}");
-    assert_eq!(changed_by(&evs, "ls > /dev/null"), pairs(&[]), "{ctx}");
+    assert_eq!(changed_by(evs, LINES[6]), pairs(&[]), "{ctx}");
+    assert_eq!(changed_by(evs, LINES[7]), pairs(&[]), "{ctx}");
+    assert_eq!(changed_by(evs, "ls > /dev/null"), pairs(&[]), "{ctx}");
+}
+
+/// The changes no command made: the repository filled before the session,
+/// and the editor's save before `ls`; and the rename's old name.
+fn check_changes_between_commands(evs: &[Value], ctx: &str) {
     // The repository was filled after `devtrace init`, while no shell
     // recorded: the session finds that before its first command. The
     // editor's save belongs to no command either, and sits before `ls`.
@@ -165,7 +153,7 @@ fn per_shell(shell: &str) {
         files(between[0]).contains(&("added".into(), "gone.txt".into())),
         "{ctx}"
     );
-    assert!(between[0]["seq"].as_u64() < commands(&evs)[0]["seq"].as_u64());
+    assert!(between[0]["seq"].as_u64() < commands(evs)[0]["seq"].as_u64());
     assert_eq!(
         files(between[1]),
         pairs(&[("modified", "keep.txt")]),
@@ -185,8 +173,10 @@ fn per_shell(shell: &str) {
         .find(|e| e["type"] == "edit_files" && files(e)[0].0 == "renamed")
         .unwrap();
     assert_eq!(rename["data"]["files"][0]["from"], "old name.txt");
+}
 
-    // Snapshots at the first command and at the end.
+/// Snapshots at the first command and at the end.
+fn check_session_snapshots(w: &World, evs: &[Value], ctx: &str) {
     let snaps: Vec<&Value> = evs.iter().filter(|e| e["type"] == "git_snapshot").collect();
     assert_eq!(snaps.len(), 2, "{ctx}");
     assert_eq!(snaps[0]["data"]["label"], "session start");
@@ -194,10 +184,13 @@ fn per_shell(shell: &str) {
     assert_eq!(snaps[1]["data"]["label"], "session end");
     assert_eq!(
         snaps[0]["data"]["head"],
-        git(&w, &w.repo, &["rev-parse", "HEAD"]).trim()
+        git(w, &w.repo, &["rev-parse", "HEAD"]).trim()
     );
-    assert!(snaps[0]["seq"].as_u64() < commands(&evs)[0]["seq"].as_u64());
+    assert!(snaps[0]["seq"].as_u64() < commands(evs)[0]["seq"].as_u64());
+}
 
+/// `devtrace diff` of the session (names) and of one command (unified diff).
+fn check_diffs(w: &World, evs: &[Value], shell: &str) {
     // The session's net change, as git would list it.
     let out = w.devtrace(&["diff", "--session", "latest", "--name-only"], &w.repo);
     assert!(
@@ -225,7 +218,7 @@ fn per_shell(shell: &str) {
     // One command's diff is a unified diff of its change.
     let keep_cmd = evs
         .iter()
-        .find(|e| e["data"]["command"] == lines[1])
+        .find(|e| e["data"]["command"] == LINES[1])
         .unwrap();
     let out = w.devtrace(&["diff", keep_cmd["id"].as_str().unwrap()], &w.repo);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -235,6 +228,20 @@ fn per_shell(shell: &str) {
         ),
         "{text}"
     );
+}
+
+fn per_shell(shell: &str) {
+    require(shell);
+    require("git");
+    let w = World::initialised();
+    repo_with_commit(&w);
+    let evs = type_the_changes(&w, shell);
+
+    let ctx = format!("{shell}: {evs:#?}");
+    check_changes_per_command(&evs, &ctx);
+    check_changes_between_commands(&evs, &ctx);
+    check_session_snapshots(&w, &evs, &ctx);
+    check_diffs(&w, &evs, shell);
 }
 
 #[test]
@@ -281,24 +288,43 @@ fn repo_state(w: &World) -> String {
     s
 }
 
-#[test]
-fn snapshots_never_touch_the_repository_and_survive_gc() {
-    require("git");
-    let w = World::initialised();
-    repo_with_commit(&w);
-    git(&w, &w.repo, &["tag", "v1"]);
-    git(&w, &w.repo, &["branch", "side"]);
+/// A tag, a branch and a stash, then unstaged, staged, untracked and
+/// ignored work on top of `repo_with_commit`.
+fn repo_with_work_in_progress(w: &World) {
+    repo_with_commit(w);
+    git(w, &w.repo, &["tag", "v1"]);
+    git(w, &w.repo, &["branch", "side"]);
     std::fs::write(w.repo.join("keep.txt"), "stashed\n").unwrap();
-    git(&w, &w.repo, &["stash", "-q"]);
+    git(w, &w.repo, &["stash", "-q"]);
     // Unstaged, staged and untracked work.
     std::fs::write(w.repo.join("keep.txt"), "work in progress\n").unwrap();
     std::fs::write(w.repo.join("staged.txt"), "staged only\n").unwrap();
-    git(&w, &w.repo, &["add", "staged.txt"]);
+    git(w, &w.repo, &["add", "staged.txt"]);
     std::fs::write(w.repo.join("untracked.txt"), "never added\n").unwrap();
     std::fs::write(w.repo.join("ignored.log"), "noise\n").unwrap();
     std::fs::write(w.repo.join(".gitignore"), "*.log\n").unwrap();
+}
 
-    let before = repo_state(&w);
+/// The sorted lines `devtrace ARGS` prints, which must succeed.
+fn sorted_lines(w: &World, args: &[&str]) -> Vec<String> {
+    let out = w.devtrace(args, &w.repo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    v.sort();
+    v
+}
+
+/// `devtrace snapshot --label wip` leaves the repository as it was and
+/// holds the four changed files; returns its id.
+fn check_snapshot_of_work(w: &World) -> String {
+    let before = repo_state(w);
     let out = w.devtrace(&["snapshot", "--label", "wip", "--json"], &w.repo);
     assert!(
         out.status.success(),
@@ -306,34 +332,23 @@ fn snapshots_never_touch_the_repository_and_survive_gc() {
         String::from_utf8_lossy(&out.stderr)
     );
     let snap: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(before, repo_state(&w), "a snapshot changed the repository");
+    assert_eq!(before, repo_state(w), "a snapshot changed the repository");
     assert_eq!(snap["type"], "git_snapshot");
     assert_eq!(snap["data"]["label"], "wip");
     assert_eq!(snap["data"]["branch"], "master");
     assert_eq!(snap["data"]["files_changed"], 4, "{snap}");
     let id = snap["id"].as_str().unwrap().to_owned();
 
-    let names = |w: &World, args: &[&str]| {
-        let out = w.devtrace(args, &w.repo);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_owned)
-            .collect();
-        v.sort();
-        v
-    };
     let want = [".gitignore", "keep.txt", "staged.txt", "untracked.txt"];
-    assert_eq!(names(&w, &["diff", "--name-only", &id]), want);
+    assert_eq!(sorted_lines(w, &["diff", "--name-only", &id]), want);
+    id
+}
 
-    // Throw all of that work away, then prune everything unreachable.
-    git(&w, &w.repo, &["reset", "-q", "--hard"]);
-    git(&w, &w.repo, &["clean", "-qfdx", "-e", ".devtrace"]);
-    git(&w, &w.repo, &["stash", "drop", "-q"]);
+/// Throws all of the work away, then prunes everything unreachable.
+fn discard_work_and_gc(w: &World) {
+    git(w, &w.repo, &["reset", "-q", "--hard"]);
+    git(w, &w.repo, &["clean", "-qfdx", "-e", ".devtrace"]);
+    git(w, &w.repo, &["stash", "drop", "-q"]);
     // (Once, this machine's git failed a repack with a message from an
     // unrelated tool on its stdin; a second run is git's, not ours.)
     let gc = w
@@ -346,9 +361,13 @@ fn snapshots_never_touch_the_repository_and_survive_gc() {
             "git gc failed once: {}",
             String::from_utf8_lossy(&gc.stderr)
         );
-        git(&w, &w.repo, &["gc", "-q", "--prune=now"]);
+        git(w, &w.repo, &["gc", "-q", "--prune=now"]);
     }
-    let out = w.devtrace(&["diff", &id], &w.repo);
+}
+
+/// The diff of snapshot `id` still shows all of its work, and no ignored file.
+fn check_snapshot_survived(w: &World, id: &str) {
+    let out = w.devtrace(&["diff", id], &w.repo);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -367,23 +386,43 @@ fn snapshots_never_touch_the_repository_and_survive_gc() {
         !text.contains("noise"),
         "an ignored file was snapshotted:\n{text}"
     );
+}
+
+/// Snapshots before and after a commit and a checkout differ as git says.
+fn check_snapshots_around_commit_and_checkout(w: &World) {
+    std::fs::write(w.repo.join("keep.txt"), "committed change\n").unwrap();
+    let a = snapshot_id(w, "before commit");
+    git(w, &w.repo, &["commit", "-qam", "second"]);
+    let b = snapshot_id(w, "after commit");
+    assert_eq!(
+        sorted_lines(w, &["diff", "--name-only", &a, &b]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        sorted_lines(w, &["diff", "--name-only", &b]),
+        Vec::<String>::new()
+    );
+    git(w, &w.repo, &["checkout", "-q", "side"]);
+    let c = snapshot_id(w, "on side");
+    assert_eq!(
+        sorted_lines(w, &["diff", "--name-only", &b, &c]),
+        ["keep.txt"]
+    );
+}
+
+#[test]
+fn snapshots_never_touch_the_repository_and_survive_gc() {
+    require("git");
+    let w = World::initialised();
+    repo_with_work_in_progress(&w);
+    let id = check_snapshot_of_work(&w);
+
+    // Throw all of that work away, then prune everything unreachable.
+    discard_work_and_gc(&w);
+    check_snapshot_survived(&w, &id);
 
     // Before and after a commit and a checkout.
-    std::fs::write(w.repo.join("keep.txt"), "committed change\n").unwrap();
-    let a = snapshot_id(&w, "before commit");
-    git(&w, &w.repo, &["commit", "-qam", "second"]);
-    let b = snapshot_id(&w, "after commit");
-    assert_eq!(
-        names(&w, &["diff", "--name-only", &a, &b]),
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        names(&w, &["diff", "--name-only", &b]),
-        Vec::<String>::new()
-    );
-    git(&w, &w.repo, &["checkout", "-q", "side"]);
-    let c = snapshot_id(&w, "on side");
-    assert_eq!(names(&w, &["diff", "--name-only", &b, &c]), ["keep.txt"]);
+    check_snapshots_around_commit_and_checkout(&w);
     let before = repo_state(&w);
     snapshot_id(&w, "again");
     assert_eq!(before, repo_state(&w));

@@ -19,12 +19,11 @@ fn searched(w: &World, args: &[&str]) -> Vec<String> {
     texts(&parse_lines(&out.stdout))
 }
 
-#[test]
-fn search_ranks_and_filters_commands() {
-    require("bash");
-    let w = World::initialised();
+/// A finished bash session of cargo-ish echoes (one in `sub`, one failing),
+/// and one command of the agent `bot`.
+fn record_search_fixtures(w: &World) {
     std::fs::create_dir(w.repo.join("sub")).unwrap();
-    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    let mut sh = Pty::spawn(w, "bash", &w.repo);
     sh.run("echo cargo test --workspace");
     sh.run("echo cargo build --release");
     sh.run("(exit 3) || false # cargo test failing");
@@ -43,9 +42,11 @@ fn search_ranks_and_filters_commands() {
     );
     assert!(out.status.success());
     w.wait_events(&w.repo, &["--agent", "bot", "--type", "run_command"], 1);
+}
 
-    // Word prefixes, every word required, best match first.
-    let hits = searched(&w, &["cargo", "te"]);
+/// Word prefixes, every word required, best match first; punctuation and accents.
+fn check_search_words(w: &World) {
+    let hits = searched(w, &["cargo", "te"]);
     assert_eq!(hits.len(), 4, "{hits:?}");
     assert!(
         hits.iter()
@@ -53,44 +54,49 @@ fn search_ranks_and_filters_commands() {
         "{hits:?}"
     );
     assert!(!hits.iter().any(|h| h.contains("build")));
-    assert_eq!(searched(&w, &["release"]), ["echo cargo build --release"]);
+    assert_eq!(searched(w, &["release"]), ["echo cargo build --release"]);
     // Punctuation splits words the way the index does; accents fold.
     assert_eq!(
-        searched(&w, &["--", "--release"]),
+        searched(w, &["--", "--release"]),
         ["echo cargo build --release"]
     );
-    assert_eq!(searched(&w, &["cafe"]), ["echo 'naïve café' && echo done"]);
+    assert_eq!(searched(w, &["cafe"]), ["echo 'naïve café' && echo done"]);
     // Only punctuation: a plain substring.
-    assert_eq!(searched(&w, &["&&"]), ["echo 'naïve café' && echo done"]);
+    assert_eq!(searched(w, &["&&"]), ["echo 'naïve café' && echo done"]);
     assert_eq!(
-        searched(&w, &["\"quoted", "OR", "NEAR("]),
+        searched(w, &["\"quoted", "OR", "NEAR("]),
         Vec::<String>::new()
     );
-    // Filters.
+}
+
+/// Search's filters: failed, cwd, agent, human, time, count, session.
+fn check_search_filters(w: &World) {
     assert_eq!(
-        searched(&w, &["cargo", "--failed"]),
+        searched(w, &["cargo", "--failed"]),
         ["(exit 3) || false # cargo test failing"]
     );
     assert_eq!(
-        searched(&w, &["cargo", "--cwd", "sub"]),
+        searched(w, &["cargo", "--cwd", "sub"]),
         ["echo cargo testing in sub"]
     );
     assert_eq!(
-        searched(&w, &["cargo", "--agent", "bot"]),
+        searched(w, &["cargo", "--agent", "bot"]),
         ["echo cargo test by bot"]
     );
-    assert_eq!(searched(&w, &["cargo", "--human"]).len(), 4);
-    assert_eq!(searched(&w, &["cargo", "--since", "1h"]).len(), 5);
-    assert!(searched(&w, &["cargo", "--until", "1h"]).is_empty());
-    assert_eq!(searched(&w, &["cargo", "-n", "2"]).len(), 2);
+    assert_eq!(searched(w, &["cargo", "--human"]).len(), 4);
+    assert_eq!(searched(w, &["cargo", "--since", "1h"]).len(), 5);
+    assert!(searched(w, &["cargo", "--until", "1h"]).is_empty());
+    assert_eq!(searched(w, &["cargo", "-n", "2"]).len(), 2);
     let latest = w.devtrace(&["sessions", "--json", "--human"], &w.repo);
     let sid = parse_lines(&latest.stdout)[0]["session"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(searched(&w, &["cargo", "--session", &sid]).len(), 4);
+    assert_eq!(searched(w, &["cargo", "--session", &sid]).len(), 4);
+}
 
-    // Human output: aligned columns, relative times; no match is status 1.
+/// Human output: aligned columns, relative times; no match is status 1.
+fn check_search_text_and_errors(w: &World) {
     let out = w.devtrace(&["search", "cargo", "build"], &w.repo);
     assert!(out.status.success());
     let text = stdout(&out);
@@ -115,10 +121,20 @@ fn search_ranks_and_filters_commands() {
 }
 
 #[test]
-fn stats_count_people_agents_failures_and_stores() {
+fn search_ranks_and_filters_commands() {
     require("bash");
     let w = World::initialised();
-    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    record_search_fixtures(&w);
+
+    check_search_words(&w);
+    check_search_filters(&w);
+    check_search_text_and_errors(&w);
+}
+
+/// A bash session with one failure, two failing `bot` commands, and one
+/// command in a second store; returns that store's directory.
+fn record_stats_fixtures(w: &World) -> std::path::PathBuf {
+    let mut sh = Pty::spawn(w, "bash", &w.repo);
     sh.run("git status --short");
     sh.run("git status");
     sh.run("git frobnicate 2>/dev/null");
@@ -142,7 +158,11 @@ fn stats_count_people_agents_failures_and_stores() {
     assert!(w.devtrace(&["exec", "--", "true"], &other).status.success());
     w.wait_events(&w.repo, &["--agent", "bot", "--type", "run_command"], 2);
     w.wait_events(&other, &["--type", "run_command"], 1);
+    other
+}
 
+/// `devtrace stats --json` of this store: counts, who, most used and failing, hours.
+fn check_stats_json(w: &World) {
     let out = w.devtrace(&["stats", "--json"], &w.repo);
     assert!(out.status.success(), "{}", stderr(&out));
     let s: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -187,6 +207,10 @@ fn stats_count_people_agents_failures_and_stores() {
             .sum::<i64>(),
         7
     );
+}
+
+/// `stats --global` counts every store, `other`'s included.
+fn check_stats_global(w: &World, other: &std::path::Path) {
     let out = w.devtrace(
         &[
             "stats",
@@ -204,6 +228,10 @@ fn stats_count_people_agents_failures_and_stores() {
         .unwrap()
         .iter()
         .any(|s| s["store"] == other.join(".devtrace").to_str().unwrap()));
+}
+
+/// `stats --since` works, and the human report has its sections.
+fn check_stats_text(w: &World) {
     let out = w.devtrace(&["stats", "--since", "1s"], &w.repo);
     assert!(out.status.success());
     let out = w.devtrace(&["stats"], &w.repo);
@@ -217,6 +245,17 @@ fn stats_count_people_agents_failures_and_stores() {
     ] {
         assert!(text.contains(part), "{part:?} missing:\n{text}");
     }
+}
+
+#[test]
+fn stats_count_people_agents_failures_and_stores() {
+    require("bash");
+    let w = World::initialised();
+    let other = record_stats_fixtures(&w);
+
+    check_stats_json(&w);
+    check_stats_global(&w, &other);
+    check_stats_text(&w);
 }
 
 /// A pager that marks every line it shows, and records that it ran.

@@ -66,10 +66,10 @@ fn check(events: &[Value], wants: &[Want], shell: &str, world: &World, base: &st
     }
 }
 
-fn scenario(shell: &str) {
-    let w = World::initialised();
-    std::fs::create_dir(w.repo.join("sub")).unwrap();
-    let mut sh = Pty::spawn(&w, shell, &w.repo);
+/// Types the scenario's lines into a fresh `shell` in the world's repo, and
+/// exits; returns what each recorded line must become.
+fn type_scenario(w: &World, shell: &str) -> Vec<Want> {
+    let mut sh = Pty::spawn(w, shell, &w.repo);
     let fish = shell == "fish";
     let mut wants = vec![
         Want {
@@ -133,9 +133,11 @@ fn scenario(shell: &str) {
     });
     sh.run("echo outside");
     sh.exit();
+    wants
+}
 
-    let events = w.ended_session(&w.repo);
-    check(&events, &wants, shell, &w, &w.repo);
+/// The session's start and end, the sleep's duration, and no private line.
+fn check_session_frame(events: &[Value], shell: &str, w: &World) {
     assert_eq!(events.first().unwrap()["type"], "session_start");
     assert_eq!(events.first().unwrap()["data"]["shell"], shell);
     assert_eq!(
@@ -145,7 +147,7 @@ fn scenario(shell: &str) {
     let end = events.last().unwrap();
     assert_eq!(end["type"], "session_end");
     assert_eq!(end["data"]["reason"], "exit");
-    let sleep = commands(&events)
+    let sleep = commands(events)
         .into_iter()
         .find(|e| e["data"]["command"] == "sleep 0.3")
         .unwrap();
@@ -156,8 +158,10 @@ fn scenario(shell: &str) {
         !all.contains("private"),
         "{shell}: a space-prefixed line was recorded"
     );
+}
 
-    // Outside every initialised repo: the global store, same session.
+/// Outside every initialised repo: the global store, same session.
+fn check_global_store(events: &[Value], shell: &str, w: &World) {
     let session = events[0]["session"].as_str().unwrap();
     let out = w.devtrace(
         &["show", "--global", "--session", session, "--json"],
@@ -177,6 +181,17 @@ fn scenario(shell: &str) {
     assert!(global.iter().all(|e| e["session"] == session));
     assert_eq!(commands(&global)[0]["cwd"], "/tmp");
     assert_eq!(commands(&global)[0]["repo"], Value::Null);
+}
+
+fn scenario(shell: &str) {
+    let w = World::initialised();
+    std::fs::create_dir(w.repo.join("sub")).unwrap();
+    let wants = type_scenario(&w, shell);
+
+    let events = w.ended_session(&w.repo);
+    check(&events, &wants, shell, &w, &w.repo);
+    check_session_frame(&events, shell, &w);
+    check_global_store(&events, shell, &w);
     w.wait_ingest_gone();
 }
 
