@@ -29,7 +29,7 @@ impl fmt::Display for Source {
             Source::Default => f.write_str("default"),
             Source::Env(v) => write!(f, "${v}"),
             Source::File(p, line) => {
-                write!(f, "{}:{line}", crate::output::tilde(&p.to_string_lossy()))
+                write!(f, "{}:{line}", crate::paths::tilde(&p.to_string_lossy()))
             }
         }
     }
@@ -216,6 +216,23 @@ pub fn for_cwd(cwd: &Path) -> Result<Config> {
     load(crate::store::find_dir(cwd).as_deref())
 }
 
+/// Loads the configuration for this directory (or the user's only), as an
+/// error the user can act on.
+pub fn load_here(global: bool) -> Result<(Config, Option<PathBuf>)> {
+    let store = if global {
+        None
+    } else {
+        crate::store::find_dir(&std::env::current_dir()?)
+    };
+    let cfg = load(store.as_deref()).map_err(|e| {
+        crate::fail(
+            format!("{e:#}"),
+            "fix the file; the keys are listed in the README (Configuration)",
+        )
+    })?;
+    Ok((cfg, store))
+}
+
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())]
         .bytes()
@@ -234,7 +251,7 @@ fn regex_error(e: &regex::Error) -> String {
 }
 
 fn apply(cfg: &mut Config, path: &Path, text: &str, base: Option<&Path>) -> Result<()> {
-    let shown = crate::output::tilde(&path.to_string_lossy());
+    let shown = crate::paths::tilde(&path.to_string_lossy());
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(text, s.start));
         let msg = e.message().trim().replace('\n', " ");

@@ -39,7 +39,7 @@ pub fn usage(msg: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
 /// and returns the exit status it calls for: 0 for a closed pipe
 /// (`devtrace log | head`), 2 for usage errors, else 1.
 pub fn report(e: &anyhow::Error) -> i32 {
-    if crate::output::is_broken_pipe(e) {
+    if is_broken_pipe(e) {
         return 0;
     }
     match e.downcast_ref::<Failure>() {
@@ -59,4 +59,12 @@ pub fn report(e: &anyhow::Error) -> i32 {
             1
         }
     }
+}
+
+/// Whether the reader went away (`devtrace log | head`).
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -7,6 +7,7 @@
 
 pub mod agent;
 pub mod build;
+pub mod channel;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -19,6 +20,8 @@ pub mod output;
 pub mod paths;
 pub mod pause;
 pub mod redact;
+pub mod resolve;
+pub mod rcfile;
 pub mod register;
 pub mod runtime;
 pub mod shell_kind;

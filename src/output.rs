@@ -1,6 +1,7 @@
 //! Human output: colour only on a terminal, text made safe to print, lines
-//! fitted to the terminal, and a quiet exit when the reader goes away.
+//! fitted to the terminal, through the pager when there is one.
 
+pub use crate::paths::tilde;
 use std::io::{self, IsTerminal, Write};
 
 pub struct Out {
@@ -26,7 +27,7 @@ impl Out {
     /// that does not load is reported, and the defaults are used: a typo
     /// never keeps anyone from reading the record.
     pub fn paged(json: bool) -> anyhow::Result<Out> {
-        let cfg = match crate::cmd::config::load_here(false) {
+        let cfg = match crate::config::load_here(false) {
             Ok((cfg, _)) => cfg,
             Err(e) => {
                 eprintln!("devtrace: warning: {e:#}; using the default display settings");
@@ -198,30 +199,6 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
-}
-
-/// `~/x` for paths under the home directory.
-pub fn tilde(path: &str) -> String {
-    let home = crate::home_dir();
-    let home = home.to_string_lossy();
-    if home.len() > 1 {
-        if path == home {
-            return "~".into();
-        }
-        if let Some(rest) = path.strip_prefix(&*home) {
-            if rest.starts_with('/') {
-                return format!("~{rest}");
-            }
-        }
-    }
-    path.to_owned()
-}
-
-pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-    })
 }
 
 #[cfg(test)]

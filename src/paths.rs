@@ -63,3 +63,20 @@ pub fn rc_file(shell: Shell) -> PathBuf {
 pub fn zshenv() -> PathBuf {
     zdotdir().join(".zshenv")
 }
+
+/// `~/x` for paths under the home directory.
+pub fn tilde(path: &str) -> String {
+    let home = home_dir();
+    let home = home.to_string_lossy();
+    if home.len() > 1 {
+        if path == home {
+            return "~".into();
+        }
+        if let Some(rest) = path.strip_prefix(&*home) {
+            if rest.starts_with('/') {
+                return format!("~{rest}");
+            }
+        }
+    }
+    path.to_owned()
+}

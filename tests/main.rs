@@ -13,3 +13,4 @@ mod review;
 mod scripts;
 mod shells;
 mod startup;
+mod structure;

@@ -83,7 +83,7 @@ fn handle(agent: &str) -> Result<()> {
     let cwd = v["cwd"]
         .as_str()
         .map(str::to_owned)
-        .or_else(|| super::cwd().ok())
+        .or_else(|| crate::resolve::cwd().ok())
         .unwrap_or_else(|| "/".into());
     let dir = runtime::ensure_dir()?;
     let key = format!("{agent} {session}");
@@ -93,7 +93,7 @@ fn handle(agent: &str) -> Result<()> {
         .map(str::to_owned);
     let link = Some((session.to_owned(), model));
     let chan =
-        super::exec::session_for(&dir, &key, agent, agent_process(), Some(agent.into()), link)?;
+        crate::channel::session_for(&dir, &key, agent, agent_process(), Some(agent.into()), link)?;
     let now = runtime::now_us();
     match step(agent, event, &v) {
         Step::Prompt => {
@@ -111,7 +111,7 @@ fn handle(agent: &str) -> Result<()> {
             )?;
         }
         Step::ToolStart => {
-            let seq = super::exec::next_seq(&chan)?;
+            let seq = crate::channel::next_seq(&chan)?;
             let call_id = call_id(&v);
             remember_call(&chan, &call_id, seq)?;
             let tool = v["tool_name"].as_str().unwrap_or("?");
@@ -134,7 +134,7 @@ fn handle(agent: &str) -> Result<()> {
                 source: TextSource::ToolCall,
                 text: serde_json::to_vec(&data)?,
             });
-            super::send::append_spool(&chan, &crate::wire::encode(&rec))?;
+            crate::channel::append_spool(&chan, &crate::wire::encode(&rec))?;
         }
         Step::ToolEnd { failed } => {
             let Some(seq) = recall_call(&chan, &call_id(&v))? else {
@@ -147,7 +147,7 @@ fn handle(agent: &str) -> Result<()> {
                 pipestatus: None,
                 duration_ms: None,
             });
-            super::send::append_spool(&chan, &crate::wire::encode(&rec))?;
+            crate::channel::append_spool(&chan, &crate::wire::encode(&rec))?;
         }
         Step::End => {
             let reason = v["reason"].as_str().unwrap_or("exit");
@@ -156,7 +156,7 @@ fn handle(agent: &str) -> Result<()> {
                 at: Stamp::EpochMicros(now),
                 reason: reason.into(),
             });
-            super::send::append_spool(&chan, &crate::wire::encode(&rec))?;
+            crate::channel::append_spool(&chan, &crate::wire::encode(&rec))?;
         }
         // The session start registered the session above.
         Step::Other => {}
@@ -174,7 +174,7 @@ fn send_event(chan: &Channel, at: i64, kind: &str, cwd: &str, mut data: Value) -
         cwd: cwd.as_bytes().to_vec(),
         data: serde_json::to_vec(&data)?,
     });
-    super::send::append_spool(chan, &crate::wire::encode(&rec))
+    crate::channel::append_spool(chan, &crate::wire::encode(&rec))
 }
 
 /// Strings cut to a readable length, so that a tool's input (a file's whole

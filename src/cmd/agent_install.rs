@@ -109,7 +109,7 @@ pub fn run(name: &str, uninstall: bool) -> Result<i32> {
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');
-    crate::runtime::write_atomic(&path, text.as_bytes())?;
+    crate::rcfile::replace(&path, text.as_bytes())?;
     if uninstall {
         println!("{shown}: removed DevTrace's hooks from {changed} events");
     } else {

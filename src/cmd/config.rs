@@ -2,35 +2,17 @@
 //! and the file and line each value comes from.
 
 use crate::cli::ConfigArgs;
-use crate::config::{self, Config, Source};
-use crate::output::{tilde, Out};
+use crate::config::{self, Source};
+use crate::output::{ellipsize, printable, tilde, Out};
 use anyhow::Result;
 use serde_json::{json, Value};
-use std::path::PathBuf;
-
-/// Loads the configuration for this directory (or the user's only), as an
-/// error the user can act on.
-pub fn load_here(global: bool) -> Result<(Config, Option<PathBuf>)> {
-    let store = if global {
-        None
-    } else {
-        crate::store::find_dir(&std::env::current_dir()?)
-    };
-    let cfg = config::load(store.as_deref()).map_err(|e| {
-        crate::fail(
-            format!("{e:#}"),
-            "fix the file; the keys are listed in the README (Configuration)",
-        )
-    })?;
-    Ok((cfg, store))
-}
 
 fn source(s: &Source) -> Value {
     Value::String(s.to_string())
 }
 
 pub fn run(a: ConfigArgs) -> Result<i32> {
-    let (cfg, store) = load_here(a.global)?;
+    let (cfg, store) = config::load_here(a.global)?;
     let files = config::files(store.as_deref());
     let mut rows: Vec<(&str, String, String)> = Vec::new();
     let list = |name: &'static str, items: Vec<(String, &Source)>, rows: &mut Vec<_>| {
@@ -129,7 +111,7 @@ pub fn run(a: ConfigArgs) -> Result<i32> {
         .unwrap_or(0)
         .min(48);
     for (k, v, s) in &rows {
-        let v = crate::output::ellipsize(&crate::output::printable(v), 48);
+        let v = ellipsize(&printable(v), 48);
         let pad = w2.saturating_sub(v.chars().count());
         out.line(&format!("{k:<w1$}  {v}{}  {}", " ".repeat(pad), out.dim(s)))?;
     }

@@ -10,7 +10,7 @@ use anyhow::Result;
 use git2::{Oid, Repository};
 
 pub fn run(a: DiffArgs) -> Result<i32> {
-    let store = super::open_store(&a.store)?;
+    let store = crate::resolve::open_store(&a.store)?;
     let root = store
         .dir()
         .parent()
@@ -123,7 +123,7 @@ fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Cha
 /// A session's net change: from its first snapshot to its last, else the
 /// sum of its recorded edits.
 fn session_changes(store: &Store, repo: &Repository, wanted: &str) -> Result<Vec<Change>> {
-    let session = super::session_id(store, wanted)?;
+    let session = crate::resolve::session_id(store, wanted)?;
     let events = store.events(&EventFilter {
         session: Some(session.clone()),
         types: vec!["git_snapshot".into(), "edit_files".into()],

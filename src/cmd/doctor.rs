@@ -38,7 +38,7 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
     // The hook line in rc files.
     let installed: Vec<&str> = [Shell::Bash, Shell::Zsh, Shell::Fish]
         .into_iter()
-        .filter(|s| super::init::rc_installed(*s))
+        .filter(|s| crate::rcfile::hook_installed(*s))
         .map(|s| s.name())
         .collect();
     if installed.is_empty() {

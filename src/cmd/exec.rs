@@ -5,12 +5,10 @@
 //! process goes into one session, which ends when that process does.
 
 use crate::cli::ExecArgs;
+use crate::channel;
 use crate::runtime::{self, Channel};
-use crate::wire::{CmdRecord, ExitRecord, Record, Stamp, TextSource};
+use crate::wire::{ExitRecord, Record, Stamp};
 use anyhow::{Context, Result};
-use fs2::FileExt;
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 
@@ -19,7 +17,7 @@ pub fn run(a: ExecArgs) -> Result<i32> {
     let argv = a.command;
     // Recording is best effort: the command runs whatever happens to it.
     // Typed in a recorded shell, the shell records the line already.
-    let rec = if super::send::in_recorded_shell() {
+    let rec = if channel::in_recorded_shell() {
         None
     } else {
         Recorder::start(agent.clone(), &argv).ok()
@@ -85,42 +83,6 @@ pub fn run(a: ExecArgs) -> Result<i32> {
     Ok(code.unwrap_or(1))
 }
 
-/// Writes the command record of `text` run in `cwd` into the session of
-/// process `owner` and `agent` (made on first use, with `shell` as its
-/// kind). Returns the session's channel, the command's number and when it
-/// started.
-pub fn begin_record(
-    agent: Option<String>,
-    owner: i32,
-    shell: &str,
-    cwd: &str,
-    text: &[u8],
-) -> Result<(Channel, u64, i64)> {
-    let key = format!(
-        "{owner} {} {}",
-        runtime::process_start_ticks(owner).unwrap_or(0),
-        agent.as_deref().unwrap_or("")
-    );
-    let dir = runtime::ensure_dir()?;
-    let chan = session_for(&dir, &key, shell, owner, agent, None)?;
-    let seq = next_seq(&chan)?;
-    let start_us = runtime::now_us();
-    // Redacted before it is written anywhere, the channel included.
-    let text = match std::str::from_utf8(text) {
-        Ok(t) => crate::redact::text(t).into_owned().into_bytes(),
-        Err(_) => text.to_vec(),
-    };
-    let rec = Record::Cmd(CmdRecord {
-        seq,
-        at: Stamp::EpochMicros(start_us),
-        cwd: cwd.as_bytes().to_vec(),
-        source: TextSource::Literal,
-        text,
-    });
-    super::send::append_spool(&chan, &crate::wire::encode(&rec))?;
-    Ok((chan, seq, start_us))
-}
-
 /// The command's two records, in a session of the calling process.
 struct Recorder {
     chan: Channel,
@@ -130,10 +92,10 @@ struct Recorder {
 
 impl Recorder {
     fn start(agent: Option<String>, argv: &[String]) -> Result<Recorder> {
-        let cwd = super::cwd()?;
+        let cwd = crate::resolve::cwd()?;
         let ppid = nix::unistd::getppid().as_raw();
         let text = argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
-        let (chan, seq, start_us) = begin_record(agent, ppid, "exec", &cwd, text.as_bytes())?;
+        let (chan, seq, start_us) = channel::begin_record(agent, ppid, "exec", &cwd, text.as_bytes())?;
         Ok(Recorder {
             chan,
             seq,
@@ -150,67 +112,8 @@ impl Recorder {
             pipestatus: None,
             duration_ms: Some(((end_us - self.start_us).max(0) / 1000) as u64),
         });
-        let _ = super::send::append_spool(&self.chan, &crate::wire::encode(&rec));
+        let _ = channel::append_spool(&self.chan, &crate::wire::encode(&rec));
     }
-}
-
-/// The session of `key` (for exec: the caller's pid, start time and agent),
-/// registered on first use for process `ppid`. One lock keeps two first
-/// commands from making two sessions.
-pub fn session_for(
-    dir: &std::path::Path,
-    key: &str,
-    shell: &str,
-    ppid: i32,
-    agent: Option<String>,
-    link: Option<(String, Option<String>)>,
-) -> Result<Channel> {
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(nix::libc::O_NOFOLLOW)
-        .open(dir.join("exec.lock"))?;
-    lock.lock_exclusive()?;
-    for e in std::fs::read_dir(dir)?.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(sid) = name.strip_suffix(".exec") else {
-            continue;
-        };
-        let chan = Channel::new(dir, sid);
-        let owner = std::fs::read_to_string(chan.exec()).unwrap_or_default();
-        if owner.lines().next() == Some(key) && chan.meta().exists() {
-            return Ok(chan);
-        }
-    }
-    let (sid, dir, _) = crate::register::register(shell, ppid, agent, link, false)?;
-    let chan = Channel::new(&dir, &sid);
-    runtime::write_atomic(&chan.exec(), format!("{key}\n0\n").as_bytes())?;
-    Ok(chan)
-}
-
-/// The next command number of the session (parallel commands of one agent
-/// get distinct numbers).
-pub fn next_seq(chan: &Channel) -> Result<u64> {
-    let mut f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(nix::libc::O_NOFOLLOW)
-        .open(chan.exec())?;
-    f.lock_exclusive()?;
-    let mut text = String::new();
-    f.read_to_string(&mut text)?;
-    let mut lines = text.lines();
-    let key = lines.next().unwrap_or("").to_owned();
-    let seq = lines
-        .next()
-        .and_then(|n| n.parse::<u64>().ok())
-        .unwrap_or(0)
-        + 1;
-    f.set_len(0)?;
-    f.seek(SeekFrom::Start(0))?;
-    f.write_all(format!("{key}\n{seq}\n").as_bytes())?;
-    Ok(seq)
 }
 
 /// A word as a shell would need it typed.

@@ -15,7 +15,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 pub fn run(a: ExplainArgs) -> Result<i32> {
-    let store = super::open_store(&a.store)?;
+    let store = crate::resolve::open_store(&a.store)?;
     let root = store
         .dir()
         .parent()

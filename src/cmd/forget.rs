@@ -29,8 +29,8 @@ pub fn run(a: ForgetArgs) -> Result<i32> {
             "for example: --match 'secret-tool'",
         ));
     }
-    let before = super::when(&a.before)?;
-    let mut store = super::open_store(&a.store)?;
+    let before = crate::resolve::when(&a.before)?;
+    let mut store = crate::resolve::open_store(&a.store)?;
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
     if !a.id.is_empty() {
@@ -45,7 +45,7 @@ pub fn run(a: ForgetArgs) -> Result<i32> {
         args.extend(ids.into_iter().map(SqlValue::Text));
     }
     if let Some(s) = &a.session {
-        let id = super::session_id(&store, s)?;
+        let id = crate::resolve::session_id(&store, s)?;
         clauses.push("session = ?".into());
         args.push(SqlValue::Text(id));
     }

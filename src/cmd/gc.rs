@@ -9,7 +9,7 @@ use std::collections::HashSet;
 const DAY_MS: i64 = 86_400_000;
 
 pub fn run(a: GcArgs) -> Result<i32> {
-    let dir = super::store_dir(&a.store)?;
+    let dir = crate::resolve::store_dir(&a.store)?;
     let cfg = crate::config::load(Some(&dir)).map_err(|e| {
         crate::fail(
             format!("{e:#}"),

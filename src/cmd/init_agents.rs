@@ -4,29 +4,14 @@
 //! directory, and marked lines that load them: BASH_ENV exported from the
 //! rc files (unless you set your own), and a line in ~/.zshenv.
 
-use super::init::{add_line, rc_file, remove_line};
 use crate::cli::Shell;
 use crate::output::tilde;
+use crate::paths::{devtrace_config_dir, rc_file, zshenv};
+use crate::rcfile::{add_line, remove_line};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 
 const MARK: &str = "# added by devtrace init --agents";
-
-fn config_dir() -> PathBuf {
-    std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|x| !x.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| crate::home_dir().join(".config"))
-        .join("devtrace")
-}
-
-fn zshenv() -> PathBuf {
-    std::env::var_os("ZDOTDIR")
-        .filter(|z| !z.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(crate::home_dir)
-        .join(".zshenv")
-}
 
 /// The lines, each with the file it goes in.
 fn lines(bash_env: &str, zsh_env: &str) -> Vec<(PathBuf, String)> {
@@ -61,7 +46,7 @@ fn lines(bash_env: &str, zsh_env: &str) -> Vec<(PathBuf, String)> {
 }
 
 pub fn run(uninstall: bool) -> Result<i32> {
-    let dir = config_dir();
+    let dir = devtrace_config_dir();
     let bash_env = dir.join("agents.bash");
     let zsh_env = dir.join("agents.zsh");
     let all = lines(&bash_env.to_string_lossy(), &zsh_env.to_string_lossy());
@@ -109,27 +94,5 @@ pub fn run(uninstall: bool) -> Result<i32> {
          Cursor, Gemini CLI, Codex, or DEVTRACE_AGENT) inside a recorded repository are recorded. \
          Restart the agent from a new terminal."
     );
-    Ok(0)
-}
-
-/// `devtrace agent-cmd` (hidden): the command record of one agent's `-c`
-/// command; prints `SPOOL<TAB>SEQ` for the exit record, or nothing when
-/// there is nothing to record.
-pub fn begin(shell: Shell, pid: i32, text: &[String]) -> Result<i32> {
-    let Some(agent) = crate::agent::detect() else {
-        return Ok(0);
-    };
-    let cwd = super::cwd()?;
-    let store = crate::store::find_dir(std::path::Path::new(&cwd));
-    if store.is_none_or(|s| s == crate::store::global_dir()) {
-        return Ok(0);
-    }
-    let text = text.join(" ");
-    if text.trim().is_empty() {
-        return Ok(0);
-    }
-    let (chan, seq, _) =
-        super::exec::begin_record(Some(agent), pid, shell.name(), &cwd, text.as_bytes())?;
-    println!("{}\t{seq}", chan.spool().display());
     Ok(0)
 }

@@ -13,18 +13,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub fn run(a: LogArgs) -> Result<i32> {
-    super::check_types(&a.filter.types)?;
-    let dir = super::store_dir(&a.store)?;
+    crate::resolve::check_types(&a.filter.types)?;
+    let dir = crate::resolve::store_dir(&a.store)?;
     let store = Store::open(&dir)?;
     let session = match &a.session {
-        Some(s) => Some(super::session_id(&store, s)?),
+        Some(s) => Some(crate::resolve::session_id(&store, s)?),
         None => None,
     };
     let mut filter = EventFilter {
         session,
         types: a.filter.types.clone(),
-        since_ms: super::when(&a.filter.since)?,
-        until_ms: super::when(&a.filter.until)?,
+        since_ms: crate::resolve::when(&a.filter.since)?,
+        until_ms: crate::resolve::when(&a.filter.until)?,
         after_n: None,
         limit: Some(a.limit),
         who: a.filter.who.who(),

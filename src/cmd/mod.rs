@@ -1,5 +1,6 @@
 //! One file per subcommand, each a small `run`.
 
+mod agent_cmd;
 mod agent_hook;
 mod agent_install;
 #[cfg(feature = "testing")]
@@ -19,17 +20,14 @@ mod log;
 mod note;
 mod pause;
 mod search;
-mod send;
 mod sessions;
 mod shell;
 mod show;
 mod snapshot;
 mod stats;
 
-use crate::cli::{Command, StoreArgs};
-use crate::store::{self, Store};
-use anyhow::{Context, Result};
-use std::path::PathBuf;
+use crate::cli::Command;
+use anyhow::Result;
 
 /// Runs a subcommand; returns the exit code.
 pub fn run(command: Command) -> Result<i32> {
@@ -69,7 +67,7 @@ pub fn run(command: Command) -> Result<i32> {
         }
         Command::Doctor(a) => doctor::run(a),
         Command::Reindex(a) => {
-            let mut s = open_store(&a)?;
+            let mut s = crate::resolve::open_store(&a)?;
             s.reindex()?;
             println!(
                 "devtrace: rebuilt the index of {} ({} events)",
@@ -112,83 +110,7 @@ pub fn run(command: Command) -> Result<i32> {
             events,
             sessions,
         } => bench_fill::run(&dir, events, sessions),
-        Command::AgentCmd { shell, pid, text } => init_agents::begin(shell, pid, &text),
+        Command::AgentCmd { shell, pid, text } => agent_cmd::run(shell, pid, &text),
         Command::Nonblock => crate::register::nonblock(),
     }
-}
-
-/// The store directory these arguments name: `--global`, else the nearest
-/// `.devtrace/` at or above the current directory.
-pub fn store_dir(a: &StoreArgs) -> Result<PathBuf> {
-    if a.global {
-        let g = store::global_dir();
-        if !g.is_dir() {
-            return Err(crate::fail(
-                format!("there is no global store yet ({})", g.display()),
-                "it is created when a command runs outside every initialised repository",
-            ));
-        }
-        return Ok(g);
-    }
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    store::find_dir(&cwd).ok_or_else(|| {
-        crate::fail(
-            "no DevTrace store in this directory or above it",
-            "run `devtrace init` in your repository to start recording there (or use --global)",
-        )
-    })
-}
-
-/// The current directory as the shell shows it (`$PWD` when it is right,
-/// so that a path through a symlink stays as typed).
-pub fn cwd() -> Result<String> {
-    let real = std::env::current_dir().context("cannot read the current directory")?;
-    Ok(std::env::var("PWD")
-        .ok()
-        .filter(|p| {
-            std::path::Path::new(p).is_absolute()
-                && std::fs::canonicalize(p).ok() == real.canonicalize().ok()
-        })
-        .unwrap_or_else(|| real.to_string_lossy().into_owned()))
-}
-
-pub fn open_store(a: &StoreArgs) -> Result<Store> {
-    let dir = store_dir(a)?;
-    Store::open(&dir)
-}
-
-/// The session a `--session` argument names (id, unique prefix, `latest`),
-/// as an error that says where to find one.
-pub fn session_id(store: &Store, wanted: &str) -> Result<String> {
-    store.resolve_session(wanted).map_err(|e| {
-        crate::fail(
-            format!("{e:#}"),
-            "list the sessions with `devtrace sessions`",
-        )
-    })
-}
-
-/// `--since`/`--until` as milliseconds.
-pub fn when(s: &Option<String>) -> Result<Option<i64>> {
-    s.as_deref()
-        .map(|s| crate::timefmt::parse_when(s, crate::runtime::now_ms()))
-        .transpose()
-        .map_err(|e| {
-            crate::fail(
-                format!("{e:#}"),
-                "see `devtrace help log` for the time forms",
-            )
-        })
-}
-
-pub fn check_types(types: &[String]) -> Result<()> {
-    for t in types {
-        if !crate::event::TYPES.contains(&t.as_str()) {
-            return Err(crate::fail(
-                format!("unknown event type '{t}'"),
-                format!("use one of: {}", crate::event::TYPES.join(", ")),
-            ));
-        }
-    }
-    Ok(())
 }

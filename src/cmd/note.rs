@@ -12,9 +12,9 @@ pub fn run(a: NoteArgs) -> Result<i32> {
             "write it as: devtrace note \"why I did this\"",
         ));
     }
-    let cwd = super::cwd()?;
+    let cwd = crate::resolve::cwd()?;
     let store = crate::store::dir_for(std::path::Path::new(&cwd));
-    let ev = super::send::send(&store, "note", json!({ "text": text }), &cwd)?;
+    let ev = crate::channel::send(&store, "note", json!({ "text": text }), &cwd)?;
     if a.json {
         println!("{}", ev.to_line());
     }

@@ -10,7 +10,7 @@ fn this_shell(all: bool, verb: &str) -> Result<Option<String>> {
     if all {
         return Ok(None);
     }
-    match super::send::recorded_session() {
+    match crate::channel::recorded_session() {
         Some(s) => Ok(Some(s)),
         None => Err(crate::fail(
             "this is not a recorded shell",

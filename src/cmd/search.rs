@@ -41,7 +41,7 @@ fn catch_up(store: &mut crate::store::Store) {
 }
 
 fn absolute(dir: &Path) -> Result<PathBuf> {
-    let base = PathBuf::from(super::cwd()?);
+    let base = PathBuf::from(crate::resolve::cwd()?);
     let joined = if dir.is_absolute() {
         dir.to_path_buf()
     } else {
@@ -58,9 +58,9 @@ pub fn run(a: SearchArgs) -> Result<i32> {
             "for example: devtrace search cargo test",
         ));
     }
-    let since = super::when(&a.since)?;
-    let until = super::when(&a.until)?;
-    let mut store = super::open_store(&a.store)?;
+    let since = crate::resolve::when(&a.since)?;
+    let until = crate::resolve::when(&a.until)?;
+    let mut store = crate::resolve::open_store(&a.store)?;
     catch_up(&mut store);
     let mut clauses: Vec<String> = vec!["e.command IS NOT NULL".into()];
     let mut args: Vec<SqlValue> = Vec::new();
@@ -94,7 +94,7 @@ pub fn run(a: SearchArgs) -> Result<i32> {
         ]);
     }
     if let Some(s) = &a.session {
-        let id = super::session_id(&store, s)?;
+        let id = crate::resolve::session_id(&store, s)?;
         clauses.push("e.session = ?".into());
         args.push(SqlValue::Text(id));
     }

@@ -7,8 +7,8 @@ use crate::timefmt;
 use anyhow::Result;
 
 pub fn run(a: SessionsArgs) -> Result<i32> {
-    let store = super::open_store(&a.store)?;
-    let since = super::when(&a.since)?;
+    let store = crate::resolve::open_store(&a.store)?;
+    let since = crate::resolve::when(&a.since)?;
     let rows = store.sessions(since, a.limit, a.who.who().as_ref())?;
     let mut out = Out::paged(a.json)?;
     if a.json {

@@ -8,14 +8,14 @@ use crate::timefmt;
 use anyhow::Result;
 
 pub fn run(a: ShowArgs) -> Result<i32> {
-    super::check_types(&a.filter.types)?;
-    let store = super::open_store(&a.store)?;
-    let session = super::session_id(&store, &a.session)?;
+    crate::resolve::check_types(&a.filter.types)?;
+    let store = crate::resolve::open_store(&a.store)?;
+    let session = crate::resolve::session_id(&store, &a.session)?;
     let filter = EventFilter {
         session: Some(session.clone()),
         types: a.filter.types.clone(),
-        since_ms: super::when(&a.filter.since)?,
-        until_ms: super::when(&a.filter.until)?,
+        since_ms: crate::resolve::when(&a.filter.since)?,
+        until_ms: crate::resolve::when(&a.filter.until)?,
         after_n: None,
         limit: a.limit,
         who: a.filter.who.who(),

@@ -7,7 +7,7 @@ use anyhow::Result;
 use std::path::Path;
 
 pub fn run(a: SnapshotArgs) -> Result<i32> {
-    let cwd = super::cwd()?;
+    let cwd = crate::resolve::cwd()?;
     let store = crate::store::find_dir(Path::new(&cwd))
         .filter(|d| *d != crate::store::global_dir())
         .ok_or_else(|| {
@@ -26,7 +26,7 @@ pub fn run(a: SnapshotArgs) -> Result<i32> {
     let label = a.label.unwrap_or_default();
     let snap = t.snapshot(&label, &[])?;
     let data = crate::ingest::snapshot_data(&label, &snap);
-    let ev = super::send::send(&store, "git_snapshot", data, &cwd)?;
+    let ev = crate::channel::send(&store, "git_snapshot", data, &cwd)?;
     if a.json {
         println!("{}", ev.to_line());
         return Ok(0);

@@ -190,11 +190,11 @@ fn collect(stats: &mut Stats, dir: &Path, since: Option<i64>) -> Result<()> {
 }
 
 pub fn run(a: StatsArgs) -> Result<i32> {
-    let since = super::when(&a.since)?;
+    let since = crate::resolve::when(&a.since)?;
     let dirs = if a.global {
         crate::store::known()
     } else {
-        vec![super::store_dir(&crate::cli::StoreArgs::default())?]
+        vec![crate::resolve::store_dir(&crate::cli::StoreArgs::default())?]
     };
     let mut stats = Stats::default();
     for d in &dirs {

@@ -58,16 +58,6 @@ impl Store {
     }
 }
 
-/// Empties the search index (before the events it indexes are deleted
-/// wholesale, as a rebuild does).
-pub fn clear(db: &rusqlite::Connection) -> Result<()> {
-    db.execute_batch(
-        "INSERT INTO commands_fts (commands_fts) VALUES ('delete-all');
-         DELETE FROM meta WHERE key = 'fts_upto';",
-    )?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -205,7 +205,7 @@ impl Store {
         let mut offset = self.indexed_offset()?;
         if offset > len {
             // The JSONL was replaced or truncated: index it from the start.
-            fts::clear(&self.db)?;
+            schema::clear_search(&self.db)?;
             self.db
                 .execute_batch("DELETE FROM events; DELETE FROM sessions;")?;
             offset = 0;
@@ -296,7 +296,7 @@ impl Store {
     /// Throws the index away and builds it again from events.jsonl.
     pub fn reindex(&mut self) -> Result<()> {
         self.with_lock(|s| {
-            fts::clear(&s.db)?;
+            schema::clear_search(&s.db)?;
             s.db.execute_batch(
                 "DELETE FROM events; DELETE FROM sessions; DELETE FROM meta WHERE key = 'jsonl_offset';",
             )?;

@@ -273,3 +273,13 @@ pub fn apply_sessions(
     }
     Ok(())
 }
+
+/// Empties the search index (before the events it indexes are deleted
+/// wholesale, as a rebuild does).
+pub fn clear_search(db: &rusqlite::Connection) -> Result<()> {
+    db.execute_batch(
+        "INSERT INTO commands_fts (commands_fts) VALUES ('delete-all');
+         DELETE FROM meta WHERE key = 'fts_upto';",
+    )?;
+    Ok(())
+}

@@ -1,16 +1,21 @@
-//! How an event made by a devtrace command (a note, a snapshot) reaches the
-//! store: inside a recorded shell it goes through that shell's channel, so
-//! ingest files it in the shell's session, in order; elsewhere it is stored
-//! directly, in a session of its own.
+//! The writing end of a session's channel, for devtrace's own commands:
+//! how a record (in the wire format) is appended to a session's spool for
+//! ingest to read. An event made by a devtrace command (a note, a snapshot)
+//! goes through the channel of the recorded shell it runs in, so ingest
+//! files it in the shell's session, in order; elsewhere it is stored
+//! directly, in a session of its own. `devtrace exec`, `agent-cmd` and the
+//! agents' hooks write their command records into sessions of their own
+//! callers (`session_for`, `next_seq`, `begin_record`).
 
 use crate::event::{Event, SCHEMA_VERSION};
 use crate::runtime::{self, Channel, SessionMeta};
 use crate::store::Store;
 use crate::timefmt;
-use crate::wire::{EventRecord, Record, Stamp};
+use crate::wire::{CmdRecord, EventRecord, Record, Stamp, TextSource};
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
-use std::io::Write;
+use fs2::FileExt;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -142,3 +147,99 @@ fn own_session(store_dir: &Path, kind: &str, data: Value, cwd: &str, now: i64) -
     store.append(&events)?;
     Ok(events[1].clone())
 }
+
+/// Writes the command record of `text` run in `cwd` into the session of
+/// process `owner` and `agent` (made on first use, with `shell` as its
+/// kind). Returns the session's channel, the command's number and when it
+/// started.
+pub fn begin_record(
+    agent: Option<String>,
+    owner: i32,
+    shell: &str,
+    cwd: &str,
+    text: &[u8],
+) -> Result<(Channel, u64, i64)> {
+    let key = format!(
+        "{owner} {} {}",
+        runtime::process_start_ticks(owner).unwrap_or(0),
+        agent.as_deref().unwrap_or("")
+    );
+    let dir = runtime::ensure_dir()?;
+    let chan = session_for(&dir, &key, shell, owner, agent, None)?;
+    let seq = next_seq(&chan)?;
+    let start_us = runtime::now_us();
+    // Redacted before it is written anywhere, the channel included.
+    let text = match std::str::from_utf8(text) {
+        Ok(t) => crate::redact::text(t).into_owned().into_bytes(),
+        Err(_) => text.to_vec(),
+    };
+    let rec = Record::Cmd(CmdRecord {
+        seq,
+        at: Stamp::EpochMicros(start_us),
+        cwd: cwd.as_bytes().to_vec(),
+        source: TextSource::Literal,
+        text,
+    });
+    crate::channel::append_spool(&chan, &crate::wire::encode(&rec))?;
+    Ok((chan, seq, start_us))
+}
+
+/// The session of `key` (for exec: the caller's pid, start time and agent),
+/// registered on first use for process `ppid`. One lock keeps two first
+/// commands from making two sessions.
+pub fn session_for(
+    dir: &std::path::Path,
+    key: &str,
+    shell: &str,
+    ppid: i32,
+    agent: Option<String>,
+    link: Option<(String, Option<String>)>,
+) -> Result<Channel> {
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(dir.join("exec.lock"))?;
+    lock.lock_exclusive()?;
+    for e in std::fs::read_dir(dir)?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(sid) = name.strip_suffix(".exec") else {
+            continue;
+        };
+        let chan = Channel::new(dir, sid);
+        let owner = std::fs::read_to_string(chan.exec()).unwrap_or_default();
+        if owner.lines().next() == Some(key) && chan.meta().exists() {
+            return Ok(chan);
+        }
+    }
+    let (sid, dir, _) = crate::register::register(shell, ppid, agent, link, false)?;
+    let chan = Channel::new(&dir, &sid);
+    runtime::write_atomic(&chan.exec(), format!("{key}\n0\n").as_bytes())?;
+    Ok(chan)
+}
+
+/// The next command number of the session (parallel commands of one agent
+/// get distinct numbers).
+pub fn next_seq(chan: &Channel) -> Result<u64> {
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(chan.exec())?;
+    f.lock_exclusive()?;
+    let mut text = String::new();
+    f.read_to_string(&mut text)?;
+    let mut lines = text.lines();
+    let key = lines.next().unwrap_or("").to_owned();
+    let seq = lines
+        .next()
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0)
+        + 1;
+    f.set_len(0)?;
+    f.seek(SeekFrom::Start(0))?;
+    f.write_all(format!("{key}\n{seq}\n").as_bytes())?;
+    Ok(seq)
+}
+

@@ -1,0 +1,96 @@
+//! Editing the user's own files: the marked lines DevTrace adds to rc files
+//! (`init`, `init --agents`) and looks for (`doctor`), and replacing such a
+//! file (or an agent's settings) atomically while keeping its mode. Every
+//! line DevTrace adds ends with a mark (`# added by devtrace init…`), so it
+//! is found, and removed, exactly; everything else stays byte for byte.
+
+use crate::hook::{rc_line, RC_MARK};
+use crate::shell_kind::Shell;
+use anyhow::{Context, Result};
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+/// Whether the file at `path` holds `line` (surrounding blanks aside).
+pub fn has_line(path: &Path, line: &str) -> bool {
+    fs::read_to_string(path)
+        .map(|t| t.lines().any(|l| l.trim() == line))
+        .unwrap_or(false)
+}
+
+/// Whether `shell`'s rc file holds the hook line.
+pub fn hook_installed(shell: Shell) -> bool {
+    has_line(&crate::paths::rc_file(shell), rc_line(shell))
+}
+
+/// Appends `line` unless the file already has it. Returns whether it wrote.
+pub fn add_line(path: &Path, line: &str) -> Result<bool> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    };
+    if text.lines().any(|l| l.trim() == line) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("could not create {}", parent.display()))?;
+    }
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("could not open {}", path.display()))?;
+    if !text.is_empty() && !text.ends_with('\n') {
+        f.write_all(b"\n")?;
+    }
+    f.write_all(line.as_bytes())?;
+    f.write_all(b"\n")?;
+    Ok(true)
+}
+
+/// Removes exactly the lines equal to `line`, keeping everything else
+/// byte for byte. Returns whether it removed anything.
+pub fn remove_line(path: &Path, line: &str) -> Result<bool> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    };
+    let kept: Vec<&str> = text
+        .split_inclusive('\n')
+        .filter(|l| l.trim_end_matches('\n').trim() != line)
+        .collect();
+    let new = kept.concat();
+    if new.len() == text.len() {
+        return Ok(false);
+    }
+    debug_assert!(line.contains(RC_MARK));
+    // Follow a symlinked rc file (dotfile managers) instead of replacing the link.
+    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    replace(&target, new.as_bytes())
+        .with_context(|| format!("could not update {}", path.display()))?;
+    Ok(true)
+}
+
+/// Replaces the file at `path` with `bytes` at once (a temporary file in
+/// the same directory, renamed over it): a reader sees the old file or the
+/// new one, never half of one. An existing file keeps its mode; a new one
+/// is private (0600).
+pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("could not write in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("could not write {}", tmp.path().display()))?;
+    if let Ok(meta) = fs::metadata(path) {
+        let _ = fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.persist(path)
+        .with_context(|| format!("could not replace {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,565 @@
+//! The shape of the code: no import cycle between the modules of src/.
+//!
+//! Each file is a module (`a/mod.rs` is `a`, `a/b.rs` is `a::b`). Its
+//! `use` trees and its `crate::`/`super::`/`self::` paths (and paths through
+//! the child modules it declares) become edges to the deepest module that
+//! exists; a name that module re-exports (`pub use child::Thing`) is
+//! followed to where it is defined. Re-exports themselves are no edges, so
+//! a parent re-exporting from its child is not a cycle; a child calling its
+//! parent's own functions while the parent calls the child is.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+type Module = Vec<String>;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Path, // ::
+    Punct(char),
+}
+
+/// Rust source without comments, strings and char literals, as tokens.
+fn tokens(src: &str) -> Vec<Tok> {
+    let b: Vec<char> = src.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        if c == '/' && next == Some('/') {
+            while i < b.len() && b[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && next == Some('*') {
+            let mut depth = 0;
+            while i < b.len() {
+                if b[i] == '/' && b.get(i + 1) == Some(&'*') {
+                    depth += 1;
+                    i += 2;
+                } else if b[i] == '*' && b.get(i + 1) == Some(&'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        } else if c == 'r' && (next == Some('#') || next == Some('"')) && raw_string(&b, i) {
+            i += 1;
+            let mut hashes = 0;
+            while b[i] == '#' {
+                hashes += 1;
+                i += 1;
+            }
+            i += 1; // the opening quote
+            while i < b.len() {
+                if b[i] == '"' && (1..=hashes).all(|k| b.get(i + k) == Some(&'#')) {
+                    i += 1 + hashes;
+                    break;
+                }
+                i += 1;
+            }
+        } else if c == '"' {
+            i += 1;
+            while i < b.len() && b[i] != '"' {
+                i += if b[i] == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if c == '\'' {
+            // A char literal ('x', '\n', '\u{..}'), else a lifetime.
+            if next == Some('\\') {
+                i += 2;
+                while i < b.len() && b[i] != '\'' {
+                    i += 1;
+                }
+                i += 1;
+            } else if b.get(i + 2) == Some(&'\'') {
+                i += 3;
+            } else {
+                i += 1;
+                while i < b.len() && (b[i].is_alphanumeric() || b[i] == '_') {
+                    i += 1;
+                }
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < b.len() && (b[i].is_alphanumeric() || b[i] == '_') {
+                i += 1;
+            }
+            out.push(Tok::Ident(b[start..i].iter().collect()));
+        } else if c == ':' && next == Some(':') {
+            out.push(Tok::Path);
+            i += 2;
+        } else {
+            if !c.is_whitespace() {
+                out.push(Tok::Punct(c));
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+fn raw_string(b: &[char], i: usize) -> bool {
+    let prev_ident = i > 0 && (b[i - 1].is_alphanumeric() || b[i - 1] == '_');
+    let mut j = i + 1;
+    while b.get(j) == Some(&'#') {
+        j += 1;
+    }
+    !prev_ident && b.get(j) == Some(&'"')
+}
+
+/// The paths of a `use` tree starting at `toks[i]`; returns them and the
+/// index after the `;`. Each path comes with the name it binds (`as`).
+fn use_tree(
+    toks: &[Tok],
+    mut i: usize,
+    prefix: &[String],
+    out: &mut Vec<(Vec<String>, String)>,
+) -> usize {
+    let mut path = prefix.to_vec();
+    loop {
+        match toks.get(i) {
+            Some(Tok::Ident(s)) if s == "as" => {
+                if let Some(Tok::Ident(alias)) = toks.get(i + 1) {
+                    out.push((path.clone(), alias.clone()));
+                    path.clear();
+                }
+                i += 2;
+            }
+            Some(Tok::Ident(s)) => {
+                path.push(s.clone());
+                i += 1;
+            }
+            Some(Tok::Path) => i += 1,
+            Some(Tok::Punct('{')) => {
+                i += 1;
+                loop {
+                    if toks.get(i) == Some(&Tok::Punct('}')) {
+                        return i + 1;
+                    }
+                    i = use_tree(toks, i, &path, out);
+                    match toks.get(i) {
+                        Some(Tok::Punct(',')) => i += 1,
+                        Some(Tok::Punct('}')) => return i + 1,
+                        _ => return i,
+                    }
+                }
+            }
+            Some(Tok::Punct('*')) => {
+                out.push((path.clone(), "*".into()));
+                return i + 1;
+            }
+            _ => {
+                if path.len() > prefix.len() {
+                    let name = match path.last().map(String::as_str) {
+                        Some("self") => {
+                            path.pop();
+                            path.last().cloned().unwrap_or_default()
+                        }
+                        _ => path.last().cloned().unwrap_or_default(),
+                    };
+                    out.push((path, name));
+                }
+                return i;
+            }
+        }
+    }
+}
+
+/// What one file says: its references (with the inline module they sit
+/// in), its re-exports and the child modules it declares.
+#[derive(Default)]
+struct File {
+    refs: Vec<(Module, Vec<String>)>,
+    reexports: BTreeMap<String, Vec<String>>,
+    children: BTreeSet<String>,
+    path_mods: Vec<(String, String)>,
+}
+
+fn read_file(src: &str) -> File {
+    let toks = tokens(src);
+    let mut f = File::default();
+    // `#[path = "x.rs"] mod name;` (strings are gone from the tokens).
+    for (n, _) in src.match_indices("#[path = \"") {
+        let rest = &src[n + 10..];
+        let Some(end) = rest.find('"') else { continue };
+        let after = rest[end..].trim_start_matches(|c: char| c != 'm');
+        if let Some(name) = after.strip_prefix("mod ").and_then(|r| r.split(';').next()) {
+            f.path_mods.push((name.trim().into(), rest[..end].into()));
+        }
+    }
+    let mut inline: Vec<(String, usize)> = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < toks.len() {
+        let prev = if i > 0 { toks.get(i - 1) } else { None };
+        match &toks[i] {
+            Tok::Punct('{') => depth += 1,
+            Tok::Punct('}') => {
+                depth = depth.saturating_sub(1);
+                if inline.last().is_some_and(|(_, d)| *d == depth) {
+                    inline.pop();
+                }
+            }
+            Tok::Ident(k) if k == "mod" => {
+                if let Some(Tok::Ident(name)) = toks.get(i + 1) {
+                    match toks.get(i + 2) {
+                        Some(Tok::Punct('{')) => {
+                            inline.push((name.clone(), depth));
+                            depth += 1;
+                            i += 3;
+                            continue;
+                        }
+                        Some(Tok::Punct(';')) if inline.is_empty() => {
+                            f.children.insert(name.clone());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Tok::Ident(k) if k == "use" => {
+                let public = is_pub(&toks, i);
+                let mut paths = Vec::new();
+                i = use_tree(&toks, i + 1, &[], &mut paths);
+                let here: Module = inline.iter().map(|(n, _)| n.clone()).collect();
+                for (p, name) in paths {
+                    if public && inline.is_empty() {
+                        // `pub use child::*` too: a re-export, no edge.
+                        if name != "*" {
+                            f.reexports.insert(name, p);
+                        }
+                    } else {
+                        f.refs.push((here.clone(), p));
+                    }
+                }
+                continue;
+            }
+            Tok::Ident(first)
+                if prev != Some(&Tok::Path) && toks.get(i + 1) == Some(&Tok::Path) =>
+            {
+                let mut p = vec![first.clone()];
+                let mut j = i + 1;
+                while toks.get(j) == Some(&Tok::Path) {
+                    match toks.get(j + 1) {
+                        Some(Tok::Ident(s)) => p.push(s.clone()),
+                        _ => break,
+                    }
+                    j += 2;
+                }
+                let here: Module = inline.iter().map(|(n, _)| n.clone()).collect();
+                f.refs.push((here, p));
+                i = j;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    f
+}
+
+/// Whether the `use` at `toks[i]` is `pub` (or `pub(crate)`, ...).
+fn is_pub(toks: &[Tok], i: usize) -> bool {
+    match i.checked_sub(1).map(|p| &toks[p]) {
+        Some(Tok::Ident(s)) => s == "pub",
+        Some(Tok::Punct(')')) => {
+            let mut j = i - 1;
+            while j > 0 && toks[j] != Tok::Punct('(') {
+                j -= 1;
+            }
+            j > 0 && toks[j - 1] == Tok::Ident("pub".into())
+        }
+        _ => false,
+    }
+}
+
+/// Every module under `src` (the library: src/bin/ holds other crates).
+struct Crate {
+    files: BTreeMap<Module, (String, File)>,
+}
+
+impl Crate {
+    fn load(src: &Path) -> Crate {
+        let mut files = BTreeMap::new();
+        let mut stack = vec![src.to_path_buf()];
+        let mut by_path = BTreeMap::new();
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    if p != src.join("bin") {
+                        stack.push(p);
+                    }
+                    continue;
+                }
+                if p.extension().is_none_or(|x| x != "rs") {
+                    continue;
+                }
+                let rel = p.strip_prefix(src).unwrap().with_extension("");
+                let mut m: Module = rel
+                    .iter()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .collect();
+                if m.last().is_some_and(|l| l == "mod" || l == "lib") {
+                    m.pop();
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                let shown = p
+                    .strip_prefix(src.parent().unwrap())
+                    .unwrap()
+                    .display()
+                    .to_string();
+                by_path.insert(p.clone(), m.clone());
+                files.insert(m, (shown, read_file(&text)));
+            }
+        }
+        // Files included with #[path]: the module they are, not their name.
+        let moves: Vec<(Module, Module)> = files
+            .iter()
+            .flat_map(|(m, (shown, f))| {
+                let dir = src
+                    .parent()
+                    .unwrap()
+                    .join(shown)
+                    .parent()
+                    .unwrap()
+                    .to_path_buf();
+                let by_path = &by_path;
+                f.path_mods.iter().filter_map(move |(name, file)| {
+                    let mut to = m.clone();
+                    to.push(name.clone());
+                    Some((by_path.get(&dir.join(file))?.clone(), to))
+                })
+            })
+            .collect();
+        for (from, to) in moves {
+            if let Some(v) = files.remove(&from) {
+                files.insert(to, v);
+            }
+        }
+        Crate { files }
+    }
+
+    fn is_module(&self, m: &[String]) -> bool {
+        self.files.contains_key(m)
+    }
+
+    /// The module a path used in `at` (a file's module plus the inline
+    /// modules around the use) ends in, re-exports followed.
+    fn resolve(&self, file: &Module, at: &Module, path: &[String], hops: usize) -> Option<Module> {
+        let mut base: Module = file.iter().chain(at).cloned().collect();
+        let mut rest = path;
+        match rest.first()?.as_str() {
+            "crate" => {
+                base.clear();
+                rest = &rest[1..];
+            }
+            "self" => rest = &rest[1..],
+            "super" => {
+                while rest.first().is_some_and(|s| s == "super") {
+                    base.pop()?;
+                    rest = &rest[1..];
+                }
+            }
+            first => {
+                // A child module declared here; anything else is another crate.
+                let declared = at.is_empty() && self.files[file].1.children.contains(first);
+                let mut child = base.clone();
+                child.push(first.to_owned());
+                if !declared || !self.is_module(&child) {
+                    return None;
+                }
+            }
+        }
+        while let Some(seg) = rest.first() {
+            let mut next = base.clone();
+            next.push(seg.clone());
+            if !self.is_module(&next) {
+                break;
+            }
+            base = next;
+            rest = &rest[1..];
+        }
+        // A name the module re-exports: where it comes from.
+        if let (Some(name), Some((_, f))) = (rest.first(), self.files.get(&base)) {
+            if let Some(target) = f.reexports.get(name) {
+                if hops < 8 {
+                    let origin = base.clone();
+                    return self
+                        .resolve(&origin, &Vec::new(), target, hops + 1)
+                        .or(Some(base));
+                }
+            }
+        }
+        Some(base)
+    }
+
+    /// Module-level edges, each with one place that makes it.
+    fn edges(&self) -> BTreeMap<(Module, Module), String> {
+        let mut edges = BTreeMap::new();
+        for (m, (shown, f)) in &self.files {
+            for (at, path) in &f.refs {
+                let Some(to) = self.resolve(m, at, path, 0) else {
+                    continue;
+                };
+                if &to != m {
+                    edges
+                        .entry((m.clone(), to))
+                        .or_insert_with(|| format!("{shown}: {}", path.join("::")));
+                }
+            }
+        }
+        edges
+    }
+}
+
+fn name(m: &Module) -> String {
+    if m.is_empty() {
+        "crate".into()
+    } else {
+        m.join("::")
+    }
+}
+
+/// The cycles of the graph: one per strongly connected component, as a
+/// walk around it with the place that makes each step.
+fn cycles(edges: &BTreeMap<(Module, Module), String>) -> Vec<String> {
+    let mut next: BTreeMap<&Module, Vec<&Module>> = BTreeMap::new();
+    for (a, b) in edges.keys() {
+        next.entry(a).or_default().push(b);
+    }
+    let reach = |from: &Module| -> BTreeSet<Module> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![from.clone()];
+        while let Some(m) = todo.pop() {
+            for n in next.get(&m).into_iter().flatten() {
+                if seen.insert((*n).clone()) {
+                    todo.push((*n).clone());
+                }
+            }
+        }
+        seen
+    };
+    let mut done: BTreeSet<Module> = BTreeSet::new();
+    let mut found = Vec::new();
+    for start in next.keys() {
+        if done.contains(*start) || !reach(start).contains(*start) {
+            continue;
+        }
+        // The shortest way back to `start` (breadth first).
+        let mut prev: BTreeMap<Module, Module> = BTreeMap::new();
+        let mut queue = std::collections::VecDeque::from([(*start).clone()]);
+        'bfs: while let Some(m) = queue.pop_front() {
+            for n in next.get(&m).into_iter().flatten() {
+                if *n == *start {
+                    prev.insert((*start).clone(), m.clone());
+                    break 'bfs;
+                }
+                if !prev.contains_key(*n) {
+                    prev.insert((*n).clone(), m.clone());
+                    queue.push_back((*n).clone());
+                }
+            }
+        }
+        let mut walk = vec![(*start).clone()];
+        let mut at = prev[*start].clone();
+        while at != **start {
+            walk.push(at.clone());
+            at = prev[&at].clone();
+        }
+        walk.push((*start).clone());
+        walk.reverse();
+        let steps: Vec<String> = walk
+            .windows(2)
+            .map(|w| {
+                format!(
+                    "  {} -> {}  ({})",
+                    name(&w[0]),
+                    name(&w[1]),
+                    edges[&(w[0].clone(), w[1].clone())]
+                )
+            })
+            .collect();
+        let component: Vec<Module> = reach(start)
+            .into_iter()
+            .filter(|m| reach(m).contains(*start))
+            .collect();
+        let members: Vec<String> = component.iter().map(name).collect();
+        done.extend(component);
+        found.push(format!("{}\n  (all of: {})", steps.join("\n"), members.join(", ")));
+    }
+    found
+}
+
+fn check(src: &Path) -> Result<usize, String> {
+    let krate = Crate::load(src);
+    let edges = krate.edges();
+    let found = cycles(&edges);
+    if found.is_empty() {
+        Ok(edges.len())
+    } else {
+        Err(format!(
+            "import cycles between modules:\n{}",
+            found.join("\n\n")
+        ))
+    }
+}
+
+#[test]
+fn no_import_cycle_between_modules() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    match check(&src) {
+        Ok(n) => assert!(n > 100, "only {n} edges found: is the parser reading src/?"),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn a_cycle_is_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let write = |p: &str, text: &str| {
+        let p = src.join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "lib.rs",
+        "pub mod a;\npub mod b;\npub mod up;\npub use a::Thing;\n",
+    );
+    write(
+        "a.rs",
+        "use crate::b::helper; // crate::up::x in a comment\npub struct Thing;\n",
+    );
+    write("b.rs", "pub fn helper() { let _ = \"crate::a::Thing\"; }\n");
+    write(
+        "up/mod.rs",
+        "mod child;\npub use child::Item;\npub fn f() {}\n",
+    );
+    write("up/child.rs", "pub struct Item;\nfn g() { super::f() }\n");
+    assert!(check(&src).is_ok(), "{:?}", check(&src));
+    // A child calling its parent while the parent calls it: a cycle.
+    write(
+        "up/mod.rs",
+        "mod child;\npub use child::Item;\npub fn f() { child::g() }\n",
+    );
+    let e = check(&src).unwrap_err();
+    assert!(e.contains("up -> up::child"), "{e}");
+    write(
+        "up/mod.rs",
+        "mod child;\npub use child::Item;\npub fn f() {}\n",
+    );
+    // b uses a's Thing through the crate root's re-export: a <-> b.
+    write(
+        "b.rs",
+        "pub fn helper() -> crate::Thing { crate::a::Thing }\n",
+    );
+    let e = check(&src).unwrap_err();
+    assert!(e.contains("a -> b  (src/a.rs: crate::b::helper)"), "{e}");
+    assert!(e.contains("b -> a  (src/b.rs: crate::Thing)"), "{e}");
+}
