@@ -13,8 +13,8 @@ use crate::store::Store;
 use crate::timefmt;
 use crate::wire::{CmdRecord, EventRecord, Record, Stamp, TextSource};
 use anyhow::{Context, Result};
-use serde_json::{json, Value};
 use fs2::FileExt;
+use serde_json::{json, Value};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -242,4 +242,3 @@ pub fn next_seq(chan: &Channel) -> Result<u64> {
     f.write_all(format!("{key}\n{seq}\n").as_bytes())?;
     Ok(seq)
 }
-

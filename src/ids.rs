@@ -14,9 +14,8 @@ fn encode(ms: u64, low: u128) -> String {
 /// Random bits from the kernel.
 pub fn random_u128() -> u128 {
     let mut buf = [0u8; 16];
-    // SAFETY: buf is valid for writes of 16 bytes.
-    let n = unsafe { nix::libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
-    if n == 16 {
+    let n = rustix::rand::getrandom(&mut buf[..], rustix::rand::GetRandomFlags::empty());
+    if n.is_ok_and(|n| n == 16) {
         return u128::from_le_bytes(buf);
     }
     // Fallback: time and pid, good enough to stay unique on one machine.

@@ -161,18 +161,9 @@ fn term_width() -> usize {
     if let Some(c) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
         return c;
     }
-    let mut ws = nix::libc::winsize {
-        ws_row: 0,
-        ws_col: 0,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCGWINSZ fills the struct we pass.
-    let r = unsafe { nix::libc::ioctl(1, nix::libc::TIOCGWINSZ, &mut ws) };
-    if r == 0 && ws.ws_col > 0 {
-        ws.ws_col as usize
-    } else {
-        80
+    match terminal_size::terminal_size_of(io::stdout()) {
+        Some((terminal_size::Width(w), _)) if w > 0 => w as usize,
+        _ => 80,
     }
 }
 

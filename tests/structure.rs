@@ -491,7 +491,11 @@ fn cycles(edges: &BTreeMap<(Module, Module), String>) -> Vec<String> {
             .collect();
         let members: Vec<String> = component.iter().map(name).collect();
         done.extend(component);
-        found.push(format!("{}\n  (all of: {})", steps.join("\n"), members.join(", ")));
+        found.push(format!(
+            "{}\n  (all of: {})",
+            steps.join("\n"),
+            members.join(", ")
+        ));
     }
     found
 }

@@ -4,8 +4,8 @@
 //! session of the calling process: every `devtrace exec` of one agent
 //! process goes into one session, which ends when that process does.
 
-use crate::cli::ExecArgs;
 use crate::channel;
+use crate::cli::ExecArgs;
 use crate::runtime::{self, Channel};
 use crate::wire::{ExitRecord, Record, Stamp};
 use anyhow::{Context, Result};
@@ -61,8 +61,9 @@ pub fn run(a: ExecArgs) -> Result<i32> {
     let forwarder = std::thread::spawn(move || {
         for sig in signals.forever() {
             if sig == signal_hook::consts::SIGTERM || sig == signal_hook::consts::SIGHUP {
-                // SAFETY: plain kill(2) of our own child.
-                unsafe { nix::libc::kill(pid, sig) };
+                if let Ok(sig) = nix::sys::signal::Signal::try_from(sig) {
+                    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig);
+                }
             }
         }
     });
@@ -95,7 +96,8 @@ impl Recorder {
         let cwd = crate::resolve::cwd()?;
         let ppid = nix::unistd::getppid().as_raw();
         let text = argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
-        let (chan, seq, start_us) = channel::begin_record(agent, ppid, "exec", &cwd, text.as_bytes())?;
+        let (chan, seq, start_us) =
+            channel::begin_record(agent, ppid, "exec", &cwd, text.as_bytes())?;
         Ok(Recorder {
             chan,
             seq,

@@ -37,7 +37,7 @@ pub fn run(a: InitArgs) -> Result<i32> {
         // The state every later change is measured from. Best effort: a
         // tree too large to scan is said so by the first command.
         if let Ok(mut t) = crate::worktree::Tracker::open(&dir) {
-            let _ = t.scan(true, None);
+            let _ = t.scan(true, None, &mut || {});
         }
     }
     println!(

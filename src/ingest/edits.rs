@@ -6,8 +6,9 @@
 //! this work. One scan serves every command that ended before it began, so a
 //! backlog costs one scan, not one per command.
 
-use super::session::{Batch, Session};
+use super::progress::{Batch, State};
 use crate::event::{Event, SCHEMA_VERSION};
+use crate::runtime::SessionMeta;
 use crate::timefmt;
 use crate::worktree::{diff, state, Change, Tracker};
 use serde_json::json;
@@ -25,13 +26,22 @@ const LIVE_NS: i128 = 2_000_000_000;
 
 /// One tracker per store; `None` for stores whose files are not tracked
 /// (the global store) or could not be opened.
-#[derive(Default)]
 pub struct Trackers {
     map: HashMap<PathBuf, Option<Tracker>>,
     pub errors: Vec<String>,
+    /// What a long scan calls now and then (ingest keeps the FIFOs drained).
+    pump: Box<dyn FnMut()>,
 }
 
 impl Trackers {
+    pub fn new(pump: Box<dyn FnMut()>) -> Trackers {
+        Trackers {
+            map: HashMap::new(),
+            errors: Vec::new(),
+            pump,
+        }
+    }
+
     /// Saves every tracker's state (ingest is leaving).
     pub fn save_all(&mut self) {
         for t in self.map.values_mut().flatten() {
@@ -40,6 +50,11 @@ impl Trackers {
     }
 
     pub fn get(&mut self, store: &Path) -> Option<&mut Tracker> {
+        self.scanner(store).map(|(t, _)| t)
+    }
+
+    /// The tracker of `store`, with what to call during its scans.
+    fn scanner(&mut self, store: &Path) -> Option<(&mut Tracker, &mut dyn FnMut())> {
         if !self.map.contains_key(store) {
             let t = if store == crate::store::global_dir() || !store.is_dir() {
                 None
@@ -55,7 +70,8 @@ impl Trackers {
             };
             self.map.insert(store.to_path_buf(), t);
         }
-        self.map.get_mut(store).and_then(Option::as_mut)
+        let t = self.map.get_mut(store).and_then(Option::as_mut)?;
+        Some((t, &mut *self.pump))
     }
 }
 
@@ -103,8 +119,8 @@ struct Found {
 
 /// Looks at the tree. A bug here must not take recording down with it: a
 /// panic is caught, and the tracker starts over on its next scan.
-fn scan(t: &mut Tracker, since: Option<i128>) -> Result<(), String> {
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.scan(true, since)));
+fn scan(t: &mut Tracker, pump: &mut dyn FnMut(), since: Option<i128>) -> Result<(), String> {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.scan(true, since, pump)));
     match r {
         Ok(Ok(Ok(_))) => Ok(()),
         Ok(Ok(Err(why))) => Err(why),
@@ -116,7 +132,18 @@ fn scan(t: &mut Tracker, since: Option<i128>) -> Result<(), String> {
     }
 }
 
-impl Session {
+/// A session's part in finding its commands' file changes: who it is,
+/// and its progress (event numbers, stores snapshotted, what was skipped).
+pub struct Edits<'a> {
+    pub meta: &'a SessionMeta,
+    pub state: &'a mut State,
+}
+
+impl Edits<'_> {
+    fn next_seq(&mut self) -> u64 {
+        self.state.next_seq()
+    }
+
     /// A command record arrived: if it is fresh, look at the tree now, so
     /// that edits made before the command are told apart from its own.
     pub(super) fn command_started(
@@ -133,11 +160,11 @@ impl Session {
             return;
         }
         let idle = self.state.pairing.pending.is_empty();
-        let Some(t) = trackers.get(store) else {
+        let Some((t, pump)) = trackers.scanner(store) else {
             return;
         };
         if !t.covers(start) {
-            let _ = scan(t, Some(start - SLACK_NS));
+            let _ = scan(t, pump, Some(start - SLACK_NS));
         }
         if !idle || !self.state.snapshotted.iter().any(|s| s == store) {
             return;
@@ -153,18 +180,18 @@ impl Session {
     /// (what changed since the shell started is compared with the index).
     pub(super) fn warm_up(&self, store: &Path, trackers: &mut Trackers) {
         let since = self.meta.started_ms as i128 * 1_000_000 - SLACK_NS;
-        if let Some(t) = trackers.get(store) {
+        if let Some((t, pump)) = trackers.scanner(store) {
             if !t.has_baseline() {
-                let _ = scan(t, Some(since));
+                let _ = scan(t, pump, Some(since));
             }
         }
     }
 
-    fn found(t: &mut Tracker, w: &Window) -> Found {
+    fn found(t: &mut Tracker, pump: &mut dyn FnMut(), w: &Window) -> Found {
         let unchecked = if t.covers(w.to_ns) {
             None
         } else {
-            scan(t, Some(w.from_ns)).err()
+            scan(t, pump, Some(w.from_ns)).err()
         };
         Found {
             between: t.claim(None, w.from_ns - 1),
@@ -185,8 +212,8 @@ impl Session {
         trackers: &mut Trackers,
         out: &mut Batch,
     ) {
-        let found = match (&w, trackers.get(&store)) {
-            (Some(w), Some(t)) => Some(Self::found(t, w)),
+        let found = match (&w, trackers.scanner(&store)) {
+            (Some(w), Some((t, pump))) => Some(Self::found(t, pump, w)),
             _ => None,
         };
         let Some(found) = found else {
@@ -248,11 +275,11 @@ impl Session {
     pub(super) fn push_closing(&mut self, at_ms: i64, trackers: &mut Trackers, out: &mut Batch) {
         let end_ns = at_ms as i128 * 1_000_000;
         for store in self.state.snapshotted.clone() {
-            let Some(t) = trackers.get(&store) else {
+            let Some((t, pump)) = trackers.scanner(&store) else {
                 continue;
             };
             if !t.covers(end_ns + SLACK_NS) {
-                let _ = scan(t, None);
+                let _ = scan(t, pump, None);
             }
             let rest = t.claim(None, end_ns + SLACK_NS);
             let root = t.root.to_string_lossy().into_owned();

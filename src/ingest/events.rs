@@ -4,8 +4,9 @@
 //! sequence number so that a replay after a crash yields the same events.
 
 use super::edits::Window;
+use super::progress::Batch;
 use super::route::Router;
-use super::session::{Batch, Session};
+use super::session::Session;
 use crate::event::{bytes_value, Event, SCHEMA_VERSION};
 use crate::runtime;
 use crate::timefmt;
@@ -80,9 +81,7 @@ impl Session {
     }
 
     pub(super) fn next_seq(&mut self) -> u64 {
-        let s = self.state.next_seq.max(2);
-        self.state.next_seq = s + 1;
-        s
+        self.state.next_seq()
     }
 
     /// Milliseconds since the epoch for a stamp from this shell.

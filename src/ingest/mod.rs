@@ -8,6 +8,7 @@ mod events;
 mod lifecycle;
 mod pairing;
 mod policy;
+mod progress;
 mod pump;
 pub mod route;
 mod session;
@@ -16,19 +17,21 @@ pub use edits::snapshot_data;
 pub use lifecycle::{ensure, running};
 use lifecycle::{lock_path, pid_path};
 
-pub use session::State;
+pub use progress::State;
 
 use crate::runtime::{self, Channel};
 use anyhow::{Context, Result};
 use fs2::FileExt;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+use nix::sys::signal::{signal, SigHandler, Signal};
+use progress::Batch;
 use route::Router;
-use session::{Batch, Session};
+use session::Session;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::AsFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -274,7 +277,8 @@ pub fn run() -> Result<()> {
         signal_hook::flag::register(sig, stop.clone())?;
         signal_hook::low_level::pipe::register(sig, sig_w.try_clone()?)?;
     }
-    let _ = unsafe { nix::libc::signal(nix::libc::SIGHUP, nix::libc::SIG_IGN) };
+    // SAFETY: SIG_IGN runs nothing of ours in signal context.
+    let _ = unsafe { signal(Signal::SIGHUP, SigHandler::SigIgn) };
 
     let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
     inotify.add_watch(
@@ -295,12 +299,11 @@ pub fn run() -> Result<()> {
         .ok();
     let mut pump = pump::Pump::new(dir.clone());
     let pumped = pump.pumped.clone();
-    crate::worktree::set_pump(Box::new(move || pump.run()));
     let mut ing = Ingest {
         dir: dir.clone(),
         sessions: BTreeMap::new(),
         router: Router::default(),
-        trackers: edits::Trackers::default(),
+        trackers: edits::Trackers::new(Box::new(move || pump.run())),
         policy: policy::Policy::default(),
         search_behind: Default::default(),
         log,
@@ -357,11 +360,7 @@ pub fn run() -> Result<()> {
             for id in &ids {
                 let s = &ing.sessions[id];
                 if let Some(fd) = s.fifo_fd() {
-                    // SAFETY: the session (and its FIFO) outlives this poll call.
-                    fds.push(PollFd::new(
-                        unsafe { BorrowedFd::borrow_raw(fd) },
-                        PollFlags::POLLIN,
-                    ));
+                    fds.push(PollFd::new(fd, PollFlags::POLLIN));
                     owners.push((id.clone(), false));
                 }
                 if let Some(p) = &s.pidfd {

@@ -1,53 +1,21 @@
 //! One recorded shell, as ingest sees it: its channel files, its progress
 //! through them, and the events its records become.
 
-use super::edits::Trackers;
-use super::pairing::{command_text, Done, Pairing, Text};
+use super::edits::{Edits, Trackers};
+use super::pairing::{command_text, Done, Text};
+use super::progress::{Batch, State};
 use super::route::Router;
-use crate::event::Event;
 use crate::runtime::{self, Channel, SessionMeta};
 use crate::wire::{Decoder, Item, Record};
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::PathBuf;
 
 /// How much of a channel file one pass reads at most.
 const CHUNK: u64 = 64 * 1024;
-
-/// Ingest's progress through one session, saved after every batch.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct State {
-    pub journal_off: u64,
-    pub spool_off: u64,
-    /// The spool file's inode: a different one means it was deleted and
-    /// created again, and is read from its start.
-    #[serde(default)]
-    pub spool_ino: Option<u64>,
-    /// The `seq` the next event of this session gets (session_start is 1).
-    pub next_seq: u64,
-    pub pairing: Pairing,
-    /// bash: the history number of the last command line seen.
-    pub last_hist: Option<u64>,
-    /// Stores this session has written to (each got a session_start).
-    pub stores: Vec<PathBuf>,
-    /// Bytes of junk skipped, records dropped, and why.
-    pub skipped: BTreeMap<String, u64>,
-    pub closed: bool,
-    /// When the shell was found gone without an end record (fixed once, so
-    /// that a replay after a crash derives the same session_end).
-    pub gone_ms: Option<i64>,
-    /// Stores whose work tree got this session's first snapshot.
-    #[serde(default)]
-    pub snapshotted: Vec<PathBuf>,
-    /// Stores (and why) whose file changes could not be checked, said once.
-    #[serde(default)]
-    pub unchecked: Vec<String>,
-}
 
 pub struct Session {
     pub chan: Channel,
@@ -100,8 +68,16 @@ impl Session {
         Ok(s)
     }
 
-    pub fn fifo_fd(&self) -> Option<RawFd> {
-        self.fifo.as_ref().map(|f| f.as_raw_fd())
+    pub fn fifo_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.fifo.as_ref().map(|f| f.as_fd())
+    }
+
+    /// The part of the session that finds its commands' file changes.
+    fn edits(&mut self) -> Edits<'_> {
+        Edits {
+            meta: &self.meta,
+            state: &mut self.state,
+        }
     }
 
     /// Moves whatever the FIFO holds into the journal, where it is safe from
@@ -218,7 +194,7 @@ impl Session {
             let cwd = PathBuf::from(&self.meta.cwd);
             let store = router.store_for(&cwd);
             self.ensure_started(&store, out);
-            self.warm_up(&store, trackers);
+            self.edits().warm_up(&store, trackers);
         }
         // Where the next command of this batch began, for each position: a
         // command's changes end there.
@@ -259,7 +235,7 @@ impl Session {
                         let cwd = PathBuf::from(std::ffi::OsStr::from_bytes_lossless(&c.cwd));
                         let store = router.store_for(&cwd);
                         let at = self.stamp_us(c.at);
-                        self.command_started(&store, at, trackers, out);
+                        self.edits().command_started(&store, at, trackers, out);
                     }
                     self.state.pairing.add(r);
                     // Within a pass nothing after a missing number goes:
@@ -286,7 +262,7 @@ impl Session {
                     t
                 }
             };
-            self.push_closing(at, trackers, out);
+            self.edits().push_closing(at, trackers, out);
             self.end_events("gone", at, out);
         }
         Ok(())
@@ -318,12 +294,13 @@ impl Session {
                     if let Some(w) = window.as_mut() {
                         w.cap(next_start);
                     }
-                    self.push_command(store, ev, n, window, trackers, out);
+                    self.edits()
+                        .push_command(store, ev, n, window, trackers, out);
                 }
                 Done::End(e) => {
                     let at = self.stamp_ms(e.at).unwrap_or_else(runtime::now_ms);
                     if !self.state.closed {
-                        self.push_closing(at, trackers, out);
+                        self.edits().push_closing(at, trackers, out);
                     }
                     self.end_events(&e.reason, at, out);
                 }
@@ -349,22 +326,6 @@ impl Session {
         for f in self.chan.all_files() {
             let _ = fs::remove_file(f);
         }
-    }
-}
-
-/// Events of one pass, grouped by the store they go to.
-#[derive(Default)]
-pub struct Batch {
-    pub by_store: BTreeMap<PathBuf, Vec<Event>>,
-}
-
-impl Batch {
-    pub fn push(&mut self, store: PathBuf, ev: Event) {
-        self.by_store.entry(store).or_default().push(ev);
-    }
-
-    pub fn len(&self) -> usize {
-        self.by_store.values().map(Vec::len).sum()
     }
 }
 
@@ -449,11 +410,6 @@ fn deleted_fifo(pid: i32, path: &std::path::Path) -> Option<File> {
 
 /// A descriptor that becomes readable when the process exits.
 fn pidfd_open(pid: i32) -> Option<OwnedFd> {
-    // SAFETY: plain syscall; a non-negative result is a new descriptor we own.
-    let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid, 0) };
-    if fd < 0 {
-        return None;
-    }
-    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
-    Some(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+    let pid = rustix::process::Pid::from_raw(pid)?;
+    rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()
 }

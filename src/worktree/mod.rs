@@ -1,6 +1,11 @@
 //! The files of a tracked directory: scans (`scan`), which directories
 //! changed since the last one (`watch`), what changed (`state`), DevTrace's
 //! own object store (`objects`), and reading changes back as diffs (`diff`).
+//!
+//! Long work (a scan of a large tree) calls the `pump` its caller passes,
+//! now and then, so that the caller can keep up its own work (ingest: the
+//! FIFOs drained); like ripgrep's searcher with its `Sink`, the tree never
+//! knows who listens.
 
 pub mod change;
 pub mod diff;
@@ -13,23 +18,3 @@ pub mod watch;
 
 pub use change::Change;
 pub use state::Tracker;
-
-thread_local! {
-    static PUMP: std::cell::RefCell<Option<Box<dyn FnMut()>>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Sets what long scans call now and then (ingest: keep the FIFOs drained).
-pub fn set_pump(f: Box<dyn FnMut()>) {
-    PUMP.with(|p| *p.borrow_mut() = Some(f));
-}
-
-/// Called from inside long work.
-pub fn pump() {
-    PUMP.with(|p| {
-        if let Ok(mut p) = p.try_borrow_mut() {
-            if let Some(f) = p.as_mut() {
-                f();
-            }
-        }
-    });
-}

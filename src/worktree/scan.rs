@@ -41,10 +41,12 @@ pub enum Stop {
 /// repositories and whatever the ignore rules (.gitignore, .git/info/exclude,
 /// the global excludes file) leave out; stops past `max_files`. Every
 /// directory walked is watched (before it is read) when `watch` is given.
+/// `pump` is called every few hundred entries.
 pub fn scan(
     root: &Path,
     max_files: usize,
     watch: Option<&mut Watch>,
+    pump: &mut dyn FnMut(),
 ) -> Result<std::result::Result<Scan, Stop>> {
     let mut out = Scan {
         files: Vec::new(),
@@ -55,7 +57,7 @@ pub fn scan(
     if let Some(w) = watch.as_deref_mut() {
         w.add(root, b"");
     }
-    if let Err(stop) = walk(root, b"", None, max_files, &mut watch, &mut out) {
+    if let Err(stop) = walk(root, b"", None, max_files, &mut watch, &mut out, pump) {
         return Ok(Err(stop));
     }
     out.files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
@@ -69,6 +71,7 @@ pub fn scan_dirs(
     dirs: &[Vec<u8>],
     max_files: usize,
     watch: &mut Watch,
+    pump: &mut dyn FnMut(),
 ) -> std::result::Result<Scan, Stop> {
     let mut out = Scan {
         files: Vec::new(),
@@ -77,7 +80,7 @@ pub fn scan_dirs(
     };
     let mut w = Some(watch);
     for d in dirs {
-        walk(root, d, Some(1), max_files, &mut w, &mut out)?;
+        walk(root, d, Some(1), max_files, &mut w, &mut out, pump)?;
     }
     // Directories that appeared (made, moved in): walked whole.
     let mut fresh: Vec<Vec<u8>> = out
@@ -92,7 +95,7 @@ pub fn scan_dirs(
         if let Some(w) = w.as_deref_mut() {
             w.add(root, &d);
         }
-        walk(root, &d, None, max_files, &mut w, &mut out)?;
+        walk(root, &d, None, max_files, &mut w, &mut out, pump)?;
         out.whole.push(d);
     }
     out.files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
@@ -107,6 +110,7 @@ fn walk(
     max_files: usize,
     watch: &mut Option<&mut Watch>,
     out: &mut Scan,
+    pump: &mut dyn FnMut(),
 ) -> std::result::Result<(), Stop> {
     let start = if rel_dir.is_empty() {
         root.to_path_buf()
@@ -138,7 +142,7 @@ fn walk(
         .build();
     for (i, entry) in walker.enumerate() {
         if i % 512 == 0 {
-            super::pump();
+            pump();
         }
         let Ok(entry) = entry else { continue };
         let Some(ft) = entry.file_type() else {

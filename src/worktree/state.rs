@@ -227,10 +227,12 @@ impl Tracker {
     /// says why the tree was not looked at (too large). On the first scan
     /// there is no earlier state to compare with; with `since`, files of a
     /// git work tree whose ctime is later are compared with the index.
+    /// `pump` is called now and then while it works.
     pub fn scan(
         &mut self,
         persist: bool,
         since: Option<i128>,
+        pump: &mut dyn FnMut(),
     ) -> Result<std::result::Result<usize, String>> {
         let t0 = now_ns();
         self.kept_bytes.set(0);
@@ -248,7 +250,7 @@ impl Tracker {
             Some(dirs) => {
                 let dirs: Vec<Vec<u8>> = dirs.into_iter().collect();
                 let w = self.watch.as_mut().expect("dirty came from it");
-                match scan::scan_dirs(&self.root, &dirs, self.limits.max_files, w) {
+                match scan::scan_dirs(&self.root, &dirs, self.limits.max_files, w, pump) {
                     Ok(s) => {
                         let scope = self.in_scope(&dirs, &s);
                         (s, Some(scope))
@@ -265,7 +267,7 @@ impl Tracker {
                 } else {
                     Watch::new()
                 };
-                let s = match scan::scan(&self.root, self.limits.max_files, w.as_mut())? {
+                let s = match scan::scan(&self.root, self.limits.max_files, w.as_mut(), pump)? {
                     Ok(s) => s,
                     Err(Stop::TooManyFiles(n)) => {
                         return Ok(Err(format!("more than {n} files to check")));
@@ -326,7 +328,7 @@ impl Tracker {
                 Some(e) => Some(e),
                 None => match hint.as_ref().and_then(|h| h.matching(f, &self.objects)) {
                     Some(e) => Some(e),
-                    None => match self.hash(f, head_tree) {
+                    None => match self.hash(f, head_tree, pump) {
                         Some((e, ctime)) => {
                             // Written while we read it: the content is the
                             // newer one, and so must its time be.
@@ -450,8 +452,13 @@ impl Tracker {
 
     /// Reads a file whose metadata changed, and keeps its content unless
     /// the checked-out commit already holds it at that path.
-    fn hash(&self, f: &Seen, head: Option<&git2::Tree>) -> Option<(Entry, i128)> {
-        super::pump();
+    fn hash(
+        &self,
+        f: &Seen,
+        head: Option<&git2::Tree>,
+        pump: &mut dyn FnMut(),
+    ) -> Option<(Entry, i128)> {
+        pump();
         let full = self.root.join(std::ffi::OsStr::from_bytes(&f.path));
         let data = if f.mode == MODE_LINK {
             std::fs::read_link(&full)
