@@ -1,5 +1,8 @@
 //! `devtrace doctor`: is recording working in this shell, and if not, what
 //! fixes it. Exit status 1 when something is wrong.
+//!
+//! Three steps: `gather` reads the state of things into a `Report`,
+//! `decide` turns it into checks, `print` shows them.
 
 use crate::cli::{DoctorArgs, Shell};
 use crate::ingest;
@@ -9,6 +12,7 @@ use crate::store;
 use anyhow::Result;
 use serde_json::json;
 use std::os::unix::fs::FileTypeExt;
+use std::path::PathBuf;
 
 struct Check {
     ok: bool,
@@ -32,16 +36,147 @@ fn bad(what: impl Into<String>, fix: impl Into<String>) -> Check {
     }
 }
 
-pub fn run(a: DoctorArgs) -> Result<i32> {
-    let mut checks: Vec<Check> = Vec::new();
+/// What doctor finds, before it is judged.
+struct Report {
+    /// Shells whose rc file has the hook line.
+    hooked: Vec<&'static str>,
+    runtime: PathBuf,
+    /// Why the runtime directory is not safe to use, and whether it exists.
+    runtime_err: Option<(String, bool)>,
+    session: Option<String>,
+    /// This shell's channel (when it is recorded and the runtime is sound).
+    channel: Option<ChannelState>,
+    /// Pauses that hold this shell now.
+    pauses: Vec<crate::pause::Pause>,
+    ingest: Option<(i32, String)>,
+    /// Lines in ingest.log.
+    warnings: usize,
+    store_dir: PathBuf,
+    store: StoreState,
+    config_err: Option<String>,
+}
 
-    // The hook line in rc files.
-    let installed: Vec<&str> = [Shell::Bash, Shell::Zsh, Shell::Fish]
+enum ChannelState {
+    /// The session's metadata is gone: ended, or cleaned up.
+    Unknown,
+    Known {
+        /// The FIFO: Ok(Ok) private, Ok(Err(why)) not private, Err(true)
+        /// not a FIFO, Err(false) gone.
+        fifo: Result<Result<(), String>, bool>,
+        /// What ingest skipped of this shell, and why.
+        skipped: serde_json::Map<String, serde_json::Value>,
+    },
+}
+
+enum StoreState {
+    Missing,
+    Open {
+        behind: bool,
+        events: i64,
+        writable: bool,
+    },
+    Broken(String),
+}
+
+pub fn run(a: DoctorArgs) -> Result<i32> {
+    let report = gather(&a);
+    let checks = decide(&report);
+    let skipped = match &report.channel {
+        Some(ChannelState::Known { skipped, .. }) => skipped.clone(),
+        _ => serde_json::Map::new(),
+    };
+    print(&checks, &skipped, a.json)
+}
+
+fn gather(a: &DoctorArgs) -> Report {
+    let hooked = [Shell::Bash, Shell::Zsh, Shell::Fish]
         .into_iter()
         .filter(|s| crate::rcfile::hook_installed(*s))
         .map(|s| s.name())
         .collect();
-    if installed.is_empty() {
+    let rt = runtime::dir();
+    let runtime_err = runtime::check_private(&rt, true)
+        .err()
+        .map(|e| (format!("{e:#}"), rt.exists()));
+    let session = std::env::var("DEVTRACE_SESSION")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let channel = match &session {
+        Some(id) if runtime_err.is_none() => Some(channel_state(&Channel::new(&rt, id))),
+        _ => None,
+    };
+    let now = runtime::now_us();
+    let pauses = crate::pause::load(&rt)
+        .into_iter()
+        .filter(|p| (p.session.is_none() || p.session == session) && p.active(now))
+        .collect();
+    let warnings = std::fs::read_to_string(rt.join("ingest.log"))
+        .map(|t| t.lines().count())
+        .unwrap_or(0);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let store_dir = if a.store.global {
+        store::global_dir()
+    } else {
+        store::dir_for(&cwd)
+    };
+    let store = store_state(&store_dir);
+    let config_err = crate::config::load(store_dir.is_dir().then_some(store_dir.as_path()))
+        .err()
+        .map(|e| format!("{e:#}"));
+    Report {
+        hooked,
+        ingest: ingest::running(&rt),
+        runtime: rt,
+        runtime_err,
+        session,
+        channel,
+        pauses,
+        warnings,
+        store_dir,
+        store,
+        config_err,
+    }
+}
+
+fn channel_state(chan: &Channel) -> ChannelState {
+    if !chan.meta().exists() {
+        return ChannelState::Unknown;
+    }
+    let fifo = match std::fs::symlink_metadata(chan.fifo()) {
+        Ok(m) if m.file_type().is_fifo() => {
+            Ok(runtime::check_private(&chan.fifo(), false).map_err(|e| format!("{e:#}")))
+        }
+        Ok(_) => Err(true),
+        Err(_) => Err(false),
+    };
+    let mut skipped = serde_json::Map::new();
+    if let Ok(bytes) = std::fs::read(chan.state()) {
+        if let Ok(st) = serde_json::from_slice::<ingest::State>(&bytes) {
+            for (why, n) in &st.skipped {
+                skipped.insert(why.clone(), json!(n));
+            }
+        }
+    }
+    ChannelState::Known { fifo, skipped }
+}
+
+fn store_state(dir: &std::path::Path) -> StoreState {
+    if !dir.is_dir() {
+        return StoreState::Missing;
+    }
+    match store::Store::open(dir) {
+        Ok(s) => StoreState::Open {
+            writable: nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK).is_ok(),
+            events: s.count_events().unwrap_or(0),
+            behind: s.behind().unwrap_or(true),
+        },
+        Err(e) => StoreState::Broken(format!("{e:#}")),
+    }
+}
+
+fn decide(r: &Report) -> Vec<Check> {
+    let mut checks = Vec::new();
+    if r.hooked.is_empty() {
         checks.push(bad(
             "no shell rc file has the devtrace hook line",
             "devtrace init",
@@ -49,195 +184,152 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
     } else {
         checks.push(ok(format!(
             "hook line installed for {}",
-            installed.join(", ")
+            r.hooked.join(", ")
         )));
     }
+    let rt = r.runtime.display();
+    checks.push(match &r.runtime_err {
+        None => ok(format!("runtime directory {rt} is private")),
+        Some((e, false)) => bad(
+            format!("runtime directory {rt} does not exist: {e}"),
+            "open a new shell (the hook creates it)",
+        ),
+        Some((e, true)) => bad(
+            format!("{e}; nothing is recorded until this is fixed"),
+            format!("rm -rf {rt}  (it is recreated, private, by the next shell)"),
+        ),
+    });
+    decide_session(r, &mut checks);
+    for p in &r.pauses {
+        let whom = if p.session.is_none() {
+            "every shell"
+        } else {
+            "this shell"
+        };
+        let until = match p.until_us {
+            Some(u) => format!("until {}", crate::timefmt::clock(u / 1000)),
+            None => "until `devtrace resume`".to_owned(),
+        };
+        let all = if p.session.is_none() { " --all" } else { "" };
+        checks.push(ok(format!(
+            "recording paused in {whom} {until} (devtrace resume{all} to resume)"
+        )));
+    }
+    decide_ingest(r, &mut checks);
+    decide_store(r, &mut checks);
+    if let Some(e) = &r.config_err {
+        checks.push(bad(
+            format!("{e}; ingest keeps the last good configuration"),
+            "fix the file (`devtrace config` checks it)",
+        ));
+    }
+    checks
+}
 
-    // The runtime directory and this shell's channel.
-    let rt = runtime::dir();
-    let rt_ok = match runtime::check_private(&rt, true) {
-        Ok(()) => {
-            checks.push(ok(format!("runtime directory {} is private", rt.display())));
-            true
-        }
-        Err(e) if !rt.exists() => {
-            checks.push(bad(
-                format!("runtime directory {} does not exist: {e:#}", rt.display()),
-                "open a new shell (the hook creates it)",
-            ));
-            false
-        }
-        Err(e) => {
-            checks.push(bad(
-                format!("{e:#}; nothing is recorded until this is fixed"),
-                format!(
-                    "rm -rf {0}  (it is recreated, private, by the next shell)",
-                    rt.display()
-                ),
-            ));
-            false
-        }
-    };
-    let session = std::env::var("DEVTRACE_SESSION")
-        .ok()
-        .filter(|s| !s.is_empty());
-    let mut skipped = serde_json::Map::new();
-    match &session {
-        None => checks.push(bad(
+fn decide_session(r: &Report, checks: &mut Vec<Check>) {
+    let Some(id) = &r.session else {
+        checks.push(bad(
             "this shell is not recorded (DEVTRACE_SESSION is not set)",
             "open a new terminal after `devtrace init`, or run: eval \"$(devtrace hook bash)\" (zsh: likewise; fish: devtrace hook fish | source)",
+        ));
+        return;
+    };
+    match &r.channel {
+        None => {}
+        Some(ChannelState::Unknown) => checks.push(bad(
+            format!("this shell's session {id} is not known to ingest (ended or cleaned up)"),
+            "open a new terminal",
         )),
-        Some(id) if rt_ok => {
-            let chan = Channel::new(&rt, id);
-            if !chan.meta().exists() {
-                checks.push(bad(
-                    format!("this shell's session {id} is not known to ingest (ended or cleaned up)"),
+        Some(ChannelState::Known { fifo, .. }) => {
+            checks.push(ok(format!("this shell is recorded as session {id}")));
+            checks.push(match fifo {
+                Ok(Ok(())) => ok("its FIFO is in place and private"),
+                Ok(Err(e)) => bad(e.clone(), "open a new terminal"),
+                Err(true) => bad(
+                    "its FIFO path is not a FIFO; records go to the spool file only",
                     "open a new terminal",
-                ));
-            } else {
-                checks.push(ok(format!("this shell is recorded as session {id}")));
-                match std::fs::symlink_metadata(chan.fifo()) {
-                    Ok(m) if m.file_type().is_fifo() => {
-                        checks.push(match runtime::check_private(&chan.fifo(), false) {
-                            Ok(()) => ok("its FIFO is in place and private"),
-                            Err(e) => bad(format!("{e:#}"), "open a new terminal"),
-                        })
-                    }
-                    Ok(_) => checks.push(bad(
-                        "its FIFO path is not a FIFO; records go to the spool file only",
-                        "open a new terminal",
-                    )),
-                    Err(_) => checks.push(bad(
-                        "its FIFO is gone; records go to the spool file only",
-                        "open a new terminal",
-                    )),
-                }
-                if let Ok(bytes) = std::fs::read(chan.state()) {
-                    if let Ok(st) = serde_json::from_slice::<ingest::State>(&bytes) {
-                        for (why, n) in &st.skipped {
-                            skipped.insert(why.clone(), json!(n));
-                        }
-                    }
-                }
-            }
-        }
-        Some(_) => {}
-    }
-
-    // Pauses that hold this shell now.
-    let now = runtime::now_us();
-    for p in crate::pause::load(&rt) {
-        let mine = p.session.is_none() || p.session == session;
-        if mine && p.active(now) {
-            let whom = if p.session.is_none() {
-                "every shell"
-            } else {
-                "this shell"
-            };
-            let until = match p.until_us {
-                Some(u) => format!("until {}", crate::timefmt::clock(u / 1000)),
-                None => "until `devtrace resume`".to_owned(),
-            };
-            let all = if p.session.is_none() { " --all" } else { "" };
-            checks.push(ok(format!(
-                "recording paused in {whom} {until} (devtrace resume{all} to resume)"
-            )));
+                ),
+                Err(false) => bad(
+                    "its FIFO is gone; records go to the spool file only",
+                    "open a new terminal",
+                ),
+            });
         }
     }
+}
 
-    // Ingest.
-    match ingest::running(&rt) {
+fn decide_ingest(r: &Report, checks: &mut Vec<Check>) {
+    checks.push(match &r.ingest {
         Some((pid, v)) if v == env!("CARGO_PKG_VERSION") => {
-            checks.push(ok(format!("ingest is running (pid {pid})")))
+            ok(format!("ingest is running (pid {pid})"))
         }
-        Some((pid, v)) => checks.push(bad(
+        Some((pid, v)) => bad(
             format!(
                 "ingest (pid {pid}) is version {v}, this devtrace is {}",
                 env!("CARGO_PKG_VERSION")
             ),
             "open a new terminal (it replaces ingest), or: devtrace ingest --spawn",
-        )),
-        None if session.is_some() => checks.push(bad(
+        ),
+        None if r.session.is_some() => bad(
             "ingest is not running; records wait in the spool until it is",
             "devtrace ingest --spawn  (the hook also restarts it at the next prompt)",
-        )),
-        None => checks.push(ok(
-            "ingest is not running (it starts with the first recorded shell)",
-        )),
-    }
-    let warnings = std::fs::read_to_string(rt.join("ingest.log"))
-        .map(|t| t.lines().count())
-        .unwrap_or(0);
-    if warnings > 0 {
+        ),
+        None => ok("ingest is not running (it starts with the first recorded shell)"),
+    });
+    if r.warnings > 0 {
         checks.push(bad(
-            format!("ingest logged {warnings} warnings (dropped or skipped records)"),
-            format!("read {}", rt.join("ingest.log").display()),
+            format!(
+                "ingest logged {} warnings (dropped or skipped records)",
+                r.warnings
+            ),
+            format!("read {}", r.runtime.join("ingest.log").display()),
         ));
     }
+}
 
-    // The store this directory records into.
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let store_dir = if a.store.global {
-        store::global_dir()
-    } else {
-        store::dir_for(&cwd)
-    };
-    if !store_dir.is_dir() {
-        checks.push(bad(
-            format!("no store at {} yet", tilde(&store_dir.to_string_lossy())),
-            "devtrace init",
-        ));
-    } else {
-        match store::Store::open(&store_dir) {
-            Ok(s) => {
-                let writable =
-                    nix::unistd::access(&store_dir, nix::unistd::AccessFlags::W_OK).is_ok();
-                let n = s.count_events().unwrap_or(0);
-                if s.behind().unwrap_or(true) {
-                    checks.push(bad(
-                        "the index does not match events.jsonl",
-                        "devtrace reindex",
-                    ));
-                } else {
-                    checks.push(ok(format!("the index matches events.jsonl ({n} events)")));
-                }
-                if writable {
-                    checks.push(ok(format!(
-                        "store {} is readable and writable (schema {})",
-                        tilde(&store_dir.to_string_lossy()),
-                        crate::store::SCHEMA
-                    )));
-                } else {
-                    checks.push(bad(
-                        format!(
-                            "store {} is read-only; new events are dropped",
-                            tilde(&store_dir.to_string_lossy())
-                        ),
-                        format!("chmod u+w {}", store_dir.display()),
-                    ));
-                }
-            }
-            Err(e) => checks.push(bad(
-                format!(
-                    "store {} cannot be opened: {e:#}",
-                    tilde(&store_dir.to_string_lossy())
-                ),
-                "devtrace reindex",
-            )),
+fn decide_store(r: &Report, checks: &mut Vec<Check>) {
+    let shown = tilde(&r.store_dir.to_string_lossy());
+    match &r.store {
+        StoreState::Missing => {
+            checks.push(bad(format!("no store at {shown} yet"), "devtrace init"))
         }
+        StoreState::Open {
+            behind,
+            events,
+            writable,
+        } => {
+            checks.push(if *behind {
+                bad("the index does not match events.jsonl", "devtrace reindex")
+            } else {
+                ok(format!("the index matches events.jsonl ({events} events)"))
+            });
+            checks.push(if *writable {
+                ok(format!(
+                    "store {shown} is readable and writable (schema {})",
+                    crate::store::SCHEMA
+                ))
+            } else {
+                bad(
+                    format!("store {shown} is read-only; new events are dropped"),
+                    format!("chmod u+w {}", r.store_dir.display()),
+                )
+            });
+        }
+        StoreState::Broken(e) => checks.push(bad(
+            format!("store {shown} cannot be opened: {e}"),
+            "devtrace reindex",
+        )),
     }
+}
 
-    // The configuration that applies here.
-    if let Err(e) = crate::config::load(store_dir.is_dir().then_some(store_dir.as_path())) {
-        checks.push(bad(
-            format!("{e:#}; ingest keeps the last good configuration"),
-            "fix the file (`devtrace config` checks it)",
-        ));
-    }
-
+fn print(
+    checks: &[Check],
+    skipped: &serde_json::Map<String, serde_json::Value>,
+    json: bool,
+) -> Result<i32> {
     let failed = checks.iter().filter(|c| !c.ok).count();
-    let mut out = Out::new(a.json);
-    if a.json {
+    let mut out = Out::new(json);
+    if json {
         let v = json!({
             "ok": failed == 0,
             "checks": checks.iter().map(|c| json!({"ok": c.ok, "what": c.what, "fix": c.fix})).collect::<Vec<_>>(),
@@ -245,7 +337,7 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
         });
         out.line(&v.to_string())?;
     } else {
-        for c in &checks {
+        for c in checks {
             let mark = if c.ok {
                 out.paint("32", "ok  ")
             } else {
@@ -256,7 +348,7 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
                 out.line(&format!("      fix: {f}"))?;
             }
         }
-        for (why, n) in &skipped {
+        for (why, n) in skipped {
             out.line(&format!("note  this shell, skipped: {why} ({n})"))?;
         }
     }
