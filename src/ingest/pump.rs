@@ -1,9 +1,10 @@
 //! Keeps every shell's FIFO drained while ingest is busy with something
 //! slow (the first scan of a large tree). A FIFO's bytes live only as long
 //! as someone holds it open: a shell that exits before ingest has opened its
-//! FIFO would take them along. The pump runs from inside long work (see
-//! `worktree::pump`), at most every few milliseconds, and only moves bytes
-//! into the journals; the next pass reads them from there.
+//! FIFO would take them along. The trackers pass the pump down their scans,
+//! which call it from inside long work; it runs at most every few
+//! milliseconds, and only moves bytes into the journals; the next pass
+//! reads them from there.
 
 use super::session::{drain, open_fifo};
 use crate::runtime::{self, Channel};
