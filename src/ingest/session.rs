@@ -1,5 +1,6 @@
 //! One recorded shell, as ingest sees it: its channel files, its progress
-//! through them, and the events its records become.
+//! through them (kept in `progress`), and the events its records become
+//! (`events`; the files its commands changed: `edits`, through its own type).
 
 use super::edits::{Edits, Trackers};
 use super::pairing::{command_text, Done, Text};
