@@ -304,3 +304,61 @@ fn a_cycle_is_found() {
     assert!(e.contains("a -> b  (src/a.rs: crate::b::helper)"), "{e}");
     assert!(e.contains("b -> a  (src/b.rs: crate::Thing)"), "{e}");
 }
+
+/// The modules the small front (src/bin/devtrace.rs) reaches: the ones it
+/// names and, through their imports, everything they use.
+fn front_closure(src: &Path) -> BTreeSet<Module> {
+    let krate = Crate::load(src);
+    let edges = krate.edges();
+    let front = read_file(&std::fs::read_to_string(src.join("bin/devtrace.rs")).unwrap());
+    let root: Module = Vec::new();
+    let mut todo: Vec<Module> = front
+        .refs
+        .iter()
+        .filter(|(_, p)| p.first().is_some_and(|s| s == "devtrace"))
+        .filter_map(|(_, p)| {
+            let mut as_crate = vec!["crate".to_owned()];
+            as_crate.extend(p[1..].iter().cloned());
+            krate.resolve(&root, &Vec::new(), &as_crate, 0)
+        })
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some(m) = todo.pop() {
+        if !seen.insert(m.clone()) {
+            continue;
+        }
+        for (a, b) in edges.keys() {
+            if *a == m {
+                todo.push(b.clone());
+            }
+        }
+    }
+    seen
+}
+
+/// Every new shell starts the front, so what it links stays small: none of
+/// the command line, the stores, the work-tree tracking, or the heavy
+/// readers that later issues add (the benchmark also limits its size).
+#[test]
+fn the_front_reaches_no_heavy_module() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let reached = front_closure(&src);
+    let names: Vec<String> = reached.iter().map(name).collect();
+    assert!(
+        names.iter().any(|n| n == "register"),
+        "the front's imports were not read: {names:?}"
+    );
+    let heavy = ["cli", "cmd", "store", "worktree", "mcp", "ui", "export"];
+    let bad: Vec<&String> = names
+        .iter()
+        .filter(|n| {
+            heavy
+                .iter()
+                .any(|h| *n == h || n.starts_with(&format!("{h}::")))
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "src/bin/devtrace.rs reaches {bad:?} (all it reaches: {names:?})"
+    );
+}
