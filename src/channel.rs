@@ -7,32 +7,39 @@
 //! agents' hooks write their command records into sessions of their own
 //! callers (`session_for`, `next_seq`, `begin_record`).
 
-use crate::event::{Event, SCHEMA_VERSION};
+use crate::event::{Data, Event, SessionEnd, SessionStart, SCHEMA_VERSION};
 use crate::runtime::{self, Channel, SessionMeta};
 use crate::store::Store;
-use crate::timefmt;
+use crate::timestamp::Timestamp;
 use crate::wire::{CmdRecord, EventRecord, Record, Stamp, TextSource};
 use anyhow::{Context, Result};
 use fs2::FileExt;
-use serde_json::{json, Value};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Records an event of `kind` made in `cwd`, into the store `store_dir`.
-/// Returns the event as stored (or as sent to ingest).
-pub fn send(store_dir: &Path, kind: &str, mut data: Value, cwd: &str) -> Result<Event> {
-    let now = runtime::now_ms();
+/// Every string of `data`, redacted.
+pub fn redacted(data: Data) -> Result<Data> {
+    let kind = data.type_name().to_owned();
+    let mut v = serde_json::to_value(&data)?;
+    crate::redact::value(&mut v);
+    Ok(Data::from_value(&kind, v))
+}
+
+/// Records an event made in `cwd`, into the store `store_dir`. Returns the
+/// event as stored (or as sent to ingest).
+pub fn send(store_dir: &Path, data: Data, cwd: &str) -> Result<Event> {
+    let now = Timestamp::from_millis(runtime::now_ms());
     // Redacted before it is written anywhere, the channel included.
-    crate::redact::value(&mut data);
+    let data = redacted(data)?;
     if let Some((chan, meta)) = current_shell() {
-        let id = crate::ids::new_session_id(now as u64);
+        let id = crate::ids::new_session_id(now.as_millis() as u64);
         let rec = Record::Event(EventRecord {
             seq: 0,
-            at: Stamp::EpochMicros(now * 1000),
+            at: Stamp::EpochMicros(now.as_micros()),
             id: id.clone(),
-            kind: kind.into(),
+            kind: data.type_name().into(),
             cwd: cwd.as_bytes().to_vec(),
             data: serde_json::to_vec(&data)?,
         });
@@ -45,8 +52,7 @@ pub fn send(store_dir: &Path, kind: &str, mut data: Value, cwd: &str) -> Result<
                 id,
                 session: meta.session,
                 seq: 0,
-                kind: kind.into(),
-                ts: timefmt::rfc3339_ms(now),
+                ts: now,
                 agent: meta.agent,
                 cwd: cwd.into(),
                 repo: crate::ingest::route::repo_root(Path::new(cwd)),
@@ -56,7 +62,7 @@ pub fn send(store_dir: &Path, kind: &str, mut data: Value, cwd: &str) -> Result<
             return Ok(ev);
         }
     }
-    own_session(store_dir, kind, data, cwd, now)
+    own_session(store_dir, data, cwd, now)
 }
 
 /// The session of the recorded shell this command runs in.
@@ -105,20 +111,19 @@ fn wait_stored(store_dir: &Path, id: &str) {
 }
 
 /// Outside a recorded shell: a session of its own, stored at once.
-fn own_session(store_dir: &Path, kind: &str, data: Value, cwd: &str, now: i64) -> Result<Event> {
+fn own_session(store_dir: &Path, data: Data, cwd: &str, now: Timestamp) -> Result<Event> {
     if store_dir == crate::store::global_dir() {
         crate::store::create_dir(store_dir)?;
     }
-    let session = crate::ids::new_session_id(now as u64);
+    let session = crate::ids::new_session_id(now.as_millis() as u64);
     let agent = crate::agent::detect();
     let repo = crate::ingest::route::repo_root(Path::new(cwd));
-    let ev = |seq: u64, kind: &str, key: &str, data: Value| Event {
+    let ev = |seq: u64, key: &str, data: Data| Event {
         v: SCHEMA_VERSION,
-        id: crate::ids::event_id(now as u64, &session, key),
+        id: crate::ids::event_id(now.as_millis() as u64, &session, key),
         session: session.clone(),
         seq,
-        kind: kind.into(),
-        ts: timefmt::rfc3339_ms(now),
+        ts: now,
         agent: agent.clone(),
         cwd: cwd.into(),
         repo: repo.clone(),
@@ -128,18 +133,20 @@ fn own_session(store_dir: &Path, kind: &str, data: Value, cwd: &str, now: i64) -
     let host = nix::unistd::gethostname()
         .map(|h| h.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let start = SessionStart {
+        host,
+        user,
+        devtrace_version: env!("CARGO_PKG_VERSION").into(),
+        ..SessionStart::default()
+    };
+    let end = SessionEnd {
+        reason: "done".into(),
+        ..SessionEnd::default()
+    };
     let mut events = vec![
-        ev(
-            1,
-            "session_start",
-            "start",
-            json!({
-                "shell": null, "shell_pid": null, "host": host, "user": user, "tty": null,
-                "devtrace_version": env!("CARGO_PKG_VERSION"),
-            }),
-        ),
-        ev(2, kind, "event", data),
-        ev(3, "session_end", "end", json!({ "reason": "done" })),
+        ev(1, "start", Data::SessionStart(start)),
+        ev(2, "event", data),
+        ev(3, "end", Data::SessionEnd(end)),
     ];
     events.iter_mut().for_each(crate::redact::event);
     let mut store = Store::open(store_dir)

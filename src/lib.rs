@@ -27,6 +27,7 @@ pub mod runtime;
 pub mod shell_kind;
 pub mod store;
 pub mod timefmt;
+pub mod timestamp;
 pub mod wire;
 pub mod worktree;
 

@@ -4,7 +4,7 @@
 //! [`event`] on its way to a store.
 
 use crate::config::Pattern;
-use crate::event::{base64_encode, Event};
+use crate::event::{Data, Event};
 use regex::{Captures, Regex};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -120,24 +120,6 @@ fn value_with(v: &mut Value, extra: &[Pattern]) {
     }
 }
 
-/// A command text as `bytes_value` makes it (a string, or text + base64).
-fn command(v: &mut Value, extra: &[Pattern]) {
-    match v {
-        Value::String(_) => value_with(v, extra),
-        Value::Object(m) => {
-            let Some(Value::String(t)) = m.get("text") else {
-                return;
-            };
-            if let Cow::Owned(r) = text_with(t, extra) {
-                // The exact bytes held the secret too: keep the redacted text.
-                m.insert("base64".into(), Value::String(base64_encode(r.as_bytes())));
-                m.insert("text".into(), Value::String(r));
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Redacts an event's recorded text in place (built-in rules only).
 pub fn event(ev: &mut Event) {
     event_with(ev, &[])
@@ -145,29 +127,30 @@ pub fn event(ev: &mut Event) {
 
 /// Redacts an event's recorded text in place, with the user's patterns too.
 pub fn event_with(ev: &mut Event, extra: &[Pattern]) {
-    match ev.kind.as_str() {
-        "run_command" => {
-            if let Some(c) = ev.data.get_mut("command") {
-                command(c, extra);
+    let string = |s: &mut String| {
+        if let Cow::Owned(r) = text_with(s, extra) {
+            *s = r;
+        }
+    };
+    match &mut ev.data {
+        // The exact bytes held the secret too: keep the redacted text.
+        Data::RunCommand(c) => c.command.map_text(|t| match text_with(t, extra) {
+            Cow::Owned(r) => Some(r),
+            Cow::Borrowed(_) => None,
+        }),
+        Data::ToolCall(t) => {
+            value_with(&mut t.input, extra);
+            if let Some(i) = &mut t.intent {
+                string(i);
             }
         }
-        "tool_call" | "mcp_call" => {
-            for k in ["input", "arguments", "intent", "result"] {
-                if let Some(v) = ev.data.get_mut(k) {
-                    value_with(v, extra);
-                }
-            }
+        Data::McpCall(m) => {
+            value_with(&mut m.arguments, extra);
+            value_with(&mut m.result, extra);
         }
-        "prompt" | "note" => {
-            if let Some(v) = ev.data.get_mut("text") {
-                value_with(v, extra);
-            }
-        }
-        "git_snapshot" => {
-            if let Some(v) = ev.data.get_mut("label") {
-                value_with(v, extra);
-            }
-        }
+        Data::Prompt(p) => string(&mut p.text),
+        Data::Note(n) => string(&mut n.text),
+        Data::GitSnapshot(g) => string(&mut g.label),
         _ => {}
     }
 }

@@ -74,7 +74,7 @@ pub fn when(s: &Option<String>) -> Result<Option<i64>> {
 
 pub fn check_types(types: &[String]) -> Result<()> {
     for t in types {
-        if !crate::event::TYPES.contains(&t.as_str()) {
+        if crate::event::Kind::parse(t).is_none() {
             return Err(crate::fail(
                 format!("unknown event type '{t}'"),
                 format!("use one of: {}", crate::event::TYPES.join(", ")),

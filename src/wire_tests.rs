@@ -44,7 +44,7 @@ fn hostile_text_round_trips_and_forges_nothing() {
         seq: 0,
         at: Stamp::EpochMicros(5),
         id: "01ABC".into(),
-        kind: "note".into(),
+        kind: crate::event::Kind::Note.as_str().into(),
         cwd: b"/r".to_vec(),
         data: br#"{"text":"@DT1 why\n"}"#.to_vec(),
     });

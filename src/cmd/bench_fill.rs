@@ -1,11 +1,12 @@
 //! `devtrace bench-fill` (hidden): fills a store with synthetic sessions, fast,
 //! for the query benchmarks. Not for real stores.
 
-use crate::event::{Event, SCHEMA_VERSION};
+use crate::event::{Data, Event, RunCommand, SessionEnd, SessionStart, SCHEMA_VERSION};
 use crate::store::{self, Store};
+use crate::timestamp::Timestamp;
 use anyhow::Result;
-use serde_json::json;
 use std::path::Path;
+use std::time::Duration;
 
 pub fn run(dir: &Path, events: u64, sessions: u64) -> Result<i32> {
     let dir = dir.canonicalize()?.join(store::DIR);
@@ -29,19 +30,33 @@ pub fn run(dir: &Path, events: u64, sessions: u64) -> Result<i32> {
         let cwd = format!("{}/src", dir.parent().unwrap_or(&dir).display());
         for i in 0..per {
             t += 1000;
-            let (kind, data) = match i {
-                0 => (
-                    "session_start",
-                    json!({"shell": "bash", "shell_pid": 1, "host": "bench", "user": "bench", "tty": null, "devtrace_version": env!("CARGO_PKG_VERSION")}),
-                ),
-                _ if i == per - 1 => ("session_end", json!({"reason": "exit"})),
+            let data = match i {
+                0 => Data::SessionStart(SessionStart {
+                    shell: Some("bash".into()),
+                    shell_pid: Some(1),
+                    host: "bench".into(),
+                    user: "bench".into(),
+                    devtrace_version: env!("CARGO_PKG_VERSION").into(),
+                    ..SessionStart::default()
+                }),
+                _ if i == per - 1 => Data::SessionEnd(SessionEnd {
+                    reason: "exit".into(),
+                    ..SessionEnd::default()
+                }),
                 _ => {
                     let c = commands[(i as usize + s as usize) % commands.len()];
                     let code = if i % 7 == 0 { 1 } else { 0 };
-                    (
-                        "run_command",
-                        json!({"command": format!("{c} {i}"), "exit_code": code, "pipestatus": [code], "duration_ms": 12, "started_at": crate::timefmt::rfc3339_us(t * 1000), "ended_at": crate::timefmt::rfc3339_us(t * 1000 + 12_000), "shell": "bash"}),
-                    )
+                    let took = Duration::from_millis(12);
+                    Data::RunCommand(RunCommand {
+                        command: format!("{c} {i}").as_str().into(),
+                        exit_code: Some(code),
+                        pipestatus: Some(vec![code]),
+                        duration: Some(took),
+                        started_at: Some(Timestamp::from_millis(t)),
+                        ended_at: Some(Timestamp::from_millis(t).saturating_add(took)),
+                        shell: "bash".into(),
+                        ..RunCommand::default()
+                    })
                 }
             };
             batch.push(Event {
@@ -49,8 +64,7 @@ pub fn run(dir: &Path, events: u64, sessions: u64) -> Result<i32> {
                 id: crate::ids::event_id(t as u64, &sid, &format!("e{i}")),
                 session: sid.clone(),
                 seq: i + 1,
-                kind: kind.into(),
-                ts: crate::timefmt::rfc3339_ms(t),
+                ts: Timestamp::from_millis(t),
                 agent: None,
                 cwd: cwd.clone(),
                 repo: None,

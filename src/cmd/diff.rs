@@ -1,7 +1,7 @@
 //! `devtrace diff`: what an event, two snapshots, or a session changed.
 
 use crate::cli::DiffArgs;
-use crate::event::Event;
+use crate::event::{Data, Event, GitSnapshot, Kind};
 use crate::output::Out;
 use crate::store::{EventFilter, Store};
 use crate::worktree::diff::{self, Format};
@@ -59,15 +59,14 @@ fn find(store: &Store, id: &str) -> Result<Event> {
 
 /// The tree of a snapshot event.
 fn snapshot_tree(repo: &Repository, ev: &Event) -> Result<Oid> {
-    if ev.kind != "git_snapshot" {
+    let Data::GitSnapshot(snap) = &ev.data else {
         return Err(crate::fail(
-            format!("event {} is a {}, not a snapshot", ev.id, ev.kind),
+            format!("event {} is a {}, not a snapshot", ev.id, ev.type_name()),
             "comparing two events needs two git_snapshot events",
         ));
-    }
-    let id = ev
-        .data_str("snapshot")
-        .and_then(|s| Oid::from_str(s).ok())
+    };
+    let id = Oid::from_str(&snap.snapshot)
+        .ok()
         .ok_or_else(|| anyhow::anyhow!("snapshot event {} has no snapshot id", ev.id))?;
     let commit = repo.find_commit(id).map_err(|_| {
         crate::fail(
@@ -82,22 +81,18 @@ fn snapshot_tree(repo: &Repository, ev: &Event) -> Result<Oid> {
 }
 
 fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Change>> {
-    match ev.kind.as_str() {
-        "edit_files" => Ok(diff::from_json(
-            ev.data.get("files").unwrap_or(&serde_json::Value::Null),
-        )),
-        "run_command" => {
+    match &ev.data {
+        Data::EditFiles(e) => Ok(diff::from_json(&e.files)),
+        Data::RunCommand(_) => {
             let mut all = Vec::new();
             for e in store.edits_caused_by(&ev.session, &ev.id)? {
-                all.extend(diff::from_json(
-                    e.data.get("files").unwrap_or(&serde_json::Value::Null),
-                ));
+                all.extend(diff::from_json(files(&e)));
             }
             Ok(change::merge(all))
         }
-        "git_snapshot" => {
+        Data::GitSnapshot(GitSnapshot { head, .. }) => {
             let tree = snapshot_tree(repo, ev)?;
-            let head = ev.data_str("head").and_then(|h| Oid::from_str(h).ok());
+            let head = head.as_deref().and_then(|h| Oid::from_str(h).ok());
             // Outside a commit (no git, or none made yet): every file is new.
             let Some(head) = head else {
                 return diff::between_trees(repo, None, tree);
@@ -114,7 +109,11 @@ fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Cha
             diff::between_trees(repo, Some(head_tree), tree)
         }
         other => Err(crate::fail(
-            format!("event {} is a {other}; it changed no files", ev.id),
+            format!(
+                "event {} is a {}; it changed no files",
+                ev.id,
+                other.type_name()
+            ),
             "give an edit_files, run_command or git_snapshot event",
         )),
     }
@@ -126,13 +125,13 @@ fn session_changes(store: &Store, repo: &Repository, wanted: &str) -> Result<Vec
     let session = crate::resolve::session_id(store, wanted)?;
     let events = store.events(&EventFilter {
         session: Some(session.clone()),
-        types: vec!["git_snapshot".into(), "edit_files".into()],
+        types: vec![Kind::GitSnapshot.to_string(), Kind::EditFiles.to_string()],
         ..EventFilter::default()
     })?;
     let snaps: Vec<&Event> = events
         .iter()
         .map(|(_, e)| e)
-        .filter(|e| e.kind == "git_snapshot")
+        .filter(|e| e.is(Kind::GitSnapshot))
         .collect();
     if let (Some(first), Some(last)) = (snaps.first(), snaps.last()) {
         if snaps.len() >= 2 {
@@ -144,10 +143,16 @@ fn session_changes(store: &Store, repo: &Repository, wanted: &str) -> Result<Vec
         }
     }
     let mut all = Vec::new();
-    for (_, e) in events.iter().filter(|(_, e)| e.kind == "edit_files") {
-        all.extend(diff::from_json(
-            e.data.get("files").unwrap_or(&serde_json::Value::Null),
-        ));
+    for (_, e) in &events {
+        all.extend(diff::from_json(files(e)));
     }
     Ok(change::merge(all))
+}
+
+/// The files an `edit_files` event lists (none for other events).
+fn files(ev: &Event) -> &[crate::event::FileChange] {
+    match &ev.data {
+        Data::EditFiles(e) => &e.files,
+        _ => &[],
+    }
 }

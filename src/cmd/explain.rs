@@ -3,7 +3,7 @@
 //! made that change, and the prompt behind it.
 
 use crate::cli::ExplainArgs;
-use crate::event::{value_bytes, value_text, Event};
+use crate::event::{ChangeKind, Data, Event, Kind};
 use crate::output::{printable, tilde, Out};
 use crate::store::{EventFilter, Store};
 use crate::timefmt;
@@ -16,97 +16,129 @@ use std::path::{Path, PathBuf};
 
 pub fn run(a: ExplainArgs) -> Result<i32> {
     let store = crate::resolve::open_store(&a.store)?;
+    let (rel, line) = target(&store, &a.target)?;
+    let e = gather(&store, &rel, line)?;
+    let mut out = Out::new(a.json);
+    if a.json {
+        out.line(&json_line(&e).to_string())?;
+    } else {
+        print(&mut out, &e)?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// The file (relative to the store's directory) and line asked about.
+fn target(store: &Store, target: &str) -> Result<(Vec<u8>, Option<usize>)> {
     let root = store
         .dir()
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let (file, line) = split_line(&a.target);
-    let rel = relative(&root, &file)?;
+    let (file, line) = split_line(target);
+    Ok((relative(&root, &file)?, line))
+}
+
+/// What is known of a line's last change: the change, what made it, and
+/// the prompt before.
+struct Explained {
+    rel: Vec<u8>,
+    line: Option<usize>,
+    found: Found,
+    cause: Option<Event>,
+    prompt: Option<Event>,
+}
+
+fn gather(store: &Store, rel: &[u8], line: Option<usize>) -> Result<Explained> {
+    let root = store
+        .dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let repo = Objects::open(store.dir(), &root)?.reader()?;
-    let Some(found) = last_change(&store, &repo, &rel, line)? else {
+    let Some(found) = last_change(store, &repo, rel, line)? else {
         let what = match line {
-            Some(l) => format!("line {l} of {}", String::from_utf8_lossy(&rel)),
-            None => String::from_utf8_lossy(&rel).into_owned(),
+            Some(l) => format!("line {l} of {}", String::from_utf8_lossy(rel)),
+            None => String::from_utf8_lossy(rel).into_owned(),
         };
         return Err(crate::fail(
             format!("no recorded change to {what}"),
             "it is as it was when recording began; `git blame` tells the committed history",
         ));
     };
-    let cause = match found.edit.data_str("cause") {
+    let cause = match found.edit.cause() {
         Some(id) => store.resolve_event(id).ok(),
         None => None,
     };
-    let prompt = match &cause {
-        Some(c) => prompt_before(&store, c)?,
-        None => prompt_before(&store, &found.edit)?,
-    };
-    let mut out = Out::new(a.json);
-    if a.json {
-        let v = json!({
-            "path": String::from_utf8_lossy(&rel),
-            "line": line,
-            "line_then": found.line,
-            "edit": found.edit,
-            "cause": cause,
-            "prompt": prompt,
-        });
-        out.line(&v.to_string())?;
-        out.flush()?;
-        return Ok(0);
-    }
+    let prompt = prompt_before(store, cause.as_ref().unwrap_or(&found.edit))?;
+    Ok(Explained {
+        rel: rel.to_vec(),
+        line,
+        found,
+        cause,
+        prompt,
+    })
+}
+
+fn json_line(e: &Explained) -> Value {
+    json!({
+        "path": String::from_utf8_lossy(&e.rel),
+        "line": e.line,
+        "line_then": e.found.line,
+        "edit": e.found.edit,
+        "cause": e.cause,
+        "prompt": e.prompt,
+    })
+}
+
+fn print(out: &mut Out, e: &Explained) -> std::io::Result<()> {
     let now = crate::runtime::now_ms();
-    let at = crate::store::ts_ms(&found.edit.ts);
-    let target = match line {
-        Some(l) => format!("{}:{l}", String::from_utf8_lossy(&rel)),
-        None => String::from_utf8_lossy(&rel).into_owned(),
+    let edit = &e.found.edit;
+    let at = edit.ts.as_millis();
+    let target = match e.line {
+        Some(l) => format!("{}:{l}", String::from_utf8_lossy(&e.rel)),
+        None => String::from_utf8_lossy(&e.rel).into_owned(),
     };
     out.line(&format!(
         "{} was last changed {} ({}) in session {} ({})",
         out.paint("1", &printable(&target)),
         timefmt::date_time(at),
         timefmt::ago(at, now),
-        &found.edit.session[..12.min(found.edit.session.len())],
-        found.edit.agent.as_deref().unwrap_or("person"),
+        &edit.session[..12.min(edit.session.len())],
+        edit.agent.as_deref().unwrap_or("person"),
     ))?;
-    match &cause {
-        Some(c) if c.kind == "tool_call" => {
-            let what = super::show::tool_target(c);
-            out.line(&format!(
-                "  by the tool call  {} {}",
-                c.data_str("tool").unwrap_or("?"),
-                printable(&tilde(what))
-            ))?;
-            if let Some(intent) = c.data_str("intent") {
-                out.line(&format!("  stated intent     {}", printable(intent)))?;
-            }
-        }
-        Some(c) => {
-            let text = value_text(c.data.get("command").unwrap_or(&Value::Null));
-            let code = c
-                .data_i64("exit_code")
-                .map_or("?".to_owned(), |x| x.to_string());
-            out.line(&format!(
-                "  by the command    {}  (exit {code}, in {})",
-                printable(&text),
-                printable(&tilde(&c.cwd))
-            ))?;
-        }
-        None => out.line("  between commands (no recorded command or tool call made it)")?,
-    }
-    if let Some(p) = &prompt {
+    print_cause(out, e.cause.as_ref())?;
+    if let Some(Data::Prompt(p)) = e.prompt.as_ref().map(|p| &p.data) {
         out.line(&format!(
             "  after the prompt  {}",
-            out.paint("1;34", &printable(p.data_str("text").unwrap_or("")))
+            out.paint("1;34", &printable(&p.text))
         ))?;
     }
-    out.line(&out.dim(&format!(
-        "  the change:       devtrace diff {}",
-        found.edit.id
-    )))?;
-    out.flush()?;
-    Ok(0)
+    out.line(&out.dim(&format!("  the change:       devtrace diff {}", edit.id)))
+}
+
+fn print_cause(out: &mut Out, cause: Option<&Event>) -> std::io::Result<()> {
+    let Some(c) = cause else {
+        return out.line("  between commands (no recorded command or tool call made it)");
+    };
+    if let Data::ToolCall(t) = &c.data {
+        out.line(&format!(
+            "  by the tool call  {} {}",
+            t.tool,
+            printable(&tilde(t.target()))
+        ))?;
+        if let Some(intent) = &t.intent {
+            out.line(&format!("  stated intent     {}", printable(intent)))?;
+        }
+        return Ok(());
+    }
+    let text = c.command_text().unwrap_or_default();
+    let code = c.data.exit_code().map_or("?".to_owned(), |x| x.to_string());
+    out.line(&format!(
+        "  by the command    {}  (exit {code}, in {})",
+        printable(&text),
+        printable(&tilde(&c.cwd))
+    ))
 }
 
 /// `src/a.rs:12` → (`src/a.rs`, 12); a name that merely ends in `:digits`
@@ -158,22 +190,24 @@ fn last_change(
     line: Option<usize>,
 ) -> Result<Option<Found>> {
     let edits = store.events(&EventFilter {
-        types: vec!["edit_files".into()],
+        types: vec![Kind::EditFiles.to_string()],
         ..EventFilter::default()
     })?;
     let mut path = path.to_vec();
     let mut line = line;
     for (_, ev) in edits.iter().rev() {
-        let files = ev.data.get("files").and_then(Value::as_array);
-        let Some(f) = files
-            .into_iter()
-            .flatten()
-            .find(|f| f.get("path").and_then(value_bytes).as_deref() == Some(path.as_slice()))
+        let Data::EditFiles(edit) = &ev.data else {
+            continue;
+        };
+        let Some(f) = edit
+            .files
+            .iter()
+            .find(|f| f.path.bytes().as_deref() == Some(path.as_slice()))
         else {
             continue;
         };
-        let blob = |k: &str| -> Option<Vec<u8>> {
-            let oid = Oid::from_str(f.get(k)?.as_str()?).ok()?;
+        let blob = |oid: &Option<String>| -> Option<Vec<u8>> {
+            let oid = Oid::from_str(oid.as_deref()?).ok()?;
             repo.find_blob(oid).ok().map(|b| b.content().to_vec())
         };
         let Some(l) = line else {
@@ -182,11 +216,11 @@ fn last_change(
                 line: None,
             }));
         };
-        if f.get("change").and_then(Value::as_str) == Some("deleted") {
+        if f.change == ChangeKind::Deleted {
             continue;
         }
-        let old = blob("old");
-        let new = blob("new").unwrap_or_default();
+        let old = blob(&f.old);
+        let new = blob(&f.new).unwrap_or_default();
         match trace_line(old.as_deref(), &new, l)? {
             None => {
                 return Ok(Some(Found {
@@ -196,7 +230,7 @@ fn last_change(
             }
             Some(before) => line = Some(before),
         }
-        if let Some(from) = f.get("from").and_then(value_bytes) {
+        if let Some(from) = f.from.as_ref().and_then(|t| t.bytes()) {
             path = from;
         }
     }
@@ -231,7 +265,7 @@ fn trace_line(old: Option<&[u8]>, new: &[u8], l: usize) -> Result<Option<usize>>
 fn prompt_before(store: &Store, ev: &Event) -> Result<Option<Event>> {
     let prompts = store.events(&EventFilter {
         session: Some(ev.session.clone()),
-        types: vec!["prompt".into()],
+        types: vec![Kind::Prompt.to_string()],
         ..EventFilter::default()
     })?;
     Ok(prompts

@@ -9,6 +9,7 @@ use anyhow::Result;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use std::os::fd::AsFd;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -16,11 +17,37 @@ pub fn run(a: LogArgs) -> Result<i32> {
     crate::resolve::check_types(&a.filter.types)?;
     let dir = crate::resolve::store_dir(&a.store)?;
     let store = Store::open(&dir)?;
+    let mut filter = gather(&store, &a)?;
+    let mut out = if a.follow {
+        Out::new(a.filter.json)
+    } else {
+        Out::paged(a.filter.json)?
+    };
+    let mut printer = Printer {
+        json: a.filter.json,
+        last: 0,
+        last_day: String::new(),
+    };
+    printer.print(&mut out, store.events(&filter)?)?;
+    out.flush()?;
+    if !a.follow {
+        return Ok(0);
+    }
+    if printer.last == 0 {
+        printer.last = store.last_n()?;
+    }
+    drop(store);
+    filter.limit = None;
+    follow(&dir, &mut filter, &mut out, &mut printer)
+}
+
+/// The filter of the events asked for.
+fn gather(store: &Store, a: &LogArgs) -> Result<EventFilter> {
     let session = match &a.session {
-        Some(s) => Some(crate::resolve::session_id(&store, s)?),
+        Some(s) => Some(crate::resolve::session_id(store, s)?),
         None => None,
     };
-    let mut filter = EventFilter {
+    Ok(EventFilter {
         session,
         types: a.filter.types.clone(),
         since_ms: crate::resolve::when(&a.filter.since)?,
@@ -28,41 +55,98 @@ pub fn run(a: LogArgs) -> Result<i32> {
         after_n: None,
         limit: Some(a.limit),
         who: a.filter.who.who(),
-    };
-    let mut out = if a.follow {
-        Out::new(a.filter.json)
-    } else {
-        Out::paged(a.filter.json)?
-    };
-    let mut last = 0;
-    let mut last_day = String::new();
-    for (n, ev) in store.events(&filter)? {
-        print_event(&mut out, &ev, a.filter.json, &mut last_day)?;
-        last = n;
-    }
-    out.flush()?;
-    if !a.follow {
-        return Ok(0);
-    }
-    if last == 0 {
-        last = store.last_n()?;
-    }
-    drop(store);
+    })
+}
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let (sig_r, sig_w) = std::os::unix::net::UnixStream::pair()?;
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, stop.clone())?;
-        signal_hook::low_level::pipe::register(sig, sig_w.try_clone()?)?;
+/// Where printing is: the last event printed and the day of its heading.
+struct Printer {
+    json: bool,
+    last: i64,
+    last_day: String,
+}
+
+impl Printer {
+    fn print(&mut self, out: &mut Out, events: Vec<(i64, Event)>) -> std::io::Result<()> {
+        for (n, ev) in events {
+            print_event(out, &ev, self.json, &mut self.last_day)?;
+            self.last = n;
+        }
+        Ok(())
     }
-    let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
-    inotify.add_watch(
-        &dir,
-        AddWatchFlags::IN_MODIFY | AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MOVED_TO,
-    )?;
-    let stdout = std::io::stdout();
-    let mut store = Store::open(&dir)?;
-    filter.limit = None;
+}
+
+/// What `--follow` waits on: the store's directory, the signals that stop
+/// it, and standard output (a closed reader ends it).
+struct Watch {
+    stop: Arc<AtomicBool>,
+    sig_r: std::os::unix::net::UnixStream,
+    inotify: Inotify,
+}
+
+/// What one wait ended with.
+enum Woke {
+    /// Stop: a signal, or nobody reads any more.
+    Stop,
+    /// Something changed in the store's directory (or not: a timeout).
+    Look { changed: bool },
+}
+
+impl Watch {
+    fn new(dir: &Path) -> Result<Watch> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (sig_r, sig_w) = std::os::unix::net::UnixStream::pair()?;
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(sig, stop.clone())?;
+            signal_hook::low_level::pipe::register(sig, sig_w.try_clone()?)?;
+        }
+        let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
+        inotify.add_watch(
+            dir,
+            AddWatchFlags::IN_MODIFY | AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MOVED_TO,
+        )?;
+        Ok(Watch {
+            stop,
+            sig_r,
+            inotify,
+        })
+    }
+
+    fn wait(&self, timeout: PollTimeout) -> Woke {
+        let stdout = std::io::stdout();
+        let mut fds = [
+            PollFd::new(self.inotify.as_fd(), PollFlags::POLLIN),
+            PollFd::new(self.sig_r.as_fd(), PollFlags::POLLIN),
+            // A closed reader shows as POLLERR on our end of the pipe.
+            PollFd::new(stdout.as_fd(), PollFlags::empty()),
+        ];
+        let _ = poll(&mut fds, timeout);
+        if fds[2]
+            .revents()
+            .is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP))
+            || self.stop.load(Ordering::Relaxed)
+        {
+            return Woke::Stop;
+        }
+        let mut changed = false;
+        while let Ok(evs) = self.inotify.read_events() {
+            if evs.is_empty() {
+                break;
+            }
+            changed = true;
+        }
+        Woke::Look { changed }
+    }
+}
+
+/// Prints each new event as ingest stores it, until stopped.
+fn follow(
+    dir: &Path,
+    filter: &mut EventFilter,
+    out: &mut Out,
+    printer: &mut Printer,
+) -> Result<i32> {
+    let watch = Watch::new(dir)?;
+    let mut store = Store::open(dir)?;
     // A wake-up can come from the JSONL append just before the index commit:
     // when it finds nothing new, look again shortly.
     let mut recheck = 0;
@@ -73,54 +157,29 @@ pub fn run(a: LogArgs) -> Result<i32> {
         } else {
             PollTimeout::from(2000u16)
         };
-        {
-            let mut fds = [
-                PollFd::new(inotify.as_fd(), PollFlags::POLLIN),
-                PollFd::new(sig_r.as_fd(), PollFlags::POLLIN),
-                // A closed reader shows as POLLERR on our end of the pipe.
-                PollFd::new(stdout.as_fd(), PollFlags::empty()),
-            ];
-            let _ = poll(&mut fds, timeout);
-            if fds[2]
-                .revents()
-                .is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP))
-            {
-                return Ok(0);
-            }
-        }
-        if stop.load(Ordering::Relaxed) {
+        let Woke::Look { changed } = watch.wait(timeout) else {
             let _ = out.flush();
             return Ok(0);
-        }
-        let mut woke = false;
-        while let Ok(evs) = inotify.read_events() {
-            if evs.is_empty() {
-                break;
-            }
-            woke = true;
-        }
+        };
         if !dir.is_dir() {
             return Err(crate::fail(
                 format!("the store {} was removed", dir.display()),
                 "run `devtrace init` to record here again",
             ));
         }
-        filter.after_n = Some(last);
-        let fresh = match store.events(&filter) {
+        filter.after_n = Some(printer.last);
+        let fresh = match store.events(filter) {
             Ok(f) => f,
             Err(_) => {
                 // The index was rebuilt or replaced under us: open it again.
-                store = Store::open(&dir)?;
+                store = Store::open(dir)?;
                 continue;
             }
         };
-        if fresh.is_empty() && woke {
+        if fresh.is_empty() && changed {
             recheck = 5;
         }
-        for (n, ev) in fresh {
-            print_event(&mut out, &ev, a.filter.json, &mut last_day)?;
-            last = n;
-        }
+        printer.print(out, fresh)?;
         out.flush()?;
     }
 }
@@ -136,7 +195,7 @@ fn print_event(
     if json {
         return out.line(&ev.to_line());
     }
-    let day = crate::timefmt::day(crate::store::ts_ms(&ev.ts), crate::runtime::now_ms());
+    let day = crate::timefmt::day(ev.ts.as_millis(), crate::runtime::now_ms());
     if day != *last_day {
         out.line(&out.dim(&format!("── {day}")))?;
         *last_day = day;

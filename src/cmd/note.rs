@@ -1,8 +1,8 @@
 //! `devtrace note`: the "why" beside the "what", in this shell's session.
 
 use crate::cli::NoteArgs;
+use crate::event::{Data, Note};
 use anyhow::Result;
-use serde_json::json;
 
 pub fn run(a: NoteArgs) -> Result<i32> {
     let text = a.text.join(" ");
@@ -14,7 +14,11 @@ pub fn run(a: NoteArgs) -> Result<i32> {
     }
     let cwd = crate::resolve::cwd()?;
     let store = crate::store::dir_for(std::path::Path::new(&cwd));
-    let ev = crate::channel::send(&store, "note", json!({ "text": text }), &cwd)?;
+    let note = Note {
+        text,
+        extra: Default::default(),
+    };
+    let ev = crate::channel::send(&store, Data::Note(note), &cwd)?;
     if a.json {
         println!("{}", ev.to_line());
     }

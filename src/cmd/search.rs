@@ -3,7 +3,7 @@
 //! equals), with the usual filters.
 
 use crate::cli::SearchArgs;
-use crate::event::Event;
+use crate::event::{Data, Event};
 use crate::output::{printable, tilde, Out};
 use crate::timefmt;
 use anyhow::Result;
@@ -62,6 +62,37 @@ pub fn run(a: SearchArgs) -> Result<i32> {
     let until = crate::resolve::when(&a.until)?;
     let mut store = crate::resolve::open_store(&a.store)?;
     catch_up(&mut store);
+    let (sql, args) = query(&store, &a, &text, since, until)?;
+    let found = gather(&store, &sql, args)?;
+    if a.json {
+        let mut out = Out::new(true);
+        for ev in &found {
+            out.line(&ev.to_line())?;
+        }
+        out.flush()?;
+        return Ok(if found.is_empty() { 1 } else { 0 });
+    }
+    if found.is_empty() {
+        eprintln!("devtrace: no command matches {text:?}");
+        return Ok(1);
+    }
+    let root = store
+        .dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    print(&found, &root)?;
+    Ok(0)
+}
+
+/// The SQL of the search, and its arguments.
+fn query(
+    store: &crate::store::Store,
+    a: &SearchArgs,
+    text: &str,
+    since: Option<i64>,
+    until: Option<i64>,
+) -> Result<(String, Vec<SqlValue>)> {
     let mut clauses: Vec<String> = vec!["e.command IS NOT NULL".into()];
     let mut args: Vec<SqlValue> = Vec::new();
     let fts = fts_query(&a.text);
@@ -76,41 +107,7 @@ pub fn run(a: SearchArgs) -> Result<i32> {
             args.push(SqlValue::Text(text.trim().to_owned()));
         }
     }
-    if a.failed {
-        clauses.push(
-            "((e.exit_code IS NOT NULL AND e.exit_code != 0) OR \
-             (e.type = 'tool_call' AND json_extract(e.json, '$.data.is_error') = 1))"
-                .into(),
-        );
-    }
-    if let Some(d) = &a.cwd {
-        let d = absolute(d)?;
-        let s = d.to_string_lossy().trim_end_matches('/').to_owned();
-        clauses.push("(e.cwd = ? OR substr(e.cwd, 1, length(?) + 1) = ? || '/')".into());
-        args.extend([
-            SqlValue::Text(if s.is_empty() { "/".into() } else { s.clone() }),
-            SqlValue::Text(s.clone()),
-            SqlValue::Text(s),
-        ]);
-    }
-    if let Some(s) = &a.session {
-        let id = crate::resolve::session_id(&store, s)?;
-        clauses.push("e.session = ?".into());
-        args.push(SqlValue::Text(id));
-    }
-    if let Some(w) = a.who.who() {
-        let (c, arg) = w.sql("e.agent");
-        clauses.push(c);
-        args.extend(arg.map(SqlValue::Text));
-    }
-    if let Some(s) = since {
-        clauses.push("e.ts_ms >= ?".into());
-        args.push(SqlValue::Integer(s));
-    }
-    if let Some(u) = until {
-        clauses.push("e.ts_ms < ?".into());
-        args.push(SqlValue::Integer(u));
-    }
+    filters(store, a, since, until, &mut clauses, &mut args)?;
     args.push(SqlValue::Integer(a.limit as i64));
     let sql = match fts {
         // Ranking every match of a common word costs ~0.7 s on a million
@@ -130,7 +127,58 @@ pub fn run(a: SearchArgs) -> Result<i32> {
             clauses.join(" AND ")
         ),
     };
-    let mut q = store.conn().prepare(&sql)?;
+    Ok((sql, args))
+}
+
+/// The clauses of the usual filters.
+fn filters(
+    store: &crate::store::Store,
+    a: &SearchArgs,
+    since: Option<i64>,
+    until: Option<i64>,
+    clauses: &mut Vec<String>,
+    args: &mut Vec<SqlValue>,
+) -> Result<()> {
+    if a.failed {
+        clauses.push(
+            "((e.exit_code IS NOT NULL AND e.exit_code != 0) OR \
+             (e.type = 'tool_call' AND json_extract(e.json, '$.data.is_error') = 1))"
+                .into(),
+        );
+    }
+    if let Some(d) = &a.cwd {
+        let d = absolute(d)?;
+        let s = d.to_string_lossy().trim_end_matches('/').to_owned();
+        clauses.push("(e.cwd = ? OR substr(e.cwd, 1, length(?) + 1) = ? || '/')".into());
+        args.extend([
+            SqlValue::Text(if s.is_empty() { "/".into() } else { s.clone() }),
+            SqlValue::Text(s.clone()),
+            SqlValue::Text(s),
+        ]);
+    }
+    if let Some(s) = &a.session {
+        let id = crate::resolve::session_id(store, s)?;
+        clauses.push("e.session = ?".into());
+        args.push(SqlValue::Text(id));
+    }
+    if let Some(w) = a.who.who() {
+        let (c, arg) = w.sql("e.agent");
+        clauses.push(c);
+        args.extend(arg.map(SqlValue::Text));
+    }
+    if let Some(s) = since {
+        clauses.push("e.ts_ms >= ?".into());
+        args.push(SqlValue::Integer(s));
+    }
+    if let Some(u) = until {
+        clauses.push("e.ts_ms < ?".into());
+        args.push(SqlValue::Integer(u));
+    }
+    Ok(())
+}
+
+fn gather(store: &crate::store::Store, sql: &str, args: Vec<SqlValue>) -> Result<Vec<Event>> {
+    let mut q = store.conn().prepare(sql)?;
     let rows = q.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?;
     let mut found = Vec::new();
     for json in rows {
@@ -138,71 +186,57 @@ pub fn run(a: SearchArgs) -> Result<i32> {
             found.push(ev);
         }
     }
-    if a.json {
-        let mut out = Out::new(true);
-        for ev in &found {
-            out.line(&ev.to_line())?;
-        }
-        out.flush()?;
-        return Ok(if found.is_empty() { 1 } else { 0 });
-    }
-    if found.is_empty() {
-        eprintln!("devtrace: no command matches {text:?}");
-        return Ok(1);
-    }
+    Ok(found)
+}
+
+fn print(found: &[Event], root: &Path) -> Result<()> {
     let mut out = Out::paged(false)?;
     let now = crate::runtime::now_ms();
-    let root = store
-        .dir()
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
     out.line(&out.dim(&format!(
         "{:<9}  {:>4}  {:>7}  {:<11}  {}",
         "WHEN", "EXIT", "TOOK", "WHO", "COMMAND"
     )))?;
-    for ev in &found {
-        let ms = crate::store::ts_ms(&ev.ts);
-        let (code, took) = match ev.kind.as_str() {
-            "tool_call" => (
-                ev.data
-                    .get("is_error")
-                    .and_then(|v| v.as_bool())
-                    .map(|e| e as i64),
-                ev.data_i64("duration_ms"),
-            ),
-            _ => (ev.data_i64("exit_code"), ev.data_i64("duration_ms")),
-        };
-        let cmd = ev.command_text().unwrap_or_default();
-        let rel = Path::new(&ev.cwd)
-            .strip_prefix(&root)
-            .ok()
-            .filter(|r| !r.as_os_str().is_empty())
-            .map(|r| format!("{}$ ", r.display()))
-            .unwrap_or_else(|| {
-                if Path::new(&ev.cwd) == root {
-                    String::new()
-                } else {
-                    format!("{}$ ", tilde(&ev.cwd))
-                }
-            });
-        let head = format!(
-            "{:<9}  {}  {:>7}  {:<11}  ",
-            timefmt::ago(ms, now),
-            out.status(code, 4),
-            took.map(timefmt::duration).unwrap_or_else(|| "?".into()),
-            crate::output::ellipsize(ev.agent.as_deref().unwrap_or("-"), 11),
-        );
-        let body = format!("{}{}", printable(&rel), printable(&cmd));
-        let fitted = out.fit(&body, 9 + 2 + 4 + 2 + 7 + 2 + 11 + 2);
-        let shown = match fitted.strip_prefix(&printable(&rel)) {
-            Some(rest) if !rel.is_empty() => format!("{}{rest}", out.dim(&printable(&rel))),
-            _ => fitted,
-        };
-        out.line(&format!("{head}{shown}"))?;
+    for ev in found {
+        out.line(&row(&out, ev, root, now))?;
     }
     out.flush()?;
-    Ok(0)
+    Ok(())
+}
+
+/// `3m ago        0    1.2s  person       src$ cargo test`
+fn row(out: &Out, ev: &Event, root: &Path, now: i64) -> String {
+    let code = match &ev.data {
+        Data::ToolCall(t) => t.is_error.map(i64::from),
+        d => d.exit_code(),
+    };
+    let took = ev.data.duration().map(crate::timestamp::millis);
+    let cmd = ev.command_text().unwrap_or_default();
+    let rel = Path::new(&ev.cwd)
+        .strip_prefix(root)
+        .ok()
+        .filter(|r| !r.as_os_str().is_empty())
+        .map(|r| format!("{}$ ", r.display()))
+        .unwrap_or_else(|| {
+            if Path::new(&ev.cwd) == root {
+                String::new()
+            } else {
+                format!("{}$ ", tilde(&ev.cwd))
+            }
+        });
+    let head = format!(
+        "{:<9}  {}  {:>7}  {:<11}  ",
+        timefmt::ago(ev.ts.as_millis(), now),
+        out.status(code, 4),
+        took.map(timefmt::duration).unwrap_or_else(|| "?".into()),
+        crate::output::ellipsize(ev.agent.as_deref().unwrap_or("-"), 11),
+    );
+    let body = format!("{}{}", printable(&rel), printable(&cmd));
+    let fitted = out.fit(&body, 9 + 2 + 4 + 2 + 7 + 2 + 11 + 2);
+    let shown = match fitted.strip_prefix(&printable(&rel)) {
+        Some(rest) if !rel.is_empty() => format!("{}{rest}", out.dim(&printable(&rel))),
+        _ => fitted,
+    };
+    format!("{head}{shown}")
 }
 
 #[cfg(test)]

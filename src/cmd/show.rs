@@ -1,29 +1,21 @@
 //! `devtrace show`: one session's timeline.
 
 use crate::cli::ShowArgs;
-use crate::event::{value_text, Event};
+use crate::event::{Data, EditFiles, Event, GitSnapshot, Kind, RunCommand, ToolCall};
 use crate::output::{printable, tilde, Out};
-use crate::store::EventFilter;
+use crate::store::{EventFilter, SessionRow, Store};
 use crate::timefmt;
 use anyhow::Result;
+use std::collections::{HashMap, HashSet};
 
 pub fn run(a: ShowArgs) -> Result<i32> {
     crate::resolve::check_types(&a.filter.types)?;
     let store = crate::resolve::open_store(&a.store)?;
     let session = crate::resolve::session_id(&store, &a.session)?;
-    let filter = EventFilter {
-        session: Some(session.clone()),
-        types: a.filter.types.clone(),
-        since_ms: crate::resolve::when(&a.filter.since)?,
-        until_ms: crate::resolve::when(&a.filter.until)?,
-        after_n: None,
-        limit: a.limit,
-        who: a.filter.who.who(),
-    };
-    let events = store.events(&filter)?;
+    let events = gather(&store, &a, &session)?;
     let mut out = Out::paged(a.filter.json)?;
     if a.filter.json {
-        for (_, ev) in &events {
+        for ev in &events {
             out.line(&ev.to_line())?;
         }
         out.flush()?;
@@ -31,241 +23,229 @@ pub fn run(a: ShowArgs) -> Result<i32> {
     }
     let row = store.session(&session)?;
     if let Some(r) = &row {
-        let now = crate::runtime::now_ms();
-        out.line(&format!(
-            "{} {}  {}  {}  {} ({})  {}",
-            out.paint("1", "session"),
-            out.paint("1", &r.session),
-            r.shell.as_deref().unwrap_or("?"),
-            r.agent.as_deref().unwrap_or("person"),
-            timefmt::date_time(r.start_ms),
-            timefmt::ago(r.start_ms, now),
-            printable(&tilde(r.first_cwd.as_deref().unwrap_or(""))),
-        ))?;
+        print_header(&mut out, r)?;
     }
-    let mut last_cwd = row.and_then(|r| r.first_cwd).unwrap_or_default();
-    // Each command's changed files go under it.
-    let shown: std::collections::HashSet<&str> = events
-        .iter()
-        .filter(|(_, e)| e.kind == "run_command" || e.kind == "tool_call")
-        .map(|(_, e)| e.id.as_str())
-        .collect();
-    let mut caused: std::collections::HashMap<&str, Vec<&Event>> = Default::default();
-    for (_, ev) in &events {
-        if let Some(c) = ev
-            .kind
-            .eq("edit_files")
-            .then(|| ev.data_str("cause"))
-            .flatten()
-        {
-            if shown.contains(c) {
-                caused.entry(c).or_default().push(ev);
-            }
-        }
-    }
-    // An agent's session reads as turns: each prompt, then what it led to.
-    let mut turn = false;
-    for (_, ev) in &events {
-        let nested =
-            ev.kind == "edit_files" && ev.data_str("cause").is_some_and(|c| shown.contains(c));
-        if nested {
-            continue;
-        }
-        if ev.kind == "prompt" {
-            if turn {
-                out.line("")?;
-            }
-            turn = true;
-        } else if ev.kind == "session_end" {
-            turn = false;
-        }
-        let indent = if turn && ev.kind != "prompt" {
-            "  "
-        } else {
-            ""
-        };
-        if ev.kind == "run_command" && ev.cwd != last_cwd {
-            out.line(&out.dim(&format!("  in {}", printable(&tilde(&ev.cwd)))))?;
-            last_cwd = ev.cwd.clone();
-        }
-        let id = if a.ids {
-            format!("{}  ", out.dim(&ev.id))
-        } else {
-            String::new()
-        };
-        let used = if a.ids { 28 } else { 0 } + indent.len();
-        out.line(&format!("{id}{indent}{}", timeline_line(&out, ev, used)))?;
-        let edits: Vec<&Event> = match ev.kind.as_str() {
-            "run_command" | "tool_call" => caused.get(ev.id.as_str()).cloned().unwrap_or_default(),
-            "edit_files" => vec![ev],
-            _ => Vec::new(),
-        };
-        for e in edits {
-            for line in file_lines(&out, e) {
-                let pad = if a.ids { " ".repeat(28) } else { String::new() };
-                out.line(&format!("{pad}{indent}{line}"))?;
-            }
-        }
-    }
+    let first_cwd = row.and_then(|r| r.first_cwd).unwrap_or_default();
+    print_timeline(&mut out, &events, first_cwd, a.ids)?;
     out.flush()?;
     Ok(0)
 }
 
+fn gather(store: &Store, a: &ShowArgs, session: &str) -> Result<Vec<Event>> {
+    let filter = EventFilter {
+        session: Some(session.to_owned()),
+        types: a.filter.types.clone(),
+        since_ms: crate::resolve::when(&a.filter.since)?,
+        until_ms: crate::resolve::when(&a.filter.until)?,
+        after_n: None,
+        limit: a.limit,
+        who: a.filter.who.who(),
+    };
+    Ok(store.events(&filter)?.into_iter().map(|(_, e)| e).collect())
+}
+
+fn print_header(out: &mut Out, r: &SessionRow) -> std::io::Result<()> {
+    let now = crate::runtime::now_ms();
+    out.line(&format!(
+        "{} {}  {}  {}  {} ({})  {}",
+        out.paint("1", "session"),
+        out.paint("1", &r.session),
+        r.shell.as_deref().unwrap_or("?"),
+        r.agent.as_deref().unwrap_or("person"),
+        timefmt::date_time(r.start_ms),
+        timefmt::ago(r.start_ms, now),
+        printable(&tilde(r.first_cwd.as_deref().unwrap_or(""))),
+    ))
+}
+
+/// Whether an event ran something whose changed files go under it.
+fn runs(ev: &Event) -> bool {
+    matches!(ev.data, Data::RunCommand(_) | Data::ToolCall(_))
+}
+
+/// Each shown command's `edit_files` events, by the command's id.
+fn caused_edits(events: &[Event]) -> HashMap<&str, Vec<&Event>> {
+    let shown: HashSet<&str> = events
+        .iter()
+        .filter(|e| runs(e))
+        .map(|e| e.id.as_str())
+        .collect();
+    let mut caused: HashMap<&str, Vec<&Event>> = HashMap::new();
+    for ev in events {
+        if let Some(c) = ev.cause().filter(|c| shown.contains(c)) {
+            caused.entry(c).or_default().push(ev);
+        }
+    }
+    caused
+}
+
+fn print_timeline(
+    out: &mut Out,
+    events: &[Event],
+    mut last_cwd: String,
+    ids: bool,
+) -> std::io::Result<()> {
+    // Each command's changed files go under it.
+    let caused = caused_edits(events);
+    let nested: HashSet<&str> = caused.values().flatten().map(|e| e.id.as_str()).collect();
+    // An agent's session reads as turns: each prompt, then what it led to.
+    let mut turn = false;
+    for ev in events.iter().filter(|e| !nested.contains(e.id.as_str())) {
+        match ev.kind() {
+            Some(Kind::Prompt) => {
+                if turn {
+                    out.line("")?;
+                }
+                turn = true;
+            }
+            Some(Kind::SessionEnd) => turn = false,
+            _ => {}
+        }
+        let indent = if turn && !ev.is(Kind::Prompt) {
+            "  "
+        } else {
+            ""
+        };
+        if ev.is(Kind::RunCommand) && ev.cwd != last_cwd {
+            out.line(&out.dim(&format!("  in {}", printable(&tilde(&ev.cwd)))))?;
+            last_cwd = ev.cwd.clone();
+        }
+        let id = if ids {
+            format!("{}  ", out.dim(&ev.id))
+        } else {
+            String::new()
+        };
+        let used = if ids { 28 } else { 0 } + indent.len();
+        out.line(&format!("{id}{indent}{}", timeline_line(out, ev, used)))?;
+        let edits: Vec<&Event> = match &ev.data {
+            Data::RunCommand(_) | Data::ToolCall(_) => {
+                caused.get(ev.id.as_str()).cloned().unwrap_or_default()
+            }
+            Data::EditFiles(_) => vec![ev],
+            _ => Vec::new(),
+        };
+        let pad = if ids { " ".repeat(28) } else { String::new() };
+        let lines: Vec<String> = edits.into_iter().flat_map(|e| file_lines(out, e)).collect();
+        for line in lines {
+            out.line(&format!("{pad}{indent}{line}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The width of `HH:MM:SS  EXIT  DURATION  ` before an event's text.
+const HEAD: usize = 8 + 2 + 4 + 2 + 7 + 2;
+
 /// `19:53:20     0    12ms  ls -la`
 pub fn timeline_line(out: &Out, ev: &Event, indent: usize) -> String {
-    let ms = crate::store::ts_ms(&ev.ts);
-    let time = timefmt::clock(ms);
-    match ev.kind.as_str() {
-        "run_command" => {
-            let code = ev.data_i64("exit_code");
-            let dur = ev
-                .data_i64("duration_ms")
-                .map(timefmt::duration)
-                .unwrap_or_else(|| "?".into());
-            let text = printable(&value_text(
-                ev.data.get("command").unwrap_or(&serde_json::Value::Null),
-            ));
-            let head = format!("{time}  {}  {dur:>7}  ", out.status(code, 4));
-            format!("{head}{}", out.fit(&text, indent + 8 + 2 + 4 + 2 + 7 + 2))
-        }
-        "session_start" => out.dim(&format!(
-            "{time}  {:>4}  {:>7}  started {} in {}",
-            "",
-            "",
-            ev.data_str("shell").unwrap_or("shell"),
+    let time = timefmt::clock(ev.ts.as_millis());
+    let blank = format!("{time}  {:>4}  {:>7}  ", "", "");
+    let width = indent + blank.chars().count();
+    match &ev.data {
+        Data::RunCommand(c) => command_line(out, &time, c, indent),
+        Data::ToolCall(t) => tool_line(out, &time, t, indent),
+        Data::SessionStart(s) => out.dim(&format!(
+            "{blank}started {} in {}",
+            s.shell.as_deref().unwrap_or("shell"),
             printable(&tilde(&ev.cwd))
         )),
-        "session_end" => out.dim(&format!(
-            "{time}  {:>4}  {:>7}  ended ({})",
-            "",
-            "",
-            ev.data_str("reason").unwrap_or("?")
-        )),
-        "edit_files" => {
-            let who = match ev.data_str("cause") {
-                Some(c) => format!("files changed by {}", &c[..c.len().min(12)]),
-                None => "files changed between commands".to_owned(),
-            };
-            let n = ev
-                .data
-                .get("files")
-                .and_then(|f| f.as_array())
-                .map_or(0, Vec::len);
-            let head = format!("{time}  {:>4}  {:>7}  ", "", "");
-            let text = format!("{who}: {n} file{}", if n == 1 { "" } else { "s" });
-            format!(
-                "{head}{}",
-                out.paint("33", &out.fit(&text, indent + head.chars().count()))
-            )
+        Data::SessionEnd(e) => out.dim(&format!("{blank}ended ({})", e.reason)),
+        Data::EditFiles(e) => {
+            let text = edits_text(e);
+            format!("{blank}{}", out.paint("33", &out.fit(&text, width)))
         }
-        "git_snapshot" => {
-            let label = ev.data_str("label").unwrap_or("");
-            let id = ev.data_str("snapshot").unwrap_or("");
-            let mut text = format!("snapshot {}", &id[..id.len().min(7)]);
-            if !label.is_empty() {
-                text.push_str(&format!(" \"{}\"", printable(label)));
-            }
-            if let Some(n) = ev.data_i64("files_changed") {
-                let base = match (ev.data_str("branch"), ev.data_str("head")) {
-                    (Some(b), _) => b.to_owned(),
-                    (None, Some(h)) => h[..h.len().min(7)].to_owned(),
-                    _ => "HEAD".into(),
-                };
-                text.push_str(&format!(
-                    ": {n} file{} changed from {base}",
-                    if n == 1 { "" } else { "s" }
-                ));
-            }
-            let head = format!("{time}  {:>4}  {:>7}  ", "", "");
-            format!(
-                "{head}{}",
-                out.paint("36", &out.fit(&text, indent + head.chars().count()))
-            )
+        Data::GitSnapshot(s) => {
+            let text = snapshot_text(s);
+            format!("{blank}{}", out.paint("36", &out.fit(&text, width)))
         }
-        "prompt" => {
-            let text = printable(ev.data_str("text").unwrap_or(""));
-            let head = format!("{time}  {:>4}  {:>7}  ", "", "");
-            format!(
-                "{head}{}",
-                out.paint(
-                    "1;34",
-                    &out.fit(&format!("prompt: {text}"), indent + head.chars().count())
-                )
-            )
+        Data::Prompt(p) => {
+            let text = format!("prompt: {}", printable(&p.text));
+            format!("{blank}{}", out.paint("1;34", &out.fit(&text, width)))
         }
-        "tool_call" => {
-            let code = ev
-                .data
-                .get("is_error")
-                .and_then(|e| e.as_bool())
-                .map(i64::from);
-            let dur = ev
-                .data_i64("duration_ms")
-                .map(timefmt::duration)
-                .unwrap_or_else(|| "?".into());
-            let tool = ev.data_str("tool").unwrap_or("?");
-            let what = printable(&tilde(tool_target(ev)));
-            let mut text = format!("{tool} {what}");
-            if let Some(intent) = ev.data_str("intent") {
-                text.push_str(&format!("  # {}", printable(intent)));
-            }
-            let head = format!("{time}  {}  {dur:>7}  ", out.status(code, 4));
-            format!(
-                "{head}{}",
-                out.fit(text.trim_end(), indent + 8 + 2 + 4 + 2 + 7 + 2)
-            )
+        Data::Note(n) => {
+            let text = format!("note: {}", printable(&n.text));
+            format!("{blank}{}", out.paint("1;35", &out.fit(&text, width)))
         }
-        "note" => {
-            let text = printable(ev.data_str("text").unwrap_or(""));
-            let head = format!("{time}  {:>4}  {:>7}  ", "", "");
-            format!(
-                "{head}{}",
-                out.paint(
-                    "1;35",
-                    &out.fit(&format!("note: {text}"), indent + head.chars().count())
-                )
-            )
-        }
-        other => format!("{time}  {:>4}  {:>7}  {other}", "", ""),
+        _ => format!("{blank}{}", ev.type_name()),
     }
 }
 
-/// What a tool call worked on, from its input: the command, file, pattern,
-/// address or query it was given ("" when none of those).
-pub fn tool_target(ev: &Event) -> &str {
-    let input = ev.data.get("input");
-    ["command", "file_path", "path", "pattern", "url", "query"]
-        .iter()
-        .find_map(|k| input.and_then(|i| i.get(*k)).and_then(|v| v.as_str()))
-        .unwrap_or("")
+fn duration_text(d: Option<std::time::Duration>) -> String {
+    d.map(|d| timefmt::duration(crate::timestamp::millis(d)))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn command_line(out: &Out, time: &str, c: &RunCommand, indent: usize) -> String {
+    let code = c.exit_code.map(i64::from);
+    let dur = duration_text(c.duration);
+    let text = printable(c.command.text());
+    let head = format!("{time}  {}  {dur:>7}  ", out.status(code, 4));
+    format!("{head}{}", out.fit(&text, indent + HEAD))
+}
+
+fn tool_line(out: &Out, time: &str, t: &ToolCall, indent: usize) -> String {
+    let code = t.is_error.map(i64::from);
+    let dur = duration_text(t.duration);
+    let what = printable(&tilde(t.target()));
+    let mut text = format!("{} {what}", t.tool);
+    if let Some(intent) = &t.intent {
+        text.push_str(&format!("  # {}", printable(intent)));
+    }
+    let head = format!("{time}  {}  {dur:>7}  ", out.status(code, 4));
+    format!("{head}{}", out.fit(text.trim_end(), indent + HEAD))
+}
+
+fn edits_text(e: &EditFiles) -> String {
+    let who = match &e.cause {
+        Some(c) => format!("files changed by {}", &c[..c.len().min(12)]),
+        None => "files changed between commands".to_owned(),
+    };
+    let n = e.files.len();
+    format!("{who}: {n} file{}", if n == 1 { "" } else { "s" })
+}
+
+fn snapshot_text(s: &GitSnapshot) -> String {
+    let id = &s.snapshot;
+    let mut text = format!("snapshot {}", &id[..id.len().min(7)]);
+    if !s.label.is_empty() {
+        text.push_str(&format!(" \"{}\"", printable(&s.label)));
+    }
+    if let Some(n) = s.files_changed {
+        let base = match (&s.branch, &s.head) {
+            (Some(b), _) => b.to_owned(),
+            (None, Some(h)) => h[..h.len().min(7)].to_owned(),
+            _ => "HEAD".into(),
+        };
+        text.push_str(&format!(
+            ": {n} file{} changed from {base}",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    text
 }
 
 /// `                         M src/billing.rs` lines for an edit_files event.
 pub fn file_lines(out: &Out, ev: &Event) -> Vec<String> {
-    let pad = " ".repeat(8 + 2 + 4 + 2 + 7 + 2 + 2);
+    let Data::EditFiles(e) = &ev.data else {
+        return Vec::new();
+    };
+    let pad = " ".repeat(HEAD + 2);
     let mut lines = Vec::new();
-    if let Some(why) = ev.data_str("unchecked") {
+    if let Some(why) = &e.unchecked {
         lines.push(out.dim(&format!("{pad}(files not checked: {why})")));
     }
-    let files: &[serde_json::Value] = ev
-        .data
-        .get("files")
-        .and_then(|f| f.as_array())
-        .map_or(&[], Vec::as_slice);
     // A command that touched thousands of files shows the first ones.
     const SHOWN: usize = 25;
-    for f in files.iter().take(SHOWN) {
-        let path = printable(&value_text(
-            f.get("path").unwrap_or(&serde_json::Value::Null),
-        ));
-        let (letter, color) = match f.get("change").and_then(|c| c.as_str()) {
-            Some("added") => ("A", "32"),
-            Some("deleted") => ("D", "31"),
-            Some("renamed") => ("R", "36"),
-            _ => ("M", "33"),
+    for f in e.files.iter().take(SHOWN) {
+        let path = printable(f.path.text());
+        let (letter, color) = match f.change {
+            crate::event::ChangeKind::Added => ("A", "32"),
+            crate::event::ChangeKind::Deleted => ("D", "31"),
+            crate::event::ChangeKind::Renamed => ("R", "36"),
+            crate::event::ChangeKind::Modified => ("M", "33"),
         };
-        let name = match f.get("from") {
-            Some(from) => format!("{} → {path}", printable(&value_text(from))),
+        let name = match &f.from {
+            Some(from) => format!("{} → {path}", printable(from.text())),
             None => path,
         };
         lines.push(format!(
@@ -274,11 +254,11 @@ pub fn file_lines(out: &Out, ev: &Event) -> Vec<String> {
             out.fit(&name, pad.len() + 2)
         ));
     }
-    if files.len() > SHOWN {
+    if e.files.len() > SHOWN {
         lines.push(out.dim(&format!(
             "{pad}… and {} more (devtrace diff --name-only {})",
-            files.len() - SHOWN,
-            ev.data_str("cause").unwrap_or(&ev.id)
+            e.files.len() - SHOWN,
+            e.cause.as_deref().unwrap_or(&ev.id)
         )));
     }
     lines

@@ -26,7 +26,7 @@ pub fn run(a: SnapshotArgs) -> Result<i32> {
     let label = a.label.unwrap_or_default();
     let snap = t.snapshot(&label, &[])?;
     let data = crate::ingest::snapshot_data(&label, &snap);
-    let ev = crate::channel::send(&store, "git_snapshot", data, &cwd)?;
+    let ev = crate::channel::send(&store, crate::event::Data::GitSnapshot(data), &cwd)?;
     if a.json {
         println!("{}", ev.to_line());
         return Ok(0);

@@ -7,11 +7,10 @@
 //! backlog costs one scan, not one per command.
 
 use super::progress::{Batch, State};
-use crate::event::{Event, SCHEMA_VERSION};
+use crate::event::{Data, EditFiles, Event, GitSnapshot, SCHEMA_VERSION};
 use crate::runtime::SessionMeta;
-use crate::timefmt;
+use crate::timestamp::Timestamp;
 use crate::worktree::{diff, state, Change, Tracker};
-use serde_json::json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -329,16 +328,15 @@ impl Edits<'_> {
         key: &str,
         unchecked: Option<String>,
     ) -> Event {
-        let mut data = json!({
-            "files": diff::files_json(changes),
-            "cause": cause,
-        });
+        let data = EditFiles {
+            files: diff::files_json(changes),
+            cause: cause.map(str::to_owned),
+            unchecked,
+            extra: Default::default(),
+        };
         // Changes found when the session began, made while nothing
         // recorded, are dated when they were found, not before the session.
         let at_ms = at_ms.max(self.meta.started_ms);
-        if let Some(why) = unchecked {
-            data["unchecked"] = json!(why);
-        }
         let seq = self.next_seq();
         let m = &self.meta;
         Event {
@@ -346,12 +344,11 @@ impl Edits<'_> {
             id: crate::ids::event_id(at_ms as u64, &m.session, key),
             session: m.session.clone(),
             seq,
-            kind: "edit_files".into(),
-            ts: timefmt::rfc3339_ms(at_ms),
+            ts: Timestamp::from_millis(at_ms),
             agent: self.meta.agent.clone(),
             cwd: cwd.to_owned(),
             repo: repo_of(store),
-            data,
+            data: Data::EditFiles(data),
         }
     }
 
@@ -385,32 +382,29 @@ impl Edits<'_> {
             id: crate::ids::event_id(at_ms as u64, &m.session, &key),
             session: m.session.clone(),
             seq,
-            kind: "git_snapshot".into(),
-            ts: timefmt::rfc3339_ms(at_ms),
+            ts: Timestamp::from_millis(at_ms),
             agent: m.agent.clone(),
             cwd: cwd.to_owned(),
             repo: t
                 .objects
                 .user()
                 .map(|_| t.root.to_string_lossy().into_owned()),
-            data: snapshot_data(label, &snap),
+            data: Data::GitSnapshot(snapshot_data(label, &snap)),
         })
     }
 }
 
 /// The `data` of a `git_snapshot` event.
-pub fn snapshot_data(
-    label: &str,
-    s: &crate::worktree::snapshot::SnapshotInfo,
-) -> serde_json::Value {
-    json!({
-        "label": label,
-        "snapshot": s.commit.to_string(),
-        "head": s.head.map(|h| h.to_string()),
-        "branch": s.branch,
-        "files_changed": s.files_changed,
-        "tree": s.tree.to_string(),
-    })
+pub fn snapshot_data(label: &str, s: &crate::worktree::snapshot::SnapshotInfo) -> GitSnapshot {
+    GitSnapshot {
+        label: label.to_owned(),
+        snapshot: s.commit.to_string(),
+        head: s.head.map(|h| h.to_string()),
+        branch: s.branch.clone(),
+        files_changed: s.files_changed.map(|n| n as u64),
+        tree: Some(s.tree.to_string()),
+        extra: Default::default(),
+    }
 }
 
 fn repo_of(store: &Path) -> Option<String> {

@@ -7,12 +7,12 @@ use super::edits::Window;
 use super::progress::Batch;
 use super::route::Router;
 use super::session::Session;
-use crate::event::{bytes_value, Event, SCHEMA_VERSION};
-use crate::runtime;
-use crate::timefmt;
+use crate::event::SCHEMA_VERSION;
+use crate::event::{Data, Event, Kind, RunCommand, SessionEnd, SessionStart, Text, ToolCall};
+use crate::timestamp::{round_ms, Timestamp};
 use crate::wire::Stamp;
-use serde_json::json;
 use std::path::PathBuf;
+use std::time::Duration;
 
 impl Session {
     pub(super) fn ensure_started(&mut self, store: &PathBuf, out: &mut Batch) {
@@ -22,21 +22,18 @@ impl Session {
         self.state.stores.push(store.clone());
         let m = &self.meta;
         let repo = crate::ingest::route::repo_root(std::path::Path::new(&m.cwd));
-        let mut data = json!({
-            "shell": m.shell,
-            "shell_pid": m.shell_pid,
-            "host": m.host,
-            "user": m.user,
-            "tty": m.tty,
-            "devtrace_version": m.devtrace_version,
-        });
-        // An agent's own session: which of the agent's sessions, on what model.
-        if let Some(a) = &m.agent_session {
-            data["agent_session"] = json!(a);
-        }
-        if let Some(model) = &m.model {
-            data["model"] = json!(model);
-        }
+        let data = SessionStart {
+            shell: Some(m.shell.clone()),
+            shell_pid: Some(m.shell_pid),
+            host: m.host.clone(),
+            user: m.user.clone(),
+            tty: m.tty.clone(),
+            devtrace_version: m.devtrace_version.clone(),
+            // An agent's own session: which of the agent's sessions, on what model.
+            agent_session: m.agent_session.clone(),
+            model: m.model.clone(),
+            extra: Default::default(),
+        };
         out.push(
             store.clone(),
             Event {
@@ -44,12 +41,11 @@ impl Session {
                 id: crate::ids::event_id(m.started_ms as u64, &m.session, "start"),
                 session: m.session.clone(),
                 seq: 1,
-                kind: "session_start".into(),
-                ts: timefmt::rfc3339_ms(m.started_ms),
+                ts: Timestamp::from_millis(m.started_ms),
                 agent: m.agent.clone(),
                 cwd: m.cwd.clone(),
                 repo,
-                data,
+                data: Data::SessionStart(data),
             },
         );
     }
@@ -69,12 +65,14 @@ impl Session {
                     id: crate::ids::event_id(at_ms as u64, &m.session, "end"),
                     session: m.session.clone(),
                     seq,
-                    kind: "session_end".into(),
-                    ts: timefmt::rfc3339_ms(at_ms),
+                    ts: Timestamp::from_millis(at_ms),
                     agent: m.agent.clone(),
                     cwd: m.cwd.clone(),
                     repo: None,
-                    data: json!({ "reason": reason }),
+                    data: Data::SessionEnd(SessionEnd {
+                        reason: reason.to_owned(),
+                        extra: Default::default(),
+                    }),
                 },
             );
         }
@@ -84,8 +82,9 @@ impl Session {
         self.state.next_seq()
     }
 
-    /// Milliseconds since the epoch for a stamp from this shell.
-    pub(super) fn stamp_us(&self, s: Stamp) -> Option<i64> {
+    /// The wall-clock time of a stamp from this shell (fish's stamps count
+    /// from boot).
+    pub(super) fn stamp(&self, s: Stamp) -> Option<Timestamp> {
         match s {
             Stamp::EpochMicros(us) => Some(us),
             Stamp::UptimeCentis(cs) => match self.meta.boot_epoch_us {
@@ -94,10 +93,17 @@ impl Session {
             },
             Stamp::Unknown => None,
         }
+        .map(Timestamp::from_micros)
     }
 
+    /// Microseconds since the epoch for a stamp from this shell.
+    pub(super) fn stamp_us(&self, s: Stamp) -> Option<i64> {
+        self.stamp(s).map(Timestamp::as_micros)
+    }
+
+    /// Milliseconds since the epoch for a stamp from this shell.
     pub(super) fn stamp_ms(&self, s: Stamp) -> Option<i64> {
-        self.stamp_us(s).map(|us| us / 1000)
+        self.stamp(s).map(Timestamp::as_millis)
     }
 
     pub(super) fn command_event(
@@ -108,81 +114,81 @@ impl Session {
         text: &[u8],
         router: &mut Router,
     ) -> (Event, Option<Window>) {
-        let start_us = self.stamp_us(cmd.at);
-        let mut end_us = exit.and_then(|e| self.stamp_us(e.at));
-        let stamped_end_us = end_us;
-        let mut duration_ms = match (exit.and_then(|e| e.duration_ms), start_us, end_us) {
-            (Some(d), _, _) => Some(d as i64),
-            (None, Some(s), Some(e)) => Some(((e - s).max(0) + 500) / 1000),
-            _ => None,
-        };
-        if let (Some(d), Some(s), Some(true)) = (
-            exit.and_then(|e| e.duration_ms),
-            start_us,
-            exit.map(|e| matches!(e.at, Stamp::UptimeCentis(_))),
-        ) {
-            // fish: its own duration is exact; its clock is coarse.
-            end_us = Some(s + d as i64 * 1000);
-        }
-        if duration_ms.is_some_and(|d| d < 0) {
-            duration_ms = Some(0);
-        }
-        let start_ms = start_us.map(|u| u / 1000).unwrap_or_else(runtime::now_ms);
-        let cwd = String::from_utf8_lossy(&cmd.cwd).into_owned();
-        let coarse = matches!(cmd.at, Stamp::UptimeCentis(_));
-        // fish's end: its exit record was stamped after the command ended,
-        // up to 10 ms before the true time.
-        let window_end = match (coarse, stamped_end_us) {
-            (true, Some(e)) => end_us.map(|x| x.max(e + 10_000)),
-            (true, None) => end_us.map(|x| x + 11_000),
-            (false, _) => end_us,
-        };
-        let window = match (start_us, window_end) {
-            (Some(s), Some(e)) => Some(Window::new(s, e)),
-            _ => None,
-        };
+        let times = self.times(cmd, exit);
         let m = &self.meta;
-        let (kind, data) = match cmd.source {
+        let cwd = String::from_utf8_lossy(&cmd.cwd).into_owned();
+        let data = match cmd.source {
+            // An agent's tool call: its own fields, and the outcome.
             crate::wire::TextSource::ToolCall => {
-                // An agent's tool call: its own fields, and the outcome.
-                let mut d: serde_json::Value =
-                    serde_json::from_slice(text).unwrap_or_else(|_| json!({}));
-                if !d.is_object() {
-                    d = json!({});
-                }
-                d["is_error"] = json!(exit.and_then(|e| e.status).map(|s| s != 0));
-                d["duration_ms"] = json!(duration_ms);
-                d["started_at"] = json!(start_us.map(timefmt::rfc3339_us));
-                d["ended_at"] = json!(end_us.map(timefmt::rfc3339_us));
-                ("tool_call", d)
+                let mut d: ToolCall = serde_json::from_slice(text).unwrap_or_default();
+                d.is_error = exit.and_then(|e| e.status).map(|s| s != 0);
+                d.duration = times.duration;
+                d.started_at = times.start;
+                d.ended_at = times.end;
+                Data::ToolCall(d)
             }
-            _ => (
-                "run_command",
-                json!({
-                    "command": bytes_value(text),
-                    "exit_code": exit.and_then(|e| e.status),
-                    "pipestatus": exit.and_then(|e| e.pipestatus.clone()),
-                    "duration_ms": duration_ms,
-                    "started_at": start_us.map(timefmt::rfc3339_us),
-                    "ended_at": end_us.map(timefmt::rfc3339_us),
-                    "shell": m.shell,
-                }),
-            ),
+            _ => Data::RunCommand(RunCommand {
+                command: Text::from_bytes(text),
+                exit_code: exit.and_then(|e| e.status),
+                pipestatus: exit.and_then(|e| e.pipestatus.clone()),
+                duration: times.duration,
+                started_at: times.start,
+                ended_at: times.end,
+                shell: m.shell.clone(),
+                extra: Default::default(),
+            }),
         };
+        let at = Timestamp::from_millis(times.start.unwrap_or_else(Timestamp::now).as_millis());
         let ev = Event {
             v: SCHEMA_VERSION,
-            id: crate::ids::event_id(start_ms as u64, &m.session, &format!("c{n}")),
+            id: crate::ids::event_id(at.as_millis() as u64, &m.session, &format!("c{n}")),
             session: m.session.clone(),
             // Numbered when it is pushed, after what it follows.
             seq: 0,
-            kind: kind.into(),
-            ts: timefmt::rfc3339_ms(start_ms),
+            ts: at,
             agent: m.agent.clone(),
             repo: router.repo_for(std::path::Path::new(&cwd)),
             cwd,
             data,
         };
-        (ev, window)
+        (ev, times.window)
+    }
+
+    /// When a command ran, from its records' stamps.
+    fn times(&self, cmd: &crate::wire::CmdRecord, exit: Option<&crate::wire::ExitRecord>) -> Times {
+        let start = self.stamp(cmd.at);
+        let stamped_end = exit.and_then(|e| self.stamp(e.at));
+        let own = exit.and_then(|e| e.duration_ms).map(Duration::from_millis);
+        let duration = match (own, start, stamped_end) {
+            (Some(d), _, _) => Some(d),
+            (None, Some(s), Some(e)) => Some(round_ms(e.since(s))),
+            _ => None,
+        };
+        let coarse = matches!(cmd.at, Stamp::UptimeCentis(_));
+        let end = match (own, start) {
+            // fish: its own duration is exact; its clock is coarse.
+            (Some(d), Some(s)) if exit.is_some_and(|e| matches!(e.at, Stamp::UptimeCentis(_))) => {
+                Some(s.saturating_add(d))
+            }
+            _ => stamped_end,
+        };
+        // fish's end: its exit record was stamped after the command ended,
+        // up to 10 ms before the true time.
+        let window_end = match (coarse, stamped_end) {
+            (true, Some(e)) => end.map(|x| x.max(e.saturating_add(Duration::from_millis(10)))),
+            (true, None) => end.map(|x| x.saturating_add(Duration::from_millis(11))),
+            (false, _) => end,
+        };
+        let window = match (start, window_end) {
+            (Some(s), Some(e)) => Some(Window::new(s.as_micros(), e.as_micros())),
+            _ => None,
+        };
+        Times {
+            start,
+            end,
+            duration,
+            window,
+        }
     }
 
     /// An event a devtrace command sent through the shell's channel.
@@ -192,10 +198,10 @@ impl Session {
         router: &mut Router,
     ) -> Option<(PathBuf, Event)> {
         let data: serde_json::Value = serde_json::from_slice(&v.data).ok()?;
-        if !crate::event::TYPES.contains(&v.kind.as_str()) || v.id.len() != 26 {
+        if Kind::parse(&v.kind).is_none() || v.id.len() != 26 {
             return None;
         }
-        let at_ms = self.stamp_ms(v.at).unwrap_or_else(runtime::now_ms);
+        let at = self.stamp(v.at).unwrap_or_else(Timestamp::now);
         let cwd = String::from_utf8_lossy(&v.cwd).into_owned();
         let store = router.store_for(std::path::Path::new(&cwd));
         let repo = router.repo_for(std::path::Path::new(&cwd));
@@ -206,13 +212,21 @@ impl Session {
                 id: v.id.clone(),
                 session: self.meta.session.clone(),
                 seq: 0,
-                kind: v.kind.clone(),
-                ts: timefmt::rfc3339_ms(at_ms),
+                ts: Timestamp::from_millis(at.as_millis()),
                 agent: self.meta.agent.clone(),
                 cwd,
                 repo,
-                data,
+                data: Data::from_value(&v.kind, data),
             },
         ))
     }
+}
+
+/// When a command ran.
+struct Times {
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+    duration: Option<Duration>,
+    /// The span in which its file changes are its own.
+    window: Option<Window>,
 }

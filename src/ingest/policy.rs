@@ -4,7 +4,7 @@
 //! Configuration is re-read when its files change (checked once a second).
 
 use crate::config::{self, Config};
-use crate::event::Event;
+use crate::event::{Data, Event, Kind};
 use crate::pause::Pauses;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -35,10 +35,10 @@ pub struct Policy {
 
 /// Why an event is left out, if it is.
 fn drop_reason(cfg: &Config, pauses: &Pauses, ev: &Event) -> Option<&'static str> {
-    if matches!(ev.kind.as_str(), "session_start" | "session_end") {
+    if matches!(ev.kind(), Some(Kind::SessionStart | Kind::SessionEnd)) {
         return None;
     }
-    if pauses.covers(&ev.session, crate::store::ts_ms(&ev.ts) * 1000) {
+    if pauses.covers(&ev.session, ev.ts.as_millis() * 1000) {
         return Some("recording paused");
     }
     let text = ev.command_text();
@@ -148,14 +148,10 @@ impl Policy {
         for ev in events.iter_mut() {
             // Changes made by a command that is not recorded are changes
             // between commands.
-            if ev.kind == "edit_files"
-                && ev
-                    .data
-                    .get("cause")
-                    .and_then(|c| c.as_str())
-                    .is_some_and(|c| dropped_ids.contains(c))
-            {
-                ev.data["cause"] = serde_json::Value::Null;
+            if let Data::EditFiles(e) = &mut ev.data {
+                if e.cause.as_ref().is_some_and(|c| dropped_ids.contains(c)) {
+                    e.cause = None;
+                }
             }
             crate::redact::event_with(ev, &cfg.redact_patterns);
         }

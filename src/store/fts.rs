@@ -61,7 +61,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Event;
+    use crate::event::{Data, Event, RunCommand};
 
     fn command(n: u64, text: &str) -> Event {
         Event {
@@ -69,12 +69,15 @@ mod tests {
             id: format!("E{n:04}"),
             session: "S".into(),
             seq: n,
-            kind: "run_command".into(),
-            ts: "2026-11-24T00:00:00.000Z".into(),
+            ts: crate::timestamp::Timestamp::parse_rfc3339("2026-11-24T00:00:00.000Z").unwrap(),
             agent: None,
             cwd: "/r".into(),
             repo: None,
-            data: serde_json::json!({"command": text, "exit_code": 0}),
+            data: Data::RunCommand(RunCommand {
+                command: text.into(),
+                exit_code: Some(0),
+                ..RunCommand::default()
+            }),
         }
     }
 

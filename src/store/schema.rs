@@ -1,6 +1,6 @@
 //! The SQLite index: tables, pragmas, and how one event updates them.
 
-use crate::event::Event;
+use crate::event::{Data, Event};
 use anyhow::{bail, Context, Result};
 use rusqlite::{params, Connection, Transaction};
 use std::os::unix::fs::PermissionsExt;
@@ -121,9 +121,7 @@ pub fn set_offset(tx: &Transaction, offset: u64) -> Result<()> {
 }
 
 pub fn ts_ms(ts: &str) -> i64 {
-    time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-        .unwrap_or(0)
+    crate::timestamp::Timestamp::parse_rfc3339(ts).map_or(0, |t| t.as_millis())
 }
 
 /// What a batch of events does to one session's row, applied once per
@@ -151,10 +149,10 @@ pub fn insert(
     line: &str,
     deltas: &mut std::collections::HashMap<String, SessionDelta>,
 ) -> Result<bool> {
-    let ts = ts_ms(&ev.ts);
+    let ts = ev.ts.as_millis();
     // An agent's shell tool: its command is searchable too.
     let command = ev.command_text();
-    let exit_code = ev.data_i64("exit_code");
+    let exit_code = ev.data.exit_code();
     let inserted = tx
         .prepare_cached(
             "INSERT OR IGNORE INTO events
@@ -165,14 +163,14 @@ pub fn insert(
             ev.id,
             ev.session,
             ev.seq as i64,
-            ev.kind,
+            ev.type_name(),
             ts,
             ev.agent,
             ev.cwd,
             ev.repo,
             command,
             exit_code,
-            ev.data_i64("duration_ms"),
+            ev.data.duration().map(crate::timestamp::millis),
             line
         ])?;
     if inserted == 0 {
@@ -203,25 +201,27 @@ pub fn note(
         d.first_cwd = ev.cwd.clone();
     }
     d.last_ms = d.last_ms.max(ts);
-    match ev.kind.as_str() {
-        "session_start" => {
+    match &ev.data {
+        Data::SessionStart(s) => {
             d.started = true;
             d.first_cwd = ev.cwd.clone();
-            d.shell = ev.data_str("shell").map(str::to_owned);
-            d.host = ev.data_str("host").map(str::to_owned);
-            d.user = ev.data_str("user").map(str::to_owned);
+            d.shell = s.shell.clone();
+            d.host = Some(s.host.clone());
+            d.user = Some(s.user.clone());
             d.agent = ev.agent.clone();
         }
-        "run_command" => {
+        Data::RunCommand(c) => {
             d.commands += 1;
             d.failures += matches!(exit_code, Some(c) if c != 0) as i64;
-            d.last_ms = d.last_ms.max(ts + ev.data_i64("duration_ms").unwrap_or(0));
+            d.last_ms = d
+                .last_ms
+                .max(ts + c.duration.map_or(0, crate::timestamp::millis));
             if d.shell.is_none() {
-                d.shell = ev.data_str("shell").map(str::to_owned);
+                d.shell = Some(c.shell.clone());
             }
         }
-        "session_end" => {
-            d.end = Some((ts, ev.data_str("reason").map(str::to_owned)));
+        Data::SessionEnd(e) => {
+            d.end = Some((ts, Some(e.reason.clone())));
             d.last_ms = d.last_ms.max(ts);
         }
         _ => {}

@@ -3,6 +3,7 @@
 //! is none, and a deletion and an addition of the same content are a rename.
 
 use super::scan::{self, Scan, Seen};
+use crate::event::ChangeKind;
 use git2::{ObjectType, Oid};
 use std::collections::{HashMap, HashSet};
 
@@ -24,12 +25,12 @@ pub struct Change {
 }
 
 impl Change {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ChangeKind {
         match (&self.old, &self.new, &self.from) {
-            (None, _, _) => "added",
-            (_, None, _) => "deleted",
-            (_, _, Some(_)) => "renamed",
-            _ => "modified",
+            (None, _, _) => ChangeKind::Added,
+            (_, None, _) => ChangeKind::Deleted,
+            (_, _, Some(_)) => ChangeKind::Renamed,
+            _ => ChangeKind::Modified,
         }
     }
 }
@@ -223,20 +224,20 @@ mod tests {
             ch("b", None, oid("1"), oid("2")),
         ]);
         assert_eq!(m.len(), 1);
-        assert_eq!(m[0].kind(), "renamed");
+        assert_eq!(m[0].kind().as_str(), "renamed");
         assert_eq!(m[0].from.as_deref(), Some(&b"a"[..]));
         let m = merge(vec![
             ch("a", None, oid("1"), oid("2")),
             ch("b", Some("a"), oid("2"), oid("2")),
         ]);
         assert_eq!(m.len(), 1);
-        assert_eq!((m[0].kind(), m[0].old), ("renamed", oid("1")));
+        assert_eq!((m[0].kind().as_str(), m[0].old), ("renamed", oid("1")));
         let m = merge(vec![
             ch("b", Some("a"), oid("1"), oid("1")),
             ch("b", None, oid("1"), None),
         ]);
         assert_eq!(
-            (m.len(), m[0].kind(), m[0].path.as_slice()),
+            (m.len(), m[0].kind().as_str(), m[0].path.as_slice()),
             (1, "deleted", &b"a"[..])
         );
     }

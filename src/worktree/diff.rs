@@ -3,62 +3,55 @@
 
 use super::change::{Change, Entry};
 use super::objects::{MODE_FILE, MODE_TREE};
-use crate::event::{bytes_value, value_bytes};
+use crate::event::{FileChange, Text};
 use crate::output::Out;
 use anyhow::Result;
 use git2::{DiffFindOptions, DiffOptions, Oid, Patch, Repository};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The `files` list of an `edit_files` event.
-pub fn files_json(changes: &[Change]) -> Value {
-    Value::Array(changes.iter().map(file_json).collect())
+pub fn files_json(changes: &[Change]) -> Vec<FileChange> {
+    changes.iter().map(file_json).collect()
 }
 
 /// One entry of that list.
-fn file_json(c: &Change) -> Value {
-    let mut o = json!({
-        "path": bytes_value(&c.path),
-        "change": c.kind(),
-        "old": c.old.map(|e| e.oid.to_string()),
-        "new": c.new.map(|e| e.oid.to_string()),
-        "mode": format!("{:o}", c.new.or(c.old).map_or(MODE_FILE, |e| e.mode)),
-    });
-    if let Some(f) = &c.from {
-        o["from"] = bytes_value(f);
+fn file_json(c: &Change) -> FileChange {
+    let old_mode = match (c.old, c.new) {
+        (Some(a), Some(b)) if a.mode != b.mode => Some(format!("{:o}", a.mode)),
+        _ => None,
+    };
+    FileChange {
+        path: Text::from_bytes(&c.path),
+        change: c.kind(),
+        old: c.old.map(|e| e.oid.to_string()),
+        new: c.new.map(|e| e.oid.to_string()),
+        mode: format!("{:o}", c.new.or(c.old).map_or(MODE_FILE, |e| e.mode)),
+        from: c.from.as_deref().map(Text::from_bytes),
+        old_mode,
+        extra: Default::default(),
     }
-    if let (Some(a), Some(b)) = (c.old, c.new) {
-        if a.mode != b.mode {
-            o["old_mode"] = json!(format!("{:o}", a.mode));
-        }
-    }
-    o
 }
 
 /// The changes listed in an `edit_files` event.
-pub fn from_json(files: &Value) -> Vec<Change> {
+pub fn from_json(files: &[FileChange]) -> Vec<Change> {
     let mut out = Vec::new();
-    for f in files.as_array().into_iter().flatten() {
-        let Some(path) = f.get("path").and_then(value_bytes) else {
+    for f in files {
+        let Some(path) = f.path.bytes() else {
             continue;
         };
-        let mode = |k: &str| {
-            f.get(k)
-                .and_then(Value::as_str)
-                .and_then(|m| u32::from_str_radix(m, 8).ok())
-        };
-        let new_mode = mode("mode").unwrap_or(MODE_FILE);
-        let old_mode = mode("old_mode").unwrap_or(new_mode);
-        let entry = |k: &str, mode: u32| {
-            f.get(k)
-                .and_then(Value::as_str)
+        let mode = |m: Option<&String>| m.and_then(|m| u32::from_str_radix(m, 8).ok());
+        let new_mode = mode(Some(&f.mode)).unwrap_or(MODE_FILE);
+        let old_mode = mode(f.old_mode.as_ref()).unwrap_or(new_mode);
+        let entry = |oid: &Option<String>, mode: u32| {
+            oid.as_deref()
                 .and_then(|s| Oid::from_str(s).ok())
                 .map(|oid| Entry { oid, mode })
         };
         out.push(Change {
             path,
-            from: f.get("from").and_then(value_bytes),
-            old: entry("old", old_mode),
-            new: entry("new", new_mode),
+            from: f.from.as_ref().and_then(Text::bytes),
+            old: entry(&f.old, old_mode),
+            new: entry(&f.new, new_mode),
             ctime_ns: 0,
         });
     }
@@ -196,11 +189,11 @@ pub fn render(repo: &Repository, changes: &[Change], fmt: Format, out: &mut Out)
                     Some(b) => (Some(b.ins), Some(b.del), false),
                     None => (None, None, false),
                 };
-                o["insertions"] = json!(ins);
-                o["deletions"] = json!(del);
-                o["binary"] = json!(binary);
-                o["kept"] = json!(b.is_some());
-                out.line(&o.to_string())?;
+                o.extra.insert("insertions".into(), json!(ins));
+                o.extra.insert("deletions".into(), json!(del));
+                o.extra.insert("binary".into(), json!(binary));
+                o.extra.insert("kept".into(), json!(b.is_some()));
+                out.line(&serde_json::to_string(&o)?)?;
             }
         }
         Format::Stat => stat(repo, changes, out)?,

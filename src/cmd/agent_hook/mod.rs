@@ -7,54 +7,21 @@
 //! problem is swallowed, the exit status is 0, and the output is what the
 //! agent reads as "no opinion" (nothing for Claude Code, `{}` for Gemini).
 
+mod input;
+
+use crate::event::{Data, Prompt};
 use crate::runtime::{self, Channel};
+use crate::timestamp::Timestamp;
 use crate::wire::{CmdRecord, EndRecord, EventRecord, ExitRecord, Record, Stamp, TextSource};
 use anyhow::{Context, Result};
 use fs2::FileExt;
-use serde_json::{json, Value};
+use input::{step, HookInput, Step, ToolCallStart};
+use serde_json::Value;
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 
 /// Longest string kept from a tool's input (a Write's whole file, say).
 const MAX_STRING: usize = 4096;
-
-/// What an agent's hook events mean to us.
-enum Step {
-    Prompt,
-    ToolStart,
-    ToolEnd { failed: bool },
-    End,
-    Other,
-}
-
-fn step(agent: &str, event: &str, v: &Value) -> Step {
-    match (agent, event) {
-        ("claude-code", "UserPromptSubmit") | ("gemini-cli", "BeforeAgent") => Step::Prompt,
-        ("claude-code", "PreToolUse") | ("gemini-cli", "BeforeTool") => Step::ToolStart,
-        ("claude-code", "PostToolUse") => Step::ToolEnd {
-            failed: v["tool_response"]["is_error"].as_bool() == Some(true),
-        },
-        ("claude-code", "PostToolUseFailure") => Step::ToolEnd { failed: true },
-        ("gemini-cli", "AfterTool") => Step::ToolEnd {
-            failed: !matches!(&v["tool_response"]["error"], Value::Null)
-                && v["tool_response"]["error"] != json!(""),
-        },
-        (_, "SessionEnd") => Step::End,
-        _ => Step::Other,
-    }
-}
-
-/// The id that ties a tool call's two hooks together: Claude gives one;
-/// Gemini's are tied by the tool and its exact input.
-fn call_id(v: &Value) -> String {
-    if let Some(id) = v["tool_use_id"].as_str() {
-        return id.to_owned();
-    }
-    let key = format!("{}\0{}", v["tool_name"], v["tool_input"]);
-    git2::Oid::hash_object(git2::ObjectType::Blob, key.as_bytes())
-        .map(|o| o.to_string()[..16].to_owned())
-        .unwrap_or_default()
-}
 
 pub fn run(agent: &str) -> Result<i32> {
     if !super::agent_install::AGENTS.contains(&agent) {
@@ -71,106 +38,123 @@ pub fn run(agent: &str) -> Result<i32> {
     Ok(0)
 }
 
+/// One hook call: what the agent sent, the session it belongs to, and the
+/// record it becomes.
+struct Call {
+    v: HookInput,
+    session: String,
+    cwd: String,
+    chan: Channel,
+    at: Timestamp,
+}
+
 fn handle(agent: &str) -> Result<()> {
+    let call = gather(agent)?;
+    match step(agent, &call.v) {
+        Step::Prompt => prompt(&call),
+        Step::ToolStart => tool_start(call),
+        Step::ToolEnd { failed } => tool_end(&call, failed),
+        Step::End => end(&call),
+        // The session start registered the session above.
+        Step::Other => Ok(()),
+    }
+}
+
+/// Reads the hook's input and finds (or starts) the DevTrace session of the
+/// agent's session.
+fn gather(agent: &str) -> Result<Call> {
     let mut buf = Vec::new();
     std::io::stdin()
         .take(8 << 20)
         .read_to_end(&mut buf)
         .context("no hook input")?;
-    let v: Value = serde_json::from_slice(&buf).context("hook input is not JSON")?;
-    let event = v["hook_event_name"].as_str().unwrap_or_default();
-    let session = v["session_id"].as_str().context("no session_id")?;
-    let cwd = v["cwd"]
-        .as_str()
-        .map(str::to_owned)
+    let v: HookInput = serde_json::from_slice(&buf).context("hook input is not JSON")?;
+    let session = v.session_id.clone().context("no session_id")?;
+    let cwd = v
+        .cwd
+        .clone()
         .or_else(|| crate::resolve::cwd().ok())
         .unwrap_or_else(|| "/".into());
     let dir = runtime::ensure_dir()?;
     let key = format!("{agent} {session}");
-    let model = v["model"]
-        .as_str()
-        .or_else(|| v["model"]["id"].as_str())
-        .map(str::to_owned);
-    let link = Some((session.to_owned(), model));
+    let link = Some((session.clone(), v.model()));
     let chan =
         crate::channel::session_for(&dir, &key, agent, agent_process(), Some(agent.into()), link)?;
-    let now = runtime::now_us();
-    match step(agent, event, &v) {
-        Step::Prompt => {
-            let text = v["prompt"].as_str().unwrap_or_default();
-            send_event(
-                &chan,
-                now,
-                "prompt",
-                &cwd,
-                json!({
-                    "text": text,
-                    "prompt_id": crate::ids::new_session_id((now / 1000) as u64),
-                    "agent_session": session,
-                }),
-            )?;
-        }
-        Step::ToolStart => {
-            let seq = crate::channel::next_seq(&chan)?;
-            let call_id = call_id(&v);
-            remember_call(&chan, &call_id, seq)?;
-            let tool = v["tool_name"].as_str().unwrap_or("?");
-            let input = bound(v["tool_input"].clone());
-            let intent = v["tool_input"]["description"].clone();
-            let mut data = json!({
-                "tool": tool,
-                "input": input,
-                "intent": intent,
-                "call_id": call_id,
-                "agent_session": session,
-            });
-            // Secrets never reach the disk, not even the channel.
-            crate::redact::value(&mut data["input"]);
-            crate::redact::value(&mut data["intent"]);
-            let rec = Record::Cmd(CmdRecord {
-                seq,
-                at: Stamp::EpochMicros(now),
-                cwd: cwd.into_bytes(),
-                source: TextSource::ToolCall,
-                text: serde_json::to_vec(&data)?,
-            });
-            crate::channel::append_spool(&chan, &crate::wire::encode(&rec))?;
-        }
-        Step::ToolEnd { failed } => {
-            let Some(seq) = recall_call(&chan, &call_id(&v))? else {
-                return Ok(()); // its start was not seen
-            };
-            let rec = Record::Exit(ExitRecord {
-                seq,
-                at: Stamp::EpochMicros(now),
-                status: Some(i32::from(failed)),
-                pipestatus: None,
-                duration_ms: None,
-            });
-            crate::channel::append_spool(&chan, &crate::wire::encode(&rec))?;
-        }
-        Step::End => {
-            let reason = v["reason"].as_str().unwrap_or("exit");
-            let rec = Record::End(EndRecord {
-                seq: 0,
-                at: Stamp::EpochMicros(now),
-                reason: reason.into(),
-            });
-            crate::channel::append_spool(&chan, &crate::wire::encode(&rec))?;
-        }
-        // The session start registered the session above.
-        Step::Other => {}
-    }
-    Ok(())
+    Ok(Call {
+        v,
+        session,
+        cwd,
+        chan,
+        at: Timestamp::now(),
+    })
 }
 
-fn send_event(chan: &Channel, at: i64, kind: &str, cwd: &str, mut data: Value) -> Result<()> {
-    crate::redact::value(&mut data);
+fn prompt(c: &Call) -> Result<()> {
+    let p = Prompt {
+        text: c.v.prompt.clone().unwrap_or_default(),
+        prompt_id: crate::ids::new_session_id(c.at.as_millis() as u64),
+        agent_session: Some(c.session.clone()),
+        extra: Default::default(),
+    };
+    send_event(&c.chan, c.at, &c.cwd, Data::Prompt(p))
+}
+
+fn tool_start(c: Call) -> Result<()> {
+    let seq = crate::channel::next_seq(&c.chan)?;
+    let call_id = c.v.call_id();
+    remember_call(&c.chan, &call_id, seq)?;
+    let mut start = ToolCallStart {
+        tool: c.v.tool_name.clone().unwrap_or_else(|| "?".into()),
+        input: bound(c.v.tool_input.clone()),
+        intent: c.v.intent(),
+        call_id,
+        agent_session: c.session.clone(),
+    };
+    // Secrets never reach the disk, not even the channel.
+    crate::redact::value(&mut start.input);
+    if let Some(i) = &mut start.intent {
+        *i = crate::redact::text(i).into_owned();
+    }
+    let rec = Record::Cmd(CmdRecord {
+        seq,
+        at: Stamp::EpochMicros(c.at.as_micros()),
+        cwd: c.cwd.into_bytes(),
+        source: TextSource::ToolCall,
+        text: serde_json::to_vec(&start)?,
+    });
+    crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))
+}
+
+fn tool_end(c: &Call, failed: bool) -> Result<()> {
+    let Some(seq) = recall_call(&c.chan, &c.v.call_id())? else {
+        return Ok(()); // its start was not seen
+    };
+    let rec = Record::Exit(ExitRecord {
+        seq,
+        at: Stamp::EpochMicros(c.at.as_micros()),
+        status: Some(i32::from(failed)),
+        pipestatus: None,
+        duration_ms: None,
+    });
+    crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))
+}
+
+fn end(c: &Call) -> Result<()> {
+    let rec = Record::End(EndRecord {
+        seq: 0,
+        at: Stamp::EpochMicros(c.at.as_micros()),
+        reason: c.v.reason.clone().unwrap_or_else(|| "exit".into()),
+    });
+    crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))
+}
+
+fn send_event(chan: &Channel, at: Timestamp, cwd: &str, data: Data) -> Result<()> {
+    let data = crate::channel::redacted(data)?;
     let rec = Record::Event(EventRecord {
         seq: 0,
-        at: Stamp::EpochMicros(at),
-        id: crate::ids::new_session_id((at / 1000) as u64),
-        kind: kind.into(),
+        at: Stamp::EpochMicros(at.as_micros()),
+        id: crate::ids::new_session_id(at.as_millis() as u64),
+        kind: data.type_name().into(),
         cwd: cwd.as_bytes().to_vec(),
         data: serde_json::to_vec(&data)?,
     });

@@ -1,0 +1,328 @@
+//! Units as types: [`Timestamp`], an instant in UTC to the microsecond, and
+//! the serde forms of the contract (RFC 3339 with millisecond or
+//! microsecond digits; durations as integer milliseconds).
+
+use std::fmt;
+use std::time::Duration;
+
+/// An instant, UTC, to the microsecond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    pub const EPOCH: Timestamp = Timestamp(0);
+
+    pub fn now() -> Self {
+        Timestamp(crate::runtime::now_us())
+    }
+
+    pub const fn from_micros(us: i64) -> Self {
+        Timestamp(us)
+    }
+
+    pub const fn from_millis(ms: i64) -> Self {
+        Timestamp(ms.saturating_mul(1000))
+    }
+
+    pub const fn as_micros(self) -> i64 {
+        self.0
+    }
+
+    /// Milliseconds since the epoch, rounded down.
+    pub const fn as_millis(self) -> i64 {
+        self.0.div_euclid(1000)
+    }
+
+    /// `2026-11-23T19:53:15.123Z`
+    pub fn rfc3339_ms(self) -> String {
+        fast::format(self.0, 3).unwrap_or_else(|| crate::timefmt::rfc3339_ms(self.as_millis()))
+    }
+
+    /// `2026-11-23T19:53:15.123456Z`
+    pub fn rfc3339_us(self) -> String {
+        fast::format(self.0, 6).unwrap_or_else(|| crate::timefmt::rfc3339_us(self.0))
+    }
+
+    /// Any RFC 3339 time, to the microsecond.
+    pub fn parse_rfc3339(s: &str) -> Option<Self> {
+        if let Some(us) = fast::parse(s) {
+            return Some(Timestamp(us));
+        }
+        let t =
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+        Some(Timestamp((t.unix_timestamp_nanos() / 1000) as i64))
+    }
+
+    /// The time from `earlier` to this, zero when `earlier` is later.
+    pub fn since(self, earlier: Timestamp) -> Duration {
+        Duration::from_micros(self.0.saturating_sub(earlier.0).max(0) as u64)
+    }
+
+    pub fn saturating_add(self, d: Duration) -> Self {
+        Timestamp(
+            self.0
+                .saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX)),
+        )
+    }
+}
+
+/// In the schema: an RFC 3339 string.
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "date-time" })
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rfc3339_us())
+    }
+}
+
+/// A duration to the whole millisecond, rounded to the nearest.
+pub fn round_ms(d: Duration) -> Duration {
+    Duration::from_millis(((d.as_micros() + 500) / 1000) as u64)
+}
+
+/// Whole milliseconds of `d`, as the contract writes them.
+pub fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Reads an RFC 3339 string without copying it, or (`optional`) null.
+struct Rfc3339Visitor {
+    optional: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for Rfc3339Visitor {
+    type Value = Option<Timestamp>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an RFC 3339 time")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Timestamp::parse_rfc3339(s)
+            .map(Some)
+            .ok_or_else(|| E::custom(format!("not an RFC 3339 time: {s}")))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        if self.optional {
+            Ok(None)
+        } else {
+            Err(E::invalid_type(serde::de::Unexpected::Unit, &self))
+        }
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+fn de_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+    d.deserialize_str(Rfc3339Visitor { optional: false })?
+        .ok_or_else(|| serde::de::Error::custom("no time"))
+}
+
+/// `#[serde(with)]`: a [`Timestamp`] as RFC 3339 with three digits.
+pub mod rfc3339_ms {
+    use super::Timestamp;
+
+    pub fn serialize<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.rfc3339_ms())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        super::de_rfc3339(d)
+    }
+}
+
+/// `#[serde(with)]`: an optional [`Timestamp`] as RFC 3339 with six
+/// digits, or null.
+pub mod opt_rfc3339_us {
+    use super::Timestamp;
+
+    pub fn serialize<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&t.rfc3339_us()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Timestamp>, D::Error> {
+        d.deserialize_option(super::Rfc3339Visitor { optional: true })
+    }
+}
+
+/// `#[serde(with)]`: an optional [`Duration`] as integer milliseconds, or
+/// null.
+pub mod opt_duration_ms {
+    use serde::Deserialize;
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_i64(super::millis(*d)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<i64>::deserialize(d)?.map(|ms| Duration::from_millis(ms.max(0) as u64)))
+    }
+}
+
+/// The forms the contract writes (`YYYY-MM-DDTHH:MM:SS.fff[fff]Z`, years
+/// 1970 to 9999), without the general parser and formatter: every event
+/// read or written passes here.
+mod fast {
+    const US_PER_DAY: i64 = 86_400_000_000;
+
+    /// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
+    fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    fn civil_from_days(z: i64) -> (i64, i64, i64) {
+        let z = z + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        (yoe + era * 400 + i64::from(m <= 2), m, d)
+    }
+
+    pub fn format(us: i64, digits: u32) -> Option<String> {
+        if !(0..253_402_300_800_000_000).contains(&us) {
+            return None; // before 1970 or after 9999: the general formatter
+        }
+        let (y, mo, d) = civil_from_days(us / US_PER_DAY);
+        let t = us % US_PER_DAY;
+        let (h, mi, s) = (t / 3_600_000_000, t / 60_000_000 % 60, t / 1_000_000 % 60);
+        let frac = match digits {
+            3 => t % 1_000_000 / 1000,
+            _ => t % 1_000_000,
+        };
+        let mut out = Vec::with_capacity(27);
+        let mut put = |mut n: i64, width: u32, after: u8| {
+            let at = out.len();
+            out.resize(at + width as usize, b'0');
+            for i in (at..at + width as usize).rev() {
+                out[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            out.push(after);
+        };
+        put(y, 4, b'-');
+        put(mo, 2, b'-');
+        put(d, 2, b'T');
+        put(h, 2, b':');
+        put(mi, 2, b':');
+        put(s, 2, b'.');
+        put(frac, digits, b'Z');
+        String::from_utf8(out).ok()
+    }
+
+    fn num(b: &[u8]) -> Option<i64> {
+        b.iter().try_fold(0i64, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+        })
+    }
+
+    pub fn parse(s: &str) -> Option<i64> {
+        let b = s.as_bytes();
+        let digits = match b.len() {
+            24 => 3,
+            27 => 6,
+            _ => return None,
+        };
+        let sep = |i: usize, c: u8| b[i] == c;
+        if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':'))
+            || !(sep(16, b':') && sep(19, b'.') && sep(b.len() - 1, b'Z'))
+        {
+            return None;
+        }
+        let (y, mo, d) = (num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?);
+        let (h, mi, sec) = (num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?);
+        let frac = num(&b[20..20 + digits])? * 10i64.pow(6 - digits as u32);
+        if y < 1970 || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+            return None;
+        }
+        if h > 23
+            || mi > 59
+            || sec > 59
+            || days_from_civil(y, mo, 1) + d > days_from_civil(y, mo + 1, 1)
+        {
+            return None; // out of range (or a leap second): the general parser
+        }
+        let days = days_from_civil(y, mo, d);
+        Some(days * US_PER_DAY + ((h * 60 + mi) * 60 + sec) * 1_000_000 + frac)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_parses() {
+        let t = Timestamp::from_micros(1_700_000_000_123_456);
+        assert_eq!(t.rfc3339_ms(), "2023-11-14T22:13:20.123Z");
+        assert_eq!(t.rfc3339_us(), "2023-11-14T22:13:20.123456Z");
+        assert_eq!(Timestamp::parse_rfc3339(&t.rfc3339_us()), Some(t));
+        assert_eq!(t.as_millis(), 1_700_000_000_123);
+        // The fast forms agree with the general ones.
+        let mut us: i64 = 0;
+        while us < 253_402_300_000_000_000 {
+            let t = Timestamp(us);
+            assert_eq!(t.rfc3339_us(), crate::timefmt::rfc3339_us(us));
+            assert_eq!(
+                t.rfc3339_ms(),
+                crate::timefmt::rfc3339_ms(us.div_euclid(1000))
+            );
+            assert_eq!(Timestamp::parse_rfc3339(&t.rfc3339_us()), Some(t));
+            let general = time::OffsetDateTime::parse(
+                &t.rfc3339_ms(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap();
+            assert_eq!(
+                fast::parse(&t.rfc3339_ms()),
+                Some((general.unix_timestamp_nanos() / 1000) as i64)
+            );
+            us = us * 3 / 2 + 987_654_321_123;
+        }
+        assert_eq!(fast::parse("2023-02-29T00:00:00.000Z"), None);
+        assert!(Timestamp::parse_rfc3339("2023-11-14T23:13:20.123+01:00").is_some());
+        assert_eq!(
+            round_ms(Duration::from_micros(1_500)),
+            Duration::from_millis(2)
+        );
+    }
+}
