@@ -62,8 +62,9 @@ pub struct ExitRecord {
     pub at: Stamp,
     pub status: Option<i32>,
     pub pipestatus: Option<Vec<i32>>,
-    /// The shell's own measure of the duration (fish's `$CMD_DURATION`).
-    pub duration_ms: Option<u64>,
+    /// The shell's own measure of the duration (fish's `$CMD_DURATION`),
+    /// to the millisecond.
+    pub duration: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,8 +191,8 @@ pub fn encode(rec: &Record) -> Vec<u8> {
                 .unwrap_or_default();
             put(ps.as_bytes());
             put(e
-                .duration_ms
-                .map(|d| d.to_string())
+                .duration
+                .map(|d| d.as_millis().to_string())
                 .unwrap_or_default()
                 .as_bytes());
         }
@@ -319,10 +320,10 @@ fn build(kind: &[u8], f: &[&[u8]]) -> Option<Record> {
                     Some(parse_i32(f[2])?)
                 },
                 pipestatus,
-                duration_ms: if f[4].is_empty() {
+                duration: if f[4].is_empty() {
                     None
                 } else {
-                    Some(parse_u64(f[4])?)
+                    Some(std::time::Duration::from_millis(parse_u64(f[4])?))
                 },
             })
         }

@@ -33,7 +33,7 @@ fn exit(seq: u64, status: i32) -> Record {
         at: Stamp::EpochMicros(1_700_000_001_000_000),
         status: Some(status),
         pipestatus: Some(vec![1, 0, status]),
-        duration_ms: None,
+        duration: None,
     })
 }
 

@@ -112,7 +112,9 @@ impl Recorder {
             at: Stamp::EpochMicros(end_us),
             status: code,
             pipestatus: None,
-            duration_ms: Some(((end_us - self.start_us).max(0) / 1000) as u64),
+            duration: Some(std::time::Duration::from_millis(
+                ((end_us - self.start_us).max(0) / 1000) as u64,
+            )),
         });
         let _ = channel::append_spool(&self.chan, &crate::wire::encode(&rec));
     }

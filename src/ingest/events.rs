@@ -158,7 +158,7 @@ impl Session {
     fn times(&self, cmd: &crate::wire::CmdRecord, exit: Option<&crate::wire::ExitRecord>) -> Times {
         let start = self.stamp(cmd.at);
         let stamped_end = exit.and_then(|e| self.stamp(e.at));
-        let own = exit.and_then(|e| e.duration_ms).map(Duration::from_millis);
+        let own = exit.and_then(|e| e.duration);
         let duration = match (own, start, stamped_end) {
             (Some(d), _, _) => Some(d),
             (None, Some(s), Some(e)) => Some(round_ms(e.since(s))),

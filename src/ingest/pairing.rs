@@ -259,7 +259,7 @@ mod tests {
             at: Stamp::EpochMicros(2),
             status: Some(0),
             pipestatus: None,
-            duration_ms: None,
+            duration: None,
         })
     }
 
@@ -328,7 +328,7 @@ mod tests {
                 at: Stamp::EpochMicros(seq as i64 + 1),
                 status: Some(0),
                 pipestatus: None,
-                duration_ms: None,
+                duration: None,
             })
         };
         let mut p = Pairing::default();

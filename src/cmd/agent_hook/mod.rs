@@ -134,7 +134,7 @@ fn tool_end(c: &Call, failed: bool) -> Result<()> {
         at: Stamp::EpochMicros(c.at.as_micros()),
         status: Some(i32::from(failed)),
         pipestatus: None,
-        duration_ms: None,
+        duration: None,
     });
     crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))
 }
