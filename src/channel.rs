@@ -19,20 +19,12 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Every string of `data`, redacted.
-pub fn redacted(data: Data) -> Result<Data> {
-    let kind = data.type_name().to_owned();
-    let mut v = serde_json::to_value(&data)?;
-    crate::redact::value(&mut v);
-    Ok(Data::from_value(&kind, v))
-}
-
 /// Records an event made in `cwd`, into the store `store_dir`. Returns the
 /// event as stored (or as sent to ingest).
-pub fn send(store_dir: &Path, data: Data, cwd: &str) -> Result<Event> {
+pub fn send(store_dir: &Path, mut data: Data, cwd: &str) -> Result<Event> {
     let now = Timestamp::from_millis(runtime::now_ms());
     // Redacted before it is written anywhere, the channel included.
-    let data = redacted(data)?;
+    crate::redact::data(&mut data);
     if let Some((chan, meta)) = current_shell() {
         let id = crate::ids::new_session_id(now.as_millis() as u64);
         let rec = Record::Event(EventRecord {

@@ -120,6 +120,16 @@ fn value_with(v: &mut Value, extra: &[Pattern]) {
     }
 }
 
+/// Every string of an event's `data` (its free-form parts too), redacted
+/// with the built-in rules.
+pub fn data(d: &mut Data) {
+    let Ok(mut v) = serde_json::to_value(&*d) else {
+        return;
+    };
+    value(&mut v);
+    *d = Data::from_value(d.type_name(), v);
+}
+
 /// Redacts an event's recorded text in place (built-in rules only).
 pub fn event(ev: &mut Event) {
     event_with(ev, &[])

@@ -148,8 +148,8 @@ fn end(c: &Call) -> Result<()> {
     crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))
 }
 
-fn send_event(chan: &Channel, at: Timestamp, cwd: &str, data: Data) -> Result<()> {
-    let data = crate::channel::redacted(data)?;
+fn send_event(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Result<()> {
+    crate::redact::data(&mut data);
     let rec = Record::Event(EventRecord {
         seq: 0,
         at: Stamp::EpochMicros(at.as_micros()),
