@@ -1,7 +1,9 @@
 //! Times: RFC 3339 for the contract, short relative forms for people, and
 //! the `--since`/`--until` forms users type.
 
+use crate::timestamp::Timestamp;
 use anyhow::{bail, Result};
+use std::time::Duration;
 use time::{macros::format_description, Date, OffsetDateTime, UtcOffset};
 
 fn utc(ms: i64) -> OffsetDateTime {
@@ -11,18 +13,12 @@ fn utc(ms: i64) -> OffsetDateTime {
 
 /// `2026-11-23T19:53:15.123Z`
 pub fn rfc3339_ms(ms: i64) -> String {
-    let f =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    utc(ms).format(&f).unwrap_or_default()
+    Timestamp::from_millis(ms).rfc3339_ms()
 }
 
 /// `2026-11-23T19:53:15.123456Z`
 pub fn rfc3339_us(us: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp_nanos(us as i128 * 1000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let f =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
-    t.format(&f).unwrap_or_default()
+    Timestamp::from_micros(us).rfc3339_us()
 }
 
 pub fn local_offset() -> UtcOffset {
@@ -30,29 +26,29 @@ pub fn local_offset() -> UtcOffset {
 }
 
 /// `19:53:15` in local time.
-pub fn clock(ms: i64) -> String {
+pub fn clock(t: Timestamp) -> String {
     let f = format_description!("[hour]:[minute]:[second]");
-    utc(ms)
+    utc(t.as_millis())
         .to_offset(local_offset())
         .format(&f)
         .unwrap_or_default()
 }
 
 /// `2026-11-23 19:53` in local time.
-pub fn date_time(ms: i64) -> String {
+pub fn date_time(t: Timestamp) -> String {
     let f = format_description!("[year]-[month]-[day] [hour]:[minute]");
-    utc(ms)
+    utc(t.as_millis())
         .to_offset(local_offset())
         .format(&f)
         .unwrap_or_default()
 }
 
-/// The local day of `ms`, as a heading: `today`, `yesterday`, or
+/// The local day of `t`, as a heading: `today`, `yesterday`, or
 /// `Mon 2026-11-23`.
-pub fn day(ms: i64, now_ms: i64) -> String {
+pub fn day(t: Timestamp, now: Timestamp) -> String {
     let off = local_offset();
-    let d = utc(ms).to_offset(off).date();
-    let today = utc(now_ms).to_offset(off).date();
+    let d = utc(t.as_millis()).to_offset(off).date();
+    let today = utc(now.as_millis()).to_offset(off).date();
     if d == today {
         return "today".into();
     }
@@ -64,8 +60,8 @@ pub fn day(ms: i64, now_ms: i64) -> String {
 }
 
 /// `3m ago`, `2h ago`, `just now`.
-pub fn ago(ms: i64, now_ms: i64) -> String {
-    let s = (now_ms - ms).max(0) / 1000;
+pub fn ago(t: Timestamp, now: Timestamp) -> String {
+    let s = (now.as_millis() - t.as_millis()).max(0) / 1000;
     match s {
         0..=4 => "just now".into(),
         5..=59 => format!("{s}s ago"),
@@ -76,7 +72,8 @@ pub fn ago(ms: i64, now_ms: i64) -> String {
 }
 
 /// `850ms`, `12.3s`, `4m 05s`, `2h 10m`.
-pub fn duration(ms: i64) -> String {
+pub fn duration(d: Duration) -> String {
+    let ms = crate::timestamp::millis(d);
     match ms {
         i64::MIN..=999 => format!("{}ms", ms.max(0)),
         1000..=59_999 => format!("{:.1}s", ms as f64 / 1000.0),
@@ -169,10 +166,14 @@ mod tests {
             rfc3339_us(1_700_000_000_123_456),
             "2023-11-14T22:13:20.123456Z"
         );
-        assert_eq!(duration(850), "850ms");
-        assert_eq!(duration(12_345), "12.3s");
-        assert_eq!(duration(245_000), "4m 05s");
-        assert_eq!(ago(0, 125_000), "2m ago");
+        let ms = Duration::from_millis;
+        assert_eq!(duration(ms(850)), "850ms");
+        assert_eq!(duration(ms(12_345)), "12.3s");
+        assert_eq!(duration(ms(245_000)), "4m 05s");
+        assert_eq!(
+            ago(Timestamp::EPOCH, Timestamp::from_millis(125_000)),
+            "2m ago"
+        );
     }
 
     #[test]

@@ -35,12 +35,12 @@ impl Timestamp {
 
     /// `2026-11-23T19:53:15.123Z`
     pub fn rfc3339_ms(self) -> String {
-        fast::format(self.0, 3).unwrap_or_else(|| crate::timefmt::rfc3339_ms(self.as_millis()))
+        fast::format(self.0, 3).unwrap_or_else(|| general::format(self.as_millis() * 1000, 3))
     }
 
     /// `2026-11-23T19:53:15.123456Z`
     pub fn rfc3339_us(self) -> String {
-        fast::format(self.0, 6).unwrap_or_else(|| crate::timefmt::rfc3339_us(self.0))
+        fast::format(self.0, 6).unwrap_or_else(|| general::format(self.0, 6))
     }
 
     /// Any RFC 3339 time, to the microsecond.
@@ -189,6 +189,24 @@ pub mod opt_duration_ms {
     }
 }
 
+/// Any time `time` can show (before 1970, after 9999), else the epoch.
+mod general {
+    use time::{macros::format_description, OffsetDateTime};
+
+    pub fn format(us: i64, digits: u32) -> String {
+        let t = OffsetDateTime::from_unix_timestamp_nanos(us as i128 * 1000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let ms = format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
+        let us = format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+        );
+        t.format(if digits == 3 { &ms } else { &us })
+            .unwrap_or_default()
+    }
+}
+
 /// The forms the contract writes (`YYYY-MM-DDTHH:MM:SS.fff[fff]Z`, years
 /// 1970 to 9999), without the general parser and formatter: every event
 /// read or written passes here.
@@ -301,11 +319,8 @@ mod tests {
         let mut us: i64 = 0;
         while us < 253_402_300_000_000_000 {
             let t = Timestamp(us);
-            assert_eq!(t.rfc3339_us(), crate::timefmt::rfc3339_us(us));
-            assert_eq!(
-                t.rfc3339_ms(),
-                crate::timefmt::rfc3339_ms(us.div_euclid(1000))
-            );
+            assert_eq!(t.rfc3339_us(), general::format(us, 6));
+            assert_eq!(t.rfc3339_ms(), general::format(us - us % 1000, 3));
             assert_eq!(Timestamp::parse_rfc3339(&t.rfc3339_us()), Some(t));
             let general = time::OffsetDateTime::parse(
                 &t.rfc3339_ms(),

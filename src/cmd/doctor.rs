@@ -207,7 +207,10 @@ fn decide(r: &Report) -> Vec<Check> {
             "this shell"
         };
         let until = match p.until_us {
-            Some(u) => format!("until {}", crate::timefmt::clock(u / 1000)),
+            Some(u) => format!(
+                "until {}",
+                crate::timefmt::clock(crate::timestamp::Timestamp::from_micros(u))
+            ),
             None => "until `devtrace resume`".to_owned(),
         };
         let all = if p.session.is_none() { " --all" } else { "" };

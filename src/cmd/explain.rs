@@ -92,9 +92,9 @@ fn json_line(e: &Explained) -> Value {
 }
 
 fn print(out: &mut Out, e: &Explained) -> std::io::Result<()> {
-    let now = crate::runtime::now_ms();
+    let now = crate::timestamp::Timestamp::now();
     let edit = &e.found.edit;
-    let at = edit.ts.as_millis();
+    let at = edit.ts;
     let target = match e.line {
         Some(l) => format!("{}:{l}", String::from_utf8_lossy(&e.rel)),
         None => String::from_utf8_lossy(&e.rel).into_owned(),

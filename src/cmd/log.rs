@@ -195,7 +195,7 @@ fn print_event(
     if json {
         return out.line(&ev.to_line());
     }
-    let day = crate::timefmt::day(ev.ts.as_millis(), crate::runtime::now_ms());
+    let day = crate::timefmt::day(ev.ts, crate::timestamp::Timestamp::now());
     if day != *last_day {
         out.line(&out.dim(&format!("── {day}")))?;
         *last_day = day;

@@ -55,7 +55,7 @@ pub fn pause(a: PauseArgs) -> Result<i32> {
         Some(u) => println!(
             "devtrace: recording paused in {} until {} (`devtrace resume{}` to resume sooner)",
             whom(&session),
-            timefmt::clock(u / 1000),
+            timefmt::clock(crate::timestamp::Timestamp::from_micros(u)),
             if a.all { " --all" } else { "" }
         ),
         None => println!(

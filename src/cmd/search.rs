@@ -191,7 +191,7 @@ fn gather(store: &crate::store::Store, sql: &str, args: Vec<SqlValue>) -> Result
 
 fn print(found: &[Event], root: &Path) -> Result<()> {
     let mut out = Out::paged(false)?;
-    let now = crate::runtime::now_ms();
+    let now = crate::timestamp::Timestamp::now();
     out.line(&out.dim(&format!(
         "{:<9}  {:>4}  {:>7}  {:<11}  {}",
         "WHEN", "EXIT", "TOOK", "WHO", "COMMAND"
@@ -204,12 +204,12 @@ fn print(found: &[Event], root: &Path) -> Result<()> {
 }
 
 /// `3m ago        0    1.2s  person       src$ cargo test`
-fn row(out: &Out, ev: &Event, root: &Path, now: i64) -> String {
+fn row(out: &Out, ev: &Event, root: &Path, now: crate::timestamp::Timestamp) -> String {
     let code = match &ev.data {
         Data::ToolCall(t) => t.is_error.map(i64::from),
         d => d.exit_code(),
     };
-    let took = ev.data.duration().map(crate::timestamp::millis);
+    let took = ev.data.duration();
     let cmd = ev.command_text().unwrap_or_default();
     let rel = Path::new(&ev.cwd)
         .strip_prefix(root)
@@ -225,7 +225,7 @@ fn row(out: &Out, ev: &Event, root: &Path, now: i64) -> String {
         });
     let head = format!(
         "{:<9}  {}  {:>7}  {:<11}  ",
-        timefmt::ago(ev.ts.as_millis(), now),
+        timefmt::ago(ev.ts, now),
         out.status(code, 4),
         took.map(timefmt::duration).unwrap_or_else(|| "?".into()),
         crate::output::ellipsize(ev.agent.as_deref().unwrap_or("-"), 11),

@@ -25,14 +25,15 @@ pub fn run(a: SessionsArgs) -> Result<i32> {
         );
         return Ok(0);
     }
-    let now = crate::runtime::now_ms();
+    let now = crate::timestamp::Timestamp::now();
     out.line(&out.dim(&format!(
         "{:<12}  {:<9}  {:>8}  {:<5}  {:<11}  {:>5}  {:>4}  {}",
         "SESSION", "STARTED", "DURATION", "SHELL", "AGENT", "CMDS", "FAIL", "DIRECTORY"
     )))?;
     for r in &rows {
         let open = r.end_ms.is_none();
-        let dur = timefmt::duration(r.end_ms.unwrap_or(r.last_ms) - r.start_ms);
+        let took = (r.end_ms.unwrap_or(r.last_ms) - r.start_ms).max(0);
+        let dur = timefmt::duration(std::time::Duration::from_millis(took as u64));
         let dur = if open { format!("{dur}+") } else { dur };
         let fail = if r.failures > 0 {
             out.paint("31", &format!("{:>4}", r.failures))
@@ -42,7 +43,7 @@ pub fn run(a: SessionsArgs) -> Result<i32> {
         let head = format!(
             "{:<12}  {:<9}  {:>8}  {:<5}  {:<11}  {:>5}  {}  ",
             &r.session[..r.session.len().min(12)],
-            timefmt::ago(r.start_ms, now),
+            timefmt::ago(crate::timestamp::Timestamp::from_millis(r.start_ms), now),
             dur,
             r.shell.as_deref().unwrap_or("?"),
             crate::output::ellipsize(r.agent.as_deref().unwrap_or("-"), 11),

@@ -5,6 +5,7 @@ use crate::event::{Data, EditFiles, Event, GitSnapshot, Kind, RunCommand, ToolCa
 use crate::output::{printable, tilde, Out};
 use crate::store::{EventFilter, SessionRow, Store};
 use crate::timefmt;
+use crate::timestamp::Timestamp;
 use anyhow::Result;
 use std::collections::{HashMap, HashSet};
 
@@ -45,15 +46,16 @@ fn gather(store: &Store, a: &ShowArgs, session: &str) -> Result<Vec<Event>> {
 }
 
 fn print_header(out: &mut Out, r: &SessionRow) -> std::io::Result<()> {
-    let now = crate::runtime::now_ms();
+    let now = Timestamp::now();
+    let start = Timestamp::from_millis(r.start_ms);
     out.line(&format!(
         "{} {}  {}  {}  {} ({})  {}",
         out.paint("1", "session"),
         out.paint("1", &r.session),
         r.shell.as_deref().unwrap_or("?"),
         r.agent.as_deref().unwrap_or("person"),
-        timefmt::date_time(r.start_ms),
-        timefmt::ago(r.start_ms, now),
+        timefmt::date_time(start),
+        timefmt::ago(start, now),
         printable(&tilde(r.first_cwd.as_deref().unwrap_or(""))),
     ))
 }
@@ -138,7 +140,7 @@ const HEAD: usize = 8 + 2 + 4 + 2 + 7 + 2;
 
 /// `19:53:20     0    12ms  ls -la`
 pub fn timeline_line(out: &Out, ev: &Event, indent: usize) -> String {
-    let time = timefmt::clock(ev.ts.as_millis());
+    let time = timefmt::clock(ev.ts);
     let blank = format!("{time}  {:>4}  {:>7}  ", "", "");
     let width = indent + blank.chars().count();
     match &ev.data {
@@ -171,8 +173,7 @@ pub fn timeline_line(out: &Out, ev: &Event, indent: usize) -> String {
 }
 
 fn duration_text(d: Option<std::time::Duration>) -> String {
-    d.map(|d| timefmt::duration(crate::timestamp::millis(d)))
-        .unwrap_or_else(|| "?".into())
+    d.map(timefmt::duration).unwrap_or_else(|| "?".into())
 }
 
 fn command_line(out: &Out, time: &str, c: &RunCommand, indent: usize) -> String {

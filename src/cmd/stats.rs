@@ -303,7 +303,7 @@ fn print(out: &mut Out, stats: &Stats, r: &Ranked, global: bool) -> std::io::Res
         stats.sessions,
         stats.total.failures,
         stats.total.rate(),
-        timefmt::duration(millis(stats.total.time))
+        timefmt::duration(stats.total.time)
     ))?;
     out.line("")?;
     out.line(&out.dim(&format!(
@@ -317,7 +317,7 @@ fn print(out: &mut Out, stats: &Stats, r: &Ranked, global: bool) -> std::io::Res
             s,
             t.commands,
             t.rate(),
-            timefmt::duration(millis(t.time))
+            timefmt::duration(t.time)
         ))?;
     }
     print_table(out, "MOST USED", &r.most)?;
