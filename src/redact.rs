@@ -4,8 +4,9 @@
 //! [`event`] on its way to a store.
 
 use crate::config::Pattern;
-use crate::event::{Data, Event};
+use crate::event::{Data, Event, Kind, Text};
 use regex::{Captures, Regex};
+use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -143,11 +144,7 @@ pub fn event_with(ev: &mut Event, extra: &[Pattern]) {
         }
     };
     match &mut ev.data {
-        // The exact bytes held the secret too: keep the redacted text.
-        Data::RunCommand(c) => c.command.map_text(|t| match text_with(t, extra) {
-            Cow::Owned(r) => Some(r),
-            Cow::Borrowed(_) => None,
-        }),
+        Data::RunCommand(c) => command(&mut c.command, extra),
         Data::ToolCall(t) => {
             value_with(&mut t.input, extra);
             if let Some(i) = &mut t.intent {
@@ -161,7 +158,41 @@ pub fn event_with(ev: &mut Event, extra: &[Pattern]) {
         Data::Prompt(p) => string(&mut p.text),
         Data::Note(n) => string(&mut n.text),
         Data::GitSnapshot(g) => string(&mut g.label),
-        _ => {}
+        Data::Other { kind, data } => other(kind, data, extra),
+        Data::SessionStart(_) | Data::EditFiles(_) | Data::SessionEnd(_) => {}
+    }
+}
+
+/// A command line; the exact bytes held the secret too: keep the redacted
+/// text.
+fn command(c: &mut Text, extra: &[Pattern]) {
+    c.map_text(|t| match text_with(t, extra) {
+        Cow::Owned(r) => Some(r),
+        Cow::Borrowed(_) => None,
+    })
+}
+
+/// A `data` that did not read as its type's: the same fields, by name.
+fn other(kind: &str, data: &mut Value, extra: &[Pattern]) {
+    let keys: &[&str] = match Kind::parse(kind) {
+        Some(Kind::RunCommand) => {
+            if let Some(c) = data.get_mut("command") {
+                if let Ok(mut t) = Text::deserialize(&*c) {
+                    command(&mut t, extra);
+                    *c = serde_json::to_value(t).unwrap_or_default();
+                }
+            }
+            return;
+        }
+        Some(Kind::ToolCall | Kind::McpCall) => &["input", "arguments", "intent", "result"],
+        Some(Kind::Prompt | Kind::Note) => &["text"],
+        Some(Kind::GitSnapshot) => &["label"],
+        _ => &[],
+    };
+    for k in keys {
+        if let Some(v) = data.get_mut(*k) {
+            value_with(v, extra);
+        }
     }
 }
 
@@ -283,6 +314,34 @@ mod tests {
         ];
         for c in ordinary {
             assert_eq!(text(c), c, "a false positive");
+        }
+    }
+
+    #[test]
+    fn command_bytes_are_redacted_whether_or_not_the_data_reads() {
+        let secret = "export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let mut raw = secret.as_bytes().to_vec();
+        raw.push(0xff);
+        let text = serde_json::to_value(Text::from_bytes(&raw)).unwrap();
+        for data in [
+            serde_json::json!({"command": text, "shell": "bash"}),
+            // Not a run_command this version can read: kept whole, still redacted.
+            serde_json::json!({"command": text, "shell": ["bash"]}),
+        ] {
+            let line = serde_json::json!({
+                "v": 1, "id": "E", "session": "S", "seq": 2, "type": "run_command",
+                "ts": "2023-11-14T22:13:20.123Z", "agent": null, "cwd": "/", "repo": null,
+                "data": data,
+            });
+            let mut ev: Event = serde_json::from_value(line).unwrap();
+            event(&mut ev);
+            let out = ev.to_line();
+            assert!(out.contains("[REDACTED:secret-variable]"), "{out}");
+            assert!(!out.contains("wJalr"), "{out}");
+            let v: Value = serde_json::from_str(&out).unwrap();
+            let bytes = Text::deserialize(&v["data"]["command"]).unwrap().bytes();
+            let bytes = String::from_utf8_lossy(&bytes.unwrap()).into_owned();
+            assert!(bytes.contains("[REDACTED:secret-variable]"), "{bytes}");
         }
     }
 }
