@@ -55,7 +55,7 @@ fn handle(agent: &str) -> Result<()> {
         Step::ToolStart => tool_start(call),
         Step::ToolEnd { failed } => tool_end(&call, failed),
         Step::End => end(&call),
-        // The session start registered the session above.
+        // Nothing to record: gathering registered the session.
         Step::Other => Ok(()),
     }
 }
