@@ -89,7 +89,7 @@ pub fn run(a: ForgetArgs) -> Result<i32> {
         }
     }
     let ids: HashSet<String> = found.iter().map(|e| e.id.clone()).collect();
-    let n = store.remove(&ids, true)?;
+    let n = store.remove(&ids, crate::store::Removal::Forget)?;
     println!(
         "devtrace: forgot {n} event{} ({} session{}) from {}",
         if n == 1 { "" } else { "s" },

@@ -59,7 +59,7 @@ pub fn run(a: GcArgs) -> Result<i32> {
         println!("devtrace: would remove {} events {why}", ids.len());
         return Ok(0);
     }
-    let n = store.remove(&ids, false)?;
+    let n = store.remove(&ids, crate::store::Removal::Retention)?;
     if !a.auto || n > 0 {
         println!(
             "devtrace: removed {n} event{} {why}",

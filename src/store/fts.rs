@@ -110,7 +110,7 @@ mod tests {
         // Removing the newest rows frees their positions for new rows,
         // which must still be indexed.
         let gone: std::collections::HashSet<String> = ["E0002".into(), "E0003".into()].into();
-        s.remove(&gone, true).unwrap();
+        s.remove(&gone, crate::store::Removal::Forget).unwrap();
         assert_eq!(hits(&s, "cargo"), ["E0001"]);
         s.append(&[command(4, "cargo run")]).unwrap();
         while s.index_search(10).unwrap() {}

@@ -10,6 +10,7 @@
 mod fts;
 mod query;
 mod rewrite;
+pub use rewrite::Removal;
 mod schema;
 pub use schema::SCHEMA;
 

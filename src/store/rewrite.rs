@@ -18,11 +18,21 @@ struct Head {
     session: String,
 }
 
+/// Why events are removed, which decides what else is done.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Removal {
+    /// `devtrace forget`: their ids are kept (only the ids) so that a
+    /// replay of a shell's channel never brings them back, and their text
+    /// is left in no file of the store.
+    Forget,
+    /// Retention (`gc`): old events go; nothing else.
+    Retention,
+}
+
 impl Store {
-    /// Removes the events `ids`. With `remember`, their ids are kept (only
-    /// the ids) so that a replay of the shell's channel never brings them
-    /// back. Returns how many were removed.
-    pub fn remove(&mut self, ids: &HashSet<String>, remember: bool) -> Result<usize> {
+    /// Removes the events `ids`. Returns how many were removed.
+    pub fn remove(&mut self, ids: &HashSet<String>, why: Removal) -> Result<usize> {
+        let remember = why == Removal::Forget;
         if ids.is_empty() {
             return Ok(0);
         }
@@ -85,9 +95,37 @@ impl Store {
             )?;
             schema::set_offset(&tx, written)?;
             tx.commit()?;
+            if remember {
+                scrub(&s.db)?;
+            }
             Ok(removed.len())
         })
     }
+}
+
+/// Leaves removed text in no file of the store. Deleted rows leave their
+/// bytes behind in many places: the search index's segments keep the words
+/// of deleted rows until they are merged, pages keep old cells in their
+/// free space (also from long before, when a page was split), and the
+/// write-ahead log keeps pages as they were until it is checkpointed. So
+/// the search index is merged, the whole index rewritten (VACUUM, with
+/// freed space zeroed), and the log checkpointed and truncated to nothing.
+/// The checkpoint waits (up to the busy timeout) for readers such as
+/// ingest to finish their read.
+fn scrub(db: &rusqlite::Connection) -> Result<()> {
+    db.pragma_update(None, "secure_delete", true)?;
+    db.execute(
+        "INSERT INTO commands_fts (commands_fts) VALUES ('optimize')",
+        [],
+    )?;
+    db.execute_batch("VACUUM")?;
+    let busy: i64 = db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    if busy != 0 {
+        anyhow::bail!(
+            "the events are removed, but the index's log is still in use and could not be emptied: run the same command again"
+        );
+    }
+    Ok(())
 }
 
 /// Recomputes the rows of `sessions` from the events they have left.

@@ -68,8 +68,12 @@ END;
 
 pub fn open(path: &Path) -> Result<Connection> {
     let fresh = !path.exists();
-    let db =
+    let mut db =
         Connection::open(path).with_context(|| format!("could not open {}", path.display()))?;
+    // Every write transaction takes the write lock as it begins: a deferred
+    // one that reads, then writes, fails with "database is locked" when
+    // another connection wrote in between, whatever the busy timeout.
+    db.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     if fresh {
         let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
     }
