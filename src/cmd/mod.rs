@@ -7,6 +7,7 @@ mod agent_install;
 mod bench_fill;
 #[cfg(feature = "testing")]
 mod bench_scan;
+mod completions;
 pub mod config;
 mod diff;
 mod doctor;
@@ -14,11 +15,14 @@ mod exec;
 mod explain;
 mod forget;
 mod gc;
+mod ingest;
 mod init;
 mod init_agents;
 mod log;
+mod man;
 mod note;
 mod pause;
+mod reindex;
 mod search;
 mod sessions;
 mod shell;
@@ -54,53 +58,11 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Forget(a) => forget::run(a),
         Command::Gc(a) => gc::run(a),
         Command::Config(a) => config::run(a),
-        Command::Man { out_dir } => {
-            use clap::CommandFactory;
-            // As generate_to builds it, so both print the same top page.
-            let mut cli = crate::cli::Cli::command().disable_help_subcommand(true);
-            cli.build();
-            match out_dir {
-                Some(d) => clap_mangen::generate_to(cli, d)?,
-                None => clap_mangen::Man::new(cli).render(&mut std::io::stdout())?,
-            }
-            Ok(0)
-        }
+        Command::Man { out_dir } => man::run(out_dir),
         Command::Doctor(a) => doctor::run(a),
-        Command::Reindex(a) => {
-            let mut s = crate::resolve::open_store(&a)?;
-            s.reindex()?;
-            println!(
-                "devtrace: rebuilt the index of {} ({} events)",
-                s.dir().display(),
-                s.count_events()?
-            );
-            Ok(0)
-        }
-        Command::Completions { shell } => {
-            use clap::CommandFactory;
-            let sh = match shell {
-                crate::cli::Shell::Bash => clap_complete::Shell::Bash,
-                crate::cli::Shell::Zsh => clap_complete::Shell::Zsh,
-                crate::cli::Shell::Fish => clap_complete::Shell::Fish,
-            };
-            clap_complete::generate(
-                sh,
-                &mut crate::cli::Cli::command(),
-                "devtrace",
-                &mut std::io::stdout(),
-            );
-            Ok(0)
-        }
-        Command::Ingest { spawn } => {
-            if spawn {
-                let dir = crate::runtime::ensure_dir()?;
-                let pid = crate::ingest::ensure(&dir)?;
-                println!("{pid}");
-            } else {
-                crate::ingest::run()?;
-            }
-            Ok(0)
-        }
+        Command::Reindex(a) => reindex::run(a),
+        Command::Completions { shell } => completions::run(shell),
+        Command::Ingest { spawn } => ingest::run(spawn),
         Command::SessionStart { shell, pid } => crate::register::session_start(shell, pid),
         #[cfg(feature = "testing")]
         Command::BenchScan { dir, rounds } => bench_scan::run(&dir, rounds),
