@@ -5,9 +5,11 @@
 use anyhow::{Context, Result};
 use fs2::FileExt;
 use std::fs::{self, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub(super) fn lock_path(dir: &Path) -> PathBuf {
     dir.join("ingest.lock")
@@ -15,6 +17,27 @@ pub(super) fn lock_path(dir: &Path) -> PathBuf {
 
 pub(super) fn pid_path(dir: &Path) -> PathBuf {
     dir.join("ingest.pid")
+}
+
+/// Takes the ingest lock, waiting a little for a replaced ingest that may
+/// still be finishing its last pass. None: another ingest holds it.
+pub(super) fn take_lock(dir: &Path) -> Result<Option<fs::File>> {
+    let lock = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+        .open(lock_path(dir))
+        .context("could not open the ingest lock")?;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while lock.try_lock_exclusive().is_err() {
+        if Instant::now() > deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(Some(lock))
 }
 
 /// The pid and version of the running ingest, if one holds the lock.

@@ -12,31 +12,27 @@ mod progress;
 mod pump;
 pub mod route;
 mod session;
+mod wake;
 
 pub use edits::snapshot_data;
 pub use lifecycle::{ensure, running};
-use lifecycle::{lock_path, pid_path};
+use lifecycle::{pid_path, take_lock};
 
 pub use progress::State;
 
 use crate::runtime::{self, Channel};
-use anyhow::{Context, Result};
-use fs2::FileExt;
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
-use nix::sys::signal::{signal, SigHandler, Signal};
+use anyhow::Result;
+use nix::poll::PollTimeout;
 use progress::Batch;
 use route::Router;
 use session::Session;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::fd::AsFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+use wake::{Note, Wake};
 
 /// How long ingest stays once no recorded shell remains (the tests
 /// shorten it with `DEVTRACE_INGEST_LINGER_MS`).
@@ -157,6 +153,127 @@ impl Ingest {
         self.flush(&mut batch, &mut touched);
     }
 
+    /// The main loop: reads whatever comes, until a stop signal, or until
+    /// no recorded shell has remained for a while.
+    fn serve(&mut self, wake: &Wake) -> Result<()> {
+        let mut idle_since: Option<Instant> = None;
+        loop {
+            let pending = self.pending();
+            if !pending.is_empty() {
+                self.process(pending);
+                continue;
+            }
+            if wake.stopped() || self.lingered(&mut idle_since) {
+                break;
+            }
+            let indexing = self.index_search();
+            let woken = wake.wait(&self.sessions, self.timeout(indexing))?;
+            let mut dirty: Vec<String> = Vec::new();
+            if woken.notes {
+                self.read_notes(wake, &mut dirty);
+            }
+            for (id, is_pid) in woken.ready {
+                if let Some(s) = self.sessions.get_mut(&id) {
+                    s.gone |= is_pid;
+                    dirty.push(id);
+                }
+            }
+            self.check_gone();
+            if !dirty.is_empty() {
+                self.process(dirty);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sessions to read on at once: those with a backlog, those whose shell
+    /// is gone (read to the end and closed), and whatever the pump saved
+    /// from FIFOs during a long scan.
+    fn pending(&mut self) -> Vec<String> {
+        let mut pending: Vec<String> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.gone || s.backlog)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let pumped: Vec<String> = std::mem::take(&mut *self.pumped.borrow_mut())
+            .into_iter()
+            .collect();
+        for id in pumped {
+            self.add(&id);
+            pending.push(id);
+        }
+        pending
+    }
+
+    /// Whether ingest has had no session for the linger time, and found
+    /// none in a last look: then it is time to go.
+    fn lingered(&mut self, idle_since: &mut Option<Instant>) -> bool {
+        if !self.sessions.is_empty() {
+            *idle_since = None;
+            return false;
+        }
+        let since = *idle_since.get_or_insert_with(Instant::now);
+        if since.elapsed() >= linger() {
+            self.scan();
+            if self.sessions.is_empty() {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// How long the next poll may sleep.
+    fn timeout(&self, indexing: bool) -> PollTimeout {
+        if indexing {
+            PollTimeout::ZERO
+        } else if self.sessions.is_empty() {
+            PollTimeout::from(linger().as_millis().min(60_000) as u16)
+        } else if self.sessions.values().any(|s| s.pidfd.is_none()) {
+            PollTimeout::from(1000u16) // no pidfd: look for gone shells each second
+        } else {
+            PollTimeout::NONE
+        }
+    }
+
+    /// Marks the sessions whose channel files changed (adding new ones).
+    fn read_notes(&mut self, wake: &Wake, dirty: &mut Vec<String>) {
+        wake.notes(|note| match note {
+            Note::Overflow => {
+                // Events were lost (thousands of writes at once): look at
+                // every session.
+                dirty.extend(self.sessions.keys().cloned());
+            }
+            Note::Meta(id) => {
+                self.add(id);
+                dirty.push(id.to_owned());
+            }
+            Note::Spool { id, deleted } => {
+                if deleted {
+                    // A new spool file is read from its start, even when it
+                    // gets the old one's inode number.
+                    if let Some(s) = self.sessions.get_mut(id) {
+                        s.spool_deleted();
+                    }
+                }
+                dirty.push(id.to_owned());
+            }
+        });
+    }
+
+    /// Without a pidfd, a gone shell is found by looking at its process.
+    fn check_gone(&mut self) {
+        if self.sessions.values().any(|s| s.pidfd.is_none()) {
+            for s in self.sessions.values_mut() {
+                if s.pidfd.is_none()
+                    && !runtime::process_alive(s.meta.shell_pid, s.meta.shell_start_ticks)
+                {
+                    s.gone = true;
+                }
+            }
+        }
+    }
+
     /// Stores the batch, then saves the progress of the sessions it came
     /// from (and closes those that ended).
     fn flush(&mut self, batch: &mut Batch, touched: &mut Vec<String>) {
@@ -249,46 +366,14 @@ pub fn run() -> Result<()> {
     let dir = runtime::ensure_dir()?;
     // A daemon keeps no directory busy (and never drops files into a repo).
     let _ = std::env::set_current_dir("/");
-    let lock = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
-        .open(lock_path(&dir))
-        .context("could not open the ingest lock")?;
-    // A replaced ingest may still be finishing its last pass: wait a little.
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while lock.try_lock_exclusive().is_err() {
-        if Instant::now() > deadline {
-            return Ok(()); // another ingest runs: nothing to do
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let Some(lock) = take_lock(&dir)? else {
+        return Ok(()); // another ingest runs: nothing to do
+    };
     runtime::write_atomic(
         &pid_path(&dir),
         format!("{} {}\n", std::process::id(), env!("CARGO_PKG_VERSION")).as_bytes(),
     )?;
-
-    let stop = Arc::new(AtomicBool::new(false));
-    let (sig_r, sig_w) = std::os::unix::net::UnixStream::pair()?;
-    sig_r.set_nonblocking(true)?;
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(sig, stop.clone())?;
-        signal_hook::low_level::pipe::register(sig, sig_w.try_clone()?)?;
-    }
-    // SAFETY: SIG_IGN runs nothing of ours in signal context.
-    let _ = unsafe { signal(Signal::SIGHUP, SigHandler::SigIgn) };
-
-    let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
-    inotify.add_watch(
-        &dir,
-        AddWatchFlags::IN_CREATE
-            | AddWatchFlags::IN_MOVED_TO
-            | AddWatchFlags::IN_MODIFY
-            | AddWatchFlags::IN_CLOSE_WRITE
-            | AddWatchFlags::IN_DELETE,
-    )?;
+    let wake = Wake::new(&dir)?;
 
     let log = OpenOptions::new()
         .append(true)
@@ -312,138 +397,7 @@ pub fn run() -> Result<()> {
     ing.scan();
     // What a previous ingest left unread is read first.
     ing.process(ing.sessions.keys().cloned().collect());
-    let mut idle_since: Option<Instant> = None;
-    loop {
-        // Sessions with a backlog are read on; those whose shell is gone
-        // are read to the end and closed.
-        let mut pending: Vec<String> = ing
-            .sessions
-            .iter()
-            .filter(|(_, s)| s.gone || s.backlog)
-            .map(|(k, _)| k.clone())
-            .collect();
-        // Whatever the pump saved from FIFOs during a long scan.
-        let pumped: Vec<String> = std::mem::take(&mut *ing.pumped.borrow_mut())
-            .into_iter()
-            .collect();
-        for id in pumped {
-            ing.add(&id);
-            pending.push(id);
-        }
-        if !pending.is_empty() {
-            ing.process(pending);
-            continue;
-        }
-        if stop.load(Ordering::Relaxed) {
-            break;
-        }
-        if ing.sessions.is_empty() {
-            let since = *idle_since.get_or_insert_with(Instant::now);
-            if since.elapsed() >= linger() {
-                ing.scan();
-                if ing.sessions.is_empty() {
-                    break;
-                }
-            }
-        } else {
-            idle_since = None;
-        }
-
-        let indexing = ing.index_search();
-        let ids: Vec<String> = ing.sessions.keys().cloned().collect();
-        let (ready, notes) = {
-            let mut fds: Vec<PollFd> = vec![
-                PollFd::new(inotify.as_fd(), PollFlags::POLLIN),
-                PollFd::new(sig_r.as_fd(), PollFlags::POLLIN),
-            ];
-            let mut owners: Vec<(String, bool)> = Vec::new();
-            for id in &ids {
-                let s = &ing.sessions[id];
-                if let Some(fd) = s.fifo_fd() {
-                    fds.push(PollFd::new(fd, PollFlags::POLLIN));
-                    owners.push((id.clone(), false));
-                }
-                if let Some(p) = &s.pidfd {
-                    fds.push(PollFd::new(p.as_fd(), PollFlags::POLLIN));
-                    owners.push((id.clone(), true));
-                }
-            }
-            let timeout = if indexing {
-                PollTimeout::ZERO
-            } else if ing.sessions.is_empty() {
-                PollTimeout::from(linger().as_millis().min(60_000) as u16)
-            } else if ing.sessions.values().any(|s| s.pidfd.is_none()) {
-                PollTimeout::from(1000u16) // no pidfd: look for gone shells each second
-            } else {
-                PollTimeout::NONE
-            };
-            match poll(&mut fds, timeout) {
-                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-                Err(e) => return Err(e).context("poll failed"),
-            }
-            let mut ready: Vec<(String, bool)> = Vec::new();
-            for (i, (id, is_pid)) in owners.iter().enumerate() {
-                if fds[i + 2].revents().is_some_and(|r| !r.is_empty()) {
-                    ready.push((id.clone(), *is_pid));
-                }
-            }
-            let notes = fds[0].revents().is_some_and(|r| !r.is_empty());
-            (ready, notes)
-        };
-        let mut drained = [0u8; 64];
-        let _ = std::io::Read::read(&mut &sig_r, &mut drained);
-
-        let mut dirty: Vec<String> = Vec::new();
-        if notes {
-            while let Ok(events) = inotify.read_events() {
-                if events.is_empty() {
-                    break;
-                }
-                for ev in events {
-                    if ev.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
-                        // Events were lost (thousands of writes at once): look
-                        // at every session.
-                        dirty.extend(ing.sessions.keys().cloned());
-                        continue;
-                    }
-                    let Some(name) = ev.name.and_then(|n| n.into_string().ok()) else {
-                        continue;
-                    };
-                    if let Some(id) = name.strip_suffix(".meta") {
-                        ing.add(id);
-                        dirty.push(id.to_owned());
-                    } else if let Some(id) = name.strip_suffix(".spool") {
-                        if ev.mask.contains(AddWatchFlags::IN_DELETE) {
-                            // A new spool file is read from its start, even
-                            // when it gets the old one's inode number.
-                            if let Some(s) = ing.sessions.get_mut(id) {
-                                s.spool_deleted();
-                            }
-                        }
-                        dirty.push(id.to_owned());
-                    }
-                }
-            }
-        }
-        for (id, is_pid) in ready {
-            if let Some(s) = ing.sessions.get_mut(&id) {
-                s.gone |= is_pid;
-                dirty.push(id);
-            }
-        }
-        if ing.sessions.values().any(|s| s.pidfd.is_none()) {
-            for s in ing.sessions.values_mut() {
-                if s.pidfd.is_none()
-                    && !runtime::process_alive(s.meta.shell_pid, s.meta.shell_start_ticks)
-                {
-                    s.gone = true;
-                }
-            }
-        }
-        if !dirty.is_empty() {
-            ing.process(dirty);
-        }
-    }
+    ing.serve(&wake)?;
     // Save progress of whatever is still open; shells live on without us.
     for s in ing.sessions.values() {
         let _ = s.save_state();
