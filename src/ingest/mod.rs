@@ -10,6 +10,7 @@ mod pairing;
 mod policy;
 mod progress;
 mod pump;
+mod reader;
 pub mod route;
 mod session;
 mod wake;

@@ -6,7 +6,7 @@
 //! milliseconds, and only moves bytes into the journals; the next pass
 //! reads them from there.
 
-use super::session::{drain, open_fifo};
+use super::reader::{drain, open_fifo};
 use crate::runtime::{self, Channel};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};

@@ -1,22 +1,19 @@
-//! One recorded shell, as ingest sees it: its channel files, its progress
-//! through them (kept in `progress`), and the events its records become
-//! (`events`; the files its commands changed: `edits`, through its own type).
+//! One recorded shell, as ingest sees it: its channel files (read through
+//! `reader`), its progress through them (kept in `progress`), and the
+//! events its records become (`events`; the files its commands changed:
+//! `edits`, through its own type).
 
 use super::edits::{Edits, Trackers};
 use super::pairing::{command_text, Done, Text};
 use super::progress::{Batch, State};
+use super::reader::{deleted_fifo, drain, open_fifo, pidfd_open, read_new};
 use super::route::Router;
 use crate::runtime::{self, Channel, SessionMeta};
 use crate::wire::{Decoder, Item, Record};
 use anyhow::{Context, Result};
-use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use std::fs::{self, File};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::PathBuf;
-
-/// How much of a channel file one pass reads at most.
-const CHUNK: u64 = 64 * 1024;
 
 pub struct Session {
     pub chan: Channel,
@@ -92,72 +89,6 @@ impl Session {
         Ok(total > 0)
     }
 
-    fn read_new(
-        path: &PathBuf,
-        off: &mut u64,
-        ino: Option<&mut Option<u64>>,
-        dec: &mut Decoder,
-        more: &mut bool,
-    ) -> Result<Vec<Item>> {
-        let mut f = match OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
-            .open(path)
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("could not open {}", path.display())),
-        };
-        let meta = f.metadata()?;
-        if !meta.file_type().is_file() {
-            anyhow::bail!("{} is not a regular file", path.display());
-        }
-        {
-            use std::os::unix::fs::MetadataExt;
-            if meta.uid() != nix::unistd::getuid().as_raw() {
-                anyhow::bail!(
-                    "{} is owned by someone else; not reading it",
-                    path.display()
-                );
-            }
-        }
-        let len = meta.len();
-        if let Some(ino) = ino {
-            use std::os::unix::fs::MetadataExt;
-            if ino.is_some_and(|i| i != meta.ino()) {
-                // Deleted and created again: a new file, read from its start.
-                *off = 0;
-                *dec = Decoder::new();
-            }
-            *ino = Some(meta.ino());
-        }
-        let consumed = *off;
-        if len < consumed {
-            // The file was replaced (deleted and created again): start over.
-            *off = 0;
-            *dec = Decoder::new();
-        }
-        let start = *off + dec.pending() as u64;
-        if len <= start {
-            return Ok(Vec::new());
-        }
-        // A bounded bite: a long backlog is read over several passes, so
-        // that ingest stays small.
-        let want = (len - start).min(CHUNK);
-        *more |= want < len - start;
-        f.seek(SeekFrom::Start(start))?;
-        let mut buf = Vec::with_capacity(want as usize);
-        f.take(want).read_to_end(&mut buf)?;
-        dec.push(&buf);
-        let mut items = Vec::new();
-        while let Some(item) = dec.next_item() {
-            items.push(item);
-        }
-        *off = start + buf.len() as u64 - dec.pending() as u64;
-        dec.release();
-        Ok(items)
-    }
-
     /// Reads new records (journal first: it holds what came through the
     /// FIFO, which the shell wrote after anything already in the spool) and
     /// turns the finished ones into events, grouped by store.
@@ -168,20 +99,7 @@ impl Session {
         out: &mut Batch,
     ) -> Result<()> {
         self.backlog = false;
-        let mut items = Self::read_new(
-            &self.chan.journal(),
-            &mut self.state.journal_off,
-            None,
-            &mut self.journal_dec,
-            &mut self.backlog,
-        )?;
-        items.extend(Self::read_new(
-            &self.chan.spool(),
-            &mut self.state.spool_off,
-            Some(&mut self.state.spool_ino),
-            &mut self.spool_dec,
-            &mut self.backlog,
-        )?);
+        let items = self.read_items()?;
         if self.meta.lazy && self.state.stores.is_empty() && items.is_empty() {
             // Registered by `devtrace hook` for a shell that has not taken
             // it (yet): nothing to record, and nothing left once it is gone.
@@ -197,8 +115,38 @@ impl Session {
             self.ensure_started(&store, out);
             self.edits().warm_up(&store, trackers);
         }
-        // Where the next command of this batch began, for each position: a
-        // command's changes end there.
+        let next_start = self.next_starts(&items);
+        // Records are handled in arrival order, and whatever they finish is
+        // pushed at once, so that an event sent from inside a command lands
+        // after the commands before it.
+        for (i, item) in items.into_iter().enumerate() {
+            self.handle(item, next_start[i], router, trackers, out);
+        }
+        self.finish_pass(router, trackers, out)
+    }
+
+    /// The new items of the journal, then of the spool.
+    fn read_items(&mut self) -> Result<Vec<Item>> {
+        let mut items = read_new(
+            &self.chan.journal(),
+            &mut self.state.journal_off,
+            None,
+            &mut self.journal_dec,
+            &mut self.backlog,
+        )?;
+        items.extend(read_new(
+            &self.chan.spool(),
+            &mut self.state.spool_off,
+            Some(&mut self.state.spool_ino),
+            &mut self.spool_dec,
+            &mut self.backlog,
+        )?);
+        Ok(items)
+    }
+
+    /// Where the next command of this batch began, for each position: a
+    /// command's changes end there.
+    fn next_starts(&self, items: &[Item]) -> Vec<Option<i64>> {
         let mut next_start: Vec<Option<i64>> = vec![None; items.len() + 1];
         for (i, item) in items.iter().enumerate().rev() {
             next_start[i] = match item {
@@ -206,50 +154,66 @@ impl Session {
                 _ => next_start[i + 1],
             };
         }
-        // Records are handled in arrival order, and whatever they finish is
-        // pushed at once, so that an event sent from inside a command lands
-        // after the commands before it.
-        for (i, item) in items.into_iter().enumerate() {
-            match item {
-                Item::Record(Record::HistoryBase(h)) => {
-                    if self.state.last_hist.is_none() {
-                        self.state.last_hist =
-                            super::pairing::split_history(&h.text).map(|(n, _)| n);
-                    }
-                }
-                Item::Record(Record::Event(v)) => match self.sent_event(&v, router) {
-                    Some((store, mut ev)) => {
-                        self.ensure_started(&store, out);
-                        ev.seq = self.next_seq();
-                        out.push(store, ev);
-                    }
-                    None => {
-                        *self
-                            .state
-                            .skipped
-                            .entry("bad event record".into())
-                            .or_default() += 1
-                    }
-                },
-                Item::Record(r) => {
-                    if let Record::Cmd(c) = &r {
-                        let cwd = PathBuf::from(std::ffi::OsStr::from_bytes_lossless(&c.cwd));
-                        let store = router.store_for(&cwd);
-                        let at = self.stamp_us(c.at);
-                        self.edits().command_started(&store, at, trackers, out);
-                    }
-                    self.state.pairing.add(r);
-                    // Within a pass nothing after a missing number goes:
-                    // its record may come later in this very pass (from the
-                    // other channel). The pass's end decides.
-                    let ready = self.state.pairing.take_ready_holding(false, true);
-                    self.push_done(ready, next_start[i], router, trackers, out);
-                }
-                Item::Skipped(s) => {
-                    *self.state.skipped.entry(s.reason.to_owned()).or_default() += s.bytes as u64
+        next_start
+    }
+
+    /// Handles one item read, pushing whatever it finishes.
+    fn handle(
+        &mut self,
+        item: Item,
+        next_start: Option<i64>,
+        router: &mut Router,
+        trackers: &mut Trackers,
+        out: &mut Batch,
+    ) {
+        match item {
+            Item::Record(Record::HistoryBase(h)) => {
+                if self.state.last_hist.is_none() {
+                    self.state.last_hist = super::pairing::split_history(&h.text).map(|(n, _)| n);
                 }
             }
+            Item::Record(Record::Event(v)) => match self.sent_event(&v, router) {
+                Some((store, mut ev)) => {
+                    self.ensure_started(&store, out);
+                    ev.seq = self.next_seq();
+                    out.push(store, ev);
+                }
+                None => {
+                    *self
+                        .state
+                        .skipped
+                        .entry("bad event record".into())
+                        .or_default() += 1
+                }
+            },
+            Item::Record(r) => {
+                if let Record::Cmd(c) = &r {
+                    let cwd = PathBuf::from(std::ffi::OsStr::from_bytes_lossless(&c.cwd));
+                    let store = router.store_for(&cwd);
+                    let at = self.stamp_us(c.at);
+                    self.edits().command_started(&store, at, trackers, out);
+                }
+                self.state.pairing.add(r);
+                // Within a pass nothing after a missing number goes:
+                // its record may come later in this very pass (from the
+                // other channel). The pass's end decides.
+                let ready = self.state.pairing.take_ready_holding(false, true);
+                self.push_done(ready, next_start, router, trackers, out);
+            }
+            Item::Skipped(s) => {
+                *self.state.skipped.entry(s.reason.to_owned()).or_default() += s.bytes as u64
+            }
         }
+    }
+
+    /// At the end of a pass: hands on what the pass completed, and closes
+    /// the session once its shell is gone and everything is read.
+    fn finish_pass(
+        &mut self,
+        router: &mut Router,
+        trackers: &mut Trackers,
+        out: &mut Batch,
+    ) -> Result<()> {
         let closing = (self.gone || self.state.pairing.has_end()) && !self.backlog;
         let ready = self.state.pairing.take_ready_holding(closing, self.backlog);
         self.push_done(ready, None, router, trackers, out);
@@ -337,80 +301,4 @@ impl FromBytesLossless for std::ffi::OsStr {
     fn from_bytes_lossless(b: &[u8]) -> &std::ffi::OsStr {
         std::os::unix::ffi::OsStrExt::from_bytes(b)
     }
-}
-
-/// Copies what a FIFO holds (a few pipefuls at most: a writer that never
-/// stops must not keep ingest here) to the end of the journal. Returns the
-/// bytes copied and whether more may be waiting.
-pub fn drain(fifo: &mut File, journal: &std::path::Path) -> Result<(usize, bool)> {
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut out: Option<File> = None;
-    let mut total = 0;
-    while total < 4 * buf.len() {
-        let n = match fifo.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e).context("could not read the FIFO"),
-        };
-        if out.is_none() {
-            out = Some(
-                OpenOptions::new()
-                    .append(true)
-                    .create(true)
-                    .mode(0o600)
-                    .custom_flags(nix::libc::O_NOFOLLOW)
-                    .open(journal)
-                    .context("could not open the journal")?,
-            );
-        }
-        if let Some(j) = out.as_mut() {
-            j.write_all(&buf[..n])
-                .context("could not write the journal")?;
-        }
-        total += n;
-    }
-    Ok((total, total >= 4 * buf.len()))
-}
-
-/// Opens a FIFO read-write and non-blocking, so that ingest never sees
-/// end-of-file and never blocks; refuses anything that is not a FIFO.
-pub fn open_fifo(path: &std::path::Path) -> Option<File> {
-    open_fifo_flags(path, nix::libc::O_NOFOLLOW)
-}
-
-fn open_fifo_flags(path: &std::path::Path, flags: i32) -> Option<File> {
-    let f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_CLOEXEC | flags)
-        .open(path)
-        .ok()?;
-    let ft = f.metadata().ok()?.file_type();
-    ft.is_fifo().then_some(f)
-}
-
-/// A FIFO deleted while the shell still holds it (and records may wait in
-/// it unread: the ingest that had it open died first): opened again through
-/// the shell's own descriptor, /proc/PID/fd/N, which still reaches it.
-fn deleted_fifo(pid: i32, path: &std::path::Path) -> Option<File> {
-    let gone = format!("{} (deleted)", path.display());
-    for entry in fs::read_dir(format!("/proc/{pid}/fd")).ok()?.flatten() {
-        let Ok(target) = fs::read_link(entry.path()) else {
-            continue;
-        };
-        if target.as_os_str() != gone.as_str() {
-            continue;
-        }
-        // A magic link of /proc: followed on purpose (O_NOFOLLOW would refuse it).
-        return open_fifo_flags(&entry.path(), 0);
-    }
-    None
-}
-
-/// A descriptor that becomes readable when the process exits.
-fn pidfd_open(pid: i32) -> Option<OwnedFd> {
-    let pid = rustix::process::Pid::from_raw(pid)?;
-    rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()
 }
