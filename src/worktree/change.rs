@@ -5,7 +5,7 @@
 use super::scan::{self, Scan, Seen};
 use crate::event::ChangeKind;
 use git2::{ObjectType, Oid};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
@@ -35,8 +35,37 @@ impl Change {
     }
 }
 
+/// The changes between two scans: files of `old` gone from `base` (the
+/// state now) and files added (paired into renames where the content is
+/// the same), and files modified.
+pub(super) fn later_changes(
+    seen: &Scan,
+    old: &BTreeMap<Vec<u8>, Entry>,
+    base: &BTreeMap<Vec<u8>, Entry>,
+    added: Vec<(&Seen, Entry)>,
+    modified: Vec<(&Seen, Entry, Entry)>,
+    t0: i128,
+) -> Vec<Change> {
+    let deleted: Vec<(&Vec<u8>, Entry)> = old
+        .iter()
+        .filter(|(p, _)| !base.contains_key(*p))
+        .map(|(p, e)| (p, *e))
+        .collect();
+    let mut changes = pair_renames(seen, deleted, added, t0);
+    for (f, o, e) in modified {
+        changes.push(Change {
+            path: f.path.clone(),
+            from: None,
+            old: Some(o),
+            new: Some(e),
+            ctime_ns: f.ctime_ns,
+        });
+    }
+    changes
+}
+
 /// Deleted and added files with the same content are renames.
-pub(super) fn pair_renames(
+fn pair_renames(
     seen: &Scan,
     deleted: Vec<(&Vec<u8>, Entry)>,
     added: Vec<(&Seen, Entry)>,

@@ -1,9 +1,9 @@
 //! The user's git index as a cache of content ids, for a first scan.
 
-use super::change::Entry;
+use super::change::{Change, Entry};
 use super::objects::Objects;
-use super::scan::Seen;
-use std::collections::{HashMap, HashSet};
+use super::scan::{self, Scan, Seen};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
 
 /// The user's index as a cache of content ids: a file whose size, mtime,
@@ -57,5 +57,53 @@ impl IndexHint {
             oid: e.id,
             mode: f.mode,
         })
+    }
+
+    /// The changes a first scan can tell, from what the index knew (`hint`):
+    /// the files added since `since` whose content the index did not have, and
+    /// the files the index had that are gone from `base`, the state now.
+    pub(super) fn first_scan_changes(
+        &self,
+        since: i128,
+        added: &[(&Seen, Entry)],
+        seen: &Scan,
+        base: &BTreeMap<Vec<u8>, Entry>,
+        t0: i128,
+    ) -> Vec<Change> {
+        let mut first_changes = Vec::new();
+        for (f, e) in added {
+            if f.ctime_ns <= since {
+                continue;
+            }
+            let old = self.entries.get(&f.path).map(|ie| Entry {
+                oid: ie.id,
+                mode: ie.mode,
+            });
+            if old != Some(*e) {
+                first_changes.push(Change {
+                    path: f.path.clone(),
+                    from: None,
+                    old,
+                    new: Some(*e),
+                    ctime_ns: f.ctime_ns,
+                });
+            }
+        }
+        for (p, ie) in &self.entries {
+            let dir_t = scan::parent_ctime(seen, p).unwrap_or(t0);
+            if !base.contains_key(p) && dir_t > since {
+                first_changes.push(Change {
+                    path: p.clone(),
+                    from: None,
+                    old: Some(Entry {
+                        oid: ie.id,
+                        mode: ie.mode,
+                    }),
+                    new: None,
+                    ctime_ns: dir_t,
+                });
+            }
+        }
+        first_changes
     }
 }

@@ -5,7 +5,7 @@
 use super::objects::{MODE_EXEC, MODE_FILE, MODE_LINK};
 use super::watch::Watch;
 use anyhow::Result;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -202,4 +202,80 @@ pub fn parent_ctime(scan: &Scan, path: &[u8]) -> Option<i128> {
         }
     }
     scan.dirs.get(&b""[..]).copied()
+}
+
+/// The files of the last state that a partial scan of `dirs` covers:
+/// those directly in a changed directory, those under a directory that
+/// is gone from it, and those under a directory walked whole.
+pub(super) fn in_scope<E>(
+    base: &BTreeMap<Vec<u8>, E>,
+    dirs: &[Vec<u8>],
+    seen: &Scan,
+) -> Vec<Vec<u8>> {
+    let mut keys = Vec::new();
+    let all_under = |prefix: &[u8], keys: &mut Vec<Vec<u8>>| {
+        for (k, _) in base.range(prefix.to_vec()..) {
+            if !k.starts_with(prefix) {
+                break;
+            }
+            keys.push(k.clone());
+        }
+    };
+    for w in &seen.whole {
+        let mut p = w.clone();
+        p.push(b'/');
+        all_under(&p, &mut keys);
+    }
+    for d in dirs {
+        let mut prefix = d.clone();
+        if !prefix.is_empty() {
+            prefix.push(b'/');
+        }
+        let mut cursor = prefix.clone();
+        while let Some((k, _)) = base.range(cursor.clone()..).next() {
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            let rest = &k[prefix.len()..];
+            match rest.iter().position(|&b| b == b'/') {
+                None => {
+                    keys.push(k.clone());
+                    cursor = k.clone();
+                    cursor.push(0);
+                }
+                Some(i) => {
+                    let sub = k[..prefix.len() + i].to_vec();
+                    if !seen.dirs.contains_key(&sub) {
+                        let mut p = sub.clone();
+                        p.push(b'/');
+                        all_under(&p, &mut keys);
+                    }
+                    // Past the subtree: '0' follows '/'.
+                    cursor = sub;
+                    cursor.push(b'0');
+                }
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// A directory moved in keeps its files' ctimes (the move is stamped on
+/// the directory): in a partial scan, a file under a directory walked whole
+/// is as new as that directory.
+pub(super) fn stamp_moved_dirs(seen: &mut Scan) {
+    for w in &seen.whole {
+        let Some(&t) = seen.dirs.get(w) else { continue };
+        let mut prefix = w.clone();
+        prefix.push(b'/');
+        for f in seen
+            .files
+            .iter_mut()
+            .filter(|f| f.path.starts_with(&prefix))
+        {
+            f.ctime_ns = f.ctime_ns.max(t);
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! `lstat` per file. Each change carries its ctime, so that it can be
 //! claimed later by the command whose run it falls in, or by nobody.
 
-use super::change::{merge, pair_moves, pair_renames, Change, Entry};
+use super::change::{later_changes, merge, pair_moves, Change, Entry};
 use super::index_hint::IndexHint;
 use super::objects::{self, Objects, MODE_LINK, MODE_TREE};
 use super::scan::{self, Scan, Seen, Stop};
@@ -52,6 +52,17 @@ fn env_num(name: &str) -> Option<u64> {
 struct Saved {
     tree: String,
     scanned_ns: i128,
+}
+
+/// What a walk of the tree found.
+enum Walked {
+    /// The watch saw no directory change.
+    Unchanged,
+    /// The tree was not looked at, and why.
+    Refused(String),
+    /// The files seen, and (for a walk of some directories only) the files
+    /// of the earlier state that it covers.
+    Seen(Scan, Option<Vec<Vec<u8>>>),
 }
 
 pub struct Tracker {
@@ -155,60 +166,6 @@ impl Tracker {
         true
     }
 
-    /// The files of the last state that a partial scan of `dirs` covers:
-    /// those directly in a changed directory, those under a directory that
-    /// is gone from it, and those under a directory walked whole.
-    fn in_scope(&self, dirs: &[Vec<u8>], seen: &Scan) -> Vec<Vec<u8>> {
-        let mut keys = Vec::new();
-        let all_under = |prefix: &[u8], keys: &mut Vec<Vec<u8>>| {
-            for (k, _) in self.base.range(prefix.to_vec()..) {
-                if !k.starts_with(prefix) {
-                    break;
-                }
-                keys.push(k.clone());
-            }
-        };
-        for w in &seen.whole {
-            let mut p = w.clone();
-            p.push(b'/');
-            all_under(&p, &mut keys);
-        }
-        for d in dirs {
-            let mut prefix = d.clone();
-            if !prefix.is_empty() {
-                prefix.push(b'/');
-            }
-            let mut cursor = prefix.clone();
-            while let Some((k, _)) = self.base.range(cursor.clone()..).next() {
-                if !k.starts_with(&prefix) {
-                    break;
-                }
-                let rest = &k[prefix.len()..];
-                match rest.iter().position(|&b| b == b'/') {
-                    None => {
-                        keys.push(k.clone());
-                        cursor = k.clone();
-                        cursor.push(0);
-                    }
-                    Some(i) => {
-                        let sub = k[..prefix.len() + i].to_vec();
-                        if !seen.dirs.contains_key(&sub) {
-                            let mut p = sub.clone();
-                            p.push(b'/');
-                            all_under(&p, &mut keys);
-                        }
-                        // Past the subtree: '0' follows '/'.
-                        cursor = sub;
-                        cursor.push(b'0');
-                    }
-                }
-            }
-        }
-        keys.sort();
-        keys.dedup();
-        keys
-    }
-
     /// Forgets the watch, so that the next scan looks at everything.
     pub fn reset(&mut self) {
         self.watch = None;
@@ -236,52 +193,16 @@ impl Tracker {
     ) -> Result<std::result::Result<usize, String>> {
         let t0 = now_ns();
         self.kept_bytes.set(0);
-        let dirty = match (self.watch.as_mut(), self.scanned_ns) {
-            (Some(w), Some(_)) => w.dirty(),
-            _ => None,
-        };
-        let partial = dirty.as_ref().is_some_and(|d| !d.is_empty());
-        let (seen, old_scope) = match dirty {
-            Some(dirs) if dirs.is_empty() => {
+        let (mut seen, old_scope) = match self.walk(pump)? {
+            Walked::Unchanged => {
                 // inotify saw nothing: nothing changed.
                 self.scanned_ns = Some(t0);
                 return Ok(Ok(0));
             }
-            Some(dirs) => {
-                let dirs: Vec<Vec<u8>> = dirs.into_iter().collect();
-                let w = self.watch.as_mut().expect("dirty came from it");
-                match scan::scan_dirs(&self.root, &dirs, self.limits.max_files, w, pump) {
-                    Ok(s) => {
-                        let scope = self.in_scope(&dirs, &s);
-                        (s, Some(scope))
-                    }
-                    Err(Stop::TooManyFiles(n)) => {
-                        self.watch = None;
-                        return Ok(Err(format!("more than {n} files to check")));
-                    }
-                }
-            }
-            None => {
-                let mut w = if self.watch_failed {
-                    None
-                } else {
-                    Watch::new()
-                };
-                let s = match scan::scan(&self.root, self.limits.max_files, w.as_mut(), pump)? {
-                    Ok(s) => s,
-                    Err(Stop::TooManyFiles(n)) => {
-                        return Ok(Err(format!("more than {n} files to check")));
-                    }
-                };
-                if w.as_ref().is_some_and(|w| w.broken) {
-                    // Over the per-user inotify limit: full scans from now on.
-                    self.watch_failed = true;
-                    w = None;
-                }
-                self.watch = w;
-                (s, None)
-            }
+            Walked::Refused(why) => return Ok(Err(why)),
+            Walked::Seen(seen, scope) => (seen, scope),
         };
+        let partial = old_scope.is_some();
         // The earlier state of what this scan looked at: everything, or the
         // files of the directories that changed.
         let old: BTreeMap<Vec<u8>, Entry> = match old_scope {
@@ -291,128 +212,11 @@ impl Tracker {
                 .filter_map(|k| self.base.remove_entry(&k))
                 .collect(),
         };
-        let head_owned = self.head_tree();
-        let head_tree = head_owned.as_ref();
-        let hint = match self.scanned_ns {
-            None => IndexHint::load(&self.objects, head_tree),
-            Some(_) => None,
-        };
-        let mut base = BTreeMap::new();
-        let mut added = Vec::new();
-        let mut modified = Vec::new();
-        let mut seen = seen;
         if partial {
-            // A directory moved in keeps its files' ctimes: the move is
-            // stamped on the directory.
-            for w in &seen.whole {
-                let Some(&t) = seen.dirs.get(w) else { continue };
-                let mut prefix = w.clone();
-                prefix.push(b'/');
-                for f in seen
-                    .files
-                    .iter_mut()
-                    .filter(|f| f.path.starts_with(&prefix))
-                {
-                    f.ctime_ns = f.ctime_ns.max(t);
-                }
-            }
+            scan::stamp_moved_dirs(&mut seen);
         }
-        let mut entries: Vec<Option<Entry>> = Vec::with_capacity(seen.files.len());
-        for f in seen.files.iter_mut() {
-            let old = old.get(&f.path).copied();
-            let fresh = match (old, self.scanned_ns) {
-                (Some(o), Some(t)) if f.ctime_ns < t - MARGIN_NS && o.mode == f.mode => Some(o),
-                _ => None,
-            };
-            let entry = match fresh {
-                Some(e) => Some(e),
-                None => match hint.as_ref().and_then(|h| h.matching(f, &self.objects)) {
-                    Some(e) => Some(e),
-                    None => match self.hash(f, head_tree, pump) {
-                        Some((e, ctime)) => {
-                            // Written while we read it: the content is the
-                            // newer one, and so must its time be.
-                            f.ctime_ns = f.ctime_ns.max(ctime);
-                            Some(e)
-                        }
-                        // Unreadable now: keep what we knew.
-                        None => old,
-                    },
-                },
-            };
-            entries.push(entry);
-        }
-        let seen = seen;
-        for (f, entry) in seen.files.iter().zip(entries) {
-            let Some(entry) = entry else { continue };
-            let old = old.get(&f.path).copied();
-            match old {
-                None => added.push((f, entry)),
-                Some(o) if o != entry => modified.push((f, o, entry)),
-                Some(_) => {}
-            }
-            base.insert(f.path.clone(), entry);
-        }
-        // First scan: what the index knew is the earlier state of the files
-        // changed since `since`.
-        let mut first_changes = Vec::new();
-        if let (Some(h), Some(since)) = (&hint, since) {
-            for (f, e) in &added {
-                if f.ctime_ns <= since {
-                    continue;
-                }
-                let old = h.entries.get(&f.path).map(|ie| Entry {
-                    oid: ie.id,
-                    mode: ie.mode,
-                });
-                if old != Some(*e) {
-                    first_changes.push(Change {
-                        path: f.path.clone(),
-                        from: None,
-                        old,
-                        new: Some(*e),
-                        ctime_ns: f.ctime_ns,
-                    });
-                }
-            }
-            for (p, ie) in &h.entries {
-                let dir_t = scan::parent_ctime(&seen, p).unwrap_or(t0);
-                if !base.contains_key(p) && dir_t > since {
-                    first_changes.push(Change {
-                        path: p.clone(),
-                        from: None,
-                        old: Some(Entry {
-                            oid: ie.id,
-                            mode: ie.mode,
-                        }),
-                        new: None,
-                        ctime_ns: dir_t,
-                    });
-                }
-            }
-        }
-        drop(hint);
-        drop(head_owned);
         let first = self.scanned_ns.is_none();
-        let mut changes = pair_moves(first_changes);
-        if !first {
-            let deleted: Vec<(&Vec<u8>, Entry)> = old
-                .iter()
-                .filter(|(p, _)| !base.contains_key(*p))
-                .map(|(p, e)| (p, *e))
-                .collect();
-            changes = pair_renames(&seen, deleted, added, t0);
-            for (f, o, e) in modified {
-                changes.push(Change {
-                    path: f.path.clone(),
-                    from: None,
-                    old: Some(o),
-                    new: Some(e),
-                    ctime_ns: f.ctime_ns,
-                });
-            }
-        }
-        changes.sort_by_key(|c| c.ctime_ns);
+        let (base, changes) = self.compare(&mut seen, &old, since, t0, pump);
         drop(old);
         self.base.extend(base);
         self.scanned_ns = Some(t0);
@@ -428,6 +232,141 @@ impl Tracker {
             self.save()?;
         }
         Ok(Ok(n))
+    }
+
+    /// Walks the tree: only the directories the watch saw change, when it
+    /// has seen any; else all of it.
+    fn walk(&mut self, pump: &mut dyn FnMut()) -> Result<Walked> {
+        let dirty = match (self.watch.as_mut(), self.scanned_ns) {
+            (Some(w), Some(_)) => w.dirty(),
+            _ => None,
+        };
+        let Some(dirs) = dirty else {
+            return self.walk_all(pump);
+        };
+        if dirs.is_empty() {
+            return Ok(Walked::Unchanged);
+        }
+        let dirs: Vec<Vec<u8>> = dirs.into_iter().collect();
+        let w = self.watch.as_mut().expect("dirty came from it");
+        match scan::scan_dirs(&self.root, &dirs, self.limits.max_files, w, pump) {
+            Ok(s) => {
+                let scope = scan::in_scope(&self.base, &dirs, &s);
+                Ok(Walked::Seen(s, Some(scope)))
+            }
+            Err(Stop::TooManyFiles(n)) => {
+                self.watch = None;
+                Ok(Walked::Refused(format!("more than {n} files to check")))
+            }
+        }
+    }
+
+    /// Walks the whole tree, setting up a new watch on the way.
+    fn walk_all(&mut self, pump: &mut dyn FnMut()) -> Result<Walked> {
+        let mut w = if self.watch_failed {
+            None
+        } else {
+            Watch::new()
+        };
+        let s = match scan::scan(&self.root, self.limits.max_files, w.as_mut(), pump)? {
+            Ok(s) => s,
+            Err(Stop::TooManyFiles(n)) => {
+                return Ok(Walked::Refused(format!("more than {n} files to check")));
+            }
+        };
+        if w.as_ref().is_some_and(|w| w.broken) {
+            // Over the per-user inotify limit: full scans from now on.
+            self.watch_failed = true;
+            w = None;
+        }
+        self.watch = w;
+        Ok(Walked::Seen(s, None))
+    }
+
+    /// Compares the files seen with their earlier state `old`: returns
+    /// their new state and the changes, oldest first.
+    fn compare(
+        &self,
+        seen: &mut Scan,
+        old: &BTreeMap<Vec<u8>, Entry>,
+        since: Option<i128>,
+        t0: i128,
+        pump: &mut dyn FnMut(),
+    ) -> (BTreeMap<Vec<u8>, Entry>, Vec<Change>) {
+        let head_owned = self.head_tree();
+        let head_tree = head_owned.as_ref();
+        let hint = match self.scanned_ns {
+            None => IndexHint::load(&self.objects, head_tree),
+            Some(_) => None,
+        };
+        let mut base = BTreeMap::new();
+        let mut added = Vec::new();
+        let mut modified = Vec::new();
+        let entries = self.entries(seen, old, hint.as_ref(), head_tree, pump);
+        let seen = &*seen;
+        for (f, entry) in seen.files.iter().zip(entries) {
+            let Some(entry) = entry else { continue };
+            let old = old.get(&f.path).copied();
+            match old {
+                None => added.push((f, entry)),
+                Some(o) if o != entry => modified.push((f, o, entry)),
+                Some(_) => {}
+            }
+            base.insert(f.path.clone(), entry);
+        }
+        // First scan: what the index knew is the earlier state of the files
+        // changed since `since`.
+        let first_changes = match (&hint, since) {
+            (Some(h), Some(since)) => h.first_scan_changes(since, &added, seen, &base, t0),
+            _ => Vec::new(),
+        };
+        drop(hint);
+        drop(head_owned);
+        let mut changes = pair_moves(first_changes);
+        if self.scanned_ns.is_some() {
+            changes = later_changes(seen, old, &base, added, modified, t0);
+        }
+        changes.sort_by_key(|c| c.ctime_ns);
+        (base, changes)
+    }
+
+    /// The entry of each file seen: the earlier one while its ctime says it
+    /// has not changed, else the index's where it matches (first scan),
+    /// else its content read now. None: unreadable, and not known before.
+    fn entries(
+        &self,
+        seen: &mut Scan,
+        old: &BTreeMap<Vec<u8>, Entry>,
+        hint: Option<&IndexHint>,
+        head_tree: Option<&git2::Tree>,
+        pump: &mut dyn FnMut(),
+    ) -> Vec<Option<Entry>> {
+        let mut entries: Vec<Option<Entry>> = Vec::with_capacity(seen.files.len());
+        for f in seen.files.iter_mut() {
+            let old = old.get(&f.path).copied();
+            let fresh = match (old, self.scanned_ns) {
+                (Some(o), Some(t)) if f.ctime_ns < t - MARGIN_NS && o.mode == f.mode => Some(o),
+                _ => None,
+            };
+            let entry = match fresh {
+                Some(e) => Some(e),
+                None => match hint.and_then(|h| h.matching(f, &self.objects)) {
+                    Some(e) => Some(e),
+                    None => match self.hash(f, head_tree, pump) {
+                        Some((e, ctime)) => {
+                            // Written while we read it: the content is the
+                            // newer one, and so must its time be.
+                            f.ctime_ns = f.ctime_ns.max(ctime);
+                            Some(e)
+                        }
+                        // Unreadable now: keep what we knew.
+                        None => old,
+                    },
+                },
+            };
+            entries.push(entry);
+        }
+        entries
     }
 
     /// Saves the last scanned state, for the next ingest to start from.
