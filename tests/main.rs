@@ -9,6 +9,7 @@ mod forget;
 mod privacy;
 mod provenance;
 mod recovery;
+mod registered;
 mod review;
 mod scripts;
 mod shells;
