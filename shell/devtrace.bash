@@ -11,17 +11,39 @@
 # (it writes the command record) from the first command of PROMPT_COMMAND (the
 # line is over: it keeps the line's $? and PIPESTATUS, before anything else
 # ran). Our PROMPT_COMMAND entry, appended last, writes the exit record.
+#
+# The line's state, in __devtrace_state:
+#   starting  from start-up to the first prompt: the history base is due
+#   idle      no line under way (at the prompt, or its records are written)
+#   accepted  PS0 saw a line accepted; its command record is not written yet
+#   running   the command record is written; the line runs
+#   ended     the line is over (first DEBUG trap of PROMPT_COMMAND): its $?
+#             and PIPESTATUS are kept, its exit record is due
+# starting -> idle: the first prompt (history base). idle -> accepted: PS0.
+# accepted -> running: the line's first DEBUG trap (command record).
+# accepted or running -> ended: PROMPT_COMMAND's first DEBUG trap (a line
+# that ran only in subshells gets its command record here).
+# ended -> idle: our PROMPT_COMMAND entry (exit record). accepted or running
+# -> idle: the prompt when our DEBUG trap was replaced, bash-preexec's
+# precmd, or the shell's exit (exit record, with the status at hand).
+#
+# Each record kind is written by one function: __devtrace_send_cmd (C),
+# __devtrace_send_exit (E), __devtrace_send_base (H), __devtrace_send_end (X).
 
+# The state names are expanded in arithmetic ($name): cheaper than bash's
+# evaluation of a bare name, on the per-command path.
+# shellcheck disable=SC2004
 if [[ $- == *i* && ${BASH_VERSINFO[0]:-0} -ge 5 && -z ${__devtrace_loaded-} ]]; then
 __devtrace_loaded=1
 __devtrace_bin=@DEVTRACE_BIN@
 [[ -x $__devtrace_bin ]] || __devtrace_bin=devtrace
 __devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fifo='' __devtrace_fd='' __devtrace_fdp='' __devtrace_null=''
 __devtrace_ipid=0 __devtrace_retry=0 __devtrace_bp=0 __devtrace_since=0
-__devtrace_armed=0 __devtrace_n=0 __devtrace_t0=0 __devtrace_hc=0
+__devtrace_starting=5 __devtrace_idle=0 __devtrace_accepted=1 __devtrace_running=2 __devtrace_ended=3
+__devtrace_state=$__devtrace_idle __devtrace_n=0 __devtrace_t0=0 __devtrace_hc=0
 __devtrace_st=0 __devtrace_stps=() __devtrace_prev_debug='' __devtrace_prev_exit=''
 # shellcheck disable=SC2016 # expanded by bash in PS0, not here
-__devtrace_ps0='${__devtrace_e[__devtrace_armed=1,__devtrace_n+=1,__devtrace_hc=HISTCMD,__devtrace_t0=${EPOCHREALTIME/[.,]/}]-}'
+__devtrace_ps0='${__devtrace_e[__devtrace_state=$__devtrace_accepted,__devtrace_n+=1,__devtrace_hc=HISTCMD,__devtrace_t0=${EPOCHREALTIME/[.,]/}]-}'
 
 # Sets $? (and, through its last argument, $_) for whatever runs next.
 __devtrace_ret() { return "$1"; }
@@ -33,8 +55,8 @@ __devtrace_ret() { return "$1"; }
 # A command record. The text is bash's own history entry, written straight
 # into the spool file: a long command never passes through a variable.
 # Errors go to a /dev/null descriptor opened once.
-__devtrace_cmd_record() {
-  __devtrace_armed=2
+__devtrace_send_cmd() {
+  __devtrace_state=$__devtrace_running
   {
     builtin printf '@DT1\0C\0%s\0M%s\0%s\0h\0%s\0' "$__devtrace_n" "$__devtrace_t0" "$PWD" "$1"
     if [[ -n ${HISTTIMEFORMAT-} ]]; then
@@ -49,26 +71,27 @@ __devtrace_cmd_record() {
 
 # The DEBUG trap: `__devtrace_preexec "$?" ${PIPESTATUS[@]} "$_"`. The
 # last argument of the call is what $_ is after the trap: unchanged. On the
-# first command of an armed line it writes the command record; on the first
-# command of PROMPT_COMMAND after it, the line is over and it keeps the
-# line's $? and PIPESTATUS. (Its body is copied at every simple command, so
-# the record itself is written by another function.)
+# first command of an accepted line it writes the command record; on the
+# first command of PROMPT_COMMAND after it, the line is over and it keeps
+# the line's $? and PIPESTATUS. (Its body is copied at every simple command,
+# so the record itself is written by another function.)
 __devtrace_preexec() {
-  if (( __devtrace_armed == 1 && HISTCMD != __devtrace_hc && ! __devtrace_bp && BASHPID == $$ )); then
-    __devtrace_cmd_record "$BASH_COMMAND"
-  elif (( (__devtrace_armed == 1 || __devtrace_armed == 2) && HISTCMD == __devtrace_hc && ! __devtrace_bp && BASHPID == $$ )); then
-    # Armed 1 still means a line that ran only in subshells, e.g.
+  if (( __devtrace_state == $__devtrace_accepted && HISTCMD != __devtrace_hc && ! __devtrace_bp && BASHPID == $$ )); then
+    __devtrace_send_cmd "$BASH_COMMAND"
+  elif (( (__devtrace_state == $__devtrace_accepted || __devtrace_state == $__devtrace_running) && HISTCMD == __devtrace_hc && ! __devtrace_bp && BASHPID == $$ )); then
+    # Still accepted means a line that ran only in subshells, e.g.
     # `(cd /; make)`: it fired no DEBUG trap here.
-    (( __devtrace_armed == 2 )) || __devtrace_cmd_record ''
-    __devtrace_armed=3 __devtrace_st=$1 __devtrace_stps=("${@:2:$#-2}")
+    (( __devtrace_state == $__devtrace_running )) || __devtrace_send_cmd ''
+    __devtrace_state=$__devtrace_ended __devtrace_st=$1 __devtrace_stps=("${@:2:$#-2}")
   fi
   # Never fail: with extdebug a failing DEBUG trap would skip the command.
   return 0
 }
 
-# An exit (E) or end (X) record: to the FIFO in one non-blocking write while
-# ingest is alive (/proc/PID/exe exists: a zombie, which a killed ingest can
-# stay where nobody reaps it, has none) and the FIFO is still there (a new
+# Sends a record (printf's format and arguments; the command record goes
+# to the spool file): to the FIFO in one non-blocking write while ingest is
+# alive (/proc/PID/exe exists: a zombie, which a killed ingest can stay
+# where nobody reaps it, has none) and the FIFO is still there (a new
 # ingest could not find a deleted one), else appended to the spool file.
 # Never blocks.
 # shellcheck disable=SC2059,SC2261 # callers pass the format; fd, not a file
@@ -100,18 +123,35 @@ __devtrace_fd_ready() {
   return 0
 }
 
-# The exit record of the armed line: status $1, per-stage statuses $2.
-__devtrace_finish() {
-  (( __devtrace_armed != 1 )) || __devtrace_cmd_record ''
-  __devtrace_armed=0
+# The exit record (E) of the line: status $1, per-stage statuses $2. Into a
+# live FIFO at once (the common case: no further call), else through
+# __devtrace_send. (The same fields twice: `set --` would cost more.)
+# shellcheck disable=SC2261 # an fd, not a file
+__devtrace_send_exit() {
+  __devtrace_state=$__devtrace_idle
+  if [[ -n $__devtrace_fd && -p $__devtrace_fifo && -e /proc/$__devtrace_ipid/exe ]]; then
+    builtin printf '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$1" "$2" 2>&"$__devtrace_null" >&"$__devtrace_fd" && return 0
+  fi
   __devtrace_send '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$1" "$2"
 }
 
-# Armed 5 until the first prompt: then the newest history entry, before any
-# command ran, goes to ingest, so that a first line bash keeps out of its
-# history is not mistaken for that entry.
-__devtrace_base() {
-  __devtrace_armed=0
+# The end of a line that was not seen to end: its command record if it has
+# none yet, then its exit record (status $1, per-stage statuses $2).
+__devtrace_finish() {
+  (( __devtrace_state != $__devtrace_accepted )) || __devtrace_send_cmd ''
+  __devtrace_send_exit "$1" "$2"
+}
+
+# The end record (X): the shell exits.
+__devtrace_send_end() {
+  __devtrace_send '@DT1\0X\0%s\0%s\0exit\0@\0' "$__devtrace_n" "$EPOCHREALTIME"
+}
+
+# The history base record (H), at the first prompt: the newest history
+# entry, before any command ran, goes to ingest, so that a first line bash
+# keeps out of its history is not mistaken for that entry.
+__devtrace_send_base() {
+  __devtrace_state=$__devtrace_idle
   {
     builtin printf '@DT1\0H\0%s\0M%s\0' 0 "${EPOCHREALTIME/[.,]/}"
     HISTTIMEFORMAT='' builtin history 1
@@ -120,13 +160,12 @@ __devtrace_base() {
   return 0
 }
 
-# Armed and before the prompt: which end the line gets.
+# Before the prompt, not idle and not ended: the first prompt, or the end
+# of a line that our DEBUG trap did not see end.
 __devtrace_end() {
   local IFS=' '
-  if (( __devtrace_armed == 3 )); then
-    __devtrace_finish "$__devtrace_st" "${__devtrace_stps[*]}"
-  elif (( __devtrace_armed == 5 )); then
-    __devtrace_base
+  if (( __devtrace_state == $__devtrace_starting )); then
+    __devtrace_send_base
   else
     # Our DEBUG trap was replaced: the status is what reached PROMPT_COMMAND.
     __devtrace_finish "$1" "${*:2}"
@@ -140,16 +179,12 @@ __devtrace_fix_ps0() {
 }
 
 # The last entry of PROMPT_COMMAND: the exit record of a line that ended
-# straight into a live FIFO (inlined, the common case), else through
-# __devtrace_finish or the rare ends in __devtrace_end.
-# shellcheck disable=SC2261 # an fd, not a file
+# (the common case), else the rare ends in __devtrace_end.
 __devtrace_precmd() {
   local __devtrace_s=$? __devtrace_ps=("${PIPESTATUS[@]}") __devtrace_l=$_ IFS=' '
-  if (( __devtrace_armed == 3 )) && [[ -n $__devtrace_fd && -p $__devtrace_fifo && -e /proc/$__devtrace_ipid/exe ]]; then
-    __devtrace_armed=0
-    builtin printf '@DT1\0E\0%s\0%s\0%s\0%s\0\0@\0' "$__devtrace_n" "$EPOCHREALTIME" "$__devtrace_st" "${__devtrace_stps[*]}" 2>&"$__devtrace_null" >&"$__devtrace_fd" ||
-      __devtrace_finish "$__devtrace_st" "${__devtrace_stps[*]}"
-  elif (( __devtrace_armed )); then
+  if (( __devtrace_state == $__devtrace_ended )); then
+    __devtrace_send_exit "$__devtrace_st" "${__devtrace_stps[*]}"
+  elif (( __devtrace_state != $__devtrace_idle )); then
     __devtrace_end "$__devtrace_s" "${__devtrace_ps[@]}"
   fi
   [[ ${PS0-} == "$__devtrace_ps0"* && -z ${bash_preexec_imported-}${__bp_imported-} ]] || __devtrace_fix_ps0
@@ -173,7 +208,7 @@ __devtrace_revive() {
 
 # With bash-preexec loaded, its arrays are used instead of our own trap.
 __devtrace_bp_preexec() {
-  (( __devtrace_armed != 1 )) || __devtrace_cmd_record "$BASH_COMMAND"
+  (( __devtrace_state != $__devtrace_accepted )) || __devtrace_send_cmd "$BASH_COMMAND"
   return 0
 }
 
@@ -181,9 +216,9 @@ __devtrace_bp_precmd() {
   local __devtrace_s=$? __devtrace_ps IFS=' '
   __devtrace_ps=$__devtrace_s
   [[ -n ${BP_PIPESTATUS[*]-} ]] && __devtrace_ps="${BP_PIPESTATUS[*]}"
-  if (( __devtrace_armed == 5 )); then
-    __devtrace_base
-  elif (( __devtrace_armed )); then
+  if (( __devtrace_state == $__devtrace_starting )); then
+    __devtrace_send_base
+  elif (( __devtrace_state != $__devtrace_idle )); then
     __devtrace_finish "$__devtrace_s" "$__devtrace_ps"
   fi
   __devtrace_ret "$__devtrace_s"
@@ -231,8 +266,8 @@ __devtrace_exit() {
   # No ingest now would leave this session open until the next shell
   # starts: a dead one is started again at once, whatever the last try.
   __devtrace_retry=0
-  (( __devtrace_armed && __devtrace_armed != 5 )) && __devtrace_finish "$__devtrace_s" "$__devtrace_s"
-  __devtrace_send '@DT1\0X\0%s\0%s\0exit\0@\0' "$__devtrace_n" "$EPOCHREALTIME"
+  (( __devtrace_state != $__devtrace_idle && __devtrace_state != $__devtrace_starting )) && __devtrace_finish "$__devtrace_s" "$__devtrace_s"
+  __devtrace_send_end
   return "$__devtrace_s"
 }
 
@@ -286,7 +321,7 @@ __devtrace_init() {
     __devtrace_since=$EPOCHSECONDS
     ( command "$__devtrace_bin" nonblock <&"$__devtrace_fdp" >&"$__devtrace_null" 2>&1 & )
   fi
-  __devtrace_armed=5
+  __devtrace_state=$__devtrace_starting
 
   if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
     __devtrace_use_bp

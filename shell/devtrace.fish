@@ -7,6 +7,11 @@
 # uses builtins only: no fork, no command substitution. Its records carry
 # sequence number 0: one writer, one file, so their order is the spool's. It prints nothing and leaves $status and
 # $pipestatus as they were.
+#
+# Each record kind is written in one place: the command record (C) by
+# __devtrace_preexec, the exit record (E) by __devtrace_postexec (also for
+# the line under way when the shell exits), the end record (X) by
+# __devtrace_exit, the history base (H) at start-up.
 
 if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_private_mode
     set -g __devtrace_loaded 1
@@ -54,6 +59,8 @@ if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_
             set -g __devtrace_armed 0
             set -l up 0
             read -l up x </proc/uptime 2>/dev/null
+            # Called by __devtrace_exit (no command line): no duration.
+            set -q argv[1]; or set -l CMD_DURATION ''
             if test -w $__devtrace_spool; or test ! -e $__devtrace_spool -a -w $__devtrace_rt
                 string join0 -- @DT1 E 0 U$up $s "$ps" $CMD_DURATION @ >>$__devtrace_spool
             end
@@ -68,19 +75,23 @@ if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_
                 set -g __devtrace_retry -10
                 __devtrace_revive
             end
+            # `exit` itself gets its status too: its exit record, as after a
+            # command.
+            if test $__devtrace_armed = 1
+                __devtrace_ret $s
+                __devtrace_postexec
+            end
             set -l up 0
             read -l up x </proc/uptime 2>/dev/null
-            if test $__devtrace_armed = 1
-                # `exit` itself gets its status too.
-                set -g __devtrace_armed 0
-                if test -w $__devtrace_spool; or test ! -e $__devtrace_spool -a -w $__devtrace_rt
-                    string join0 -- @DT1 E 0 U$up $s $s '' @ >>$__devtrace_spool
-                end
-            end
             if test -w $__devtrace_spool; or test ! -e $__devtrace_spool -a -w $__devtrace_rt
                 string join0 -- @DT1 X 0 U$up exit @ >>$__devtrace_spool
             end
             return 0
+        end
+
+        # Sets $status (and $pipestatus) for whatever runs next.
+        function __devtrace_ret
+            return $argv[1]
         end
 
         # Whether process $argv[1] runs: a zombie (a killed ingest can stay

@@ -20,6 +20,11 @@ typeset -gi __devtrace_retry=0 __devtrace_pid=$sysparams[pid]
 # at each prompt into __devtrace_live); the FIFO is used only while its path
 # is there, checked at each write (a record in a deleted FIFO may never be
 # read: a new ingest could not find it).
+#
+# Each record kind is written in one place: the command record (C) by
+# __devtrace_preexec, the exit record (E) by __devtrace_precmd (also for the
+# line under way when the shell exits), the end record (X) by
+# __devtrace_exit, the history base (H) by __devtrace_init.
 
 __devtrace_preexec() {
   emulate -L zsh
@@ -75,6 +80,9 @@ __devtrace_revive() {
   return 0
 }
 
+# Sets $? (and $pipestatus) for whatever runs next.
+__devtrace_ret() { return $1 }
+
 __devtrace_exit() {
   local -i __devtrace_s=$?
   emulate -L zsh
@@ -82,13 +90,12 @@ __devtrace_exit() {
   (( sysparams[pid] == __devtrace_pid )) || return 0
   # No ingest now would leave this session open until the next shell starts.
   [[ -e /proc/$__devtrace_ipid/exe ]] || { __devtrace_retry=0; __devtrace_revive }
-  local now=$EPOCHREALTIME rec=''
+  # `exit` itself gets its status too: its exit record, as at a prompt.
   if (( __devtrace_armed )); then
-    # `exit` itself gets its status too.
-    __devtrace_armed=0
-    rec="@DT1"$'\0'"E"$'\0'"$__devtrace_n"$'\0'"$now"$'\0'"$__devtrace_s"$'\0'"$__devtrace_s"$'\0\0@\0'
+    __devtrace_ret $__devtrace_s
+    __devtrace_precmd
   fi
-  rec+="@DT1"$'\0'"X"$'\0'"$__devtrace_n"$'\0'"$now"$'\0'"exit"$'\0@\0'
+  local rec="@DT1"$'\0'"X"$'\0'"$__devtrace_n"$'\0'"$EPOCHREALTIME"$'\0'"exit"$'\0@\0'
   if [[ -z $__devtrace_fd || ! -p $__devtrace_fifo || ! -e /proc/$__devtrace_ipid/exe ]] || ! syswrite -o $__devtrace_fd -- $rec; then
     builtin print -rn -- $rec 2>/dev/null >>|$__devtrace_spool
   fi

@@ -50,7 +50,8 @@ fn hook_never_forks_on_the_command_path() {
                 || t.starts_with("__devtrace_precmd()")
                 || t.starts_with("__devtrace_finish()")
                 || t.starts_with("__devtrace_send()")
-                || t.starts_with("__devtrace_cmd_record()")
+                || t.starts_with("__devtrace_send_cmd()")
+                || t.starts_with("__devtrace_send_exit()")
                 || t.starts_with("function __devtrace_preexec")
                 || t.starts_with("function __devtrace_postexec")
             {
