@@ -46,7 +46,7 @@ fi
 export DEVTRACE_TEST_BASH_PREEXEC="$PWD/$deps/bash-preexec.sh"
 
 cargo fmt --all -- --check
-cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --all-targets --quiet -- -D warnings -W clippy::too_many_lines
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --no-fail-fast
 else
