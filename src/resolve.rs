@@ -59,23 +59,25 @@ pub fn session_id(store: &Store, wanted: &str) -> Result<String> {
     })
 }
 
-/// `--since`/`--until` as milliseconds.
+/// `--since`/`--until` as milliseconds; a time it cannot read is a usage
+/// error (exit 2).
 pub fn when(s: &Option<String>) -> Result<Option<i64>> {
     s.as_deref()
         .map(|s| crate::timefmt::parse_when(s, crate::runtime::now_ms()))
         .transpose()
         .map_err(|e| {
-            crate::fail(
+            crate::usage(
                 format!("{e:#}"),
                 "see `devtrace help log` for the time forms",
             )
         })
 }
 
+/// `--type` names only known event types (else a usage error, exit 2).
 pub fn check_types(types: &[String]) -> Result<()> {
     for t in types {
         if crate::event::Kind::parse(t).is_none() {
-            return Err(crate::fail(
+            return Err(crate::usage(
                 format!("unknown event type '{t}'"),
                 format!("use one of: {}", crate::event::TYPES.join(", ")),
             ));

@@ -99,10 +99,11 @@ fn bad_input_gets_one_clear_line_and_the_right_status() {
     assert!(err.contains("devtrace init"), "{err}");
     assert!(err.lines().count() <= 2, "{err}");
 
+    // Arguments that make no sense are usage errors.
     let out = w.devtrace(&["log", "--since", "soon"], &w.repo);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let out = w.devtrace(&["log", "--type", "nonsense"], &w.repo);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let out = w.devtrace(&["frobnicate"], &w.repo);
     assert_eq!(out.status.code(), Some(2));
 }

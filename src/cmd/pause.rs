@@ -28,13 +28,14 @@ fn whom(session: &Option<String>) -> &'static str {
 }
 
 pub fn pause(a: PauseArgs) -> Result<i32> {
-    let session = this_shell(a.all, "pause")?;
+    // A usage error first, wherever the command is typed.
     let ms = a
         .duration
         .as_deref()
         .map(timefmt::parse_duration)
         .transpose()
         .map_err(|e| crate::usage(format!("{e:#}"), "for example: devtrace pause --for 10m"))?;
+    let session = this_shell(a.all, "pause")?;
     let dir = runtime::ensure_dir()?;
     let now = runtime::now_us();
     let until = ms.map(|ms| now + ms * 1000);
