@@ -16,8 +16,14 @@ use std::path::{Path, PathBuf};
 
 pub fn run(a: ExplainArgs) -> Result<i32> {
     let store = crate::resolve::open_store(&a.store)?;
-    let (rel, line) = target(&store, &a.target)?;
-    let e = gather(&store, &rel, line)?;
+    let (file, rel, line) = target(&store, &a.target)?;
+    let exists = std::fs::symlink_metadata(&file).is_ok();
+    if let Some(l) = line {
+        check_line(&file, exists, l)?;
+    }
+    let Some(e) = gather(&store, &rel, line)? else {
+        return Err(not_found(&file, exists, &rel, line));
+    };
     let mut out = Out::new(a.json);
     if a.json {
         out.line(&json_line(&e).to_string())?;
@@ -28,15 +34,69 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// The file (relative to the store's directory) and line asked about.
-fn target(store: &Store, target: &str) -> Result<(Vec<u8>, Option<usize>)> {
+/// The file as given, the file relative to the store's directory, and the
+/// line asked about.
+fn target(store: &Store, target: &str) -> Result<(PathBuf, Vec<u8>, Option<usize>)> {
     let root = store
         .dir()
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let (file, line) = split_line(target);
-    Ok((relative(&root, &file)?, line))
+    let (file, line) = split_line(target)?;
+    let rel = relative(&root, &file)?;
+    Ok((file, rel, line))
+}
+
+/// A line of a file that is there, and within it.
+fn check_line(file: &Path, exists: bool, l: usize) -> Result<()> {
+    if !exists {
+        return Err(no_such_file(file));
+    }
+    let text = std::fs::read(file).map_err(|e| {
+        crate::fail(
+            format!("cannot read {}: {e}", file.display()),
+            "explain a file, or one of its lines as FILE:LINE",
+        )
+    })?;
+    let lines = text.iter().filter(|&&b| b == b'\n').count()
+        + usize::from(text.last().is_some_and(|&b| b != b'\n'));
+    if l > lines {
+        let plural = if lines == 1 { "" } else { "s" };
+        return Err(crate::fail(
+            format!(
+                "{} has {lines} line{plural}; there is no line {l}",
+                file.display()
+            ),
+            match lines {
+                0 => "explain the file itself: devtrace explain FILE".to_owned(),
+                n => format!("give a line from 1 to {n}"),
+            },
+        ));
+    }
+    Ok(())
+}
+
+fn no_such_file(file: &Path) -> anyhow::Error {
+    crate::fail(
+        format!("no such file: {}", file.display()),
+        "name a file of this repository, as FILE or FILE:LINE",
+    )
+}
+
+/// Why nothing explains the target: the file is not there (and no recorded
+/// change removed it), or nothing recorded changed it.
+fn not_found(file: &Path, exists: bool, rel: &[u8], line: Option<usize>) -> anyhow::Error {
+    if !exists {
+        return no_such_file(file);
+    }
+    let what = match line {
+        Some(l) => format!("line {l} of {}", String::from_utf8_lossy(rel)),
+        None => String::from_utf8_lossy(rel).into_owned(),
+    };
+    crate::fail(
+        format!("no recorded change to {what}"),
+        "it is as it was when recording began; `git blame` tells the committed history",
+    )
 }
 
 /// What is known of a line's last change: the change, what made it, and
@@ -49,7 +109,7 @@ struct Explained {
     prompt: Option<Event>,
 }
 
-fn gather(store: &Store, rel: &[u8], line: Option<usize>) -> Result<Explained> {
+fn gather(store: &Store, rel: &[u8], line: Option<usize>) -> Result<Option<Explained>> {
     let root = store
         .dir()
         .parent()
@@ -57,27 +117,20 @@ fn gather(store: &Store, rel: &[u8], line: Option<usize>) -> Result<Explained> {
         .unwrap_or_default();
     let repo = Objects::open(store.dir(), &root)?.reader()?;
     let Some(found) = last_change(store, &repo, rel, line)? else {
-        let what = match line {
-            Some(l) => format!("line {l} of {}", String::from_utf8_lossy(rel)),
-            None => String::from_utf8_lossy(rel).into_owned(),
-        };
-        return Err(crate::fail(
-            format!("no recorded change to {what}"),
-            "it is as it was when recording began; `git blame` tells the committed history",
-        ));
+        return Ok(None);
     };
     let cause = match found.edit.cause() {
         Some(id) => store.resolve_event(id).ok(),
         None => None,
     };
     let prompt = prompt_before(store, cause.as_ref().unwrap_or(&found.edit))?;
-    Ok(Explained {
+    Ok(Some(Explained {
         rel: rel.to_vec(),
         line,
         found,
         cause,
         prompt,
-    })
+    }))
 }
 
 fn json_line(e: &Explained) -> Value {
@@ -142,16 +195,23 @@ fn print_cause(out: &mut Out, cause: Option<&Event>) -> std::io::Result<()> {
 }
 
 /// `src/a.rs:12` → (`src/a.rs`, 12); a name that merely ends in `:digits`
-/// and exists as such is a file name.
-fn split_line(target: &str) -> (PathBuf, Option<usize>) {
-    if let Some((f, n)) = target.rsplit_once(':') {
-        if let Ok(n) = n.parse::<usize>() {
-            if n > 0 && !Path::new(target).exists() {
-                return (PathBuf::from(f), Some(n));
-            }
-        }
+/// and exists as such is a file name. `FILE:0` and `FILE:abc` (when no
+/// such file exists) are usage errors.
+fn split_line(target: &str) -> Result<(PathBuf, Option<usize>)> {
+    let whole = (PathBuf::from(target), None);
+    let Some((f, n)) = target.rsplit_once(':') else {
+        return Ok(whole);
+    };
+    if n.contains('/') || Path::new(target).exists() {
+        return Ok(whole);
     }
-    (PathBuf::from(target), None)
+    match n.parse::<usize>() {
+        Ok(n) if n > 0 && !f.is_empty() => Ok((PathBuf::from(f), Some(n))),
+        _ => Err(crate::usage(
+            format!("'{n}' in '{target}' is not a line number"),
+            "lines count from 1: devtrace explain FILE:LINE (or the file alone)",
+        )),
+    }
 }
 
 fn relative(root: &Path, file: &Path) -> Result<Vec<u8>> {
