@@ -23,9 +23,10 @@ pub struct SessionsArgs {
 
 #[derive(Args, Debug)]
 pub struct ShowArgs {
-    /// Session id, any unique prefix of it, or `latest`
-    #[arg(long, short = 's', default_value = "latest")]
-    pub session: String,
+    /// Session id, any unique prefix of it, or `latest` (default: this
+    /// recorded shell's session, else the latest that the filters match)
+    #[arg(long, short = 's')]
+    pub session: Option<String>,
     #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]

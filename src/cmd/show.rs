@@ -12,8 +12,22 @@ use std::collections::{HashMap, HashSet};
 pub fn run(a: ShowArgs) -> Result<i32> {
     crate::resolve::check_types(&a.filter.types)?;
     let store = crate::resolve::open_store(&a.store)?;
-    let session = crate::resolve::session_id(&store, &a.session)?;
-    let events = gather(&store, &a, &session)?;
+    let filter = filter(&a)?;
+    let session = match &a.session {
+        Some(wanted) => crate::resolve::session_id(&store, wanted)?,
+        None => default_session(&store, &filter)?,
+    };
+    let events = gather(&store, &filter, &session)?;
+    if events.is_empty() && filtered(&filter) {
+        return Err(crate::fail(
+            format!(
+                "session {} has no events that match {}",
+                &session[..session.len().min(12)],
+                describe(&a)
+            ),
+            "drop a filter, or list the sessions with `devtrace sessions`",
+        ));
+    }
     let mut out = Out::paged(a.filter.json)?;
     if a.filter.json {
         for ev in &events {
@@ -32,17 +46,71 @@ pub fn run(a: ShowArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn gather(store: &Store, a: &ShowArgs, session: &str) -> Result<Vec<Event>> {
-    let filter = EventFilter {
-        session: Some(session.to_owned()),
+/// The events asked for, of any session (`gather` names the session).
+fn filter(a: &ShowArgs) -> Result<EventFilter> {
+    Ok(EventFilter {
+        session: None,
         types: a.filter.types.clone(),
         since_ms: crate::resolve::when(&a.filter.since)?,
         until_ms: crate::resolve::when(&a.filter.until)?,
         after_n: None,
         limit: a.limit,
         who: a.filter.who.who(),
+    })
+}
+
+/// Whether the filter leaves events out (`--limit` only shortens).
+fn filtered(f: &EventFilter) -> bool {
+    !f.types.is_empty() || f.since_ms.is_some() || f.until_ms.is_some() || f.who.is_some()
+}
+
+/// The filters given, as the user typed them.
+fn describe(a: &ShowArgs) -> String {
+    let f = &a.filter;
+    let mut parts: Vec<String> = f.types.iter().map(|t| format!("--type {t}")).collect();
+    parts.extend(f.since.as_ref().map(|s| format!("--since {s}")));
+    parts.extend(f.until.as_ref().map(|s| format!("--until {s}")));
+    parts.extend(f.who.agent.as_ref().map(|s| format!("--agent {s}")));
+    if f.who.human {
+        parts.push("--human".into());
+    }
+    parts.join(" ")
+}
+
+/// The session `show` shows when none is named: this recorded shell's own,
+/// else the latest; with filters, the latest session they match.
+fn default_session(store: &Store, filter: &EventFilter) -> Result<String> {
+    let matches = |session: Option<&str>| -> Result<Option<String>> {
+        let f = EventFilter {
+            session: session.map(str::to_owned),
+            limit: Some(1),
+            ..filter.clone()
+        };
+        Ok(store.events(&f)?.pop().map(|(_, e)| e.session))
     };
-    Ok(store.events(&filter)?.into_iter().map(|(_, e)| e).collect())
+    let own = crate::channel::recorded_session();
+    if let Some(own) = own.filter(|s| store.session(s).ok().flatten().is_some()) {
+        if !filtered(filter) || matches(Some(&own))?.is_some() {
+            return Ok(own);
+        }
+    }
+    if !filtered(filter) {
+        return crate::resolve::session_id(store, "latest");
+    }
+    matches(None)?.ok_or_else(|| {
+        crate::fail(
+            "no session has events that match these filters",
+            "drop a filter, or list the sessions with `devtrace sessions`",
+        )
+    })
+}
+
+fn gather(store: &Store, filter: &EventFilter, session: &str) -> Result<Vec<Event>> {
+    let f = EventFilter {
+        session: Some(session.to_owned()),
+        ..filter.clone()
+    };
+    Ok(store.events(&f)?.into_iter().map(|(_, e)| e).collect())
 }
 
 fn print_header(out: &mut Out, r: &SessionRow) -> std::io::Result<()> {
@@ -127,7 +195,11 @@ fn print_timeline(
             _ => Vec::new(),
         };
         let pad = if ids { " ".repeat(28) } else { String::new() };
-        let lines: Vec<String> = edits.into_iter().flat_map(|e| file_lines(out, e)).collect();
+        let used = pad.len() + indent.len();
+        let lines: Vec<String> = edits
+            .into_iter()
+            .flat_map(|e| file_lines(out, e, used))
+            .collect();
         for line in lines {
             out.line(&format!("{pad}{indent}{line}"))?;
         }
@@ -225,8 +297,9 @@ fn snapshot_text(s: &GitSnapshot) -> String {
     text
 }
 
-/// `                         M src/billing.rs` lines for an edit_files event.
-pub fn file_lines(out: &Out, ev: &Event) -> Vec<String> {
+/// `                         M src/billing.rs` lines for an edit_files event,
+/// to be printed after `indent` more columns.
+pub fn file_lines(out: &Out, ev: &Event, indent: usize) -> Vec<String> {
     let Data::EditFiles(e) = &ev.data else {
         return Vec::new();
     };
@@ -252,7 +325,7 @@ pub fn file_lines(out: &Out, ev: &Event) -> Vec<String> {
         lines.push(format!(
             "{pad}{} {}",
             out.paint(color, letter),
-            out.fit(&name, pad.len() + 2)
+            out.fit(&name, indent + pad.len() + 2)
         ));
     }
     if e.files.len() > SHOWN {
