@@ -192,6 +192,15 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     out
 }
 
+/// A count with its noun: `1 file`, `2 files` (nouns that take an `s`).
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,5 +210,7 @@ mod tests {
         assert_eq!(printable("a\nb\tc\x1b[31m"), "a ↵ b c\\x1b[31m");
         assert_eq!(ellipsize("abcdef", 4), "abc…");
         assert_eq!(ellipsize("abc", 4), "abc");
+        assert_eq!(count(1, "session"), "1 session");
+        assert_eq!(count(0, "file"), "0 files");
     }
 }

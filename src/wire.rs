@@ -126,7 +126,8 @@ pub struct Skipped {
 
 impl fmt::Display for Skipped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "skipped {} bytes: {}", self.bytes, self.reason)
+        let s = if self.bytes == 1 { "" } else { "s" };
+        write!(f, "skipped {} byte{s}: {}", self.bytes, self.reason)
     }
 }
 

@@ -111,10 +111,14 @@ pub fn run(name: &str, uninstall: bool) -> Result<i32> {
     text.push('\n');
     crate::rcfile::replace(&path, text.as_bytes())?;
     if uninstall {
-        println!("{shown}: removed DevTrace's hooks from {changed} events");
+        println!(
+            "{shown}: removed DevTrace's hooks from {}",
+            crate::output::count(changed as u64, "event")
+        );
     } else {
         println!(
-            "{shown}: added DevTrace's hook to {changed} events ({})",
+            "{shown}: added DevTrace's hook to {} ({})",
+            crate::output::count(changed as u64, "event"),
             ag.events.join(", ")
         );
         println!("{name} sessions in this project are recorded from their next start.");

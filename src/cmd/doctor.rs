@@ -282,8 +282,8 @@ fn decide_ingest(r: &Report, checks: &mut Vec<Check>) {
     if r.warnings > 0 {
         checks.push(bad(
             format!(
-                "ingest logged {} warnings (dropped or skipped records)",
-                r.warnings
+                "ingest logged {} (dropped or skipped records)",
+                crate::output::count(r.warnings as u64, "warning")
             ),
             format!("read {}", r.runtime.join("ingest.log").display()),
         ));
@@ -304,7 +304,10 @@ fn decide_store(r: &Report, checks: &mut Vec<Check>) {
             checks.push(if *behind {
                 bad("the index does not match events.jsonl", "devtrace reindex")
             } else {
-                ok(format!("the index matches events.jsonl ({events} events)"))
+                ok(format!(
+                    "the index matches events.jsonl ({})",
+                    crate::output::count(*events as u64, "event")
+                ))
             });
             checks.push(if *writable {
                 ok(format!(

@@ -53,10 +53,16 @@ pub fn run(a: GcArgs) -> Result<i32> {
     let why = match (days, max) {
         (0, m) => format!("beyond the newest {m}"),
         (d, 0) => format!("older than {d} day{}", if d == 1 { "" } else { "s" }),
-        (d, m) => format!("older than {d} days or beyond the newest {m}"),
+        (d, m) => format!(
+            "older than {} or beyond the newest {m}",
+            crate::output::count(u64::from(d), "day")
+        ),
     };
     if a.dry_run {
-        println!("devtrace: would remove {} events {why}", ids.len());
+        println!(
+            "devtrace: would remove {} {why}",
+            crate::output::count(ids.len() as u64, "event")
+        );
         return Ok(0);
     }
     let n = store.remove(&ids, crate::store::Removal::Retention)?;

@@ -46,7 +46,10 @@ pub fn run(a: SnapshotArgs) -> Result<i32> {
                 .unwrap_or_default(),
             short(h)
         )),
-        _ => line.push_str(&format!(": {} files", t.files())),
+        _ => line.push_str(&format!(
+            ": {}",
+            crate::output::count(t.files() as u64, "file")
+        )),
     }
     println!("{line} (event {})", ev.id);
     Ok(0)
