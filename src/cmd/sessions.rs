@@ -6,6 +6,9 @@ use crate::store::SessionRow;
 use crate::timefmt;
 use anyhow::Result;
 
+/// The widest the SHELL column gets: `claude-code`, `gemini-cli`.
+const SHELL_MAX: usize = 11;
+
 pub fn run(a: SessionsArgs) -> Result<i32> {
     let store = crate::resolve::open_store(&a.store)?;
     let since = crate::resolve::when(&a.since)?;
@@ -26,8 +29,15 @@ pub fn run(a: SessionsArgs) -> Result<i32> {
         return Ok(0);
     }
     let now = crate::timestamp::Timestamp::now();
+    // As wide as the longest shell shown (`claude-code`), at least `SHELL`.
+    let shell_w = rows
+        .iter()
+        .map(|r| r.shell.as_deref().unwrap_or("?").chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(5, SHELL_MAX);
     out.line(&out.dim(&format!(
-        "{:<12}  {:<9}  {:>8}  {:<5}  {:<11}  {:>5}  {:>4}  {}",
+        "{:<12}  {:<9}  {:>8}  {:<shell_w$}  {:<11}  {:>5}  {:>4}  {}",
         "SESSION", "STARTED", "DURATION", "SHELL", "AGENT", "CMDS", "FAIL", "DIRECTORY"
     )))?;
     for r in &rows {
@@ -41,17 +51,17 @@ pub fn run(a: SessionsArgs) -> Result<i32> {
             format!("{:>4}", 0)
         };
         let head = format!(
-            "{:<12}  {:<9}  {:>8}  {:<5}  {:<11}  {:>5}  {}  ",
+            "{:<12}  {:<9}  {:>8}  {:<shell_w$}  {:<11}  {:>5}  {}  ",
             &r.session[..r.session.len().min(12)],
             timefmt::ago(crate::timestamp::Timestamp::from_millis(r.start_ms), now),
             dur,
-            r.shell.as_deref().unwrap_or("?"),
+            crate::output::ellipsize(r.shell.as_deref().unwrap_or("?"), shell_w),
             crate::output::ellipsize(r.agent.as_deref().unwrap_or("-"), 11),
             r.commands,
             fail,
         );
         let cwd = tilde(r.first_cwd.as_deref().unwrap_or(""));
-        let used = 12 + 2 + 9 + 2 + 8 + 2 + 5 + 2 + 11 + 2 + 5 + 2 + 4 + 2;
+        let used = 12 + 2 + 9 + 2 + 8 + 2 + shell_w + 2 + 11 + 2 + 5 + 2 + 4 + 2;
         out.line(&format!(
             "{head}{}",
             out.fit(&crate::output::printable(&cwd), used)

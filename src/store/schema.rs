@@ -8,7 +8,8 @@ use std::path::Path;
 use std::time::Duration;
 
 /// 1: events, sessions, meta. 2: full-text index of command text, forgotten ids.
-pub const SCHEMA: i64 = 2;
+/// 3: a session's `commands` and `failures` count agents' tool calls too.
+pub const SCHEMA: i64 = 3;
 
 const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,6 +67,18 @@ BEGIN
 END;
 ";
 
+/// Schema 3: the sessions' counts, as [`note`] makes them, for an index
+/// whose counts left agents' tool calls out.
+const COUNT_TOOL_CALLS: &str = "
+UPDATE sessions SET
+    commands = (SELECT count(*) FROM events e
+                WHERE e.session = sessions.id AND e.type IN ('run_command', 'tool_call')),
+    failures = (SELECT count(*) FROM events e
+                WHERE e.session = sessions.id
+                  AND ((e.type = 'run_command' AND coalesce(e.exit_code, 0) != 0)
+                    OR (e.type = 'tool_call' AND json_extract(e.json, '$.data.is_error') = 1)));
+";
+
 pub fn open(path: &Path) -> Result<Connection> {
     let fresh = !path.exists();
     let mut db =
@@ -92,6 +105,9 @@ pub fn open(path: &Path) -> Result<Connection> {
         // An index made by an older devtrace: its commands are indexed
         // lazily, from the start.
         tx.execute_batch(SEARCH)?;
+        if version < 3 {
+            tx.execute_batch(COUNT_TOOL_CALLS)?;
+        }
         tx.pragma_update(None, "user_version", SCHEMA)?;
         tx.commit()?;
     }
@@ -213,6 +229,15 @@ pub fn note(
             d.host = Some(s.host.clone());
             d.user = Some(s.user.clone());
             d.agent = ev.agent.clone();
+        }
+        // An agent's tool call counts as a command; it failed when the
+        // agent says so.
+        Data::ToolCall(t) => {
+            d.commands += 1;
+            d.failures += i64::from(t.is_error == Some(true));
+            d.last_ms = d
+                .last_ms
+                .max(ts + t.duration.map_or(0, crate::timestamp::millis));
         }
         Data::RunCommand(c) => {
             d.commands += 1;

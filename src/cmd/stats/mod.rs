@@ -13,6 +13,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod key;
+pub use key::command_key;
+
 #[derive(Default, Clone)]
 struct Tally {
     commands: u64,
@@ -56,110 +59,32 @@ struct Stats {
     by_store: Vec<(PathBuf, u64)>,
 }
 
-/// Words that are not the program: `sudo`, `env`, `time`, `VAR=value`.
-const WRAPPERS: &[&str] = &[
-    "sudo", "env", "time", "nohup", "command", "exec", "nice", "doas",
-];
-/// Programs whose first word is a subcommand worth telling apart.
-const WITH_SUBCOMMAND: &[&str] = &[
-    "git",
-    "cargo",
-    "npm",
-    "pnpm",
-    "yarn",
-    "bun",
-    "deno",
-    "docker",
-    "podman",
-    "kubectl",
-    "helm",
-    "go",
-    "gh",
-    "glab",
-    "pip",
-    "pip3",
-    "uv",
-    "poetry",
-    "rustup",
-    "terraform",
-    "tofu",
-    "systemctl",
-    "apt",
-    "apt-get",
-    "brew",
-    "dotnet",
-    "mvn",
-    "gradle",
-    "make",
-    "just",
-    "aws",
-    "gcloud",
-    "az",
-    "nix",
-    "conda",
-    "mix",
-    "bundle",
-    "rails",
-    "composer",
-    "devtrace",
-    "npx",
-];
-
-/// The name a command is counted under: its program, with the subcommand
-/// for tools like git and cargo (`git commit`, `cargo test`).
-pub fn command_key(text: &str) -> String {
-    let mut words = text.split_whitespace().skip_while(|w| {
-        WRAPPERS.contains(w) || (w.contains('=') && !w.starts_with('-') && !w.starts_with('='))
-    });
-    let Some(first) = words.next() else {
-        return String::new();
-    };
-    let prog = first.rsplit('/').next().unwrap_or(first);
-    if WITH_SUBCOMMAND.contains(&prog) {
-        while let Some(w) = words.next() {
-            if matches!(
-                w,
-                "-C" | "-c" | "-f" | "--file" | "--context" | "-n" | "--namespace"
-            ) {
-                words.next();
-                continue;
-            }
-            if w.starts_with('-') || w.starts_with('+') {
-                continue;
-            }
-            if w.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':' || c == '_')
-            {
-                return format!("{prog} {w}");
-            }
-            break;
-        }
-    }
-    prog.to_owned()
-}
-
 fn collect(stats: &mut Stats, dir: &Path, since: Option<i64>) -> Result<()> {
     let store = Store::open(dir)?;
     let db = store.conn();
     let since = since.unwrap_or(i64::MIN);
+    // Commands of shells and `exec`, and agents' tool calls (a call failed
+    // when the agent says so: `is_error`).
     let mut q = db.prepare(
-        "SELECT agent, ts_ms, command, exit_code, duration_ms FROM events
-         WHERE type = 'run_command' AND ts_ms >= ?1",
+        "SELECT agent, ts_ms, command,
+                CASE type WHEN 'tool_call' THEN coalesce(json_extract(json, '$.data.is_error'), 0) = 1
+                          ELSE coalesce(exit_code, 0) != 0 END,
+                duration_ms
+         FROM events WHERE type IN ('run_command', 'tool_call') AND ts_ms >= ?1",
     )?;
     let rows = q.query_map([since], |r| {
         Ok((
             r.get::<_, Option<String>>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, Option<String>>(2)?,
-            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, bool>(3)?,
             r.get::<_, Option<i64>>(4)?,
         ))
     })?;
     let offset = timefmt::local_offset();
     let mut n = 0;
     for row in rows {
-        let (agent, ts, command, code, ms) = row?;
-        let failed = code.is_some_and(|c| c != 0);
+        let (agent, ts, command, failed, ms) = row?;
         let took = Duration::from_millis(ms.unwrap_or(0).max(0) as u64);
         n += 1;
         stats.total.add(failed, took);
@@ -207,7 +132,7 @@ pub fn run(a: StatsArgs) -> Result<i32> {
     }
     let mut out = Out::paged(false)?;
     let scope = if a.global {
-        format!("{} stores", stats.by_store.len())
+        crate::output::count(stats.by_store.len() as u64, "store")
     } else {
         tilde(&dirs[0].to_string_lossy())
     };
@@ -298,9 +223,9 @@ fn json_report(stats: &Stats, r: &Ranked, since: Option<i64>) -> Value {
 
 fn print(out: &mut Out, stats: &Stats, r: &Ranked, global: bool) -> std::io::Result<()> {
     out.line(&format!(
-        "{} commands in {} sessions, {} failed ({:.1}%), {} running commands",
-        stats.total.commands,
-        stats.sessions,
+        "{} in {}, {} failed ({:.1}%), {} running commands",
+        crate::output::count(stats.total.commands, "command"),
+        crate::output::count(stats.sessions, "session"),
         stats.total.failures,
         stats.total.rate(),
         timefmt::duration(stats.total.time)
@@ -377,23 +302,4 @@ fn print_stores(out: &mut Out, by_store: &[(PathBuf, u64)]) -> std::io::Result<(
         ))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::command_key;
-
-    #[test]
-    fn commands_are_counted_by_program_and_subcommand() {
-        assert_eq!(command_key("git commit -m 'x'"), "git commit");
-        assert_eq!(command_key("cargo +nightly test -p a"), "cargo test");
-        assert_eq!(command_key("RUST_LOG=debug cargo run"), "cargo run");
-        assert_eq!(command_key("sudo apt-get install zsh"), "apt-get install");
-        assert_eq!(command_key("/usr/bin/ls -la"), "ls");
-        assert_eq!(command_key("cd src"), "cd");
-        assert_eq!(command_key("git -C repo status"), "git status");
-        assert_eq!(command_key("kubectl -n prod get pods"), "kubectl get");
-        assert_eq!(command_key("git log --oneline | head"), "git log");
-        assert_eq!(command_key("   "), "");
-    }
 }
