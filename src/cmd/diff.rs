@@ -18,7 +18,7 @@ pub fn run(a: DiffArgs) -> Result<i32> {
         .unwrap_or_default();
     let repo = Objects::open(store.dir(), &root)?.reader()?;
     let changes = match (a.events.as_slice(), &a.session) {
-        ([], session) => session_changes(&store, &repo, session.as_deref().unwrap_or("latest"))?,
+        ([], session) => session_changes(&store, session.as_deref().unwrap_or("latest"))?,
         ([one], _) => event_changes(&store, &repo, &find(&store, one)?)?,
         ([x, y], _) => {
             let (x, y) = (find(&store, x)?, find(&store, y)?);
@@ -50,9 +50,16 @@ pub fn run(a: DiffArgs) -> Result<i32> {
 
 fn find(store: &Store, id: &str) -> Result<Event> {
     store.resolve_event(id).map_err(|e| {
+        // A session's id where an event's was expected.
+        if let Ok(session) = store.resolve_session(id) {
+            return crate::usage(
+                format!("{id} is a session, not an event"),
+                format!("a session's changes: devtrace diff --session {session}"),
+            );
+        }
         crate::fail(
             format!("{e:#}"),
-            "see the event ids with `devtrace log --json` or `devtrace show --json`",
+            "see the event ids with `devtrace show --ids`",
         )
     })
 }
@@ -62,7 +69,7 @@ fn snapshot_tree(repo: &Repository, ev: &Event) -> Result<Oid> {
     let Data::GitSnapshot(snap) = &ev.data else {
         return Err(crate::fail(
             format!("event {} is a {}, not a snapshot", ev.id, ev.type_name()),
-            "comparing two events needs two git_snapshot events",
+            "comparing two events needs two git_snapshot events (`devtrace show --ids --type git_snapshot`)",
         ));
     };
     let id = Oid::from_str(&snap.snapshot)
@@ -114,36 +121,29 @@ fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Cha
                 ev.id,
                 other.type_name()
             ),
-            "give an edit_files, run_command or git_snapshot event",
+            "give an edit_files, run_command or git_snapshot event (`devtrace show --ids`)",
         )),
     }
 }
 
-/// A session's net change: from its first snapshot to its last, else the
-/// sum of its recorded edits.
-fn session_changes(store: &Store, repo: &Repository, wanted: &str) -> Result<Vec<Change>> {
+/// A session's net change: the sum of its own recorded edits (its
+/// snapshots would also hold what other sessions wrote in between).
+fn session_changes(store: &Store, wanted: &str) -> Result<Vec<Change>> {
     let session = crate::resolve::session_id(store, wanted)?;
     let events = store.events(&EventFilter {
-        session: Some(session.clone()),
-        types: vec![Kind::GitSnapshot.to_string(), Kind::EditFiles.to_string()],
+        session: Some(session),
+        types: vec![Kind::EditFiles.to_string()],
         ..EventFilter::default()
     })?;
-    let snaps: Vec<&Event> = events
-        .iter()
-        .map(|(_, e)| e)
-        .filter(|e| e.is(Kind::GitSnapshot))
-        .collect();
-    if let (Some(first), Some(last)) = (snaps.first(), snaps.last()) {
-        if snaps.len() >= 2 {
-            return diff::between_trees(
-                repo,
-                Some(snapshot_tree(repo, first)?),
-                snapshot_tree(repo, last)?,
-            );
-        }
-    }
     let mut all = Vec::new();
     for (_, e) in &events {
+        if let Data::EditFiles(edit) = &e.data {
+            if let Some(why) = &edit.unchecked {
+                eprintln!(
+                    "devtrace: some files of this session were not checked ({why}); their changes are not in this diff"
+                );
+            }
+        }
         all.extend(diff::from_json(files(e)));
     }
     Ok(change::merge(all))

@@ -200,7 +200,12 @@ fn print_event(
         out.line(&out.dim(&format!("── {day}")))?;
         *last_day = day;
     }
-    out.line(&event_line(out, ev))
+    out.line(&event_line(out, ev))?;
+    // The files a command changed, as `show` lists them.
+    for line in super::show::file_lines(out, ev, 14) {
+        out.line(&format!("{:14}{line}", ""))?;
+    }
+    Ok(())
 }
 
 /// One event as `log` prints it: the session first, so that lines of
