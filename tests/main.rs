@@ -4,6 +4,7 @@ mod support;
 
 mod agents;
 mod cli;
+mod counts;
 mod faults;
 mod forget;
 mod privacy;
@@ -15,3 +16,4 @@ mod scripts;
 mod shells;
 mod startup;
 mod structure;
+mod truth;
