@@ -76,7 +76,7 @@ complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -l human -d 
 complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -l json -d 'Print JSON Lines, one session object per line'
 complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -s h -l help -d 'Print help'
 complete -c devtrace -n "__fish_devtrace_using_subcommand sessions" -s V -l version -d 'Print version'
-complete -c devtrace -n "__fish_devtrace_using_subcommand show" -s s -l session -d 'Session id, any unique prefix of it, or `latest`' -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand show" -s s -l session -d 'Session id, any unique prefix of it, or `latest` (default: this recorded shell\'s session, else the latest that the filters match)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l type -d 'Only events of these types (run_command, session_start, ...)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l since -d 'Only events at or after this time (2h, 30m, yesterday, 2026-11-01, RFC 3339)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand show" -l until -d 'Only events before this time' -r
