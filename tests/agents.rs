@@ -639,12 +639,16 @@ fn check_explain_text_and_error(w: &World) {
         "{text}"
     );
     // Nothing recorded: a clear error.
-    std::fs::write(w.repo.join("other.rs"), "x\n").unwrap();
-    let out = w.devtrace(&["explain", "nope.rs:3"], &w.repo);
+    std::fs::write(w.repo.join("other.rs"), "x\ny\nz\n").unwrap();
+    let out = w.devtrace(&["explain", "other.rs:3"], &w.repo);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("no recorded change to line 3 of nope.rs")
+        String::from_utf8_lossy(&out.stderr).contains("no recorded change to line 3 of other.rs")
     );
+    // No such file: says so.
+    let out = w.devtrace(&["explain", "nope.rs:3"], &w.repo);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file: nope.rs"));
 }
 
 #[test]

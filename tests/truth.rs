@@ -132,9 +132,14 @@ fn arguments_that_make_no_sense_exit_2() {
         &["pause", "--for", "bogus"],
         &["explain", "README:0"],
     ];
+    // Also where there is no store: the usage error comes first.
+    let plain = w.tmp.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
     for args in cases {
         let out = w.devtrace(args, &w.repo);
         assert_one_error(&out, 2, "", &format!("{args:?}"));
+        let out = w.devtrace(args, &plain);
+        assert_one_error(&out, 2, "", &format!("{args:?} without a store"));
     }
 }
 

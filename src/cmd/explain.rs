@@ -15,8 +15,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 pub fn run(a: ExplainArgs) -> Result<i32> {
+    let (file, line) = split_line(&a.target)?;
     let store = crate::resolve::open_store(&a.store)?;
-    let (file, rel, line) = target(&store, &a.target)?;
+    let rel = relative_to_store(&store, &file)?;
     let exists = std::fs::symlink_metadata(&file).is_ok();
     if let Some(l) = line {
         check_line(&file, exists, l)?;
@@ -34,17 +35,14 @@ pub fn run(a: ExplainArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// The file as given, the file relative to the store's directory, and the
-/// line asked about.
-fn target(store: &Store, target: &str) -> Result<(PathBuf, Vec<u8>, Option<usize>)> {
+/// The file relative to the store's directory.
+fn relative_to_store(store: &Store, file: &Path) -> Result<Vec<u8>> {
     let root = store
         .dir()
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let (file, line) = split_line(target)?;
-    let rel = relative(&root, &file)?;
-    Ok((file, rel, line))
+    relative(&root, file)
 }
 
 /// A line of a file that is there, and within it.

@@ -15,9 +15,12 @@ use std::sync::Arc;
 
 pub fn run(a: LogArgs) -> Result<i32> {
     crate::resolve::check_types(&a.filter.types)?;
+    let mut filter = filter(&a)?;
     let dir = crate::resolve::store_dir(&a.store)?;
     let store = Store::open(&dir)?;
-    let mut filter = gather(&store, &a)?;
+    if let Some(s) = &a.session {
+        filter.session = Some(crate::resolve::session_id(&store, s)?);
+    }
     let mut out = if a.follow {
         Out::new(a.filter.json)
     } else {
@@ -41,14 +44,11 @@ pub fn run(a: LogArgs) -> Result<i32> {
     follow(&dir, &mut filter, &mut out, &mut printer)
 }
 
-/// The filter of the events asked for.
-fn gather(store: &Store, a: &LogArgs) -> Result<EventFilter> {
-    let session = match &a.session {
-        Some(s) => Some(crate::resolve::session_id(store, s)?),
-        None => None,
-    };
+/// The filter of the events asked for (but the session, which needs the
+/// store): a usage error comes before any look at the store.
+fn filter(a: &LogArgs) -> Result<EventFilter> {
     Ok(EventFilter {
-        session,
+        session: None,
         types: a.filter.types.clone(),
         since_ms: crate::resolve::when(&a.filter.since)?,
         until_ms: crate::resolve::when(&a.filter.until)?,

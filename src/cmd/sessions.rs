@@ -10,8 +10,8 @@ use anyhow::Result;
 const SHELL_MAX: usize = 11;
 
 pub fn run(a: SessionsArgs) -> Result<i32> {
-    let store = crate::resolve::open_store(&a.store)?;
     let since = crate::resolve::when(&a.since)?;
+    let store = crate::resolve::open_store(&a.store)?;
     let rows = store.sessions(since, a.limit, a.who.who().as_ref())?;
     let mut out = Out::paged(a.json)?;
     if a.json {

@@ -11,8 +11,8 @@ use std::collections::{HashMap, HashSet};
 
 pub fn run(a: ShowArgs) -> Result<i32> {
     crate::resolve::check_types(&a.filter.types)?;
-    let store = crate::resolve::open_store(&a.store)?;
     let filter = filter(&a)?;
+    let store = crate::resolve::open_store(&a.store)?;
     let session = match &a.session {
         Some(wanted) => crate::resolve::session_id(&store, wanted)?,
         None => default_session(&store, &filter)?,
