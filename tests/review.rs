@@ -114,7 +114,7 @@ fn check_search_text_and_errors(w: &World) {
         stderr(&out)
     );
     let out = w.devtrace(&["search", "x", "--since", "someday"], &w.repo);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("cannot read 'someday'"));
     let out = w.devtrace(&["search"], &w.repo);
     assert_eq!(out.status.code(), Some(2));

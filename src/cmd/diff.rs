@@ -8,6 +8,7 @@ use crate::worktree::diff::{self, Format};
 use crate::worktree::{change, objects::Objects, Change};
 use anyhow::Result;
 use git2::{Oid, Repository};
+use std::collections::HashSet;
 
 pub fn run(a: DiffArgs) -> Result<i32> {
     let store = crate::resolve::open_store(&a.store)?;
@@ -18,7 +19,7 @@ pub fn run(a: DiffArgs) -> Result<i32> {
         .unwrap_or_default();
     let repo = Objects::open(store.dir(), &root)?.reader()?;
     let changes = match (a.events.as_slice(), &a.session) {
-        ([], session) => session_changes(&store, session.as_deref().unwrap_or("latest"))?,
+        ([], session) => session_changes(&store, &repo, session.as_deref().unwrap_or("latest"))?,
         ([one], _) => event_changes(&store, &repo, &find(&store, one)?)?,
         ([x, y], _) => {
             let (x, y) = (find(&store, x)?, find(&store, y)?);
@@ -126,16 +127,17 @@ fn event_changes(store: &Store, repo: &Repository, ev: &Event) -> Result<Vec<Cha
     }
 }
 
-/// A session's net change: the sum of its own recorded edits (its
-/// snapshots would also hold what other sessions wrote in between).
-fn session_changes(store: &Store, wanted: &str) -> Result<Vec<Change>> {
+/// A session's net change: from its first snapshot to its last, of the
+/// files its own edits touched (the snapshots also hold what other
+/// sessions wrote in between); without two snapshots, the sum of its edits.
+fn session_changes(store: &Store, repo: &Repository, wanted: &str) -> Result<Vec<Change>> {
     let session = crate::resolve::session_id(store, wanted)?;
     let events = store.events(&EventFilter {
         session: Some(session),
-        types: vec![Kind::EditFiles.to_string()],
+        types: vec![Kind::GitSnapshot.to_string(), Kind::EditFiles.to_string()],
         ..EventFilter::default()
     })?;
-    let mut all = Vec::new();
+    let mut own = Vec::new();
     for (_, e) in &events {
         if let Data::EditFiles(edit) = &e.data {
             if let Some(why) = &edit.unchecked {
@@ -144,9 +146,35 @@ fn session_changes(store: &Store, wanted: &str) -> Result<Vec<Change>> {
                 );
             }
         }
-        all.extend(diff::from_json(files(e)));
+        own.extend(diff::from_json(files(e)));
     }
-    Ok(change::merge(all))
+    let snaps: Vec<&Event> = events
+        .iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.is(Kind::GitSnapshot))
+        .collect();
+    let (Some(first), Some(last)) = (snaps.first(), snaps.last()) else {
+        return Ok(change::merge(own));
+    };
+    if snaps.len() < 2 {
+        return Ok(change::merge(own));
+    }
+    let touched: HashSet<&[u8]> = own
+        .iter()
+        .flat_map(|c| std::iter::once(c.path.as_slice()).chain(c.from.as_deref()))
+        .collect();
+    let net = diff::between_trees(
+        repo,
+        Some(snapshot_tree(repo, first)?),
+        snapshot_tree(repo, last)?,
+    )?;
+    Ok(net
+        .into_iter()
+        .filter(|c| {
+            touched.contains(c.path.as_slice())
+                || c.from.as_deref().is_some_and(|f| touched.contains(f))
+        })
+        .collect())
 }
 
 /// The files an `edit_files` event lists (none for other events).
