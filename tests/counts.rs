@@ -191,13 +191,18 @@ fn log_names_the_files_each_command_changed() {
     sh.exit();
 }
 
-/// The snapshots of session `sid` stored so far.
-fn snapshots(w: &World, sid: &str) -> usize {
+/// Whether session `sid` holds both snapshots and the edit of mine.txt.
+fn stored_both_snapshots_and_the_edit(w: &World, sid: &str) -> bool {
     let out = w.devtrace(&["show", "-s", sid, "--json"], &w.repo);
-    parse_lines(&out.stdout)
-        .iter()
-        .filter(|e| e["type"] == "git_snapshot")
-        .count()
+    let evs = parse_lines(&out.stdout);
+    let snaps = evs.iter().filter(|e| e["type"] == "git_snapshot").count();
+    let edited = evs.iter().any(|e| {
+        e["type"] == "edit_files"
+            && e["data"]["files"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| f["path"] == "mine.txt"))
+    });
+    snaps >= 2 && edited
 }
 
 #[test]
@@ -217,8 +222,11 @@ fn diff_of_a_session_shows_only_its_own_changes() {
     sh.run("echo a > mine.txt");
     sh.run("devtrace snapshot --label after");
     let deadline = Instant::now() + Duration::from_secs(15);
-    while snapshots(&w, &sid) < 2 {
-        assert!(Instant::now() < deadline, "the second snapshot never came");
+    while !stored_both_snapshots_and_the_edit(&w, &sid) {
+        assert!(
+            Instant::now() < deadline,
+            "the edit or the snapshots never came"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = w.devtrace(&["diff", "--session", &sid, "--name-only"], &w.repo);
