@@ -287,7 +287,7 @@ fn a_read_only_store_drops_with_a_count_and_recovers() {
     let out = sh.output();
     sh.exit();
     assert!(
-        out.contains("doctor=1") && out.contains("warnings"),
+        out.contains("doctor=1") && out.contains("ingest logged") && out.contains(" warning"),
         "{out}"
     );
     let evs = w.ended_session(&w.repo);
