@@ -57,15 +57,15 @@ fn show_in_a_recorded_shell_shows_that_shell_and_filters_that_match_nothing_say_
         &["show", "--type", "prompt"],
         &[
             "show",
-            "--human",
             "--since",
             "2001-01-01",
             "--until",
             "2001-01-02",
+            "--human",
         ],
     ] {
         let out = w.devtrace(args, &w.repo);
-        assert_one_error(&out, 1, "match", &format!("{args:?}"));
+        assert_one_error(&out, 1, &format!("match {}", args[1]), &format!("{args:?}"));
     }
     // A named session that the filters leave empty says so too.
     let sid = evs[0]["session"].as_str().unwrap();

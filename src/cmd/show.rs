@@ -15,7 +15,7 @@ pub fn run(a: ShowArgs) -> Result<i32> {
     let store = crate::resolve::open_store(&a.store)?;
     let session = match &a.session {
         Some(wanted) => crate::resolve::session_id(&store, wanted)?,
-        None => default_session(&store, &filter)?,
+        None => default_session(&store, &filter, &describe(&a))?,
     };
     let events = gather(&store, &filter, &session)?;
     if events.is_empty() && filtered(&filter) {
@@ -79,7 +79,7 @@ fn describe(a: &ShowArgs) -> String {
 
 /// The session `show` shows when none is named: this recorded shell's own,
 /// else the latest; with filters, the latest session they match.
-fn default_session(store: &Store, filter: &EventFilter) -> Result<String> {
+fn default_session(store: &Store, filter: &EventFilter, described: &str) -> Result<String> {
     let matches = |session: Option<&str>| -> Result<Option<String>> {
         let f = EventFilter {
             session: session.map(str::to_owned),
@@ -99,7 +99,7 @@ fn default_session(store: &Store, filter: &EventFilter) -> Result<String> {
     }
     matches(None)?.ok_or_else(|| {
         crate::fail(
-            "no session has events that match these filters",
+            format!("no session has events that match {described}"),
             "drop a filter, or list the sessions with `devtrace sessions`",
         )
     })
