@@ -219,6 +219,12 @@ fn diff_of_a_session_shows_only_its_own_changes() {
     // Another session writes a file between this session's snapshots.
     let out = w.devtrace(&["exec", "--", "sh", "-c", "echo b > other.txt"], &w.repo);
     assert!(out.status.success(), "{out:?}");
+    // Once that change is stored as the other session's, this one's next
+    // look at the tree does not see it again (two sessions looking at one
+    // tree at the same moment is the attribution issue's, not diff's).
+    let edits = w.wait_events(&w.repo, &["--type", "edit_files"], 1);
+    assert!(edits[0].to_string().contains("other.txt"), "{edits:?}");
+    assert_ne!(edits[0]["session"], sid.as_str(), "{edits:?}");
     sh.run("echo a > mine.txt");
     sh.run("devtrace snapshot --label after");
     let deadline = Instant::now() + Duration::from_secs(15);
