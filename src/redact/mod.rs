@@ -27,7 +27,7 @@ pub fn text_with<'a>(text: &'a str, extra: &[Pattern]) -> Cow<'a, str> {
     // One pass over the text says which rules match it: most texts hold no
     // secret, and cost that pass only.
     for i in rules.set.matches(text).iter() {
-        let (name, re) = &rules.each[i];
+        let (name, re) = rules.rule(i);
         replace(&mut out, name, re);
     }
     for p in extra {

@@ -4,8 +4,8 @@
 //! password only after the commands where it is one).
 //!
 //! Conventions of the patterns:
-//! - the group `s` is the secret (the whole match when there is no such
-//!   group): the rest of the match stays readable;
+//! - the group `s` (or `s2`, `s3` in other branches) is the secret, the
+//!   whole match when there is no such group: the rest stays readable;
 //! - a match whose group `flag` starts with a word of [`NOT_A_VALUE`] is
 //!   left alone (`--ask-vault-pass site.yml`: the flag takes no value);
 //! - `\b` is an ASCII word boundary (compiled as `(?-u:\b)`), which the
@@ -124,24 +124,24 @@ pub(super) const RULES: &[(&str, &str)] = &[
     // Secrets known by what stands before them.
     (
         "azure-key",
-        r"(?i)\b(?:Account|SharedAccess)Key=(?P<s>[A-Za-z0-9+/]{20,}={0,2})",
+        r"\b(?i:AccountKey|SharedAccessKey)=(?P<s>[A-Za-z0-9+/]{20,}={0,2})",
     ),
     (
         "url-signature",
-        r##"(?i)[?&](?:sig|signature|x-amz-signature|x-goog-signature)=(?P<s>[^&\s'"#]+)"##,
+        r##"[?&](?i:sig|signature|x-amz-signature|x-goog-signature)=(?P<s>[^&\s'"#]+)"##,
     ),
     (
         "authorization",
-        r#"(?i)\bauthorization\s*:\s*(?:(?:bearer|basic|token)\s+)?(?P<s>[^\s'"]+)"#,
+        r#"\b(?i:authorization)\s*:\s*(?:(?i:bearer|basic|token)\s+)?(?P<s>[^\s'"]+)"#,
     ),
     (
         "api-key-header",
-        r#"(?i)\b(?:x-api-key|api-key|apikey|[a-z]+-token)\s*:\s*(?P<s>[^\s'"]+)"#,
+        r#"\b(?i:x-api-key|api-key|apikey|[a-z]+-token)\s*:\s*(?P<s>[^\s'"]+)"#,
     ),
-    ("bearer", r"(?i)\bbearer\s+(?P<s>[A-Za-z0-9._~+/=-]{8,})"),
+    ("bearer", r"\b(?i:bearer)\s+(?P<s>[A-Za-z0-9._~+/=-]{8,})"),
     (
         "url-password",
-        r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@\[\]]*:(?P<s>[^@\s/\[\]]+)@",
+        r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@\[\]]*:(?P<s>[^@\s/\[\]]+)@",
     ),
     // curl -u user:pass, httpie -a user:pass (quoted, or not).
     (
@@ -157,8 +157,8 @@ pub(super) const RULES: &[(&str, &str)] = &[
     (
         "password-flag",
         concat!(
-            r"(?i)(?:^|\s)--(?P<flag>(?:[a-z0-9]+-)*)",
-            r"(?:pass|passwd|password|passphrase|token|secret|api-?key|client-secret|secret-key|secret-access-key|access-key)",
+            r"(?:^|\s)--(?P<flag>(?:[A-Za-z0-9]+-)*)",
+            r"(?i:pass|passwd|password|passphrase|token|secret|api-?key|client-secret|secret-key|secret-access-key|access-key)",
             r"(?:=",
             word!("s"),
             r"|\s+",
@@ -170,7 +170,7 @@ pub(super) const RULES: &[(&str, &str)] = &[
     (
         "password-flag",
         concat!(
-            r"(?i)(?:^|\s)-(?:password|passwd|passphrase|token|secret|api-?key|client-secret|(?:src|dest)?(?:store|key)pass)(?:=|\s+)",
+            r"(?:^|\s)-(?i:password|passwd|passphrase|token|secret|api-?key|client-secret|(?:src|dest)?(?:store|key)pass)(?:=|\s+)",
             word_nodash!("s"),
         ),
     ),
@@ -230,16 +230,16 @@ pub(super) const RULES: &[(&str, &str)] = &[
     // "SecretAccessKey": "X" and "SessionToken": "X" (`aws sts` output)
     (
         "aws-secret-key",
-        r#"(?i)\b(?:aws_?)?secret_?access_?key['"]?(?:\s*[:=]\s*|\s+)['"]?(?P<s>[A-Za-z0-9/+=]{40,})"#,
+        r#"\b(?i:(?:aws_?)?secret_?access_?key)['"]?(?:\s*[:=]\s*|\s+)['"]?(?P<s>[A-Za-z0-9/+=]{40,})"#,
     ),
     (
         "aws-session-token",
-        r#"(?i)\b(?:aws_?)?session_?token['"]?(?:\s*[:=]\s*|\s+)['"]?(?P<s>[A-Za-z0-9/+=]{100,})"#,
+        r#"\b(?i:(?:aws_?)?session_?token)['"]?(?:\s*[:=]\s*|\s+)['"]?(?P<s>[A-Za-z0-9/+=]{40,})"#,
     ),
     // "password": "...", token = '...', api_key: "..." (JSON, YAML, code)
     (
         "secret-field",
-        r#"(?i)\b[A-Za-z0-9_.-]*(?:token|secret|password|passwd|passphrase|api_?key|access_?key|client_?secret)['"]?\s*(?::=|[:=])\s*(?:'(?P<s>[^'$\n][^'\n]*)'|"(?P<s2>[^"$\n][^"\n]*)")"#,
+        r#"\b[A-Za-z0-9_.-]*(?i:token|secret|password|passwd|passphrase|api_?key|access_?key|client_?secret)['"]?\s*(?::=|[:=])\s*(?:'(?P<s>[^'$\n][^'\n]*)'|"(?P<s2>[^"$\n][^"\n]*)")"#,
     ),
 ];
 
@@ -247,30 +247,38 @@ pub(super) const RULES: &[(&str, &str)] = &[
 /// (a tool's input `{"password": "..."}`).
 pub(super) const SECRET_KEY: &str = r"(?i)(?:token|secret|password|passwd|passphrase|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret)$";
 
-/// The rules, compiled once: a set to find which rules match a text in one
-/// pass, and each rule to replace what it found.
+/// The rules, compiled once: a set finds, in one pass, which rules match a
+/// text; a rule's own regex, to replace what it found, is compiled the first
+/// time it matches (most never do: ingest stays small).
 pub(super) struct Compiled {
     pub set: RegexSet,
-    pub each: Vec<(&'static str, Regex)>,
+    each: Vec<OnceLock<Regex>>,
     pub secret_key: Regex,
 }
 
+impl Compiled {
+    /// Rule `i`: its name and its regex.
+    pub fn rule(&self, i: usize) -> (&'static str, &Regex) {
+        let (name, pattern) = RULES[i];
+        let re = self.each[i].get_or_init(|| {
+            Regex::new(&ascii_boundaries(pattern)).expect("a built-in rule compiles")
+        });
+        (name, re)
+    }
+}
+
+/// `\b` as an ASCII word boundary: the fast engines run it on any text (a
+/// Unicode one sends non-ASCII text to an engine hundreds of times slower).
 fn ascii_boundaries(pattern: &str) -> String {
     pattern.replace(r"\b", r"(?-u:\b)")
 }
 
 pub(super) fn compiled() -> &'static Compiled {
     static C: OnceLock<Compiled> = OnceLock::new();
-    C.get_or_init(|| {
-        let patterns: Vec<String> = RULES.iter().map(|(_, p)| ascii_boundaries(p)).collect();
-        Compiled {
-            set: RegexSet::new(&patterns).expect("the built-in rules compile"),
-            each: RULES
-                .iter()
-                .zip(&patterns)
-                .map(|((name, _), p)| (*name, Regex::new(p).expect("a built-in rule compiles")))
-                .collect(),
-            secret_key: Regex::new(SECRET_KEY).expect("the key rule compiles"),
-        }
+    C.get_or_init(|| Compiled {
+        set: RegexSet::new(RULES.iter().map(|(_, p)| ascii_boundaries(p)))
+            .expect("the built-in rules compile"),
+        each: RULES.iter().map(|_| OnceLock::new()).collect(),
+        secret_key: Regex::new(SECRET_KEY).expect("the key rule compiles"),
     })
 }
