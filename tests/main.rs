@@ -10,6 +10,7 @@ mod forget;
 mod privacy;
 mod provenance;
 mod recovery;
+mod redaction;
 mod registered;
 mod review;
 mod scripts;
