@@ -22,11 +22,11 @@ use std::time::{Duration, Instant};
 /// Records an event made in `cwd`, into the store `store_dir`. Returns the
 /// event as stored (or as sent to ingest).
 pub fn send(store_dir: &Path, mut data: Data, cwd: &str) -> Result<Event> {
-    let now = Timestamp::from_millis(runtime::now_ms());
+    let now = Timestamp::now().floor_millis();
     // Redacted before it is written anywhere, the channel included.
     crate::redact::data(&mut data);
     if let Some((chan, meta)) = current_shell() {
-        let id = crate::ids::new_session_id(now.as_millis() as u64);
+        let id = crate::ids::new_session_id(now);
         let rec = Record::Event(EventRecord {
             seq: 0,
             at: Stamp::EpochMicros(now.as_micros()),
@@ -107,12 +107,12 @@ fn own_session(store_dir: &Path, data: Data, cwd: &str, now: Timestamp) -> Resul
     if store_dir == crate::store::global_dir() {
         crate::store::create_dir(store_dir)?;
     }
-    let session = crate::ids::new_session_id(now.as_millis() as u64);
+    let session = crate::ids::new_session_id(now);
     let agent = crate::agent::detect();
     let repo = crate::ingest::route::repo_root(Path::new(cwd));
     let ev = |seq: u64, key: &str, data: Data| Event {
         v: SCHEMA_VERSION,
-        id: crate::ids::event_id(now.as_millis() as u64, &session, key),
+        id: crate::ids::event_id(now, &session, key),
         session: session.clone(),
         seq,
         ts: now,
@@ -157,7 +157,7 @@ pub fn begin_record(
     shell: &str,
     cwd: &str,
     text: &[u8],
-) -> Result<(Channel, u64, i64)> {
+) -> Result<(Channel, u64, Timestamp)> {
     let key = format!(
         "{owner} {} {}",
         runtime::process_start_ticks(owner).unwrap_or(0),
@@ -166,7 +166,7 @@ pub fn begin_record(
     let dir = runtime::ensure_dir()?;
     let chan = session_for(&dir, &key, shell, owner, agent, None)?;
     let seq = next_seq(&chan)?;
-    let start_us = runtime::now_us();
+    let start = Timestamp::now();
     // Redacted before it is written anywhere, the channel included.
     let text = match std::str::from_utf8(text) {
         Ok(t) => crate::redact::text(t).into_owned().into_bytes(),
@@ -174,13 +174,13 @@ pub fn begin_record(
     };
     let rec = Record::Cmd(CmdRecord {
         seq,
-        at: Stamp::EpochMicros(start_us),
+        at: Stamp::EpochMicros(start.as_micros()),
         cwd: cwd.as_bytes().to_vec(),
         source: TextSource::Literal,
         text,
     });
     crate::channel::append_spool(&chan, &crate::wire::encode(&rec))?;
-    Ok((chan, seq, start_us))
+    Ok((chan, seq, start))
 }
 
 /// The session of `key` (for exec: the caller's pid, start time and agent),

@@ -1,6 +1,8 @@
 //! Identifiers: time-sortable, 26-character Crockford base32 (ULID layout:
 //! 48 bits of milliseconds, then 80 bits that make the id unique).
 
+use crate::timestamp::Timestamp;
+
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 fn encode(ms: u64, low: u128) -> String {
@@ -27,17 +29,17 @@ pub fn random_u128() -> u128 {
 }
 
 /// A new session id (one per shell process, unique across machines).
-pub fn new_session_id(now_ms: u64) -> String {
-    encode(now_ms, random_u128())
+pub fn new_session_id(now: Timestamp) -> String {
+    encode(now.as_millis() as u64, random_u128())
 }
 
 /// A deterministic event id: the same (session, key) always gives the same
 /// id, so an event that ingest re-derives after a crash is recognised as a
 /// duplicate by the store.
-pub fn event_id(ts_ms: u64, session: &str, key: &str) -> String {
+pub fn event_id(at: Timestamp, session: &str, key: &str) -> String {
     let h1 = fnv1a(0xcbf2_9ce4_8422_2325, session.as_bytes(), key.as_bytes());
     let h2 = fnv1a(0x8422_2325_cbf2_9ce4, key.as_bytes(), session.as_bytes());
-    encode(ts_ms, (h1 as u128) << 64 | h2 as u128)
+    encode(at.as_millis() as u64, (h1 as u128) << 64 | h2 as u128)
 }
 
 fn fnv1a(seed: u64, a: &[u8], b: &[u8]) -> u64 {
@@ -55,12 +57,15 @@ mod tests {
 
     #[test]
     fn ids_sort_by_time_and_are_stable() {
-        let a = event_id(1_000, "S", "c1");
-        let b = event_id(2_000, "S", "c1");
+        let a = event_id(Timestamp::from_millis(1_000), "S", "c1");
+        let b = event_id(Timestamp::from_millis(2_000), "S", "c1");
         assert!(a < b);
         assert_eq!(a.len(), 26);
-        assert_eq!(a, event_id(1_000, "S", "c1"));
-        assert_ne!(a, event_id(1_000, "S", "c2"));
-        assert_ne!(new_session_id(5), new_session_id(5));
+        assert_eq!(a, event_id(Timestamp::from_millis(1_000), "S", "c1"));
+        assert_ne!(a, event_id(Timestamp::from_millis(1_000), "S", "c2"));
+        assert_ne!(
+            new_session_id(Timestamp::from_millis(5)),
+            new_session_id(Timestamp::from_millis(5))
+        );
     }
 }

@@ -4,34 +4,36 @@
 //! late is judged by when it happened, not by when ingest got to it.
 
 use crate::runtime;
+use crate::timestamp::Timestamp;
 use anyhow::{Context, Result};
 use fs2::FileExt;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 pub const FILE: &str = "pauses.json";
 /// Pauses that ended longer ago than this are forgotten.
-const KEEP_US: i64 = 7 * 86_400 * 1_000_000;
+const KEEP: Duration = Duration::from_secs(7 * 86_400);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pause {
     /// The paused session, or `None` for every shell.
     pub session: Option<String>,
-    pub from_us: i64,
+    #[serde(rename = "from_us", with = "crate::timestamp::epoch_us")]
+    pub from: Timestamp,
     /// When it ends (`None`: at `devtrace resume`).
-    pub until_us: Option<i64>,
+    #[serde(rename = "until_us", default, with = "crate::timestamp::opt_epoch_us")]
+    pub until: Option<Timestamp>,
 }
 
 impl Pause {
-    pub fn covers(&self, session: &str, at_us: i64) -> bool {
-        self.session.as_deref().is_none_or(|s| s == session)
-            && at_us >= self.from_us
-            && self.until_us.is_none_or(|u| at_us < u)
+    pub fn covers(&self, session: &str, at: Timestamp) -> bool {
+        self.session.as_deref().is_none_or(|s| s == session) && self.active(at)
     }
 
-    pub fn active(&self, now_us: i64) -> bool {
-        now_us >= self.from_us && self.until_us.is_none_or(|u| now_us < u)
+    /// Whether the pause runs at `at`.
+    pub fn active(&self, at: Timestamp) -> bool {
+        at >= self.from && self.until.is_none_or(|u| at < u)
     }
 }
 
@@ -62,8 +64,8 @@ pub fn update<T>(dir: &Path, f: impl FnOnce(&mut Vec<Pause>) -> T) -> Result<T> 
     lock.lock_exclusive()?;
     let mut pauses = load(dir);
     let out = f(&mut pauses);
-    let now = runtime::now_us();
-    pauses.retain(|p| p.until_us.is_none_or(|u| u > now - KEEP_US));
+    let now = Timestamp::now();
+    pauses.retain(|p| p.until.is_none_or(|u| u.saturating_add(KEEP) > now));
     runtime::write_atomic(&path(dir), &serde_json::to_vec_pretty(&pauses)?)?;
     let _ = FileExt::unlock(&lock);
     Ok(out)
@@ -89,8 +91,8 @@ impl Pauses {
         }
     }
 
-    pub fn covers(&self, session: &str, at_us: i64) -> bool {
-        self.list.iter().any(|p| p.covers(session, at_us))
+    pub fn covers(&self, session: &str, at: Timestamp) -> bool {
+        self.list.iter().any(|p| p.covers(session, at))
     }
 }
 
@@ -98,20 +100,24 @@ impl Pauses {
 mod tests {
     use super::*;
 
+    fn us(n: i64) -> Timestamp {
+        Timestamp::from_micros(n)
+    }
+
     #[test]
     fn a_pause_covers_its_span_and_its_session() {
         let p = Pause {
             session: Some("S".into()),
-            from_us: 10,
-            until_us: Some(20),
+            from: us(10),
+            until: Some(us(20)),
         };
-        assert!(p.covers("S", 10) && p.covers("S", 19));
-        assert!(!p.covers("S", 9) && !p.covers("S", 20) && !p.covers("T", 15));
+        assert!(p.covers("S", us(10)) && p.covers("S", us(19)));
+        assert!(!p.covers("S", us(9)) && !p.covers("S", us(20)) && !p.covers("T", us(15)));
         let all = Pause {
             session: None,
-            from_us: 10,
-            until_us: None,
+            from: us(10),
+            until: None,
         };
-        assert!(all.covers("T", 1_000_000) && !all.covers("T", 5));
+        assert!(all.covers("T", us(1_000_000)) && !all.covers("T", us(5)));
     }
 }

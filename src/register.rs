@@ -6,6 +6,7 @@
 
 use crate::runtime::{self, Channel, SessionMeta};
 use crate::shell_kind::Shell;
+use crate::timestamp::Timestamp;
 use anyhow::{Context, Result};
 use nix::sys::stat::Mode;
 
@@ -86,8 +87,8 @@ pub fn register(
     lazy: bool,
 ) -> Result<(String, std::path::PathBuf, i32)> {
     let dir = runtime::ensure_dir()?;
-    let now = runtime::now_ms();
-    let session = crate::ids::new_session_id(now as u64);
+    let now = Timestamp::now().floor_millis();
+    let session = crate::ids::new_session_id(now);
     let chan = Channel::new(&dir, &session);
     nix::unistd::mkfifo(&chan.fifo(), Mode::from_bits_truncate(0o600))
         .with_context(|| format!("could not create {}", chan.fifo().display()))?;
@@ -134,9 +135,10 @@ pub fn register(
             .map(|p| p.to_string_lossy().into_owned()),
         cwd,
         agent,
-        started_ms: now,
-        boot_epoch_cs: runtime::uptime_cs().map(|up| now / 10 - up),
-        boot_epoch_us: runtime::boot_epoch_us(),
+        started: now,
+        boot_coarse: runtime::uptime()
+            .map(|up| Timestamp::from_centis(now.as_centis() - (up.as_millis() / 10) as i64)),
+        boot: runtime::boot_time(),
         devtrace_version: env!("CARGO_PKG_VERSION").into(),
         agent_session: link.as_ref().map(|l| l.0.clone()),
         model: link.and_then(|l| l.1),

@@ -63,7 +63,7 @@ pub fn session_id(store: &Store, wanted: &str) -> Result<String> {
 /// error (exit 2).
 pub fn when(s: &Option<String>) -> Result<Option<i64>> {
     s.as_deref()
-        .map(|s| crate::timefmt::parse_when(s, crate::runtime::now_ms()))
+        .map(|s| crate::timefmt::parse_when(s, crate::timestamp::Timestamp::now()))
         .transpose()
         .map_err(|e| {
             crate::usage(

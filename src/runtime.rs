@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::fs;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::timestamp::Timestamp;
 
 /// `$XDG_RUNTIME_DIR/devtrace`, else `/tmp/devtrace-$UID`.
 pub fn dir() -> PathBuf {
@@ -183,13 +186,24 @@ pub struct SessionMeta {
     pub tty: Option<String>,
     pub cwd: String,
     pub agent: Option<String>,
-    pub started_ms: i64,
-    /// Wall clock minus uptime, in centiseconds: turns fish's uptime stamps
-    /// into wall-clock time.
-    pub boot_epoch_cs: Option<i64>,
-    /// The same in microseconds, from the kernel's clocks (exact).
-    #[serde(default)]
-    pub boot_epoch_us: Option<i64>,
+    /// When the shell registered, to the millisecond.
+    #[serde(rename = "started_ms", with = "crate::timestamp::epoch_ms")]
+    pub started: Timestamp,
+    /// Wall clock minus uptime, to the centisecond: turns fish's uptime
+    /// stamps into wall-clock time.
+    #[serde(
+        rename = "boot_epoch_cs",
+        default,
+        with = "crate::timestamp::opt_epoch_cs"
+    )]
+    pub boot_coarse: Option<Timestamp>,
+    /// The same to the microsecond, from the kernel's clocks (exact).
+    #[serde(
+        rename = "boot_epoch_us",
+        default,
+        with = "crate::timestamp::opt_epoch_us"
+    )]
+    pub boot: Option<Timestamp>,
     pub devtrace_version: String,
     /// An agent's own session (recorded through its hooks): the agent's
     /// session id, and the model when the agent says.
@@ -219,23 +233,25 @@ pub fn process_alive(pid: i32, ticks: Option<u64>) -> bool {
     }
 }
 
-/// When the machine booted, in microseconds since the epoch: the clock
-/// /proc/uptime counts from (CLOCK_BOOTTIME), measured, not rounded.
-pub fn boot_epoch_us() -> Option<i64> {
+/// When the machine booted: the clock /proc/uptime counts from
+/// (CLOCK_BOOTTIME), measured to the microsecond, not rounded.
+pub fn boot_time() -> Option<Timestamp> {
     use nix::time::{clock_gettime, ClockId};
     let real = clock_gettime(ClockId::CLOCK_REALTIME).ok()?;
     let boot = clock_gettime(ClockId::CLOCK_BOOTTIME).ok()?;
     let us = |t: nix::sys::time::TimeSpec| t.tv_sec() * 1_000_000 + t.tv_nsec() / 1000;
-    Some(us(real) - us(boot))
+    Some(Timestamp::from_micros(us(real) - us(boot)))
 }
 
-/// Uptime in centiseconds, from /proc/uptime (what fish's hook reads too).
-pub fn uptime_cs() -> Option<i64> {
+/// The uptime to the centisecond, from /proc/uptime (what fish's hook
+/// reads too).
+pub fn uptime() -> Option<Duration> {
     let s = fs::read_to_string("/proc/uptime").ok()?;
     let first = s.split_whitespace().next()?;
     let (secs, frac) = first.split_once('.').unwrap_or((first, "0"));
     let frac = format!("{frac:0<2}");
-    Some(secs.parse::<i64>().ok()? * 100 + frac[..2].parse::<i64>().ok()?)
+    let cs = secs.parse::<u64>().ok()? * 100 + frac[..2].parse::<u64>().ok()?;
+    Some(Duration::from_millis(cs * 10))
 }
 
 /// Writes `bytes` to `path` atomically (temp file, then rename), mode 0600.
@@ -266,12 +282,4 @@ pub fn now_ns() -> i128 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as i128)
         .unwrap_or(0)
-}
-
-pub fn now_us() -> i64 {
-    (now_ns() / 1000) as i64
-}
-
-pub fn now_ms() -> i64 {
-    (now_ns() / 1_000_000) as i64
 }

@@ -83,7 +83,7 @@ pub fn duration(d: Duration) -> String {
 }
 
 /// Parses a length of time: `90s`, `10m`, `2h`, `1d`, `1h30m`.
-pub fn parse_duration(s: &str) -> Result<i64> {
+pub fn parse_duration(s: &str) -> Result<Duration> {
     let t = s.trim().to_ascii_lowercase();
     let mut total: i64 = 0;
     let mut num = String::new();
@@ -109,12 +109,14 @@ pub fn parse_duration(s: &str) -> Result<i64> {
     if !num.is_empty() || total <= 0 {
         bail!("cannot read '{s}' as a length of time (try 30s, 10m, 2h or 1h30m)");
     }
-    Ok(total)
+    Ok(Duration::from_millis(total as u64))
 }
 
 /// Parses `--since`/`--until`: `90s`, `10m`, `2h`, `3d`, `1w` (ago),
-/// `today`, `yesterday`, `2026-11-01`, or an RFC 3339 time.
-pub fn parse_when(s: &str, now_ms: i64) -> Result<i64> {
+/// `today`, `yesterday`, `2026-11-01`, or an RFC 3339 time. In
+/// milliseconds since the epoch, as the store compares them.
+pub fn parse_when(s: &str, now: Timestamp) -> Result<i64> {
+    let now = now.as_millis();
     let t = s.trim();
     let lower = t.to_ascii_lowercase();
     let day_start = |d: Date| {
@@ -122,9 +124,9 @@ pub fn parse_when(s: &str, now_ms: i64) -> Result<i64> {
             .map(|dt| dt.assume_offset(local_offset()))
             .map(|dt| (dt.unix_timestamp_nanos() / 1_000_000) as i64)
     };
-    let today = utc(now_ms).to_offset(local_offset()).date();
+    let today = utc(now).to_offset(local_offset()).date();
     match lower.as_str() {
-        "now" => return Ok(now_ms),
+        "now" => return Ok(now),
         "today" => return Ok(day_start(today)?),
         "yesterday" => return Ok(day_start(today.previous_day().unwrap_or(today))?),
         _ => {}
@@ -140,7 +142,7 @@ pub fn parse_when(s: &str, now_ms: i64) -> Result<i64> {
                 'w' => 7 * 86_400_000,
                 _ => bail!("unknown time unit in '{s}' (use s, m, h, d or w)"),
             };
-            return Ok(now_ms - n * mult);
+            return Ok(now - n * mult);
         }
     }
     let date_f = format_description!("[year]-[month]-[day]");
@@ -178,8 +180,8 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("90s").unwrap(), 90_000);
-        assert_eq!(parse_duration("1h30m").unwrap(), 5_400_000);
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5_400));
         assert!(parse_duration("10").is_err());
         assert!(parse_duration("0m").is_err());
         assert!(parse_duration("soon").is_err());
@@ -187,9 +189,10 @@ mod tests {
 
     #[test]
     fn since_forms() {
-        let now = 1_700_000_000_000;
-        assert_eq!(parse_when("2h", now).unwrap(), now - 7_200_000);
-        assert_eq!(parse_when("30m", now).unwrap(), now - 1_800_000);
+        let ms = 1_700_000_000_000;
+        let now = Timestamp::from_millis(ms);
+        assert_eq!(parse_when("2h", now).unwrap(), ms - 7_200_000);
+        assert_eq!(parse_when("30m", now).unwrap(), ms - 1_800_000);
         assert!(parse_when("2026-11-01", now).is_ok());
         assert_eq!(
             parse_when("2023-11-14T22:13:20Z", now).unwrap(),

@@ -12,8 +12,26 @@ pub struct Timestamp(i64);
 impl Timestamp {
     pub const EPOCH: Timestamp = Timestamp(0);
 
+    /// The wall clock, to the microsecond (rounded down).
     pub fn now() -> Self {
-        Timestamp(crate::runtime::now_us())
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+    }
+
+    /// This time rounded down to the millisecond.
+    pub const fn floor_millis(self) -> Self {
+        Timestamp::from_millis(self.as_millis())
+    }
+
+    /// Centiseconds since the epoch, rounded down.
+    pub const fn as_centis(self) -> i64 {
+        self.0.div_euclid(10_000)
+    }
+
+    pub const fn from_centis(cs: i64) -> Self {
+        Timestamp(cs.saturating_mul(10_000))
     }
 
     pub const fn from_micros(us: i64) -> Self {
@@ -66,6 +84,56 @@ impl Timestamp {
     }
 }
 
+/// An instant to the nanosecond: file ctimes, and the command windows
+/// they are compared with (a [`Timestamp`] converts to one exactly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Ctime(i128);
+
+impl Ctime {
+    /// The wall clock, to the nanosecond.
+    pub fn now() -> Self {
+        Ctime(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as i128)
+                .unwrap_or(0),
+        )
+    }
+
+    pub const fn from_nanos(ns: i128) -> Self {
+        Ctime(ns)
+    }
+
+    pub const fn as_nanos(self) -> i128 {
+        self.0
+    }
+
+    /// Rounded down to the microsecond.
+    pub const fn to_timestamp(self) -> Timestamp {
+        Timestamp(self.0.div_euclid(1000) as i64)
+    }
+
+    pub fn saturating_add(self, d: Duration) -> Self {
+        Ctime(self.0.saturating_add(d.as_nanos() as i128))
+    }
+
+    pub fn saturating_sub(self, d: Duration) -> Self {
+        Ctime(self.0.saturating_sub(d.as_nanos() as i128))
+    }
+
+    /// The time from `earlier` to this, zero when `earlier` is later.
+    pub fn since(self, earlier: Ctime) -> Duration {
+        let ns = self.0.saturating_sub(earlier.0).max(0);
+        Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
+    }
+}
+
+impl From<Timestamp> for Ctime {
+    fn from(t: Timestamp) -> Self {
+        Ctime(t.0 as i128 * 1000)
+    }
+}
+
 /// In the schema: an RFC 3339 string.
 impl schemars::JsonSchema for Timestamp {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -96,6 +164,63 @@ pub fn round_ms(d: Duration) -> Duration {
 pub fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
+
+/// Defines a `#[serde(with)]` module writing a [`Timestamp`] (or an
+/// optional one) as an integer count of some unit since the epoch: the
+/// runtime directory's files keep their integer fields.
+macro_rules! epoch_int {
+    ($(#[$doc:meta])* $name:ident, $opt:ident, $to:ident, $from:ident) => {
+        $(#[$doc])*
+        pub mod $name {
+            use super::Timestamp;
+            use serde::Deserialize;
+
+            pub fn serialize<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_i64(t.$to())
+            }
+
+            pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+                Ok(Timestamp::$from(i64::deserialize(d)?))
+            }
+        }
+
+        $(#[$doc])*
+        /// Optional: null for `None`.
+        pub mod $opt {
+            use super::Timestamp;
+            use serde::Deserialize;
+
+            pub fn serialize<S: serde::Serializer>(
+                t: &Option<Timestamp>,
+                s: S,
+            ) -> Result<S::Ok, S::Error> {
+                match t {
+                    Some(t) => s.serialize_i64(t.$to()),
+                    None => s.serialize_none(),
+                }
+            }
+
+            pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> Result<Option<Timestamp>, D::Error> {
+                Ok(Option::<i64>::deserialize(d)?.map(Timestamp::$from))
+            }
+        }
+    };
+}
+
+epoch_int!(
+    /// `#[serde(with)]`: a [`Timestamp`] as integer milliseconds since the epoch.
+    epoch_ms, opt_epoch_ms, as_millis, from_millis
+);
+epoch_int!(
+    /// `#[serde(with)]`: a [`Timestamp`] as integer microseconds since the epoch.
+    epoch_us, opt_epoch_us, as_micros, from_micros
+);
+epoch_int!(
+    /// `#[serde(with)]`: a [`Timestamp`] as integer centiseconds since the epoch.
+    epoch_cs, opt_epoch_cs, as_centis, from_centis
+);
 
 /// Reads an RFC 3339 string without copying it, or (`optional`) null.
 struct Rfc3339Visitor {

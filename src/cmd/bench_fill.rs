@@ -13,7 +13,7 @@ pub fn run(dir: &Path, events: u64, sessions: u64) -> Result<i32> {
     store::create_dir(&dir)?;
     let mut store = Store::open(&dir)?;
     let per = (events / sessions.max(1)).max(3);
-    let now = crate::runtime::now_ms();
+    let now = crate::timestamp::Timestamp::now().as_millis();
     let start = now - (events as i64) * 1000;
     let commands = [
         "cargo test",
@@ -26,7 +26,7 @@ pub fn run(dir: &Path, events: u64, sessions: u64) -> Result<i32> {
     let mut written = 0u64;
     let mut t = start;
     for s in 0..sessions {
-        let sid = crate::ids::event_id(t as u64, "bench", &format!("s{s}"));
+        let sid = crate::ids::event_id(Timestamp::from_millis(t), "bench", &format!("s{s}"));
         let cwd = format!("{}/src", dir.parent().unwrap_or(&dir).display());
         for i in 0..per {
             t += 1000;
@@ -61,7 +61,7 @@ pub fn run(dir: &Path, events: u64, sessions: u64) -> Result<i32> {
             };
             batch.push(Event {
                 v: SCHEMA_VERSION,
-                id: crate::ids::event_id(t as u64, &sid, &format!("e{i}")),
+                id: crate::ids::event_id(Timestamp::from_millis(t), &sid, &format!("e{i}")),
                 session: sid.clone(),
                 seq: i + 1,
                 ts: Timestamp::from_millis(t),

@@ -105,7 +105,7 @@ fn gather(a: &DoctorArgs) -> Report {
         Some(id) if runtime_err.is_none() => Some(channel_state(&Channel::new(&rt, id))),
         _ => None,
     };
-    let now = runtime::now_us();
+    let now = crate::timestamp::Timestamp::now();
     let pauses = crate::pause::load(&rt)
         .into_iter()
         .filter(|p| (p.session.is_none() || p.session == session) && p.active(now))
@@ -206,11 +206,8 @@ fn decide(r: &Report) -> Vec<Check> {
         } else {
             "this shell"
         };
-        let until = match p.until_us {
-            Some(u) => format!(
-                "until {}",
-                crate::timefmt::clock(crate::timestamp::Timestamp::from_micros(u))
-            ),
+        let until = match p.until {
+            Some(u) => format!("until {}", crate::timefmt::clock(u)),
             None => "until `devtrace resume`".to_owned(),
         };
         let all = if p.session.is_none() { " --all" } else { "" };

@@ -6,7 +6,8 @@
 
 use crate::channel;
 use crate::cli::ExecArgs;
-use crate::runtime::{self, Channel};
+use crate::runtime::Channel;
+use crate::timestamp::Timestamp;
 use crate::wire::{ExitRecord, Record, Stamp};
 use anyhow::{Context, Result};
 use std::os::unix::process::ExitStatusExt;
@@ -88,7 +89,7 @@ pub fn run(a: ExecArgs) -> Result<i32> {
 struct Recorder {
     chan: Channel,
     seq: u64,
-    start_us: i64,
+    start: Timestamp,
 }
 
 impl Recorder {
@@ -96,24 +97,19 @@ impl Recorder {
         let cwd = crate::resolve::cwd()?;
         let ppid = nix::unistd::getppid().as_raw();
         let text = argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
-        let (chan, seq, start_us) =
-            channel::begin_record(agent, ppid, "exec", &cwd, text.as_bytes())?;
-        Ok(Recorder {
-            chan,
-            seq,
-            start_us,
-        })
+        let (chan, seq, start) = channel::begin_record(agent, ppid, "exec", &cwd, text.as_bytes())?;
+        Ok(Recorder { chan, seq, start })
     }
 
     fn finish(self, code: Option<i32>) {
-        let end_us = runtime::now_us();
+        let end = Timestamp::now();
         let rec = Record::Exit(ExitRecord {
             seq: self.seq,
-            at: Stamp::EpochMicros(end_us),
+            at: Stamp::EpochMicros(end.as_micros()),
             status: code,
             pipestatus: None,
             duration: Some(std::time::Duration::from_millis(
-                ((end_us - self.start_us).max(0) / 1000) as u64,
+                end.since(self.start).as_millis() as u64,
             )),
         });
         let _ = channel::append_spool(&self.chan, &crate::wire::encode(&rec));

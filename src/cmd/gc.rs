@@ -17,7 +17,8 @@ pub fn run(a: GcArgs) -> Result<i32> {
         )
     })?;
     let mut store = Store::open(&dir)?;
-    let now = crate::runtime::now_ms();
+    // Milliseconds, as the store keeps times.
+    let now = crate::timestamp::Timestamp::now().as_millis();
     if a.auto {
         let last = store.meta("last_gc")?.and_then(|v| v.parse::<i64>().ok());
         if last.is_some_and(|l| now - l < DAY_MS && l <= now) {

@@ -3,6 +3,7 @@
 
 use crate::cli::{PauseArgs, ResumeArgs};
 use crate::pause::{self, Pause};
+use crate::timestamp::Timestamp;
 use crate::{runtime, timefmt};
 use anyhow::Result;
 
@@ -29,7 +30,7 @@ fn whom(session: &Option<String>) -> &'static str {
 
 pub fn pause(a: PauseArgs) -> Result<i32> {
     // A usage error first, wherever the command is typed.
-    let ms = a
+    let length = a
         .duration
         .as_deref()
         .map(timefmt::parse_duration)
@@ -37,26 +38,26 @@ pub fn pause(a: PauseArgs) -> Result<i32> {
         .map_err(|e| crate::usage(format!("{e:#}"), "for example: devtrace pause --for 10m"))?;
     let session = this_shell(a.all, "pause")?;
     let dir = runtime::ensure_dir()?;
-    let now = runtime::now_us();
-    let until = ms.map(|ms| now + ms * 1000);
+    let now = Timestamp::now();
+    let until = length.map(|d| now.saturating_add(d));
     pause::update(&dir, |list| {
         // A new pause of the same shells replaces the one running.
         for p in list.iter_mut() {
             if p.session == session && p.active(now) {
-                p.until_us = Some(now);
+                p.until = Some(now);
             }
         }
         list.push(Pause {
             session: session.clone(),
-            from_us: now,
-            until_us: until,
+            from: now,
+            until,
         });
     })?;
     match until {
         Some(u) => println!(
             "devtrace: recording paused in {} until {} (`devtrace resume{}` to resume sooner)",
             whom(&session),
-            timefmt::clock(crate::timestamp::Timestamp::from_micros(u)),
+            timefmt::clock(u),
             if a.all { " --all" } else { "" }
         ),
         None => println!(
@@ -71,13 +72,13 @@ pub fn pause(a: PauseArgs) -> Result<i32> {
 pub fn resume(a: ResumeArgs) -> Result<i32> {
     let session = this_shell(a.all, "resume")?;
     let dir = runtime::ensure_dir()?;
-    let now = runtime::now_us();
+    let now = Timestamp::now();
     let (ended, global_left) = pause::update(&dir, |list| {
         let mut ended = 0;
         for p in list.iter_mut() {
             let mine = session.is_none() || p.session == session;
             if mine && p.active(now) {
-                p.until_us = Some(now);
+                p.until = Some(now);
                 ended += 1;
             }
         }

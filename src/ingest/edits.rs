@@ -9,19 +9,22 @@
 use super::progress::{Batch, State};
 use crate::event::{Data, EditFiles, Event, GitSnapshot, SCHEMA_VERSION};
 use crate::runtime::SessionMeta;
-use crate::timestamp::Timestamp;
-use crate::worktree::{diff, state, Change, Tracker};
+use crate::timestamp::{Ctime, Timestamp};
+use crate::worktree::{diff, Change, Tracker};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// How far before its recorded start a command's changes may be stamped:
 /// kernels without fine-grained timestamps stamp ctimes from a clock up to
 /// one tick (10 ms at HZ=100) behind. (Behind, never ahead: the end of a
 /// window needs no such allowance.)
-const SLACK_NS: i128 = 15_000_000;
+const SLACK: Duration = Duration::from_millis(15);
 /// A command record this fresh is heard of "at once": the tree is looked at
 /// before the command can have done much.
-const LIVE_NS: i128 = 2_000_000_000;
+const LIVE: Duration = Duration::from_secs(2);
+/// One nanosecond: what ends a span just before another begins.
+const TICK: Duration = Duration::from_nanos(1);
 
 /// One tracker per store; `None` for stores whose files are not tracked
 /// (the global store) or could not be opened.
@@ -74,39 +77,42 @@ impl Trackers {
     }
 }
 
-/// The ctimes a command's own changes can carry, in nanoseconds since the
-/// epoch: its recorded run, widened by how far the clocks may be off, and
-/// cut short where the next command of the session began.
+/// The ctimes a command's own changes can carry: its recorded run, widened
+/// by how far the clocks may be off, and cut short where the next command
+/// of the session began.
 pub struct Window {
-    pub from_ns: i128,
-    pub to_ns: i128,
-    pub start_ns: i128,
-    pub end_ns: i128,
+    pub from: Ctime,
+    pub to: Ctime,
+    pub start: Timestamp,
+    pub end: Timestamp,
 }
 
 impl Window {
-    /// `end_us`: the latest the command can have ended (fish stamps read
+    /// `end`: the latest the command can have ended (fish stamps read
     /// /proc/uptime in hundredths of a second: its caller allows for that).
-    pub fn new(start_us: i64, end_us: i64) -> Window {
-        let start_ns = start_us as i128 * 1000;
-        let end_ns = end_us.max(start_us) as i128 * 1000;
+    pub fn new(start: Timestamp, end: Timestamp) -> Window {
+        let end = end.max(start);
         Window {
-            from_ns: start_ns - SLACK_NS,
-            to_ns: end_ns + 1_000_000,
-            start_ns,
-            end_ns,
+            from: Ctime::from(start).saturating_sub(SLACK),
+            to: Ctime::from(end).saturating_add(Duration::from_millis(1)),
+            start,
+            end,
         }
     }
 
-    /// The next command started at `next_us`: nothing after is ours.
-    pub fn cap(&mut self, next_us: Option<i64>) {
-        if let Some(n) = next_us {
-            let n = n as i128 * 1000;
-            if n > self.start_ns {
-                self.to_ns = self.to_ns.min(n);
+    /// The next command started at `next`: nothing after is ours.
+    pub fn cap(&mut self, next: Option<Timestamp>) {
+        if let Some(n) = next {
+            if n > self.start {
+                self.to = self.to.min(Ctime::from(n));
             }
         }
     }
+}
+
+/// Takes the tracker's changes with ctimes in `from..=to`.
+fn claim(t: &mut Tracker, from: Option<Ctime>, to: Ctime) -> Vec<Change> {
+    t.claim(from.map(Ctime::as_nanos), to.as_nanos())
 }
 
 /// What one scan-and-claim found for a command.
@@ -118,7 +124,8 @@ struct Found {
 
 /// Looks at the tree. A bug here must not take recording down with it: a
 /// panic is caught, and the tracker starts over on its next scan.
-fn scan(t: &mut Tracker, pump: &mut dyn FnMut(), since: Option<i128>) -> Result<(), String> {
+fn scan(t: &mut Tracker, pump: &mut dyn FnMut(), since: Option<Ctime>) -> Result<(), String> {
+    let since = since.map(Ctime::as_nanos);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.scan(true, since, pump)));
     match r {
         Ok(Ok(Ok(_))) => Ok(()),
@@ -148,29 +155,29 @@ impl Edits<'_> {
     pub(super) fn command_started(
         &mut self,
         store: &Path,
-        start_us: Option<i64>,
+        start: Option<Timestamp>,
         trackers: &mut Trackers,
         out: &mut Batch,
     ) {
-        let Some(start) = start_us.map(|u| u as i128 * 1000) else {
+        let Some(start) = start.map(Ctime::from) else {
             return;
         };
-        if state::now_ns() - start > LIVE_NS {
+        if Ctime::now().since(start) > LIVE {
             return;
         }
         let idle = self.state.pairing.pending.is_empty();
         let Some((t, pump)) = trackers.scanner(store) else {
             return;
         };
-        if !t.covers(start) {
-            let _ = scan(t, pump, Some(start - SLACK_NS));
+        if !t.covers(start.as_nanos()) {
+            let _ = scan(t, pump, Some(start.saturating_sub(SLACK)));
         }
         if !idle || !self.state.snapshotted.iter().any(|s| s == store) {
             return;
         }
         // Edits made at the prompt are known now: they go in before what
         // this command (a note, say) sends while it runs.
-        let between = t.claim(None, start - SLACK_NS - 1);
+        let between = claim(t, None, start.saturating_sub(SLACK + TICK));
         let root = t.root.to_string_lossy().into_owned();
         self.push_between(store, &root, &between, None, out);
     }
@@ -178,7 +185,7 @@ impl Edits<'_> {
     /// When a session starts in a store: know the tree before any command
     /// (what changed since the shell started is compared with the index).
     pub(super) fn warm_up(&self, store: &Path, trackers: &mut Trackers) {
-        let since = self.meta.started_ms as i128 * 1_000_000 - SLACK_NS;
+        let since = Ctime::from(self.meta.started).saturating_sub(SLACK);
         if let Some((t, pump)) = trackers.scanner(store) {
             if !t.has_baseline() {
                 let _ = scan(t, pump, Some(since));
@@ -187,14 +194,14 @@ impl Edits<'_> {
     }
 
     fn found(t: &mut Tracker, pump: &mut dyn FnMut(), w: &Window) -> Found {
-        let unchecked = if t.covers(w.to_ns) {
+        let unchecked = if t.covers(w.to.as_nanos()) {
             None
         } else {
-            scan(t, pump, Some(w.from_ns)).err()
+            scan(t, pump, Some(w.from)).err()
         };
         Found {
-            between: t.claim(None, w.from_ns - 1),
-            own: t.claim(Some(w.from_ns), w.to_ns),
+            between: claim(t, None, w.from.saturating_sub(TICK)),
+            own: claim(t, Some(w.from), w.to),
             unchecked,
         }
     }
@@ -220,20 +227,19 @@ impl Edits<'_> {
             out.push(store, ev);
             return;
         };
-        let end_ms = w.as_ref().map_or(0, |w| (w.end_ns / 1_000_000) as i64);
+        let end = w
+            .as_ref()
+            .map_or(Timestamp::EPOCH, |w| w.end.floor_millis());
         self.push_between(&store, &ev.cwd, &found.between, Some(&format!("b{n}")), out);
         if !self.state.snapshotted.contains(&store) {
             self.state.snapshotted.push(store.clone());
-            let start_ms = w
-                .as_ref()
-                .map_or(end_ms, |w| (w.start_ns / 1_000_000) as i64);
+            let start = w.as_ref().map_or(end, |w| w.start.floor_millis());
             if let Some(t) = trackers.get(&store) {
                 // The state when the command began: its own changes, and
                 // any seen after it, undone.
                 let mut revert = found.own.clone();
                 revert.extend(t.unclaimed.iter().cloned());
-                if let Some(e) = self.snapshot_event(t, "session start", &revert, start_ms, &ev.cwd)
-                {
+                if let Some(e) = self.snapshot_event(t, "session start", &revert, start, &ev.cwd) {
                     out.push(store.clone(), e);
                 }
             }
@@ -261,7 +267,7 @@ impl Edits<'_> {
                 Some(&cause),
                 &cwd,
                 &found.own,
-                end_ms,
+                end,
                 &format!("e{n}"),
                 first_unchecked,
             );
@@ -271,20 +277,20 @@ impl Edits<'_> {
 
     /// At the session's end: edits since its last command (cause null) and a
     /// closing snapshot, in each store where it ran commands.
-    pub(super) fn push_closing(&mut self, at_ms: i64, trackers: &mut Trackers, out: &mut Batch) {
-        let end_ns = at_ms as i128 * 1_000_000;
+    pub(super) fn push_closing(&mut self, at: Timestamp, trackers: &mut Trackers, out: &mut Batch) {
+        let end = Ctime::from(at).saturating_add(SLACK);
         for store in self.state.snapshotted.clone() {
             let Some((t, pump)) = trackers.scanner(&store) else {
                 continue;
             };
-            if !t.covers(end_ns + SLACK_NS) {
+            if !t.covers(end.as_nanos()) {
                 let _ = scan(t, pump, None);
             }
-            let rest = t.claim(None, end_ns + SLACK_NS);
+            let rest = claim(t, None, end);
             let root = t.root.to_string_lossy().into_owned();
             let key = format!("z{}", store.display());
             self.push_between(&store, &root, &rest, Some(&key), out);
-            if let Some(e) = self.snapshot_event(t, "session end", &[], at_ms, &root) {
+            if let Some(e) = self.snapshot_event(t, "session end", &[], at, &root) {
                 out.push(store.clone(), e);
             }
             let _ = t.save();
@@ -301,19 +307,12 @@ impl Edits<'_> {
         key: Option<&str>,
         out: &mut Batch,
     ) {
-        let Some(at) = changes.iter().map(|c| c.ctime_ns).max() else {
+        let Some(at) = changes.iter().map(|c| Ctime::from_nanos(c.ctime_ns)).max() else {
             return;
         };
-        let key = key.map_or_else(|| format!("p{at}"), str::to_owned);
-        let e = self.edit_event(
-            store,
-            None,
-            cwd,
-            changes,
-            (at / 1_000_000) as i64,
-            &key,
-            None,
-        );
+        let key = key.map_or_else(|| format!("p{}", at.as_nanos()), str::to_owned);
+        let at = at.to_timestamp().floor_millis();
+        let e = self.edit_event(store, None, cwd, changes, at, &key, None);
         out.push(store.to_path_buf(), e);
     }
 
@@ -324,7 +323,7 @@ impl Edits<'_> {
         cause: Option<&str>,
         cwd: &str,
         changes: &[Change],
-        at_ms: i64,
+        at: Timestamp,
         key: &str,
         unchecked: Option<String>,
     ) -> Event {
@@ -336,15 +335,15 @@ impl Edits<'_> {
         };
         // Changes found when the session began, made while nothing
         // recorded, are dated when they were found, not before the session.
-        let at_ms = at_ms.max(self.meta.started_ms);
+        let at = at.max(self.meta.started);
         let seq = self.next_seq();
         let m = &self.meta;
         Event {
             v: SCHEMA_VERSION,
-            id: crate::ids::event_id(at_ms as u64, &m.session, key),
+            id: crate::ids::event_id(at, &m.session, key),
             session: m.session.clone(),
             seq,
-            ts: Timestamp::from_millis(at_ms),
+            ts: at,
             agent: self.meta.agent.clone(),
             cwd: cwd.to_owned(),
             repo: repo_of(store),
@@ -357,7 +356,7 @@ impl Edits<'_> {
         t: &Tracker,
         label: &str,
         revert: &[Change],
-        at_ms: i64,
+        at: Timestamp,
         cwd: &str,
     ) -> Option<Event> {
         let snap =
@@ -379,10 +378,10 @@ impl Edits<'_> {
         let key = format!("s{label}{}", t.root.display());
         Some(Event {
             v: SCHEMA_VERSION,
-            id: crate::ids::event_id(at_ms as u64, &m.session, &key),
+            id: crate::ids::event_id(at, &m.session, &key),
             session: m.session.clone(),
             seq,
-            ts: Timestamp::from_millis(at_ms),
+            ts: at,
             agent: m.agent.clone(),
             cwd: cwd.to_owned(),
             repo: t

@@ -38,10 +38,10 @@ impl Session {
             store.clone(),
             Event {
                 v: SCHEMA_VERSION,
-                id: crate::ids::event_id(m.started_ms as u64, &m.session, "start"),
+                id: crate::ids::event_id(m.started, &m.session, "start"),
                 session: m.session.clone(),
                 seq: 1,
-                ts: Timestamp::from_millis(m.started_ms),
+                ts: m.started,
                 agent: m.agent.clone(),
                 cwd: m.cwd.clone(),
                 repo,
@@ -50,7 +50,7 @@ impl Session {
         );
     }
 
-    pub(super) fn end_events(&mut self, reason: &str, at_ms: i64, out: &mut Batch) {
+    pub(super) fn end_events(&mut self, reason: &str, at: Timestamp, out: &mut Batch) {
         if self.state.closed {
             return;
         }
@@ -62,10 +62,10 @@ impl Session {
                 store.clone(),
                 Event {
                     v: SCHEMA_VERSION,
-                    id: crate::ids::event_id(at_ms as u64, &m.session, "end"),
+                    id: crate::ids::event_id(at, &m.session, "end"),
                     session: m.session.clone(),
                     seq,
-                    ts: Timestamp::from_millis(at_ms),
+                    ts: at,
                     agent: m.agent.clone(),
                     cwd: m.cwd.clone(),
                     repo: None,
@@ -86,24 +86,15 @@ impl Session {
     /// from boot).
     pub(super) fn stamp(&self, s: Stamp) -> Option<Timestamp> {
         match s {
-            Stamp::EpochMicros(us) => Some(us),
-            Stamp::UptimeCentis(cs) => match self.meta.boot_epoch_us {
-                Some(b) => Some(b + cs * 10_000),
-                None => self.meta.boot_epoch_cs.map(|b| (b + cs) * 10_000),
-            },
+            Stamp::EpochMicros(us) => Some(Timestamp::from_micros(us)),
+            // Uptime, in centiseconds (the wire's unit), after boot.
+            Stamp::UptimeCentis(cs) => self
+                .meta
+                .boot
+                .or(self.meta.boot_coarse)
+                .map(|b| Timestamp::from_micros(b.as_micros() + cs * 10_000)),
             Stamp::Unknown => None,
         }
-        .map(Timestamp::from_micros)
-    }
-
-    /// Microseconds since the epoch for a stamp from this shell.
-    pub(super) fn stamp_us(&self, s: Stamp) -> Option<i64> {
-        self.stamp(s).map(Timestamp::as_micros)
-    }
-
-    /// Milliseconds since the epoch for a stamp from this shell.
-    pub(super) fn stamp_ms(&self, s: Stamp) -> Option<i64> {
-        self.stamp(s).map(Timestamp::as_millis)
     }
 
     pub(super) fn command_event(
@@ -138,10 +129,10 @@ impl Session {
                 extra: Default::default(),
             }),
         };
-        let at = Timestamp::from_millis(times.start.unwrap_or_else(Timestamp::now).as_millis());
+        let at = times.start.unwrap_or_else(Timestamp::now).floor_millis();
         let ev = Event {
             v: SCHEMA_VERSION,
-            id: crate::ids::event_id(at.as_millis() as u64, &m.session, &format!("c{n}")),
+            id: crate::ids::event_id(at, &m.session, &format!("c{n}")),
             session: m.session.clone(),
             // Numbered when it is pushed, after what it follows.
             seq: 0,
@@ -180,7 +171,7 @@ impl Session {
             (false, _) => end,
         };
         let window = match (start, window_end) {
-            (Some(s), Some(e)) => Some(Window::new(s.as_micros(), e.as_micros())),
+            (Some(s), Some(e)) => Some(Window::new(s, e)),
             _ => None,
         };
         Times {

@@ -67,7 +67,11 @@ struct Ingest {
 impl Ingest {
     fn warn(&mut self, msg: &str) {
         if let Some(l) = self.log.as_mut() {
-            let _ = writeln!(l, "{} {msg}", crate::timefmt::rfc3339_ms(runtime::now_ms()));
+            let _ = writeln!(
+                l,
+                "{} {msg}",
+                crate::timestamp::Timestamp::now().rfc3339_ms()
+            );
         }
     }
 

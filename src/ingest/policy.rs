@@ -38,7 +38,7 @@ fn drop_reason(cfg: &Config, pauses: &Pauses, ev: &Event) -> Option<&'static str
     if matches!(ev.kind(), Some(Kind::SessionStart | Kind::SessionEnd)) {
         return None;
     }
-    if pauses.covers(&ev.session, ev.ts.as_millis() * 1000) {
+    if pauses.covers(&ev.session, ev.ts.floor_millis()) {
         return Some("recording paused");
     }
     let text = ev.command_text();

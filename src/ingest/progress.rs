@@ -3,6 +3,7 @@
 
 use super::pairing::Pairing;
 use crate::event::Event;
+use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -28,7 +29,8 @@ pub struct State {
     pub closed: bool,
     /// When the shell was found gone without an end record (fixed once, so
     /// that a replay after a crash derives the same session_end).
-    pub gone_ms: Option<i64>,
+    #[serde(rename = "gone_ms", default, with = "crate::timestamp::opt_epoch_ms")]
+    pub gone: Option<Timestamp>,
     /// Stores whose work tree got this session's first snapshot.
     #[serde(default)]
     pub snapshotted: Vec<PathBuf>,

@@ -9,6 +9,7 @@ use super::progress::{Batch, State};
 use super::reader::{deleted_fifo, drain, open_fifo, pidfd_open, read_new};
 use super::route::Router;
 use crate::runtime::{self, Channel, SessionMeta};
+use crate::timestamp::Timestamp;
 use crate::wire::{Decoder, Item, Record};
 use anyhow::{Context, Result};
 use std::fs::{self, File};
@@ -146,11 +147,11 @@ impl Session {
 
     /// Where the next command of this batch began, for each position: a
     /// command's changes end there.
-    fn next_starts(&self, items: &[Item]) -> Vec<Option<i64>> {
-        let mut next_start: Vec<Option<i64>> = vec![None; items.len() + 1];
+    fn next_starts(&self, items: &[Item]) -> Vec<Option<Timestamp>> {
+        let mut next_start: Vec<Option<Timestamp>> = vec![None; items.len() + 1];
         for (i, item) in items.iter().enumerate().rev() {
             next_start[i] = match item {
-                Item::Record(Record::Cmd(c)) => self.stamp_us(c.at),
+                Item::Record(Record::Cmd(c)) => self.stamp(c.at),
                 _ => next_start[i + 1],
             };
         }
@@ -161,7 +162,7 @@ impl Session {
     fn handle(
         &mut self,
         item: Item,
-        next_start: Option<i64>,
+        next_start: Option<Timestamp>,
         router: &mut Router,
         trackers: &mut Trackers,
         out: &mut Batch,
@@ -190,7 +191,7 @@ impl Session {
                 if let Record::Cmd(c) = &r {
                     let cwd = PathBuf::from(std::ffi::OsStr::from_bytes_lossless(&c.cwd));
                     let store = router.store_for(&cwd);
-                    let at = self.stamp_us(c.at);
+                    let at = self.stamp(c.at);
                     self.edits().command_started(&store, at, trackers, out);
                 }
                 self.state.pairing.add(r);
@@ -218,11 +219,11 @@ impl Session {
         let ready = self.state.pairing.take_ready_holding(closing, self.backlog);
         self.push_done(ready, None, router, trackers, out);
         if closing && !self.state.closed {
-            let at = match self.state.gone_ms {
+            let at = match self.state.gone {
                 Some(t) => t,
                 None => {
-                    let t = runtime::now_ms();
-                    self.state.gone_ms = Some(t);
+                    let t = Timestamp::now().floor_millis();
+                    self.state.gone = Some(t);
                     self.save_state()?;
                     t
                 }
@@ -236,7 +237,7 @@ impl Session {
     fn push_done(
         &mut self,
         ready: Vec<Done>,
-        next_start: Option<i64>,
+        next_start: Option<Timestamp>,
         router: &mut Router,
         trackers: &mut Trackers,
         out: &mut Batch,
@@ -263,7 +264,10 @@ impl Session {
                         .push_command(store, ev, n, window, trackers, out);
                 }
                 Done::End(e) => {
-                    let at = self.stamp_ms(e.at).unwrap_or_else(runtime::now_ms);
+                    let at = self
+                        .stamp(e.at)
+                        .unwrap_or_else(Timestamp::now)
+                        .floor_millis();
                     if !self.state.closed {
                         self.edits().push_closing(at, trackers, out);
                     }

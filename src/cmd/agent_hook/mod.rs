@@ -92,7 +92,7 @@ fn gather(agent: &str) -> Result<Call> {
 fn prompt(c: &Call) -> Result<()> {
     let p = Prompt {
         text: c.v.prompt.clone().unwrap_or_default(),
-        prompt_id: crate::ids::new_session_id(c.at.as_millis() as u64),
+        prompt_id: crate::ids::new_session_id(c.at),
         agent_session: Some(c.session.clone()),
         extra: Default::default(),
     };
@@ -153,7 +153,7 @@ fn send_event(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Resul
     let rec = Record::Event(EventRecord {
         seq: 0,
         at: Stamp::EpochMicros(at.as_micros()),
-        id: crate::ids::new_session_id(at.as_millis() as u64),
+        id: crate::ids::new_session_id(at),
         kind: data.type_name().into(),
         cwd: cwd.as_bytes().to_vec(),
         data: serde_json::to_vec(&data)?,
