@@ -20,6 +20,11 @@ impl Timestamp {
         Timestamp(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
     }
 
+    /// Seconds since the epoch, rounded down.
+    pub const fn as_secs(self) -> i64 {
+        self.0.div_euclid(1_000_000)
+    }
+
     /// This time rounded down to the millisecond.
     pub const fn floor_millis(self) -> Self {
         Timestamp::from_millis(self.as_millis())
@@ -90,6 +95,13 @@ impl Timestamp {
 pub struct Ctime(i128);
 
 impl Ctime {
+    pub const EPOCH: Ctime = Ctime(0);
+
+    /// From a `stat` time: seconds and nanoseconds since the epoch.
+    pub const fn from_parts(secs: i64, nanos: i64) -> Self {
+        Ctime(secs as i128 * 1_000_000_000 + nanos as i128)
+    }
+
     /// The wall clock, to the nanosecond.
     pub fn now() -> Self {
         Ctime(
@@ -221,6 +233,20 @@ epoch_int!(
     /// `#[serde(with)]`: a [`Timestamp`] as integer centiseconds since the epoch.
     epoch_cs, opt_epoch_cs, as_centis, from_centis
 );
+
+/// `#[serde(with)]`: a [`Ctime`] as integer nanoseconds since the epoch.
+pub mod ctime_ns {
+    use super::Ctime;
+    use serde::Deserialize;
+
+    pub fn serialize<S: serde::Serializer>(t: &Ctime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i128(t.as_nanos())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Ctime, D::Error> {
+        Ok(Ctime::from_nanos(i128::deserialize(d)?))
+    }
+}
 
 /// Reads an RFC 3339 string without copying it, or (`optional`) null.
 struct Rfc3339Visitor {

@@ -110,11 +110,6 @@ impl Window {
     }
 }
 
-/// Takes the tracker's changes with ctimes in `from..=to`.
-fn claim(t: &mut Tracker, from: Option<Ctime>, to: Ctime) -> Vec<Change> {
-    t.claim(from.map(Ctime::as_nanos), to.as_nanos())
-}
-
 /// What one scan-and-claim found for a command.
 struct Found {
     between: Vec<Change>,
@@ -125,7 +120,6 @@ struct Found {
 /// Looks at the tree. A bug here must not take recording down with it: a
 /// panic is caught, and the tracker starts over on its next scan.
 fn scan(t: &mut Tracker, pump: &mut dyn FnMut(), since: Option<Ctime>) -> Result<(), String> {
-    let since = since.map(Ctime::as_nanos);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.scan(true, since, pump)));
     match r {
         Ok(Ok(Ok(_))) => Ok(()),
@@ -169,7 +163,7 @@ impl Edits<'_> {
         let Some((t, pump)) = trackers.scanner(store) else {
             return;
         };
-        if !t.covers(start.as_nanos()) {
+        if !t.covers(start) {
             let _ = scan(t, pump, Some(start.saturating_sub(SLACK)));
         }
         if !idle || !self.state.snapshotted.iter().any(|s| s == store) {
@@ -177,7 +171,7 @@ impl Edits<'_> {
         }
         // Edits made at the prompt are known now: they go in before what
         // this command (a note, say) sends while it runs.
-        let between = claim(t, None, start.saturating_sub(SLACK + TICK));
+        let between = t.claim(None, start.saturating_sub(SLACK + TICK));
         let root = t.root.to_string_lossy().into_owned();
         self.push_between(store, &root, &between, None, out);
     }
@@ -194,14 +188,14 @@ impl Edits<'_> {
     }
 
     fn found(t: &mut Tracker, pump: &mut dyn FnMut(), w: &Window) -> Found {
-        let unchecked = if t.covers(w.to.as_nanos()) {
+        let unchecked = if t.covers(w.to) {
             None
         } else {
             scan(t, pump, Some(w.from)).err()
         };
         Found {
-            between: claim(t, None, w.from.saturating_sub(TICK)),
-            own: claim(t, Some(w.from), w.to),
+            between: t.claim(None, w.from.saturating_sub(TICK)),
+            own: t.claim(Some(w.from), w.to),
             unchecked,
         }
     }
@@ -283,10 +277,10 @@ impl Edits<'_> {
             let Some((t, pump)) = trackers.scanner(&store) else {
                 continue;
             };
-            if !t.covers(end.as_nanos()) {
+            if !t.covers(end) {
                 let _ = scan(t, pump, None);
             }
-            let rest = claim(t, None, end);
+            let rest = t.claim(None, end);
             let root = t.root.to_string_lossy().into_owned();
             let key = format!("z{}", store.display());
             self.push_between(&store, &root, &rest, Some(&key), out);
@@ -307,7 +301,7 @@ impl Edits<'_> {
         key: Option<&str>,
         out: &mut Batch,
     ) {
-        let Some(at) = changes.iter().map(|c| Ctime::from_nanos(c.ctime_ns)).max() else {
+        let Some(at) = changes.iter().map(|c| c.ctime).max() else {
             return;
         };
         let key = key.map_or_else(|| format!("p{}", at.as_nanos()), str::to_owned);

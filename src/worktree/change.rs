@@ -4,6 +4,7 @@
 
 use super::scan::{self, Scan, Seen};
 use crate::event::ChangeKind;
+use crate::timestamp::Ctime;
 use git2::{ObjectType, Oid};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -21,7 +22,7 @@ pub struct Change {
     pub from: Option<Vec<u8>>,
     pub old: Option<Entry>,
     pub new: Option<Entry>,
-    pub ctime_ns: i128,
+    pub ctime: Ctime,
 }
 
 impl Change {
@@ -44,7 +45,7 @@ pub(super) fn later_changes(
     base: &BTreeMap<Vec<u8>, Entry>,
     added: Vec<(&Seen, Entry)>,
     modified: Vec<(&Seen, Entry, Entry)>,
-    t0: i128,
+    t0: Ctime,
 ) -> Vec<Change> {
     let deleted: Vec<(&Vec<u8>, Entry)> = old
         .iter()
@@ -58,7 +59,7 @@ pub(super) fn later_changes(
             from: None,
             old: Some(o),
             new: Some(e),
-            ctime_ns: f.ctime_ns,
+            ctime: f.ctime,
         });
     }
     changes
@@ -69,7 +70,7 @@ fn pair_renames(
     seen: &Scan,
     deleted: Vec<(&Vec<u8>, Entry)>,
     added: Vec<(&Seen, Entry)>,
-    t0: i128,
+    t0: Ctime,
 ) -> Vec<Change> {
     let empty = Oid::hash_object(ObjectType::Blob, b"").ok();
     let mut by_oid: HashMap<Oid, Vec<usize>> = HashMap::new();
@@ -96,7 +97,7 @@ fn pair_renames(
             from: from.map(|i| deleted[i].0.clone()),
             old: from.map(|i| deleted[i].1),
             new: Some(e),
-            ctime_ns: f.ctime_ns,
+            ctime: f.ctime,
         });
     }
     for (i, (p, e)) in deleted.iter().enumerate() {
@@ -108,7 +109,7 @@ fn pair_renames(
             from: None,
             old: Some(*e),
             new: None,
-            ctime_ns: scan::parent_ctime(seen, p).unwrap_or(t0),
+            ctime: scan::parent_ctime(seen, p).unwrap_or(t0),
         });
     }
     out
@@ -151,7 +152,7 @@ pub fn merge(changes: Vec<Change>) -> Vec<Change> {
             Some(i) if out[i].new.is_some() || c.old.is_none() => {
                 let prev = &mut out[i];
                 prev.new = c.new;
-                prev.ctime_ns = c.ctime_ns;
+                prev.ctime = c.ctime;
                 if c.from.is_some() && prev.from.is_none() {
                     prev.from = c.from;
                 }
@@ -171,7 +172,7 @@ pub fn merge(changes: Vec<Change>) -> Vec<Change> {
                             from: prev.from.or(Some(prev.path)),
                             old: prev.old,
                             new: c.new,
-                            ctime_ns: c.ctime_ns,
+                            ctime: c.ctime,
                         });
                     }
                     _ => {
@@ -228,7 +229,7 @@ mod tests {
             from: from.map(Into::into),
             old,
             new,
-            ctime_ns: 0,
+            ctime: Ctime::EPOCH,
         }
     }
 

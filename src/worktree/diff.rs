@@ -5,6 +5,7 @@ use super::change::{Change, Entry};
 use super::objects::{MODE_FILE, MODE_TREE};
 use crate::event::{FileChange, Text};
 use crate::output::Out;
+use crate::timestamp::Ctime;
 use anyhow::Result;
 use git2::{DiffFindOptions, DiffOptions, Oid, Patch, Repository};
 use serde_json::json;
@@ -52,7 +53,7 @@ pub fn from_json(files: &[FileChange]) -> Vec<Change> {
             from: f.from.as_ref().and_then(Text::bytes),
             old: entry(&f.old, old_mode),
             new: entry(&f.new, new_mode),
-            ctime_ns: 0,
+            ctime: Ctime::EPOCH,
         });
     }
     out
@@ -81,7 +82,7 @@ pub fn between_trees(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Ve
             from: if renamed { old_path } else { None },
             old: side(d.old_file()),
             new: side(d.new_file()),
-            ctime_ns: 0,
+            ctime: Ctime::EPOCH,
         });
     }
     Ok(out)

@@ -3,6 +3,7 @@
 use super::change::{Change, Entry};
 use super::objects::Objects;
 use super::scan::{self, Scan, Seen};
+use crate::timestamp::Ctime;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
 
@@ -64,15 +65,15 @@ impl IndexHint {
     /// the files the index had that are gone from `base`, the state now.
     pub(super) fn first_scan_changes(
         &self,
-        since: i128,
+        since: Ctime,
         added: &[(&Seen, Entry)],
         seen: &Scan,
         base: &BTreeMap<Vec<u8>, Entry>,
-        t0: i128,
+        t0: Ctime,
     ) -> Vec<Change> {
         let mut first_changes = Vec::new();
         for (f, e) in added {
-            if f.ctime_ns <= since {
+            if f.ctime <= since {
                 continue;
             }
             let old = self.entries.get(&f.path).map(|ie| Entry {
@@ -85,7 +86,7 @@ impl IndexHint {
                     from: None,
                     old,
                     new: Some(*e),
-                    ctime_ns: f.ctime_ns,
+                    ctime: f.ctime,
                 });
             }
         }
@@ -100,7 +101,7 @@ impl IndexHint {
                         mode: ie.mode,
                     }),
                     new: None,
-                    ctime_ns: dir_t,
+                    ctime: dir_t,
                 });
             }
         }

@@ -4,6 +4,7 @@
 
 use super::objects::{MODE_EXEC, MODE_FILE, MODE_LINK};
 use super::watch::Watch;
+use crate::timestamp::Ctime;
 use anyhow::Result;
 use std::collections::{BTreeMap, HashMap};
 use std::os::unix::ffi::OsStrExt;
@@ -18,7 +19,7 @@ pub struct Seen {
     pub size: u64,
     /// Status-change time in nanoseconds: set by the kernel on every write,
     /// chmod, rename or link, and never settable by a program.
-    pub ctime_ns: i128,
+    pub ctime: Ctime,
     pub mtime: (i64, i64),
     pub ino: u64,
 }
@@ -26,7 +27,7 @@ pub struct Seen {
 pub struct Scan {
     pub files: Vec<Seen>,
     /// Directory ctimes (a removal or rename changes its directory's).
-    pub dirs: HashMap<Vec<u8>, i128>,
+    pub dirs: HashMap<Vec<u8>, Ctime>,
     /// Directories walked whole (new ones, in a partial scan).
     pub whole: Vec<Vec<u8>>,
 }
@@ -161,9 +162,9 @@ fn walk(
         let Ok(meta) = entry.metadata() else {
             continue;
         };
-        let ctime_ns = meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128;
+        let ctime = Ctime::from_parts(meta.ctime(), meta.ctime_nsec());
         if ft.is_dir() {
-            out.dirs.insert(path, ctime_ns);
+            out.dirs.insert(path, ctime);
             continue;
         }
         let mode = if ft.is_symlink() {
@@ -184,7 +185,7 @@ fn walk(
             path,
             mode,
             size: meta.len(),
-            ctime_ns,
+            ctime,
             mtime: (meta.mtime(), meta.mtime_nsec()),
             ino: meta.ino(),
         });
@@ -193,7 +194,7 @@ fn walk(
 }
 
 /// The ctime of the nearest directory above `path` that the scan saw.
-pub fn parent_ctime(scan: &Scan, path: &[u8]) -> Option<i128> {
+pub fn parent_ctime(scan: &Scan, path: &[u8]) -> Option<Ctime> {
     let mut p = path;
     while let Some(i) = p.iter().rposition(|&b| b == b'/') {
         p = &p[..i];
@@ -275,7 +276,7 @@ pub(super) fn stamp_moved_dirs(seen: &mut Scan) {
             .iter_mut()
             .filter(|f| f.path.starts_with(&prefix))
         {
-            f.ctime_ns = f.ctime_ns.max(t);
+            f.ctime = f.ctime.max(t);
         }
     }
 }

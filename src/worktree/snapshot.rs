@@ -4,7 +4,7 @@
 
 use super::change::{Change, Entry};
 use super::objects::{self, MODE_TREE};
-use super::state::{now_ns, Tracker};
+use super::state::Tracker;
 use anyhow::Result;
 use git2::{ObjectType, Oid};
 use std::collections::BTreeMap;
@@ -112,7 +112,7 @@ impl Tracker {
         if let Some(h) = head {
             message.push_str(&format!("\n\nhead: {h}"));
         }
-        let secs = (now_ns() / 1_000_000_000) as i64;
+        let secs = crate::timestamp::Timestamp::now().as_secs();
         let commit = self.objects.write(
             ObjectType::Commit,
             &objects::commit_bytes(tree, secs, &message),

@@ -9,6 +9,7 @@ use super::index_hint::IndexHint;
 use super::objects::{self, Objects, MODE_LINK, MODE_TREE};
 use super::scan::{self, Scan, Seen, Stop};
 use super::watch::Watch;
+use crate::timestamp::Ctime;
 use anyhow::{Context, Result};
 use git2::{ObjectType, Oid};
 use serde::{Deserialize, Serialize};
@@ -16,12 +17,13 @@ use std::collections::{BTreeMap, HashSet};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A file whose ctime is this close to the last scan's start is read again:
 /// the kernel stamps ctimes from a clock that lags by up to a tick.
-const MARGIN_NS: i128 = 2_000_000_000;
+const MARGIN: Duration = Duration::from_secs(2);
 const BASELINE_FILE: &str = "devtrace-baseline";
-const SAVE_EVERY_NS: i128 = 5_000_000_000;
+const SAVE_EVERY: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -51,7 +53,8 @@ fn env_num(name: &str) -> Option<u64> {
 #[derive(Serialize, Deserialize)]
 struct Saved {
     tree: String,
-    scanned_ns: i128,
+    #[serde(rename = "scanned_ns", with = "crate::timestamp::ctime_ns")]
+    scanned: Ctime,
 }
 
 /// What a walk of the tree found.
@@ -70,8 +73,8 @@ pub struct Tracker {
     store_dir: PathBuf,
     pub objects: Objects,
     pub(super) base: BTreeMap<Vec<u8>, Entry>,
-    /// Wall clock (ns) when the scan that produced `base` began.
-    scanned_ns: Option<i128>,
+    /// The wall clock when the scan that produced `base` began.
+    scanned: Option<Ctime>,
     /// Changes found and not yet claimed, oldest first.
     pub unclaimed: Vec<Change>,
     pub limits: Limits,
@@ -79,20 +82,18 @@ pub struct Tracker {
     watch: Option<Watch>,
     watch_failed: bool,
     unsaved: bool,
-    saved_ns: i128,
+    saved: Ctime,
     /// Trees known to be stored (here or in the user's commit).
     pub(super) stored_trees: std::cell::RefCell<HashSet<Oid>>,
     /// Bytes of new contents kept by the scan under way.
     kept_bytes: std::cell::Cell<u64>,
 }
 
-fn ctime_of(path: &Path) -> i128 {
+fn ctime_of(path: &Path) -> Ctime {
     std::fs::symlink_metadata(path)
-        .map(|m| m.ctime() as i128 * 1_000_000_000 + m.ctime_nsec() as i128)
-        .unwrap_or(0)
+        .map(|m| Ctime::from_parts(m.ctime(), m.ctime_nsec()))
+        .unwrap_or_default()
 }
-
-pub use crate::runtime::now_ns;
 
 impl Tracker {
     /// Opens the tracker of the store in `store_dir` (root: its parent),
@@ -108,13 +109,13 @@ impl Tracker {
             store_dir: store_dir.to_path_buf(),
             objects,
             base: BTreeMap::new(),
-            scanned_ns: None,
+            scanned: None,
             unclaimed: Vec::new(),
             limits: Limits::default(),
             watch: None,
             watch_failed: false,
             unsaved: false,
-            saved_ns: 0,
+            saved: Ctime::EPOCH,
             stored_trees: Default::default(),
             kept_bytes: Default::default(),
         };
@@ -126,7 +127,7 @@ impl Tracker {
                 let mut base = BTreeMap::new();
                 if t.load_tree(tree, &mut Vec::new(), &mut base) {
                     t.base = base;
-                    t.scanned_ns = Some(s.scanned_ns);
+                    t.scanned = Some(s.scanned);
                 }
             }
         }
@@ -172,12 +173,12 @@ impl Tracker {
     }
 
     pub fn has_baseline(&self) -> bool {
-        self.scanned_ns.is_some()
+        self.scanned.is_some()
     }
 
-    /// Whether a scan began after `ns` (its result already covers `ns`).
-    pub fn covers(&self, ns: i128) -> bool {
-        self.scanned_ns.is_some_and(|s| s > ns)
+    /// Whether a scan began after `at` (its result already covers `at`).
+    pub fn covers(&self, at: Ctime) -> bool {
+        self.scanned.is_some_and(|s| s > at)
     }
 
     /// Looks at the tree again; new changes go to `unclaimed`. `Ok(Err)`
@@ -188,15 +189,15 @@ impl Tracker {
     pub fn scan(
         &mut self,
         persist: bool,
-        since: Option<i128>,
+        since: Option<Ctime>,
         pump: &mut dyn FnMut(),
     ) -> Result<std::result::Result<usize, String>> {
-        let t0 = now_ns();
+        let t0 = Ctime::now();
         self.kept_bytes.set(0);
         let (mut seen, old_scope) = match self.walk(pump)? {
             Walked::Unchanged => {
                 // inotify saw nothing: nothing changed.
-                self.scanned_ns = Some(t0);
+                self.scanned = Some(t0);
                 return Ok(Ok(0));
             }
             Walked::Refused(why) => return Ok(Err(why)),
@@ -215,11 +216,11 @@ impl Tracker {
         if partial {
             scan::stamp_moved_dirs(&mut seen);
         }
-        let first = self.scanned_ns.is_none();
+        let first = self.scanned.is_none();
         let (base, changes) = self.compare(&mut seen, &old, since, t0, pump);
         drop(old);
         self.base.extend(base);
-        self.scanned_ns = Some(t0);
+        self.scanned = Some(t0);
         let n = changes.len();
         self.unclaimed.extend(changes);
         if first || n > 0 {
@@ -228,7 +229,7 @@ impl Tracker {
         // Saved now and then, not after every command: a restarted ingest
         // that starts from an older state finds the same changes again, with
         // the same times, and the store drops what it already has.
-        if persist && self.unsaved && (first || self.saved_ns + SAVE_EVERY_NS < t0) {
+        if persist && self.unsaved && (first || self.saved.saturating_add(SAVE_EVERY) < t0) {
             self.save()?;
         }
         Ok(Ok(n))
@@ -237,7 +238,7 @@ impl Tracker {
     /// Walks the tree: only the directories the watch saw change, when it
     /// has seen any; else all of it.
     fn walk(&mut self, pump: &mut dyn FnMut()) -> Result<Walked> {
-        let dirty = match (self.watch.as_mut(), self.scanned_ns) {
+        let dirty = match (self.watch.as_mut(), self.scanned) {
             (Some(w), Some(_)) => w.dirty(),
             _ => None,
         };
@@ -289,13 +290,13 @@ impl Tracker {
         &self,
         seen: &mut Scan,
         old: &BTreeMap<Vec<u8>, Entry>,
-        since: Option<i128>,
-        t0: i128,
+        since: Option<Ctime>,
+        t0: Ctime,
         pump: &mut dyn FnMut(),
     ) -> (BTreeMap<Vec<u8>, Entry>, Vec<Change>) {
         let head_owned = self.head_tree();
         let head_tree = head_owned.as_ref();
-        let hint = match self.scanned_ns {
+        let hint = match self.scanned {
             None => IndexHint::load(&self.objects, head_tree),
             Some(_) => None,
         };
@@ -323,10 +324,10 @@ impl Tracker {
         drop(hint);
         drop(head_owned);
         let mut changes = pair_moves(first_changes);
-        if self.scanned_ns.is_some() {
+        if self.scanned.is_some() {
             changes = later_changes(seen, old, &base, added, modified, t0);
         }
-        changes.sort_by_key(|c| c.ctime_ns);
+        changes.sort_by_key(|c| c.ctime);
         (base, changes)
     }
 
@@ -344,8 +345,10 @@ impl Tracker {
         let mut entries: Vec<Option<Entry>> = Vec::with_capacity(seen.files.len());
         for f in seen.files.iter_mut() {
             let old = old.get(&f.path).copied();
-            let fresh = match (old, self.scanned_ns) {
-                (Some(o), Some(t)) if f.ctime_ns < t - MARGIN_NS && o.mode == f.mode => Some(o),
+            let fresh = match (old, self.scanned) {
+                (Some(o), Some(t)) if f.ctime < t.saturating_sub(MARGIN) && o.mode == f.mode => {
+                    Some(o)
+                }
                 _ => None,
             };
             let entry = match fresh {
@@ -356,7 +359,7 @@ impl Tracker {
                         Some((e, ctime)) => {
                             // Written while we read it: the content is the
                             // newer one, and so must its time be.
-                            f.ctime_ns = f.ctime_ns.max(ctime);
+                            f.ctime = f.ctime.max(ctime);
                             Some(e)
                         }
                         // Unreadable now: keep what we knew.
@@ -371,17 +374,17 @@ impl Tracker {
 
     /// Saves the last scanned state, for the next ingest to start from.
     pub fn save(&mut self) -> Result<()> {
-        let Some(scanned_ns) = self.scanned_ns.filter(|_| self.unsaved) else {
+        let Some(scanned) = self.scanned.filter(|_| self.unsaved) else {
             return Ok(());
         };
         let tree = self.write_tree(&[])?;
         let saved = Saved {
             tree: tree.to_string(),
-            scanned_ns,
+            scanned,
         };
         crate::runtime::write_atomic(&self.baseline_path(), &serde_json::to_vec(&saved)?)?;
         self.unsaved = false;
-        self.saved_ns = now_ns();
+        self.saved = Ctime::now();
         Ok(())
     }
 
@@ -396,7 +399,7 @@ impl Tracker {
         f: &Seen,
         head: Option<&git2::Tree>,
         pump: &mut dyn FnMut(),
-    ) -> Option<(Entry, i128)> {
+    ) -> Option<(Entry, Ctime)> {
         pump();
         let full = self.root.join(std::ffi::OsStr::from_bytes(&f.path));
         let data = if f.mode == MODE_LINK {
@@ -432,10 +435,10 @@ impl Tracker {
     /// Takes the unclaimed changes whose ctime lies in `[from, to]` (from
     /// the beginning when `from` is None), merged per file: one file changed
     /// twice is one change, and a change undone within the window is none.
-    pub fn claim(&mut self, from: Option<i128>, to: i128) -> Vec<Change> {
+    pub fn claim(&mut self, from: Option<Ctime>, to: Ctime) -> Vec<Change> {
         let (take, keep): (Vec<Change>, Vec<Change>) = std::mem::take(&mut self.unclaimed)
             .into_iter()
-            .partition(|c| c.ctime_ns <= to && from.is_none_or(|f| c.ctime_ns >= f));
+            .partition(|c| c.ctime <= to && from.is_none_or(|f| c.ctime >= f));
         self.unclaimed = keep;
         merge(take)
     }
