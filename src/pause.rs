@@ -120,4 +120,12 @@ mod tests {
         };
         assert!(all.covers("T", us(1_000_000)) && !all.covers("T", us(5)));
     }
+
+    #[test]
+    fn pauses_keep_their_file_form() {
+        let json = r#"[{"session":"S","from_us":10,"until_us":null},{"session":null,"from_us":1,"until_us":2}]"#;
+        let list: Vec<Pause> = serde_json::from_str(json).unwrap();
+        assert_eq!(list[1].until, Some(us(2)));
+        assert_eq!(serde_json::to_string(&list).unwrap(), json);
+    }
 }

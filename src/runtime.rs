@@ -275,3 +275,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::rename(&tmp, path).with_context(|| format!("cannot rename to {}", path.display()))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The metadata file keeps its integer fields, byte for byte: the hooks
+    /// and an ingest of the previous version read it.
+    #[test]
+    fn session_meta_keeps_its_file_form() {
+        let json = r#"{"session":"S","shell":"fish","shell_pid":7,"shell_start_ticks":null,"host":"h","user":"u","tty":null,"cwd":"/","agent":null,"started_ms":1700000000123,"boot_epoch_cs":169999000012,"boot_epoch_us":1699990000123456,"devtrace_version":"0"}"#;
+        let m: SessionMeta = serde_json::from_str(json).unwrap();
+        assert_eq!(m.started, Timestamp::from_millis(1_700_000_000_123));
+        assert_eq!(m.boot_coarse, Some(Timestamp::from_centis(169_999_000_012)));
+        assert_eq!(m.boot, Some(Timestamp::from_micros(1_699_990_000_123_456)));
+        assert_eq!(serde_json::to_string(&m).unwrap(), json);
+        let old = r#"{"session":"S","shell":"bash","shell_pid":7,"shell_start_ticks":1,"host":"h","user":"u","tty":null,"cwd":"/","agent":null,"started_ms":5,"boot_epoch_cs":null,"devtrace_version":"0"}"#;
+        let m: SessionMeta = serde_json::from_str(old).unwrap();
+        assert_eq!((m.boot_coarse, m.boot), (None, None));
+    }
+}
