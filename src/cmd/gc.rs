@@ -3,10 +3,12 @@
 
 use crate::cli::GcArgs;
 use crate::store::Store;
+use crate::timestamp::Timestamp;
 use anyhow::Result;
 use std::collections::HashSet;
+use std::time::Duration;
 
-const DAY_MS: i64 = 86_400_000;
+const DAY: Duration = Duration::from_secs(86_400);
 
 pub fn run(a: GcArgs) -> Result<i32> {
     let dir = crate::resolve::store_dir(&a.store)?;
@@ -17,14 +19,17 @@ pub fn run(a: GcArgs) -> Result<i32> {
         )
     })?;
     let mut store = Store::open(&dir)?;
-    // Milliseconds, as the store keeps times.
-    let now = crate::timestamp::Timestamp::now().as_millis();
+    // To the millisecond, as the store keeps times.
+    let now = Timestamp::now().floor_millis();
     if a.auto {
-        let last = store.meta("last_gc")?.and_then(|v| v.parse::<i64>().ok());
-        if last.is_some_and(|l| now - l < DAY_MS && l <= now) {
+        let last = store
+            .meta("last_gc")?
+            .and_then(|v| v.parse::<i64>().ok())
+            .map(Timestamp::from_millis);
+        if last.is_some_and(|l| l <= now && now.since(l) < DAY) {
             return Ok(0);
         }
-        store.set_meta("last_gc", &now.to_string())?;
+        store.set_meta("last_gc", &now.as_millis().to_string())?;
     }
     let days = cfg.keep_days.value;
     let max = cfg.max_events.value;
@@ -38,8 +43,8 @@ pub fn run(a: GcArgs) -> Result<i32> {
     }
     let mut ids: HashSet<String> = HashSet::new();
     if days > 0 {
-        let cut = now - i64::from(days) * DAY_MS;
-        ids.extend(store.ids_where("ts_ms < ?", vec![cut.into()])?);
+        let cut = now.saturating_sub(DAY * days);
+        ids.extend(store.ids_where("ts_ms < ?", vec![cut.as_millis().into()])?);
     }
     if max > 0 {
         let total = store.count_events()? as u64;

@@ -92,6 +92,13 @@ impl Timestamp {
         Duration::from_micros(self.0.saturating_sub(earlier.0).max(0) as u64)
     }
 
+    pub fn saturating_sub(self, d: Duration) -> Self {
+        Timestamp(
+            self.0
+                .saturating_sub(i64::try_from(d.as_micros()).unwrap_or(i64::MAX)),
+        )
+    }
+
     pub fn saturating_add(self, d: Duration) -> Self {
         Timestamp(
             self.0
