@@ -45,6 +45,9 @@ for line in sys.stdin:
             and "bench" in m["target"]["kind"] and m.get("executable"):
         print(m["executable"])'
 }
+# Both builds with the release profile's settings, whatever the bench
+# profile of REV said: the figures are of binaries as they are installed.
+export CARGO_PROFILE_BENCH_LTO=thin CARGO_PROFILE_BENCH_CODEGEN_UNITS=4
 echo "bench-compare: building $rev and the work tree" >&2
 old=$(bench_exe "$base")
 new=$(bench_exe .)
