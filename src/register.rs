@@ -79,6 +79,20 @@ pub fn nonblock() -> Result<i32> {
 /// Returns the session id, the runtime directory and ingest's pid.
 /// `link`: an agent's own session id and model, for a session of its hooks.
 /// `lazy`: see [`SessionMeta::lazy`].
+/// Creates an empty file that only the user can read (a new file: an
+/// existing one, or a link, is an error).
+fn create_private(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+        .with_context(|| format!("could not create {}", path.display()))?;
+    Ok(())
+}
+
 pub fn register(
     shell: &str,
     pid: i32,
@@ -93,15 +107,10 @@ pub fn register(
     nix::unistd::mkfifo(&chan.fifo(), Mode::from_bits_truncate(0o600))
         .with_context(|| format!("could not create {}", chan.fifo().display()))?;
     // Made here, private; the shell only ever appends to it.
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .append(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(nix::libc::O_NOFOLLOW)
-            .open(chan.spool())
-            .with_context(|| format!("could not create {}", chan.spool().display()))?;
+    create_private(&chan.spool())?;
+    if shell == "bash" {
+        // bash rewrites it in place (`>|`), which keeps this mode.
+        create_private(&chan.traps())?;
     }
     let cwd = std::env::var("PWD")
         .ok()

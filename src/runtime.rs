@@ -138,6 +138,10 @@ impl Channel {
     pub fn state(&self) -> PathBuf {
         self.file("state")
     }
+    /// The traps set before the bash hook, which it reads from here.
+    pub fn traps(&self) -> PathBuf {
+        self.file("traps")
+    }
     /// Who the shell is: written once by `session-start`.
     pub fn meta(&self) -> PathBuf {
         self.file("meta")

@@ -4,6 +4,7 @@
 
 use crate::support::*;
 use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 
 /// One `devtrace: cause` line and one `hint: ...` line, nothing on stdout.
@@ -184,4 +185,24 @@ fn counts_of_one_read_as_one_and_glued_separators_are_not_programs() {
         text.contains("# 1 store") && !text.contains("1 stores"),
         "{text}"
     );
+}
+
+/// Nothing in the runtime directory is readable by others: a bash session's
+/// files (FIFO, spool, traps, metadata, state) are all private.
+#[test]
+fn every_file_of_a_bash_session_is_private() {
+    let w = World::initialised();
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    sh.run("trap 'echo bye' EXIT");
+    sh.run("echo marker");
+    w.wait_events(&w.repo, &["--type", "run_command"], 2);
+    let mut seen = Vec::new();
+    for e in std::fs::read_dir(w.runtime()).unwrap().flatten() {
+        let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+        let name = e.file_name().to_string_lossy().into_owned();
+        assert_eq!(mode & 0o077, 0, "{name} has mode {mode:03o}");
+        seen.push(name);
+    }
+    assert!(seen.iter().any(|n| n.ends_with(".traps")), "{seen:?}");
+    sh.exit();
 }
