@@ -206,3 +206,25 @@ fn every_file_of_a_bash_session_is_private() {
     assert!(seen.iter().any(|n| n.ends_with(".traps")), "{seen:?}");
     sh.exit();
 }
+
+/// `devtrace exec` records the contract's `pipestatus`: an array, here of
+/// the one process it ran.
+#[test]
+fn exec_records_pipestatus_as_an_array() {
+    let w = World::initialised();
+    let out = w
+        .cmd_in(BIN, &w.repo)
+        .args(["exec", "--agent", "bot", "--", "sh", "-c", "exit 3"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let evs = w.wait_events(&w.repo, &["--type", "run_command"], 1);
+    assert_eq!(evs[0]["data"]["exit_code"], 3, "{:?}", evs[0]);
+    assert_eq!(
+        evs[0]["data"]["pipestatus"],
+        serde_json::json!([3]),
+        "{:?}",
+        evs[0]
+    );
+}

@@ -107,7 +107,8 @@ impl Recorder {
             seq: self.seq,
             at: Stamp::EpochMicros(end.as_micros()),
             status: code,
-            pipestatus: None,
+            // One process: the pipeline of one stage the contract asks for.
+            pipestatus: code.map(|c| vec![c]),
             duration: Some(std::time::Duration::from_millis(
                 end.since(self.start).as_millis() as u64,
             )),
