@@ -13,6 +13,7 @@ mod recovery;
 mod redaction;
 mod registered;
 mod review;
+mod runtime_dir;
 mod scripts;
 mod shells;
 mod startup;

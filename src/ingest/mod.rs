@@ -14,6 +14,7 @@ mod reader;
 pub mod route;
 mod session;
 mod wake;
+mod wipe;
 
 pub use edits::snapshot_data;
 pub use lifecycle::{ensure, running};
@@ -323,14 +324,25 @@ impl Ingest {
             }
         }
         fault_point("crash-after-store");
+        self.save_progress(touched);
+    }
+
+    /// Saves the progress of the sessions a stored batch came from; then
+    /// wipes the channel bytes it has passed (never needed again, even
+    /// after a crash), or removes the files of the sessions that ended.
+    fn save_progress(&mut self, touched: &mut Vec<String>) {
         for id in touched.drain(..) {
-            let Some(s) = self.sessions.get(&id) else {
+            let Some(s) = self.sessions.get_mut(&id) else {
                 continue;
             };
-            let saved = s.save_state();
+            let problem = match s.save_state() {
+                Err(e) => Some(format!("could not save progress: {e:#}")),
+                Ok(()) if !s.state.closed => s.wipe_stored(),
+                Ok(()) => None,
+            };
             let done = s.state.closed;
-            if let Err(e) = saved {
-                self.warn(&format!("session {id}: could not save progress: {e:#}"));
+            if let Some(p) = problem {
+                self.warn(&format!("session {id}: {p}"));
             }
             if done {
                 if let Some(s) = self.sessions.remove(&id) {

@@ -12,6 +12,9 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct State {
     pub journal_off: u64,
+    /// The journal's inode, as for the spool (`spool_ino`).
+    #[serde(default)]
+    pub journal_ino: Option<u64>,
     pub spool_off: u64,
     /// The spool file's inode: a different one means it was deleted and
     /// created again, and is read from its start.

@@ -8,6 +8,7 @@ use super::pairing::{command_text, Done, Text};
 use super::progress::{Batch, State};
 use super::reader::{deleted_fifo, drain, open_fifo, pidfd_open, read_new};
 use super::route::Router;
+use super::wipe::{wipe, Wiped};
 use crate::runtime::{self, Channel, SessionMeta};
 use crate::timestamp::Timestamp;
 use crate::wire::{Decoder, Item, Record};
@@ -28,6 +29,10 @@ pub struct Session {
     pub gone: bool,
     /// Set when a pass left bytes unread: another pass follows at once.
     pub backlog: bool,
+    /// How far the journal and the spool (of which inode) are wiped.
+    wiped: [(Option<u64>, u64); 2],
+    /// Whether a failed wipe was reported (once per session).
+    wipe_failed: bool,
 }
 
 impl Session {
@@ -60,6 +65,8 @@ impl Session {
             spool_dec: Decoder::new(),
             gone: false,
             backlog: false,
+            wiped: [(None, 0); 2],
+            wipe_failed: false,
         };
         if !runtime::process_alive(s.meta.shell_pid, s.meta.shell_start_ticks) {
             s.gone = true;
@@ -131,7 +138,7 @@ impl Session {
         let mut items = read_new(
             &self.chan.journal(),
             &mut self.state.journal_off,
-            None,
+            Some(&mut self.state.journal_ino),
             &mut self.journal_dec,
             &mut self.backlog,
         )?;
@@ -288,6 +295,40 @@ impl Session {
     pub fn save_state(&self) -> Result<()> {
         let bytes = serde_json::to_vec(&self.state)?;
         runtime::write_atomic(&self.chan.state(), &bytes)
+    }
+
+    /// Once its progress is saved: wipes the channel bytes that progress has
+    /// passed (stored, or held in the saved pairing), so that no raw command
+    /// line stays in the runtime directory. Returns the first failure, to
+    /// report once.
+    pub fn wipe_stored(&mut self) -> Option<String> {
+        let files = [
+            (
+                self.chan.journal(),
+                self.state.journal_off,
+                self.state.journal_ino,
+            ),
+            (
+                self.chan.spool(),
+                self.state.spool_off,
+                self.state.spool_ino,
+            ),
+        ];
+        let mut failed = None;
+        for ((path, off, ino), mark) in files.into_iter().zip(self.wiped.iter_mut()) {
+            if mark.0 != ino || off < mark.1 {
+                // Another file, or read again from its start.
+                *mark = (ino, 0);
+            }
+            match wipe(&path, mark.1, off, ino) {
+                Ok(Wiped::Punched | Wiped::Zeroed) => mark.1 = off,
+                Ok(Wiped::Nothing) => {}
+                Err(e) => failed = failed.or(Some(format!("{e:#}"))),
+            }
+        }
+        let report = failed.filter(|_| !self.wipe_failed);
+        self.wipe_failed |= report.is_some();
+        report
     }
 
     /// Removes the channel files of a session that has ended.
