@@ -64,6 +64,23 @@ pub fn zshenv() -> PathBuf {
     zdotdir().join(".zshenv")
 }
 
+/// Whether `program` is an executable file in a directory of `$PATH`.
+pub fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|p| {
+        std::env::split_paths(&p).any(|d| {
+            std::fs::metadata(d.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+/// Whether the user has `shell`: its program is on `$PATH`, or its rc file
+/// exists. DevTrace writes no rc file for a shell the user does not have.
+pub fn has_shell(shell: Shell) -> bool {
+    on_path(shell.name()) || rc_file(shell).exists()
+}
+
 /// `~/x` for paths under the home directory.
 pub fn tilde(path: &str) -> String {
     let home = home_dir();

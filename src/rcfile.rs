@@ -24,10 +24,15 @@ pub fn hook_installed(shell: Shell) -> bool {
 }
 
 /// Appends `line` unless the file already has it. Returns whether it wrote.
+/// A file it creates is noted (see `note_created`), so that removing the
+/// last of DevTrace's lines removes the file too.
 pub fn add_line(path: &Path, line: &str) -> Result<bool> {
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            note_created(path)?;
+            String::new()
+        }
         Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
     };
     if text.lines().any(|l| l.trim() == line) {
@@ -51,7 +56,8 @@ pub fn add_line(path: &Path, line: &str) -> Result<bool> {
 }
 
 /// Removes exactly the lines equal to `line`, keeping everything else
-/// byte for byte. Returns whether it removed anything.
+/// byte for byte. Returns whether it removed anything. A file DevTrace
+/// created that is left with nothing but blanks is removed.
 pub fn remove_line(path: &Path, line: &str) -> Result<bool> {
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
@@ -67,6 +73,9 @@ pub fn remove_line(path: &Path, line: &str) -> Result<bool> {
         return Ok(false);
     }
     debug_assert!(line.contains(RC_MARK));
+    if new.trim().is_empty() && remove_created(path)? {
+        return Ok(true);
+    }
     // Follow a symlinked rc file (dotfile managers) instead of replacing the link.
     let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     replace(&target, new.as_bytes())
@@ -93,4 +102,67 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.persist(path)
         .with_context(|| format!("could not replace {}", path.display()))?;
     Ok(())
+}
+
+/// The list of the files (and directories) DevTrace created in the user's
+/// places, one absolute path a line: an uninstall removes only those.
+fn created_list() -> std::path::PathBuf {
+    crate::paths::devtrace_config_dir().join("created")
+}
+
+fn created_paths() -> Vec<String> {
+    fs::read_to_string(created_list())
+        .map(|t| t.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// Notes that DevTrace is about to create `path` (a file or a directory).
+pub fn note_created(path: &Path) -> Result<()> {
+    let mut all = created_paths();
+    let p = path.to_string_lossy().into_owned();
+    if all.contains(&p) {
+        return Ok(());
+    }
+    all.push(p);
+    write_created(&all)
+}
+
+fn write_created(all: &[String]) -> Result<()> {
+    let list = created_list();
+    if all.is_empty() {
+        let _ = fs::remove_file(&list);
+        return Ok(());
+    }
+    if let Some(dir) = list.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+    }
+    let mut text = all.join("\n");
+    text.push('\n');
+    replace(&list, text.as_bytes())
+}
+
+/// Removes `path` (a file, or an empty directory) if DevTrace created it;
+/// returns whether it did. A path not noted as created is left alone.
+pub fn remove_created(path: &Path) -> Result<bool> {
+    let mut all = created_paths();
+    let p = path.to_string_lossy();
+    let Some(i) = all.iter().position(|c| *c == p) else {
+        return Ok(false);
+    };
+    let gone = if path.is_dir() {
+        fs::remove_dir(path).is_ok()
+    } else {
+        match fs::remove_file(path) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => {
+                return Err(e).with_context(|| format!("could not remove {}", path.display()))
+            }
+        }
+    };
+    if gone || !path.exists() {
+        all.remove(i);
+        write_created(&all)?;
+    }
+    Ok(gone)
 }

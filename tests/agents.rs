@@ -741,8 +741,8 @@ fn gemini_cli_hooks_and_install() {
     }
     let out = w.devtrace(&["agent", "install", "gemini-cli", "--uninstall"], &w.repo);
     assert!(out.status.success());
-    let v: Value = serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
-    assert_eq!(v, serde_json::json!({}));
+    // Install created the file for its hooks alone: uninstall removes it.
+    assert!(!settings.exists());
 }
 
 /// `SHELL -c SCRIPT` in `dir` with the world's environment and `env`.
@@ -887,9 +887,8 @@ fn check_broken_devtrace_changes_nothing(
 fn check_agent_shells_uninstalled(w: &World) {
     let out = w.devtrace(&["init", "--agents", "--uninstall"], &w.repo);
     assert!(out.status.success());
-    assert!(!std::fs::read_to_string(w.home.join(".zshenv"))
-        .unwrap()
-        .contains("agents.zsh"));
+    // init --agents created ~/.zshenv for its line alone: it is gone.
+    assert!(!w.home.join(".zshenv").exists());
     assert!(!std::fs::read_to_string(w.home.join(".bashrc"))
         .unwrap_or_default()
         .contains("BASH_ENV"));

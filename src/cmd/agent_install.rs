@@ -106,10 +106,11 @@ pub fn run(name: &str, uninstall: bool) -> Result<i32> {
         );
         return Ok(0);
     }
-    std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
-    let mut text = serde_json::to_string_pretty(&doc)?;
-    text.push('\n');
-    crate::rcfile::replace(&path, text.as_bytes())?;
+    if uninstall && doc.as_object().is_some_and(Map::is_empty) && remove_created(&path)? {
+        println!("{shown}: removed it (agent install had created it for DevTrace's hooks alone)");
+        return Ok(0);
+    }
+    write_settings(&path, &doc)?;
     if uninstall {
         println!(
             "{shown}: removed DevTrace's hooks from {}",
@@ -124,6 +125,33 @@ pub fn run(name: &str, uninstall: bool) -> Result<i32> {
         println!("{name} sessions in this project are recorded from their next start.");
     }
     Ok(0)
+}
+
+/// Writes the settings, noting the file (and its directory) when this
+/// creates them, so that `--uninstall` can take them away again.
+fn write_settings(path: &Path, doc: &Value) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if !dir.exists() {
+        crate::rcfile::note_created(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    if !path.exists() {
+        crate::rcfile::note_created(path)?;
+    }
+    let mut text = serde_json::to_string_pretty(doc)?;
+    text.push('\n');
+    crate::rcfile::replace(path, text.as_bytes())
+}
+
+/// Removes the settings file and its directory if install created them.
+fn remove_created(path: &Path) -> Result<bool> {
+    if !crate::rcfile::remove_created(path)? {
+        return Ok(false);
+    }
+    if let Some(dir) = path.parent() {
+        crate::rcfile::remove_created(dir)?;
+    }
+    Ok(true)
 }
 
 fn project_root() -> Result<PathBuf> {

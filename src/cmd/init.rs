@@ -52,7 +52,18 @@ pub fn run(a: InitArgs) -> Result<i32> {
         );
     }
     if !a.no_rc {
-        install(&shells)?;
+        // Named shells get the line; otherwise only the shells the user has.
+        let (had, skipped): (Vec<Shell>, Vec<Shell>) = if a.shell.is_empty() {
+            shells.iter().partition(|&&sh| crate::paths::has_shell(sh))
+        } else {
+            (shells, Vec::new())
+        };
+        install(&had)?;
+        let then = "`devtrace init --shell NAME` adds the line anyway";
+        if let Some(line) = skipped_line(&skipped, then) {
+            println!("  {line}");
+        }
+        println!("Open a new terminal to start recording; check it with `devtrace doctor`.");
     }
     Ok(0)
 }
@@ -63,7 +74,11 @@ fn uninstall(shells: &[Shell]) -> Result<i32> {
         let path = rc_file(sh);
         let shown = tilde(&path.to_string_lossy());
         match rcfile::remove_line(&path, rc_line(sh))? {
+            true if !path.exists() => {
+                println!("removed {shown}: init had created it for the hook line alone");
+            }
             true => println!("removed the hook line from {shown}"),
+            false if !path.exists() => {}
             false => println!("{shown} has no hook line"),
         }
     }
@@ -121,18 +136,29 @@ fn install(shells: &[Shell]) -> Result<()> {
             println!("  {shown} already has the hook");
         }
     }
-    if !on_path() {
+    if !crate::paths::on_path("devtrace") {
         println!(
             "  note: `devtrace` is not on your PATH, so the hook line does nothing until it is"
         );
     }
-    println!("Open a new terminal to start recording; check it with `devtrace doctor`.");
     Ok(())
 }
 
-fn on_path() -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("devtrace").is_file()))
+/// One line naming the shells `init` left out, and why; `then` says what
+/// to do to have them.
+pub(crate) fn skipped_line(skipped: &[Shell], then: &str) -> Option<String> {
+    match skipped {
+        [] => None,
+        [sh] => Some(format!(
+            "skipped {}: not on PATH and no {} ({then})",
+            sh.name(),
+            tilde(&rc_file(*sh).to_string_lossy())
+        )),
+        _ => Some(format!(
+            "skipped {}: not on PATH and no rc file ({then})",
+            skipped.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+        )),
+    }
 }
 
 /// Adds `.devtrace/` to the repository's info/exclude (not .gitignore: that

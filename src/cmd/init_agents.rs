@@ -13,11 +13,12 @@ use std::path::PathBuf;
 
 const MARK: &str = "# added by devtrace init --agents";
 
-/// The lines, each with the file it goes in.
-fn lines(bash_env: &str, zsh_env: &str) -> Vec<(PathBuf, String)> {
+/// The lines, each with the shell whose file it goes in, and the file.
+fn lines(bash_env: &str, zsh_env: &str) -> Vec<(Shell, PathBuf, String)> {
     let q = crate::hook::posix_quote;
     vec![
         (
+            Shell::Bash,
             rc_file(Shell::Bash),
             format!(
                 "[ -n \"${{BASH_ENV-}}\" ] || export BASH_ENV={} {MARK}",
@@ -25,6 +26,7 @@ fn lines(bash_env: &str, zsh_env: &str) -> Vec<(PathBuf, String)> {
             ),
         ),
         (
+            Shell::Zsh,
             rc_file(Shell::Zsh),
             format!(
                 "[ -n \"${{BASH_ENV-}}\" ] || export BASH_ENV={} {MARK}",
@@ -32,6 +34,7 @@ fn lines(bash_env: &str, zsh_env: &str) -> Vec<(PathBuf, String)> {
             ),
         ),
         (
+            Shell::Fish,
             rc_file(Shell::Fish),
             format!(
                 "set -q BASH_ENV; or set -gx BASH_ENV {} {MARK}",
@@ -39,6 +42,7 @@ fn lines(bash_env: &str, zsh_env: &str) -> Vec<(PathBuf, String)> {
             ),
         ),
         (
+            Shell::Zsh,
             zshenv(),
             format!("[[ -o interactive ]] || source {} {MARK}", q(zsh_env)),
         ),
@@ -51,12 +55,14 @@ pub fn run(uninstall: bool) -> Result<i32> {
     let zsh_env = dir.join("agents.zsh");
     let all = lines(&bash_env.to_string_lossy(), &zsh_env.to_string_lossy());
     if uninstall {
-        for (path, line) in &all {
+        for (_, path, line) in &all {
             if remove_line(path, line)? {
-                println!(
-                    "removed the agents line from {}",
-                    tilde(&path.to_string_lossy())
-                );
+                let shown = tilde(&path.to_string_lossy());
+                if path.exists() {
+                    println!("removed the agents line from {shown}");
+                } else {
+                    println!("removed {shown}: init --agents had created it for its line alone");
+                }
             }
         }
         let _ = std::fs::remove_file(&bash_env);
@@ -76,13 +82,27 @@ pub fn run(uninstall: bool) -> Result<i32> {
         &zsh_env,
         crate::hook::render_agents(Shell::Zsh, &exe).as_bytes(),
     )?;
-    for (path, line) in &all {
+    // Only the files of shells the user has (see `devtrace init`).
+    let mut skipped = Vec::new();
+    for (sh, path, line) in &all {
+        if !crate::paths::has_shell(*sh) {
+            if !skipped.contains(sh) {
+                skipped.push(*sh);
+            }
+            continue;
+        }
         if add_line(path, line)? {
             println!(
                 "  added the agents line to {}",
                 tilde(&path.to_string_lossy())
             );
         }
+    }
+    if let Some(line) = super::init::skipped_line(
+        &skipped,
+        "install it, then run `devtrace init --agents` again",
+    ) {
+        println!("  {line}");
     }
     if std::env::var_os("BASH_ENV").is_some_and(|v| v != bash_env.as_os_str()) {
         println!(
