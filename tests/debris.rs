@@ -49,12 +49,19 @@ fn init_skips_shells_the_user_lacks_and_uninstall_removes_what_it_created() {
     assert_eq!(skipped.len(), 1, "{out}");
     assert!(skipped[0].contains("skipped fish: not on PATH"), "{out}");
     assert!(!fish.exists(), "{out}");
-    assert!(std::fs::read_to_string(&zshrc).unwrap().contains("devtrace hook zsh"));
-    assert!(std::fs::read_to_string(&bashrc).unwrap().contains("devtrace hook bash"));
+    assert!(std::fs::read_to_string(&zshrc)
+        .unwrap()
+        .contains("devtrace hook zsh"));
+    assert!(std::fs::read_to_string(&bashrc)
+        .unwrap()
+        .contains("devtrace hook bash"));
     // Uninstall: the file init created goes; the user's own keeps its bytes.
     let out = run(&w, &path, &["init", "--uninstall"]);
     assert!(!zshrc.exists(), "{out}");
-    assert_eq!(std::fs::read_to_string(&bashrc).unwrap(), "alias ll='ls -l'\n");
+    assert_eq!(
+        std::fs::read_to_string(&bashrc).unwrap(),
+        "alias ll='ls -l'\n"
+    );
     // A file the user had, even empty, stays.
     std::fs::write(&zshrc, "").unwrap();
     run(&w, &path, &["init"]);
@@ -66,14 +73,21 @@ fn init_skips_shells_the_user_lacks_and_uninstall_removes_what_it_created() {
     let out = run(&w, &path, &["init", "--agents"]);
     assert!(out.contains("skipped fish"), "{out}");
     assert!(!fish.exists());
-    assert!(std::fs::read_to_string(&zshenv).unwrap().contains("agents.zsh"));
+    assert!(std::fs::read_to_string(&zshenv)
+        .unwrap()
+        .contains("agents.zsh"));
     run(&w, &path, &["init", "--agents", "--uninstall"]);
     assert!(!zshenv.exists());
     assert!(!zshrc.exists());
-    assert_eq!(std::fs::read_to_string(&bashrc).unwrap(), "alias ll='ls -l'\n");
+    assert_eq!(
+        std::fs::read_to_string(&bashrc).unwrap(),
+        "alias ll='ls -l'\n"
+    );
     // Named shells get the line whatever PATH says.
     run(&w, &path, &["init", "--shell", "fish"]);
-    assert!(std::fs::read_to_string(&fish).unwrap().contains("devtrace hook fish"));
+    assert!(std::fs::read_to_string(&fish)
+        .unwrap()
+        .contains("devtrace hook fish"));
 }
 
 #[test]
@@ -93,7 +107,11 @@ fn agent_install_uninstall_removes_the_settings_it_created() {
     std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
     std::fs::write(&settings, "{}\n").unwrap();
     run(&w, &path, &["agent", "install", "claude-code"]);
-    run(&w, &path, &["agent", "install", "claude-code", "--uninstall"]);
+    run(
+        &w,
+        &path,
+        &["agent", "install", "claude-code", "--uninstall"],
+    );
     let back: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&settings).unwrap()).unwrap();
     assert_eq!(back, serde_json::json!({}));

@@ -13,6 +13,7 @@ mod provenance;
 mod recovery;
 mod redaction;
 mod registered;
+mod retention;
 mod review;
 mod runtime_dir;
 mod scripts;

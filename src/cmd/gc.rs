@@ -50,12 +50,16 @@ pub fn run(a: GcArgs) -> Result<i32> {
         let total = store.count_events()? as u64;
         if total > max {
             let extra = (total - max) as i64;
+            // The oldest events but sessions' starts, which go only with
+            // their whole session (below).
             ids.extend(store.ids_where(
-                "n IN (SELECT n FROM events ORDER BY ts_ms, n LIMIT ?)",
+                "n IN (SELECT n FROM events WHERE type != 'session_start'
+                       ORDER BY ts_ms, n LIMIT ?)",
                 vec![extra.into()],
             )?);
         }
     }
+    store.keep_sessions_readable(&mut ids)?;
     let why = match (days, max) {
         (0, m) => format!("beyond the newest {m}"),
         (d, 0) => format!("older than {d} day{}", if d == 1 { "" } else { "s" }),

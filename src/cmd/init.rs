@@ -156,7 +156,11 @@ pub(crate) fn skipped_line(skipped: &[Shell], then: &str) -> Option<String> {
         )),
         _ => Some(format!(
             "skipped {}: not on PATH and no rc file ({then})",
-            skipped.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+            skipped
+                .iter()
+                .map(|s| s.name())
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }

@@ -5,7 +5,21 @@ use anyhow::Result;
 
 pub fn run(a: StoreArgs) -> Result<i32> {
     let mut s = crate::resolve::open_store(&a)?;
-    s.reindex()?;
+    let skipped = s.reindex()?;
+    let jsonl = s.dir().join(crate::store::JSONL);
+    for (line, why) in &skipped.first {
+        eprintln!(
+            "devtrace: skipped line {line} of {}: {why}",
+            jsonl.display()
+        );
+    }
+    if skipped.count > skipped.first.len() {
+        let more = (skipped.count - skipped.first.len()) as u64;
+        eprintln!(
+            "devtrace: skipped {}",
+            crate::output::count(more, "more malformed line")
+        );
+    }
     println!(
         "devtrace: rebuilt the index of {} ({} events)",
         s.dir().display(),

@@ -123,6 +123,30 @@ fn open_private(path: &Path, append: bool) -> std::io::Result<File> {
     o.open(path)
 }
 
+/// Lines of events.jsonl that are not events: left in place, not indexed.
+/// The first few are kept with why; the rest are counted.
+#[derive(Default, Debug)]
+pub struct Skipped {
+    /// Line number (counted from where the pass began) and why.
+    pub first: Vec<(usize, &'static str)>,
+    pub count: usize,
+}
+
+impl Skipped {
+    pub const SHOWN: usize = 10;
+
+    fn note(&mut self, line: usize, e: &serde_json::Error) {
+        self.count += 1;
+        if self.first.len() < Self::SHOWN {
+            let why = match e.classify() {
+                serde_json::error::Category::Data => "not an event",
+                _ => "not valid JSON",
+            };
+            self.first.push((line, why));
+        }
+    }
+}
+
 impl Store {
     /// Opens the store in `dir` (a `.devtrace` directory), creating the
     /// database if needed and indexing any JSONL it has not seen yet.
@@ -151,7 +175,7 @@ impl Store {
             db,
         };
         if store.behind()? {
-            store.with_lock(|s| s.catch_up())?;
+            store.with_lock(|s| s.catch_up().map(drop))?;
         }
         Ok(store)
     }
@@ -196,7 +220,7 @@ impl Store {
     /// Indexes the JSONL bytes past the indexed offset. A torn last line (a
     /// writer died mid-append) is cut off so that it never merges with the
     /// next event; its bytes are kept in `events.torn` for inspection.
-    fn catch_up(&mut self) -> Result<()> {
+    fn catch_up(&mut self) -> Result<Skipped> {
         let path = self.jsonl_path();
         let mut file = match open_private(&path, false) {
             Ok(f) => f,
@@ -225,20 +249,24 @@ impl Store {
         }
         let tx = self.db.transaction()?;
         let mut deltas = std::collections::HashMap::new();
-        for line in tail[..complete].split(|&b| b == b'\n') {
+        let mut skipped = Skipped::default();
+        for (i, line) in tail[..complete].split(|&b| b == b'\n').enumerate() {
             if line.is_empty() {
                 continue;
             }
             // A line that is not an event is left in place and not indexed.
-            if let Ok(ev) = serde_json::from_slice::<Event>(line) {
-                let text = std::str::from_utf8(line).unwrap_or_default();
-                schema::insert(&tx, &ev, text, &mut deltas)?;
+            match serde_json::from_slice::<Event>(line) {
+                Ok(ev) => {
+                    let text = std::str::from_utf8(line).unwrap_or_default();
+                    schema::insert(&tx, &ev, text, &mut deltas)?;
+                }
+                Err(e) => skipped.note(i + 1, &e),
             }
         }
         schema::apply_sessions(&tx, deltas)?;
         schema::set_offset(&tx, offset + complete as u64)?;
         tx.commit()?;
-        Ok(())
+        Ok(skipped)
     }
 
     /// Appends events that the store does not hold yet (by id) to the JSONL
@@ -295,7 +323,8 @@ impl Store {
     }
 
     /// Throws the index away and builds it again from events.jsonl.
-    pub fn reindex(&mut self) -> Result<()> {
+    /// Returns the lines it skipped, numbered from the file's start.
+    pub fn reindex(&mut self) -> Result<Skipped> {
         self.with_lock(|s| {
             schema::clear_search(&s.db)?;
             s.db.execute_batch(

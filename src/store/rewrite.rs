@@ -103,6 +103,45 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Retention never leaves a session unreadable: a session that keeps
+    /// any event keeps its `session_start` (its shell, where and when it
+    /// began), and a session that loses all its other events loses that
+    /// too, so it goes whole. Sessions `ids` does not touch are left alone.
+    pub fn keep_sessions_readable(&self, ids: &mut HashSet<String>) -> Result<()> {
+        let mut q = self
+            .db
+            .prepare("SELECT id, session, type = 'session_start' FROM events")?;
+        let rows = q.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
+        })?;
+        let mut starts = HashMap::new();
+        let (mut kept, mut touched) = (HashSet::new(), HashSet::new());
+        for row in rows {
+            let (id, session, is_start) = row?;
+            if is_start {
+                starts.insert(session, id);
+            } else if ids.contains(&id) {
+                touched.insert(session);
+            } else {
+                kept.insert(session);
+            }
+        }
+        for (session, id) in starts {
+            if kept.contains(&session) {
+                ids.remove(&id);
+            } else if touched.contains(&session) {
+                ids.insert(id);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Leaves removed text in no file of the store. Deleted rows leave their
 /// bytes behind in many places: the search index's segments keep the words
 /// of deleted rows until they are merged, pages keep old cells in their
