@@ -23,6 +23,27 @@ pub fn hook_installed(shell: Shell) -> bool {
     has_line(&crate::paths::rc_file(shell), rc_line(shell))
 }
 
+/// One line naming the shells `init` leaves out (those the user lacks),
+/// and why; `then` says what to do to have them.
+pub fn skipped_line(skipped: &[Shell], then: &str) -> Option<String> {
+    match skipped {
+        [] => None,
+        [sh] => Some(format!(
+            "skipped {}: not on PATH and no {} ({then})",
+            sh.name(),
+            crate::paths::tilde(&crate::paths::rc_file(*sh).to_string_lossy())
+        )),
+        _ => Some(format!(
+            "skipped {}: not on PATH and no rc file ({then})",
+            skipped
+                .iter()
+                .map(|s| s.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 /// Appends `line` unless the file already has it. Returns whether it wrote.
 /// A file it creates is noted (see `note_created`), so that removing the
 /// last of DevTrace's lines removes the file too.

@@ -60,7 +60,7 @@ pub fn run(a: InitArgs) -> Result<i32> {
         };
         install(&had)?;
         let then = "`devtrace init --shell NAME` adds the line anyway";
-        if let Some(line) = skipped_line(&skipped, then) {
+        if let Some(line) = rcfile::skipped_line(&skipped, then) {
             println!("  {line}");
         }
         println!("Open a new terminal to start recording; check it with `devtrace doctor`.");
@@ -142,27 +142,6 @@ fn install(shells: &[Shell]) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// One line naming the shells `init` left out, and why; `then` says what
-/// to do to have them.
-pub(crate) fn skipped_line(skipped: &[Shell], then: &str) -> Option<String> {
-    match skipped {
-        [] => None,
-        [sh] => Some(format!(
-            "skipped {}: not on PATH and no {} ({then})",
-            sh.name(),
-            tilde(&rc_file(*sh).to_string_lossy())
-        )),
-        _ => Some(format!(
-            "skipped {}: not on PATH and no rc file ({then})",
-            skipped
-                .iter()
-                .map(|s| s.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
 }
 
 /// Adds `.devtrace/` to the repository's info/exclude (not .gitignore: that

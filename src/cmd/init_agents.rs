@@ -98,7 +98,7 @@ pub fn run(uninstall: bool) -> Result<i32> {
             );
         }
     }
-    if let Some(line) = super::init::skipped_line(
+    if let Some(line) = crate::rcfile::skipped_line(
         &skipped,
         "install it, then run `devtrace init --agents` again",
     ) {
