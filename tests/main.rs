@@ -5,6 +5,7 @@ mod support;
 mod agents;
 mod cli;
 mod counts;
+mod doctor;
 mod faults;
 mod forget;
 mod privacy;
