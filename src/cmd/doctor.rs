@@ -14,7 +14,7 @@ use serde_json::json;
 use std::os::unix::fs::FileTypeExt;
 use std::path::PathBuf;
 
-pub(super) struct Check {
+struct Check {
     ok: bool,
     what: String,
     fix: Option<String>,
@@ -28,7 +28,7 @@ fn ok(what: impl Into<String>) -> Check {
     }
 }
 
-pub(super) fn bad(what: impl Into<String>, fix: impl Into<String>) -> Check {
+fn bad(what: impl Into<String>, fix: impl Into<String>) -> Check {
     Check {
         ok: false,
         what: what.into(),
@@ -37,7 +37,7 @@ pub(super) fn bad(what: impl Into<String>, fix: impl Into<String>) -> Check {
 }
 
 /// Nothing is wrong, but there is something to know and do.
-pub(super) fn note(what: impl Into<String>, fix: impl Into<String>) -> Check {
+fn note(what: impl Into<String>, fix: impl Into<String>) -> Check {
     Check {
         ok: true,
         what: what.into(),
@@ -232,7 +232,12 @@ fn decide(r: &Report) -> Vec<Check> {
     decide_ingest(r, &mut checks);
     decide_store(r, &mut checks);
     if let Some(h) = &r.homeless {
-        super::doctor_repo::decide(h, &mut checks);
+        let (failed, what, fix) = super::doctor_repo::describe(h);
+        checks.push(if failed {
+            bad(what, fix)
+        } else {
+            note(what, fix)
+        });
     }
     if let Some(e) = &r.config_err {
         checks.push(bad(

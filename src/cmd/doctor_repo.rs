@@ -1,7 +1,6 @@
 //! Doctor's look at the repository here: do its commands go to a store of
 //! its own, or to the global one (never set up, or `.devtrace/` removed)?
 
-use super::doctor::{bad, note, Check};
 use crate::output::tilde;
 use crate::store;
 use std::path::{Path, PathBuf};
@@ -47,7 +46,8 @@ pub fn gather(cwd: &Path) -> Option<Homeless> {
     })
 }
 
-pub fn decide(h: &Homeless, checks: &mut Vec<Check>) {
+/// What doctor says of it: (whether it is a failure, what, the fix).
+pub fn describe(h: &Homeless) -> (bool, String, String) {
     let repo = tilde(&h.workdir.to_string_lossy());
     let global = tilde(&store::global_dir().to_string_lossy());
     let held = if h.in_global > 0 {
@@ -59,19 +59,10 @@ pub fn decide(h: &Homeless, checks: &mut Vec<Check>) {
         String::new()
     };
     let fix = format!("devtrace init  (in {repo})");
-    if h.was_set_up {
-        checks.push(bad(
-            format!(
-                "{repo}/.devtrace/ is gone, so commands here go to the global store {global}{held}"
-            ),
-            fix,
-        ));
+    let what = if h.was_set_up {
+        format!("{repo}/.devtrace/ is gone, so commands here go to the global store {global}{held}")
     } else {
-        checks.push(note(
-            format!(
-                "{repo} has no .devtrace/, so commands here go to the global store {global}{held}"
-            ),
-            fix,
-        ));
-    }
+        format!("{repo} has no .devtrace/, so commands here go to the global store {global}{held}")
+    };
+    (h.was_set_up, what, fix)
 }
