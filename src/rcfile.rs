@@ -4,12 +4,14 @@
 //! line DevTrace adds ends with a mark (`# added by devtrace init…`), so it
 //! is found, and removed, exactly; everything else stays byte for byte.
 
-use crate::hook::{rc_line, RC_MARK};
+use crate::hook::RC_MARK;
 use crate::shell_kind::Shell;
 use anyhow::{Context, Result};
+use regex::Regex;
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Whether the file at `path` holds `line` (surrounding blanks aside).
 pub fn has_line(path: &Path, line: &str) -> bool {
@@ -18,9 +20,71 @@ pub fn has_line(path: &Path, line: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Whether `shell`'s rc file holds the hook line.
-pub fn hook_installed(shell: Shell) -> bool {
-    has_line(&crate::paths::rc_file(shell), rc_line(shell))
+/// Whether `shell` loads the hook at start: the first of its start-up
+/// files with a line that evaluates `devtrace hook SHELL`, in any form.
+pub fn hook_installed(shell: Shell) -> Option<PathBuf> {
+    startup_files(shell)
+        .into_iter()
+        .find(|f| fs::read_to_string(f).is_ok_and(|t| t.lines().any(|l| evaluates_hook(l, shell))))
+}
+
+/// The files an interactive (or login) `shell` reads as it starts.
+fn startup_files(shell: Shell) -> Vec<PathBuf> {
+    let rc = crate::paths::rc_file(shell);
+    let dir = rc.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut files = vec![rc];
+    match shell {
+        Shell::Bash => {
+            let home = crate::home_dir();
+            for f in [".bash_profile", ".bash_login", ".profile"] {
+                files.push(home.join(f));
+            }
+        }
+        Shell::Zsh => {
+            for f in [".zshenv", ".zprofile", ".zlogin"] {
+                files.push(dir.join(f));
+            }
+        }
+        Shell::Fish => {
+            let mut conf: Vec<PathBuf> = fs::read_dir(dir.join("conf.d"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "fish"))
+                .collect();
+            conf.sort();
+            files.extend(conf);
+        }
+    }
+    files
+}
+
+/// Whether an rc file's `line` evaluates `devtrace hook SHELL`: the marked
+/// line `init` adds, or one written by hand (`eval "$(devtrace hook bash)"`,
+/// a full path, `command devtrace`, `devtrace hook fish | source`,
+/// `source (devtrace hook fish | psub)`, `. <(devtrace hook bash)`, with
+/// `|| true`, extra spaces, indented in an `if` block). Comments do not count.
+pub fn evaluates_hook(line: &str, shell: Shell) -> bool {
+    static CALL: OnceLock<Regex> = OnceLock::new();
+    static EVAL: OnceLock<Regex> = OnceLock::new();
+    let code = line.trim_start();
+    // What follows an unquoted-looking ` #` is a comment (the mark itself).
+    let code = match code.find(" #").or_else(|| code.find("\t#")) {
+        _ if code.starts_with('#') => return false,
+        Some(i) => &code[..i],
+        None => code,
+    };
+    let call = CALL.get_or_init(|| {
+        Regex::new(
+            r#"(?:^|[\s"'`(;&|])(?:[^\s"'`;&|()]*/)?devtrace["']?\s+hook\s+["']?(bash|zsh|fish)\b"#,
+        )
+        .expect("valid regex")
+    });
+    let eval = EVAL.get_or_init(|| {
+        Regex::new(r"(?:^|[\s;&|({])(?:eval|source|\.)(?:\s|$)").expect("valid regex")
+    });
+    call.captures_iter(code).any(|c| &c[1] == shell.name()) && eval.is_match(code)
 }
 
 /// One line naming the shells `init` leaves out (those the user lacks),
@@ -186,4 +250,47 @@ pub fn remove_created(path: &Path) -> Result<bool> {
         write_created(&all)?;
     }
     Ok(gone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hook::rc_line;
+
+    #[test]
+    fn hand_written_hook_lines_count_and_others_do_not() {
+        let yes = [
+            (Shell::Bash, rc_line(Shell::Bash)),
+            (Shell::Zsh, rc_line(Shell::Zsh)),
+            (Shell::Fish, rc_line(Shell::Fish)),
+            (Shell::Bash, r#"eval "$(devtrace hook bash)""#),
+            (Shell::Zsh, r#"eval "$(/usr/local/bin/devtrace hook zsh)""#),
+            (Shell::Fish, "devtrace hook fish | source"),
+            (Shell::Fish, "source (devtrace hook fish | psub)"),
+            (
+                Shell::Bash,
+                r#"  eval "$(command devtrace  hook   bash)" || true"#,
+            ),
+            (Shell::Bash, "source <(devtrace hook bash)"),
+            (Shell::Bash, ". <(~/bin/devtrace hook bash)"),
+            (
+                Shell::Zsh,
+                "\tif true; then eval \"$(devtrace hook zsh)\"; fi",
+            ),
+        ];
+        for (sh, l) in yes {
+            assert!(evaluates_hook(l, sh), "{sh:?}: {l}");
+        }
+        let no = [
+            (Shell::Bash, r#"# eval "$(devtrace hook bash)""#),
+            (Shell::Zsh, r#"eval "$(devtrace hook bash)""#),
+            (Shell::Bash, "devtrace hook bash > /tmp/hook.sh"),
+            (Shell::Bash, r#"eval "$(notdevtrace hook bash)""#),
+            (Shell::Bash, r#"eval "$(devtrace hook bashful)""#),
+            (Shell::Bash, r#"echo hi # eval "$(devtrace hook bash)""#),
+        ];
+        for (sh, l) in no {
+            assert!(!evaluates_hook(l, sh), "{sh:?}: {l}");
+        }
+    }
 }

@@ -6,6 +6,7 @@ mod agents;
 mod cli;
 mod counts;
 mod debris;
+mod doctor;
 mod faults;
 mod forget;
 mod privacy;

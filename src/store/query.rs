@@ -254,6 +254,17 @@ impl Store {
             .query_row("SELECT count(*) FROM events", [], |r| r.get(0))?)
     }
 
+    /// How many commands ran in `dir` or below it.
+    pub fn count_commands_under(&self, dir: &str) -> Result<i64> {
+        let below = format!("{}/", dir.trim_end_matches('/'));
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM events WHERE type = 'run_command' \
+             AND (cwd = ?1 OR substr(cwd, 1, length(?2)) = ?2)",
+            rusqlite::params![dir, below],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The events matching an SQL condition over the `events` table, in
     /// store order.
     pub fn select_events(&self, cond: &str, args: Vec<SqlValue>) -> Result<Vec<Event>> {

@@ -4,6 +4,8 @@
 //! Three steps: `gather` reads the state of things into a `Report`,
 //! `decide` turns it into checks, `print` shows them.
 
+mod repo;
+
 use crate::cli::{DoctorArgs, Shell};
 use crate::ingest;
 use crate::output::{tilde, Out};
@@ -36,6 +38,15 @@ fn bad(what: impl Into<String>, fix: impl Into<String>) -> Check {
     }
 }
 
+/// Nothing is wrong, but there is something to know and do.
+fn note(what: impl Into<String>, fix: impl Into<String>) -> Check {
+    Check {
+        ok: true,
+        what: what.into(),
+        fix: Some(fix.into()),
+    }
+}
+
 /// What doctor finds, before it is judged.
 struct Report {
     /// Shells whose rc file has the hook line.
@@ -53,6 +64,8 @@ struct Report {
     warnings: usize,
     store_dir: PathBuf,
     store: StoreState,
+    /// A repository here whose commands go to the global store.
+    homeless: Option<repo::Homeless>,
     config_err: Option<String>,
 }
 
@@ -60,6 +73,8 @@ enum ChannelState {
     /// The session's metadata is gone: ended, or cleaned up.
     Unknown,
     Known {
+        /// The shell of the session is still running.
+        alive: bool,
         /// The FIFO: Ok(Ok) private, Ok(Err(why)) not private, Err(true)
         /// not a FIFO, Err(false) gone.
         fifo: Result<Result<(), String>, bool>,
@@ -91,7 +106,7 @@ pub fn run(a: DoctorArgs) -> Result<i32> {
 fn gather(a: &DoctorArgs) -> Report {
     let hooked = [Shell::Bash, Shell::Zsh, Shell::Fish]
         .into_iter()
-        .filter(|s| crate::rcfile::hook_installed(*s))
+        .filter(|s| crate::rcfile::hook_installed(*s).is_some())
         .map(|s| s.name())
         .collect();
     let rt = runtime::dir();
@@ -120,6 +135,7 @@ fn gather(a: &DoctorArgs) -> Report {
         store::dir_for(&cwd)
     };
     let store = store_state(&store_dir);
+    let homeless = (!a.store.global).then(|| repo::gather(&cwd)).flatten();
     let config_err = crate::config::load(store_dir.is_dir().then_some(store_dir.as_path()))
         .err()
         .map(|e| format!("{e:#}"));
@@ -134,6 +150,7 @@ fn gather(a: &DoctorArgs) -> Report {
         warnings,
         store_dir,
         store,
+        homeless,
         config_err,
     }
 }
@@ -149,6 +166,10 @@ fn channel_state(chan: &Channel) -> ChannelState {
         Ok(_) => Err(true),
         Err(_) => Err(false),
     };
+    let alive = std::fs::read(chan.meta())
+        .ok()
+        .and_then(|b| serde_json::from_slice::<runtime::SessionMeta>(&b).ok())
+        .is_some_and(|m| runtime::process_alive(m.shell_pid, m.shell_start_ticks));
     let mut skipped = serde_json::Map::new();
     if let Ok(bytes) = std::fs::read(chan.state()) {
         if let Ok(st) = serde_json::from_slice::<ingest::State>(&bytes) {
@@ -157,7 +178,11 @@ fn channel_state(chan: &Channel) -> ChannelState {
             }
         }
     }
-    ChannelState::Known { fifo, skipped }
+    ChannelState::Known {
+        alive,
+        fifo,
+        skipped,
+    }
 }
 
 fn store_state(dir: &std::path::Path) -> StoreState {
@@ -175,18 +200,7 @@ fn store_state(dir: &std::path::Path) -> StoreState {
 }
 
 fn decide(r: &Report) -> Vec<Check> {
-    let mut checks = Vec::new();
-    if r.hooked.is_empty() {
-        checks.push(bad(
-            "no shell rc file has the devtrace hook line",
-            "devtrace init",
-        ));
-    } else {
-        checks.push(ok(format!(
-            "hook line installed for {}",
-            r.hooked.join(", ")
-        )));
-    }
+    let mut checks = vec![decide_hook(r)];
     let rt = r.runtime.display();
     checks.push(match &r.runtime_err {
         None => ok(format!("runtime directory {rt} is private")),
@@ -217,6 +231,14 @@ fn decide(r: &Report) -> Vec<Check> {
     }
     decide_ingest(r, &mut checks);
     decide_store(r, &mut checks);
+    if let Some(h) = &r.homeless {
+        let (failed, what, fix) = repo::describe(h);
+        checks.push(if failed {
+            bad(what, fix)
+        } else {
+            note(what, fix)
+        });
+    }
     if let Some(e) = &r.config_err {
         checks.push(bad(
             format!("{e}; ingest keeps the last good configuration"),
@@ -224,6 +246,25 @@ fn decide(r: &Report) -> Vec<Check> {
         ));
     }
     checks
+}
+
+/// The hook: loaded in this shell (it is recorded, its shell alive) beats
+/// any reading of rc files; else some start-up file evaluates it.
+fn decide_hook(r: &Report) -> Check {
+    let loaded = matches!(r.channel, Some(ChannelState::Known { alive: true, .. }));
+    match (loaded, r.hooked.is_empty()) {
+        (_, false) => ok(format!(
+            "hook line installed for {}",
+            r.hooked.join(", ")
+        )),
+        (true, true) => ok(
+            "the hook is loaded in this shell (no start-up file of bash, zsh or fish evaluates `devtrace hook`)",
+        ),
+        (false, true) => bad(
+            "no shell rc file evaluates `devtrace hook SHELL`",
+            "devtrace init",
+        ),
+    }
 }
 
 fn decide_session(r: &Report, checks: &mut Vec<Check>) {
@@ -341,10 +382,10 @@ fn print(
         out.line(&v.to_string())?;
     } else {
         for c in checks {
-            let mark = if c.ok {
-                out.paint("32", "ok  ")
-            } else {
-                out.paint("31", "FAIL")
+            let mark = match (c.ok, &c.fix) {
+                (false, _) => out.paint("31", "FAIL"),
+                (true, Some(_)) => out.paint("33", "note"),
+                (true, None) => out.paint("32", "ok  "),
             };
             out.line(&format!("{mark}  {}", c.what))?;
             if let Some(f) = &c.fix {

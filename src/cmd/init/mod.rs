@@ -1,6 +1,8 @@
 //! `devtrace init`: create the store of this repository and add the hook
 //! line to the shells' rc files (marked, idempotent, removable).
 
+mod first_look;
+
 use crate::cli::{InitArgs, Shell};
 use crate::hook::rc_line;
 use crate::output::tilde;
@@ -36,9 +38,7 @@ pub fn run(a: InitArgs) -> Result<i32> {
     if !a.global && !existed {
         // The state every later change is measured from. Best effort: a
         // tree too large to scan is said so by the first command.
-        if let Ok(mut t) = crate::worktree::Tracker::open(&dir) {
-            let _ = t.scan(true, None, &mut || {});
-        }
+        first_look::scan(&dir);
     }
     println!(
         "{} {}",
@@ -130,7 +130,11 @@ fn install(shells: &[Shell]) -> Result<()> {
     for &sh in shells {
         let path = rc_file(sh);
         let shown = tilde(&path.to_string_lossy());
-        if rcfile::add_line(&path, rc_line(sh))? {
+        // A hook line in any form (written by hand, in another start-up
+        // file) is enough: never a second one.
+        if let Some(has) = rcfile::hook_installed(sh) {
+            println!("  {} already has the hook", tilde(&has.to_string_lossy()));
+        } else if rcfile::add_line(&path, rc_line(sh))? {
             println!("  added the hook to {shown}");
         } else {
             println!("  {shown} already has the hook");
