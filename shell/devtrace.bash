@@ -83,7 +83,8 @@ __devtrace_preexec() {
     # `(cd /; make)`: it fired no DEBUG trap here.
     (( __devtrace_state == $__devtrace_running )) || __devtrace_send_cmd ''
     __devtrace_state=$__devtrace_ended __devtrace_st=$1 __devtrace_stps=("${@:2:$#-2}")
-  elif (( __devtrace_state == $__devtrace_starting )) && [[ -z ${BASH_SOURCE-} ]]; then
+  elif (( __devtrace_state == $__devtrace_starting && ${#BASH_SOURCE[@]} < 2 )); then
+    # At the prompt (in a sourced rc file, BASH_SOURCE has the file too).
     __devtrace_first
   fi
   # Never fail: with extdebug a failing DEBUG trap would skip the command.
@@ -367,7 +368,10 @@ __devtrace_init() {
   fi
   __devtrace_state=$__devtrace_starting
 
-  if __devtrace_bp_on; then
+  # bash-preexec installs itself at the first prompt, if a later rc line
+  # does not take its install string out of PROMPT_COMMAND: till then, our
+  # own hooks (our PROMPT_COMMAND entry hands over to it then).
+  if [[ -n ${bash_preexec_imported-}${__bp_imported-} && ${PROMPT_COMMAND[*]-} == *__bp_precmd_invoke_cmd* ]]; then
     __devtrace_use_bp
   else
     local __devtrace_prev_trap_cmd=''
