@@ -40,7 +40,12 @@ fn assert_recorded(events: &[Value], lines: &[&str], exits: &[i64], how: &str) {
     assert_eq!(texts(events), want, "{how}: recorded commands differ");
     let cmds = commands(events);
     for (i, e) in exits.iter().enumerate() {
-        assert_eq!(cmds[i]["data"]["exit_code"], json!(e), "{how}: {:?}", lines[i]);
+        assert_eq!(
+            cmds[i]["data"]["exit_code"],
+            json!(e),
+            "{how}: {:?}",
+            lines[i]
+        );
     }
 }
 
@@ -86,11 +91,11 @@ fn bash_preexec_in_every_place_an_rc_file_loads_it() {
     for (how, before, after, path) in cases {
         let (out, events) = bash_with(&before, &after, &LINES);
         assert!(out.contains("pc=6"), "{how}: the user's hook saw:\n{out}");
+        assert_recorded(&events, &LINES, &[6, 0, 2], how);
         assert!(
             out.contains(&format!("it records through {path}")),
             "{how}: doctor does not say {path}:\n{out}"
         );
-        assert_recorded(&events, &LINES, &[6, 0, 2], how);
         assert_eq!(
             commands(&events)[0]["data"]["pipestatus"],
             json!([1, 6]),
@@ -103,7 +108,10 @@ fn bash_preexec_in_every_place_an_rc_file_loads_it() {
 fn bash_records_lines_it_rejects_with_status_2() {
     let bp = bash_preexec_path();
     let lines = ["echo (", "echo ok", "if then", "fi", "echo \"s=$?\""];
-    for (how, before) in [("own hooks", String::new()), ("bash-preexec", format!("source '{bp}'"))] {
+    for (how, before) in [
+        ("own hooks", String::new()),
+        ("bash-preexec", format!("source '{bp}'")),
+    ] {
         let (out, events) = bash_with(&before, "", &lines);
         assert!(out.contains("s=2"), "{how}: $? changed:\n{out}");
         assert_recorded(&events, &lines, &[2, 0, 2, 2, 0], how);
