@@ -40,7 +40,7 @@ __devtrace_bin=@DEVTRACE_BIN@
 __devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fifo='' __devtrace_fd='' __devtrace_fdp='' __devtrace_null=''
 __devtrace_ipid=0 __devtrace_retry=0 __devtrace_bp=0 __devtrace_since=0
 __devtrace_starting=5 __devtrace_idle=0 __devtrace_accepted=1 __devtrace_running=2 __devtrace_ended=3
-__devtrace_state=$__devtrace_idle __devtrace_n=0 __devtrace_t0=0 __devtrace_hc=0
+__devtrace_state=$__devtrace_idle __devtrace_n=0 __devtrace_t0=0 __devtrace_hc=0 __devtrace_ph=0
 __devtrace_st=0 __devtrace_stps=() __devtrace_prev_debug='' __devtrace_prev_exit=''
 # shellcheck disable=SC2016 # expanded by bash in PS0, not here
 __devtrace_ps0='${__devtrace_e[__devtrace_state=$__devtrace_accepted,__devtrace_n+=1,__devtrace_hc=HISTCMD,__devtrace_t0=${EPOCHREALTIME/[.,]/}]-}'
@@ -83,6 +83,9 @@ __devtrace_preexec() {
     # `(cd /; make)`: it fired no DEBUG trap here.
     (( __devtrace_state == $__devtrace_running )) || __devtrace_send_cmd ''
     __devtrace_state=$__devtrace_ended __devtrace_st=$1 __devtrace_stps=("${@:2:$#-2}")
+  elif (( __devtrace_state == $__devtrace_starting && ${#BASH_SOURCE[@]} < 2 )); then
+    # At the prompt (in a sourced rc file, BASH_SOURCE has the file too).
+    __devtrace_first
   fi
   # Never fail: with extdebug a failing DEBUG trap would skip the command.
   return 0
@@ -157,7 +160,42 @@ __devtrace_send_base() {
     HISTTIMEFORMAT='' builtin history 1
     builtin printf '\0@\0'
   } 2>&"$__devtrace_null" >>"$__devtrace_spool"
+  __devtrace_note_path
+}
+
+# Notes which hooks record this shell, for `devtrace doctor`: at the first
+# prompt, and when bash-preexec takes over.
+__devtrace_note_path() {
+  local __devtrace_p=debug
+  (( ! __devtrace_bp )) || __devtrace_p=bash-preexec
+  { builtin printf '%s\n' "$__devtrace_p" >|"$__devtrace_rt/$__devtrace_sid.hooks"; } 2>&"$__devtrace_null"
   return 0
+}
+
+# A DEBUG trap at the first prompt that finds our PROMPT_COMMAND entry gone
+# (a later rc line replaced PROMPT_COMMAND, bash-preexec's install string
+# with it): the first prompt is taken here, and our entry put back.
+__devtrace_first() {
+  [[ ${PROMPT_COMMAND[*]-} == *__devtrace_precmd* ]] && return 0
+  __devtrace_send_base
+  __devtrace_ph=$HISTCMD
+  __devtrace_install_pc
+}
+
+# bash-preexec is installed, or will install itself at this prompt (its
+# install string is still in PROMPT_COMMAND).
+__devtrace_bp_on() {
+  [[ -n ${bash_preexec_imported-}${__bp_imported-} ]] || return 1
+  [[ ${PROMPT_COMMAND[*]-} == *__bp_precmd_invoke_cmd* || ${PROMPT_COMMAND[*]-} == *__bp_install* ]]
+}
+
+# A line the shell rejected (a syntax error, status $1): bash put it in its
+# history, but ran nothing, so no PS0 and no DEBUG trap saw it.
+__devtrace_rejected() {
+  (( __devtrace_n += 1 ))
+  __devtrace_t0=${EPOCHREALTIME/[.,]/}
+  __devtrace_send_cmd ''
+  __devtrace_send_exit "$1" "$1"
 }
 
 # Before the prompt, not idle and not ended: the first prompt, or the end
@@ -175,7 +213,7 @@ __devtrace_end() {
 # PS0 lost our part (someone set it after us), or bash-preexec arrived.
 __devtrace_fix_ps0() {
   [[ ${PS0-} == *"$__devtrace_ps0"* ]] || PS0=$__devtrace_ps0${PS0-}
-  [[ -z ${bash_preexec_imported-}${__bp_imported-} ]] || (( __devtrace_bp )) || __devtrace_use_bp
+  (( __devtrace_bp )) || ! __devtrace_bp_on || __devtrace_use_bp
 }
 
 # The last entry of PROMPT_COMMAND: the exit record of a line that ended
@@ -186,7 +224,10 @@ __devtrace_precmd() {
     __devtrace_send_exit "$__devtrace_st" "${__devtrace_stps[*]}"
   elif (( __devtrace_state != $__devtrace_idle )); then
     __devtrace_end "$__devtrace_s" "${__devtrace_ps[@]}"
+  elif (( HISTCMD != __devtrace_ph && __devtrace_s == 2 )); then
+    __devtrace_rejected "$__devtrace_s"
   fi
+  __devtrace_ph=$HISTCMD
   [[ ${PS0-} == "$__devtrace_ps0"* && -z ${bash_preexec_imported-}${__bp_imported-} ]] || __devtrace_fix_ps0
   __devtrace_ret "$__devtrace_s" "$__devtrace_l"
 }
@@ -220,7 +261,10 @@ __devtrace_bp_precmd() {
     __devtrace_send_base
   elif (( __devtrace_state != $__devtrace_idle )); then
     __devtrace_finish "$__devtrace_s" "$__devtrace_ps"
+  elif (( HISTCMD != __devtrace_ph && __devtrace_s == 2 )); then
+    __devtrace_rejected "$__devtrace_s"
   fi
+  __devtrace_ph=$HISTCMD
   __devtrace_ret "$__devtrace_s"
 }
 
@@ -256,6 +300,7 @@ __devtrace_use_bp() {
   __devtrace_drop __devtrace_bp_precmd precmd_functions
   precmd_functions=(__devtrace_bp_precmd "${precmd_functions[@]}")
   __devtrace_drop_pc
+  (( __devtrace_state == $__devtrace_starting )) || __devtrace_note_path
   return 0
 }
 
@@ -323,7 +368,10 @@ __devtrace_init() {
   fi
   __devtrace_state=$__devtrace_starting
 
-  if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
+  # bash-preexec installs itself at the first prompt, if a later rc line
+  # does not take its install string out of PROMPT_COMMAND: till then, our
+  # own hooks (our PROMPT_COMMAND entry hands over to it then).
+  if [[ -n ${bash_preexec_imported-}${__bp_imported-} && ${PROMPT_COMMAND[*]-} == *__bp_precmd_invoke_cmd* ]]; then
     __devtrace_use_bp
   else
     local __devtrace_prev_trap_cmd=''

@@ -111,6 +111,7 @@ pub fn register(
     if shell == "bash" {
         // bash rewrites it in place (`>|`), which keeps this mode.
         create_private(&chan.traps())?;
+        create_private(&chan.hooks())?;
     }
     let cwd = std::env::var("PWD")
         .ok()

@@ -142,6 +142,11 @@ impl Channel {
     pub fn traps(&self) -> PathBuf {
         self.file("traps")
     }
+    /// Which hooks record a bash shell (`debug` or `bash-preexec`): written
+    /// by the hook at the first prompt, read by `doctor`.
+    pub fn hooks(&self) -> PathBuf {
+        self.file("hooks")
+    }
     /// Who the shell is: written once by `session-start`.
     pub fn meta(&self) -> PathBuf {
         self.file("meta")
@@ -160,6 +165,7 @@ impl Channel {
             // The DEBUG and EXIT traps set before the bash hook, which it
             // reads from here (`$(trap -p)` would fork a subshell).
             "traps",
+            "hooks",
             "exec",
             "calls",
             "fifo",

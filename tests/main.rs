@@ -3,6 +3,7 @@
 mod support;
 
 mod agents;
+mod bash_preexec;
 mod cli;
 mod counts;
 mod debris;

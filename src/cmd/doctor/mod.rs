@@ -80,6 +80,8 @@ enum ChannelState {
         fifo: Result<Result<(), String>, bool>,
         /// What ingest skipped of this shell, and why.
         skipped: serde_json::Map<String, serde_json::Value>,
+        /// Which hooks record it (bash: `debug` or `bash-preexec`).
+        hooks: Option<String>,
     },
 }
 
@@ -178,10 +180,15 @@ fn channel_state(chan: &Channel) -> ChannelState {
             }
         }
     }
+    let hooks = std::fs::read_to_string(chan.hooks())
+        .ok()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
     ChannelState::Known {
         alive,
         fifo,
         skipped,
+        hooks,
     }
 }
 
@@ -281,8 +288,15 @@ fn decide_session(r: &Report, checks: &mut Vec<Check>) {
             format!("this shell's session {id} is not known to ingest (ended or cleaned up)"),
             "open a new terminal",
         )),
-        Some(ChannelState::Known { fifo, .. }) => {
+        Some(ChannelState::Known { fifo, hooks, .. }) => {
             checks.push(ok(format!("this shell is recorded as session {id}")));
+            match hooks.as_deref() {
+                Some("debug") => checks.push(ok("it records through DevTrace's own DEBUG trap")),
+                Some("bash-preexec") => {
+                    checks.push(ok("it records through bash-preexec's hook arrays"))
+                }
+                _ => {}
+            }
             checks.push(match fifo {
                 Ok(Ok(())) => ok("its FIFO is in place and private"),
                 Ok(Err(e)) => bad(e.clone(), "open a new terminal"),
