@@ -228,3 +228,28 @@ fn exec_records_pipestatus_as_an_array() {
         evs[0]
     );
 }
+
+/// The `bash -c` and `zsh -c` commands of `init --agents` record the one
+/// documented `shell` value, `exec`, whichever shell ran them.
+#[test]
+fn agent_shell_commands_record_shell_exec() {
+    let w = World::initialised();
+    // The agent is this test's process: its pid keys the session.
+    let me = std::process::id().to_string();
+    for (shell, text) in [("zsh", "echo from zsh"), ("bash", "echo from bash")] {
+        let out = w
+            .cmd_in(BIN, &w.repo)
+            .args(["agent-cmd", "--shell", shell, "--pid", &me, "--", text])
+            .env("CLAUDECODE", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert!(
+            !out.stdout.is_empty(),
+            "nothing recorded for {shell}: {out:?}"
+        );
+    }
+    let starts = w.wait_events(&w.repo, &["--type", "session_start"], 1);
+    assert_eq!(starts.len(), 1, "{starts:?}");
+    assert_eq!(starts[0]["data"]["shell"], "exec", "{:?}", starts[0]);
+}

@@ -7,7 +7,10 @@ use anyhow::Result;
 /// `devtrace agent-cmd` (hidden): the command record of one agent's `-c`
 /// command; prints `SPOOL<TAB>SEQ` for the exit record, or nothing when
 /// there is nothing to record.
-pub fn run(shell: Shell, pid: i32, text: &[String]) -> Result<i32> {
+/// The session's `shell` is `exec`, as for `devtrace exec`: one agent's
+/// `bash -c` and `zsh -c` commands share one session (`_shell` names the
+/// shell of this command only).
+pub fn run(_shell: Shell, pid: i32, text: &[String]) -> Result<i32> {
     let Some(agent) = crate::agent::detect() else {
         return Ok(0);
     };
@@ -21,7 +24,7 @@ pub fn run(shell: Shell, pid: i32, text: &[String]) -> Result<i32> {
         return Ok(0);
     }
     let (chan, seq, _) =
-        crate::channel::begin_record(Some(agent), pid, shell.name(), &cwd, text.as_bytes())?;
+        crate::channel::begin_record(Some(agent), pid, "exec", &cwd, text.as_bytes())?;
     println!("{}\t{seq}", chan.spool().display());
     Ok(0)
 }
