@@ -3,7 +3,7 @@
 //! (`--since`/`--until`), event types (`--type`); and the current directory
 //! as the shell shows it. Shared by the subcommands in `cmd/`.
 
-use crate::cli::StoreArgs;
+use crate::cli::{FilterArgs, StoreArgs};
 use crate::store::{self, Store};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -84,4 +84,19 @@ pub fn check_types(types: &[String]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The events the filter arguments ask for, of any session (the caller
+/// names one when it needs to): a usage error comes before any look at the
+/// store.
+pub fn event_filter(f: &FilterArgs, limit: Option<usize>) -> Result<store::EventFilter> {
+    Ok(store::EventFilter {
+        session: None,
+        types: f.types.clone(),
+        since_ms: when(&f.since)?,
+        until_ms: when(&f.until)?,
+        after_n: None,
+        limit,
+        who: f.who.who(),
+    })
 }

@@ -47,15 +47,7 @@ pub fn run(a: LogArgs) -> Result<i32> {
 /// The filter of the events asked for (but the session, which needs the
 /// store): a usage error comes before any look at the store.
 fn filter(a: &LogArgs) -> Result<EventFilter> {
-    Ok(EventFilter {
-        session: None,
-        types: a.filter.types.clone(),
-        since_ms: crate::resolve::when(&a.filter.since)?,
-        until_ms: crate::resolve::when(&a.filter.until)?,
-        after_n: None,
-        limit: Some(a.limit),
-        who: a.filter.who.who(),
-    })
+    crate::resolve::event_filter(&a.filter, Some(a.limit))
 }
 
 /// Where printing is: the last event printed and the day of its heading.

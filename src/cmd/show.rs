@@ -48,15 +48,7 @@ pub fn run(a: ShowArgs) -> Result<i32> {
 
 /// The events asked for, of any session (`gather` names the session).
 fn filter(a: &ShowArgs) -> Result<EventFilter> {
-    Ok(EventFilter {
-        session: None,
-        types: a.filter.types.clone(),
-        since_ms: crate::resolve::when(&a.filter.since)?,
-        until_ms: crate::resolve::when(&a.filter.until)?,
-        after_n: None,
-        limit: a.limit,
-        who: a.filter.who.who(),
-    })
+    crate::resolve::event_filter(&a.filter, a.limit)
 }
 
 /// Whether the filter leaves events out (`--limit` only shortens).
