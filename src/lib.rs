@@ -16,6 +16,7 @@ pub mod event;
 pub mod hook;
 pub mod ids;
 pub mod ingest;
+pub mod knobs;
 pub mod output;
 pub mod paths;
 pub mod pause;

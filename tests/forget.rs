@@ -280,26 +280,6 @@ fn retention_removes_old_events_on_demand_and_once_a_day() {
     assert!(texts(&all_events(&w)).contains(&"echo fresher".to_owned()));
 }
 
-/// Every file under `dir` (recursively) whose bytes contain `needle`.
-fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                todo.push(p);
-            } else if std::fs::read(&p)
-                .map(|b| b.windows(needle.len()).any(|w| w == needle))
-                .unwrap_or(false)
-            {
-                found.push(p.display().to_string());
-            }
-        }
-    }
-    found
-}
-
 /// `forget` leaves the forgotten text in no file of the store, also while
 /// a shell goes on recording (its ingest holds the index open): not in the
 /// SQLite WAL, not in free pages, not in the search index.
@@ -319,11 +299,11 @@ fn forgotten_text_is_in_no_file_of_the_store_while_shells_record() {
     let hits = w.devtrace(&["search", secret, "--json"], &w.repo);
     assert_eq!(parse_lines(&hits.stdout).len(), 3, "{hits:?}");
     let store = w.repo.join(".devtrace");
-    assert!(!files_containing(&store, secret.as_bytes()).is_empty());
+    assert!(!files_holding(&store, secret).is_empty());
 
     let out = w.devtrace(&["forget", "--match", secret, "--yes"], &w.repo);
     assert!(out.status.success(), "{out:?}");
-    let left = files_containing(&store, secret.as_bytes());
+    let left = files_holding(&store, secret);
     assert!(left.is_empty(), "forgotten text still in {left:?}");
 
     // The shell goes on recording, and the text stays gone.
@@ -332,7 +312,7 @@ fn forgotten_text_is_in_no_file_of_the_store_while_shells_record() {
     assert!(after
         .iter()
         .any(|e| e["data"]["command"] == "echo after-forget"));
-    let left = files_containing(&store, secret.as_bytes());
+    let left = files_holding(&store, secret);
     assert!(left.is_empty(), "forgotten text back in {left:?}");
     sh.exit();
 }

@@ -9,30 +9,10 @@ const PASSWORD: &str = "hunter2hunter2";
 
 /// Every byte DevTrace wrote for this store and runtime directory.
 fn all_bytes(w: &World) -> Vec<u8> {
-    let mut out = Vec::new();
-    for dir in [w.repo.join(".devtrace"), w.run.clone()] {
-        let mut stack = vec![dir];
-        while let Some(d) = stack.pop() {
-            let Ok(rd) = std::fs::read_dir(&d) else {
-                continue;
-            };
-            for e in rd.flatten() {
-                let p = e.path();
-                let Ok(ft) = e.file_type() else { continue };
-                if ft.is_dir() {
-                    stack.push(p);
-                } else if ft.is_file() {
-                    // (FIFOs are not read: they would block.)
-                    out.extend(std::fs::read(&p).unwrap_or_default());
-                }
-            }
-        }
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &str) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+    files_under(&[w.repo.join(".devtrace"), w.run.clone()])
+        .iter()
+        .flat_map(|f| std::fs::read(f).unwrap_or_default())
+        .collect()
 }
 
 #[test]
@@ -84,8 +64,8 @@ fn secrets_are_redacted_before_they_reach_the_store() {
     }
     // Not in the JSONL, the index, or the runtime files either.
     let bytes = all_bytes(&w);
-    assert!(!contains(&bytes, TOKEN), "the token reached the disk");
-    assert!(!contains(&bytes, PASSWORD), "the password reached the disk");
+    assert!(!holds(&bytes, TOKEN), "the token reached the disk");
+    assert!(!holds(&bytes, PASSWORD), "the password reached the disk");
 }
 
 fn ok(out: &std::process::Output) -> String {
@@ -287,7 +267,7 @@ fn ignore_rules_user_patterns_and_private_modes_keep_commands_out() {
         "inside-private",
         "in-private-fish",
     ] {
-        assert!(!contains(&bytes, never), "{never} reached the disk");
+        assert!(!holds(&bytes, never), "{never} reached the disk");
     }
 }
 

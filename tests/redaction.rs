@@ -80,23 +80,10 @@ const ORDINARY: &[&str] = &[
 
 /// Every file under `.devtrace/`.
 fn store_bytes(w: &World) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut stack = vec![w.repo.join(".devtrace")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            match e.file_type() {
-                Ok(t) if t.is_dir() => stack.push(p),
-                Ok(t) if t.is_file() => out.extend(std::fs::read(&p).unwrap_or_default()),
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
-fn holds(hay: &[u8], needle: &str) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+    files_under(&[w.repo.join(".devtrace")])
+        .iter()
+        .flat_map(|f| std::fs::read(f).unwrap_or_default())
+        .collect()
 }
 
 /// An agent's Bash call and an MCP tool's structured input, through the hook.

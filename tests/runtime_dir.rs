@@ -3,32 +3,7 @@
 //! seconds, while the shell goes on recording.
 
 use crate::support::*;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// The regular files under `dir` (FIFOs are not read: they would block)
-/// whose bytes contain `needle`.
-fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let Ok(ft) = e.file_type() else { continue };
-            if ft.is_dir() {
-                stack.push(e.path());
-            } else if ft.is_file() {
-                let bytes = std::fs::read(e.path()).unwrap_or_default();
-                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                    found.push(e.path());
-                }
-            }
-        }
-    }
-    found
-}
 
 /// Waits until a stored command contains `marker`.
 fn wait_stored(w: &World, marker: &str) {

@@ -39,14 +39,7 @@ use wake::{Note, Wake};
 /// How long ingest stays once no recorded shell remains (the tests
 /// shorten it with `DEVTRACE_INGEST_LINGER_MS`).
 fn linger() -> Duration {
-    #[cfg(feature = "testing")]
-    if let Some(ms) = std::env::var("DEVTRACE_INGEST_LINGER_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        return Duration::from_millis(ms);
-    }
-    Duration::from_secs(3)
+    crate::knobs::millis("DEVTRACE_INGEST_LINGER_MS", Duration::from_secs(3))
 }
 
 /// Events stored in one go at most (more when one session's pass has more).

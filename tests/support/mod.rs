@@ -574,3 +574,33 @@ impl Drop for Pty {
         }
     }
 }
+
+/// Every regular file under `dirs`, recursively (FIFOs are not read: they
+/// would block).
+pub fn files_under(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = dirs.to_vec();
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(t) if t.is_file() => files.push(e.path()),
+                _ => {}
+            }
+        }
+    }
+    files
+}
+
+/// Whether `hay` holds the bytes of `needle`.
+pub fn holds(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// The files under `dir` whose bytes hold `needle`.
+pub fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    files_under(&[dir.to_path_buf()])
+        .into_iter()
+        .filter(|f| holds(&std::fs::read(f).unwrap_or_default(), needle))
+        .collect()
+}

@@ -13,14 +13,7 @@ use std::time::{Duration, Instant};
 /// `DEVTRACE_FIRST_LOOK_AFTER_MS`, so that a fast machine cannot make the
 /// scan too quick to be seen).
 fn quiet_for() -> Duration {
-    #[cfg(feature = "testing")]
-    if let Some(ms) = std::env::var("DEVTRACE_FIRST_LOOK_AFTER_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        return Duration::from_millis(ms);
-    }
-    Duration::from_secs(1)
+    crate::knobs::millis("DEVTRACE_FIRST_LOOK_AFTER_MS", Duration::from_secs(1))
 }
 
 /// Scans the tree of the store in `dir`. Best effort: a tree too large to
