@@ -80,14 +80,46 @@ fn current_shell() -> Option<(Channel, SessionMeta)> {
 }
 
 /// One `write()` in append mode: whole, after whatever the shell wrote.
-pub fn append_spool(chan: &Channel, bytes: &[u8]) -> Result<()> {
+/// Returns where the record ends in the spool.
+pub fn append_spool(chan: &Channel, bytes: &[u8]) -> Result<u64> {
     runtime::check_private(&chan.spool(), false)?;
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .custom_flags(nix::libc::O_NOFOLLOW)
         .open(chan.spool())?;
     f.write_all(bytes)?;
-    Ok(())
+    Ok(f.stream_position()?)
+}
+
+/// Waits, at most `bound`, until ingest has read the session's spool up to
+/// `end` (and so has looked at the work tree for the record that ends
+/// there). An agent's hook calls it so that each tool call's changes are
+/// seen before the next call begins; it never waits for an ingest that is
+/// not running. Returns whether ingest got there in time.
+pub fn wait_read(chan: &Channel, dir: &Path, end: u64, bound: Duration) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Progress {
+        spool_off: u64,
+    }
+    let read_to = || -> Option<u64> {
+        let bytes = std::fs::read(chan.state()).ok()?;
+        serde_json::from_slice::<Progress>(&bytes)
+            .ok()
+            .map(|p| p.spool_off)
+    };
+    if crate::ingest::running(dir).is_none() {
+        return false;
+    }
+    let deadline = Instant::now() + bound;
+    loop {
+        if read_to().is_some_and(|off| off >= end) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// Waits (a little) until ingest has stored the event, so that a `show`

@@ -598,8 +598,12 @@ fn directories_moved_removed_and_ignored() {
         "rm -r z",
         "mv src moved-src",
     ];
-    for l in lines {
+    // At a person's pace: each command is looked at before the next (a
+    // moved directory holds what an earlier command wrote; looked at only
+    // after both, the change is of both, and is recorded so).
+    for (i, l) in lines.iter().enumerate() {
         sh.run(l);
+        w.wait_events(&w.repo, &["--type", "run_command"], i + 1);
     }
     sh.exit();
     let evs = w.ended_session(&w.repo);

@@ -20,7 +20,11 @@ pub fn run(a: DiffArgs) -> Result<i32> {
     let repo = Objects::open(store.dir(), &root)?.reader()?;
     let changes = match (a.events.as_slice(), &a.session) {
         ([], session) => session_changes(&store, &repo, session.as_deref().unwrap_or("latest"))?,
-        ([one], _) => event_changes(&store, &repo, &find(&store, one)?)?,
+        ([one], _) => {
+            let ev = find(&store, one)?;
+            tell_uncertain(&store, &ev)?;
+            event_changes(&store, &repo, &ev)?
+        }
         ([x, y], _) => {
             let (x, y) = (find(&store, x)?, find(&store, y)?);
             diff::between_trees(
@@ -47,6 +51,30 @@ pub fn run(a: DiffArgs) -> Result<i32> {
     diff::render(&repo, &changes, fmt, &mut out)?;
     out.flush()?;
     Ok(0)
+}
+
+/// A command's changes are those made by it for certain; says where the
+/// changes are that it may have made, with others, and which of them.
+fn tell_uncertain(store: &Store, ev: &Event) -> Result<()> {
+    if !matches!(ev.data, Data::RunCommand(_) | Data::ToolCall(_)) {
+        return Ok(());
+    }
+    for e in store.edits_maybe_by(&ev.id)? {
+        let n = e.causes().len();
+        let (files, s) = match &e.data {
+            Data::EditFiles(f) => (f.files.len(), if f.files.len() == 1 { "" } else { "s" }),
+            _ => continue,
+        };
+        let whose = match n {
+            1 => "this command's, or made just before it".to_owned(),
+            n => format!("this command's or one of {} others'", n - 1),
+        };
+        eprintln!(
+            "devtrace: {files} more file{s} changed may be {whose} (cannot tell which): devtrace diff {}",
+            e.id
+        );
+    }
+    Ok(())
 }
 
 fn find(store: &Store, id: &str) -> Result<Event> {

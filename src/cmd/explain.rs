@@ -104,6 +104,10 @@ struct Explained {
     line: Option<usize>,
     found: Found,
     cause: Option<Event>,
+    /// When one of several commands made it: those commands.
+    causes: Vec<Event>,
+    /// Recording was paused in the session when the change was made.
+    paused: bool,
     prompt: Option<Event>,
 }
 
@@ -121,12 +125,26 @@ fn gather(store: &Store, rel: &[u8], line: Option<usize>) -> Result<Option<Expla
         Some(id) => store.resolve_event(id).ok(),
         None => None,
     };
-    let prompt = prompt_before(store, cause.as_ref().unwrap_or(&found.edit))?;
+    let causes: Vec<Event> = found
+        .edit
+        .causes()
+        .iter()
+        .filter_map(|id| store.resolve_event(id).ok())
+        .collect();
+    let paused = crate::pause::load(&crate::runtime::dir())
+        .iter()
+        .any(|p| p.covers(&found.edit.session, found.edit.ts));
+    let prompt = prompt_before(
+        store,
+        cause.as_ref().or(causes.last()).unwrap_or(&found.edit),
+    )?;
     Ok(Some(Explained {
         rel: rel.to_vec(),
         line,
         found,
         cause,
+        causes,
+        paused,
         prompt,
     }))
 }
@@ -137,9 +155,23 @@ fn json_line(e: &Explained) -> Value {
         "line": e.line,
         "line_then": e.found.line,
         "edit": e.found.edit,
+        "certainty": certainty(e),
         "cause": e.cause,
+        "causes": e.causes,
         "prompt": e.prompt,
     })
+}
+
+/// How sure the answer is: `exact` (this command), `among` (one of
+/// `causes`, or between them), `between` (no command made it).
+fn certainty(e: &Explained) -> &'static str {
+    if e.found.edit.cause().is_some() {
+        "exact"
+    } else if !e.found.edit.causes().is_empty() {
+        "among"
+    } else {
+        "between"
+    }
 }
 
 fn print(out: &mut Out, e: &Explained) -> std::io::Result<()> {
@@ -158,7 +190,11 @@ fn print(out: &mut Out, e: &Explained) -> std::io::Result<()> {
         &edit.session[..12.min(edit.session.len())],
         edit.agent.as_deref().unwrap_or("person"),
     ))?;
-    print_cause(out, e.cause.as_ref())?;
+    if e.causes.is_empty() {
+        print_cause(out, e.cause.as_ref(), e.paused)?;
+    } else {
+        print_causes(out, &e.causes)?;
+    }
     if let Some(Data::Prompt(p)) = e.prompt.as_ref().map(|p| &p.data) {
         out.line(&format!(
             "  after the prompt  {}",
@@ -168,9 +204,42 @@ fn print(out: &mut Out, e: &Explained) -> std::io::Result<()> {
     out.line(&out.dim(&format!("  the change:       devtrace diff {}", edit.id)))
 }
 
-fn print_cause(out: &mut Out, cause: Option<&Event>) -> std::io::Result<()> {
+/// Several commands ran while the change was made, and which one made it
+/// cannot be told: says so, and names them.
+fn print_causes(out: &mut Out, causes: &[Event]) -> std::io::Result<()> {
+    let head = match causes.len() {
+        1 => "  by this command, or just before it (cannot tell which):".to_owned(),
+        n => format!("  by one of these {n} commands (cannot tell which):"),
+    };
+    out.line(&head)?;
+    for c in causes {
+        out.line(&format!("    {}", what_ran(c)))?;
+    }
+    Ok(())
+}
+
+/// A command or tool call, in a line.
+fn what_ran(c: &Event) -> String {
+    if let Data::ToolCall(t) = &c.data {
+        return format!("tool call {} {}", t.tool, printable(&tilde(t.target())));
+    }
+    let text = c.command_text().unwrap_or_default();
+    let code = c.data.exit_code().map_or("?".to_owned(), |x| x.to_string());
+    format!(
+        "{}  (exit {code}, in {})",
+        printable(&text),
+        printable(&tilde(&c.cwd))
+    )
+}
+
+fn print_cause(out: &mut Out, cause: Option<&Event>, paused: bool) -> std::io::Result<()> {
     let Some(c) = cause else {
-        return out.line("  between commands (no recorded command or tool call made it)");
+        let why = if paused {
+            "while recording was paused: the commands then are not recorded"
+        } else {
+            "no recorded command or tool call made it"
+        };
+        return out.line(&format!("  between commands ({why})"));
     };
     if let Data::ToolCall(t) = &c.data {
         out.line(&format!(

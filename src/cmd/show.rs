@@ -134,11 +134,49 @@ fn caused_edits(events: &[Event]) -> HashMap<&str, Vec<&Event>> {
         .collect();
     let mut caused: HashMap<&str, Vec<&Event>> = HashMap::new();
     for ev in events {
-        if let Some(c) = ev.cause().filter(|c| shown.contains(c)) {
+        // Changes one of several commands made go under the last of them.
+        let by = ev.cause().or(ev.causes().last().map(String::as_str));
+        if let Some(c) = by.filter(|c| shown.contains(c)) {
             caused.entry(c).or_default().push(ev);
         }
     }
     caused
+}
+
+/// For changes that cannot be given to one command: which commands they
+/// may be of, in words (`commands`: each shown command's text by id).
+fn uncertain_line(ev: &Event, commands: &HashMap<&str, String>) -> Option<String> {
+    let causes = ev.causes();
+    let name = |id: &String| {
+        commands
+            .get(id.as_str())
+            .cloned()
+            .unwrap_or_else(|| id[..id.len().min(12)].to_owned())
+    };
+    match causes {
+        [] => None,
+        [one] => Some(format!("changed by {}, or just before it", name(one))),
+        many => Some(format!(
+            "changed by one of these {} commands (cannot tell which): {}",
+            many.len(),
+            many.iter().map(name).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// Each shown command's text, quoted, by id.
+fn command_texts(events: &[Event]) -> HashMap<&str, String> {
+    events
+        .iter()
+        .filter_map(|e| {
+            let text = match &e.data {
+                Data::RunCommand(c) => printable(c.command.text()),
+                Data::ToolCall(t) => format!("{} {}", t.tool, printable(&tilde(t.target()))),
+                _ => return None,
+            };
+            Some((e.id.as_str(), format!("`{}`", text.trim_end())))
+        })
+        .collect()
 }
 
 fn print_timeline(
@@ -149,6 +187,7 @@ fn print_timeline(
 ) -> std::io::Result<()> {
     // Each command's changed files go under it.
     let caused = caused_edits(events);
+    let texts = command_texts(events);
     let nested: HashSet<&str> = caused.values().flatten().map(|e| e.id.as_str()).collect();
     // An agent's session reads as turns: each prompt, then what it led to.
     let mut turn = false;
@@ -188,9 +227,15 @@ fn print_timeline(
         };
         let pad = if ids { " ".repeat(28) } else { String::new() };
         let used = pad.len() + indent.len();
+        let head = " ".repeat(HEAD + 2);
         let lines: Vec<String> = edits
             .into_iter()
-            .flat_map(|e| file_lines(out, e, used))
+            .flat_map(|e| {
+                let note = uncertain_line(e, &texts)
+                    .filter(|_| !ev.is(Kind::EditFiles))
+                    .map(|n| out.paint("33", &out.fit(&format!("{head}{n}"), used)));
+                note.into_iter().chain(file_lines(out, e, used))
+            })
             .collect();
         for line in lines {
             out.line(&format!("{pad}{indent}{line}"))?;
@@ -261,9 +306,16 @@ fn tool_line(out: &Out, time: &str, t: &ToolCall, indent: usize) -> String {
 }
 
 fn edits_text(e: &EditFiles) -> String {
-    let who = match &e.cause {
-        Some(c) => format!("files changed by {}", &c[..c.len().min(12)]),
-        None => "files changed between commands".to_owned(),
+    let who = match (&e.cause, e.causes.as_deref()) {
+        (Some(c), _) => format!("files changed by {}", &c[..c.len().min(12)]),
+        (None, Some([_])) => "files changed by a command, or just before it".to_owned(),
+        (None, Some(c)) if !c.is_empty() => {
+            format!(
+                "files changed by one of {} commands (cannot tell which)",
+                c.len()
+            )
+        }
+        (None, _) => "files changed between commands".to_owned(),
     };
     let n = e.files.len();
     format!("{who}: {n} file{}", if n == 1 { "" } else { "s" })

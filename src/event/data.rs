@@ -101,8 +101,14 @@ pub struct FileChange {
 #[serde(default)]
 pub struct EditFiles {
     pub files: Vec<FileChange>,
-    /// The id of the command that made the change; None between commands.
+    /// The id of the command that made the change; None between commands,
+    /// and when the evidence cannot tell which command it was.
     pub cause: Option<String>,
+    /// When it cannot tell: the commands (and tool calls) that ran while the
+    /// change was made, in order. The change was made by one of them or
+    /// between them; never set together with `cause`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub causes: Option<Vec<String>>,
     /// Why the files were not checked, when they were not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unchecked: Option<String>,

@@ -337,6 +337,15 @@ impl Event {
             _ => None,
         }
     }
+
+    /// The commands one of which made an `edit_files` event's changes (or
+    /// they were made between them), when it cannot be told which.
+    pub fn causes(&self) -> &[String] {
+        match &self.data {
+            Data::EditFiles(e) => e.causes.as_deref().unwrap_or_default(),
+            _ => &[],
+        }
+    }
 }
 
 /// The readable text of a free-form value that may hold a [`Text`].

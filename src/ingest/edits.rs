@@ -6,6 +6,7 @@
 //! this work. One scan serves every command that ended before it began, so a
 //! backlog costs one scan, not one per command.
 
+use super::attribute::{self, Outcome, Spans, SLACK};
 use super::progress::{Batch, State};
 use crate::event::{Data, EditFiles, Event, GitSnapshot, SCHEMA_VERSION};
 use crate::runtime::SessionMeta;
@@ -15,22 +16,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How far before its recorded start a command's changes may be stamped:
-/// kernels without fine-grained timestamps stamp ctimes from a clock up to
-/// one tick (10 ms at HZ=100) behind. (Behind, never ahead: the end of a
-/// window needs no such allowance.)
-const SLACK: Duration = Duration::from_millis(15);
 /// A command record this fresh is heard of "at once": the tree is looked at
 /// before the command can have done much.
 const LIVE: Duration = Duration::from_secs(2);
-/// One nanosecond: what ends a span just before another begins.
-const TICK: Duration = Duration::from_nanos(1);
 
 /// One tracker per store; `None` for stores whose files are not tracked
 /// (the global store) or could not be opened.
 pub struct Trackers {
     map: HashMap<PathBuf, Option<Tracker>>,
     pub errors: Vec<String>,
+    /// The commands of each store, from every session: the candidates.
+    pub spans: HashMap<PathBuf, Spans>,
     /// What a long scan calls now and then (ingest keeps the FIFOs drained).
     pump: Box<dyn FnMut()>,
 }
@@ -40,6 +36,7 @@ impl Trackers {
         Trackers {
             map: HashMap::new(),
             errors: Vec::new(),
+            spans: HashMap::new(),
             pump,
         }
     }
@@ -52,11 +49,12 @@ impl Trackers {
     }
 
     pub fn get(&mut self, store: &Path) -> Option<&mut Tracker> {
-        self.scanner(store).map(|(t, _)| t)
+        self.parts(store).map(|(t, _, _)| t)
     }
 
-    /// The tracker of `store`, with what to call during its scans.
-    fn scanner(&mut self, store: &Path) -> Option<(&mut Tracker, &mut dyn FnMut())> {
+    /// The tracker of `store`, what to call during its scans, and the
+    /// commands that ran in it.
+    fn parts(&mut self, store: &Path) -> Option<(&mut Tracker, &mut dyn FnMut(), &mut Spans)> {
         if !self.map.contains_key(store) {
             let t = if store == crate::store::global_dir() || !store.is_dir() {
                 None
@@ -73,7 +71,8 @@ impl Trackers {
             self.map.insert(store.to_path_buf(), t);
         }
         let t = self.map.get_mut(store).and_then(Option::as_mut)?;
-        Some((t, &mut *self.pump))
+        let spans = self.spans.entry(store.to_path_buf()).or_default();
+        Some((t, &mut *self.pump, spans))
     }
 }
 
@@ -110,13 +109,6 @@ impl Window {
     }
 }
 
-/// What one scan-and-claim found for a command.
-struct Found {
-    between: Vec<Change>,
-    own: Vec<Change>,
-    unchecked: Option<String>,
-}
-
 /// Looks at the tree. A bug here must not take recording down with it: a
 /// panic is caught, and the tracker starts over on its next scan.
 fn scan(t: &mut Tracker, pump: &mut dyn FnMut(), since: Option<Ctime>) -> Result<(), String> {
@@ -132,11 +124,18 @@ fn scan(t: &mut Tracker, pump: &mut dyn FnMut(), since: Option<Ctime>) -> Result
     }
 }
 
-/// A session's part in finding its commands' file changes: who it is,
-/// and its progress (event numbers, stores snapshotted, what was skipped).
+/// A session's part in finding its commands' file changes: who it is, its
+/// progress (event numbers, stores snapshotted, what was skipped), and when
+/// its channel was last read.
 pub struct Edits<'a> {
     pub meta: &'a SessionMeta,
     pub state: &'a mut State,
+    /// When this pass began reading the session's channel: a command begun
+    /// later is not known yet, so a change that may be younger waits.
+    pub read_at: Ctime,
+    /// Set when a change waits for the next read: the session gets another
+    /// pass at once.
+    pub recheck: &'a mut bool,
 }
 
 impl Edits<'_> {
@@ -144,8 +143,31 @@ impl Edits<'_> {
         self.state.next_seq()
     }
 
+    /// A command's record was read: it is a candidate for the changes made
+    /// from its start (in every session of the store) until it ends.
+    /// `coarse`: its start was stamped by a clock of 10 ms ticks (fish).
+    pub(super) fn command_seen(
+        &mut self,
+        store: &Path,
+        id: &str,
+        start: Timestamp,
+        coarse: bool,
+        trackers: &mut Trackers,
+    ) {
+        let start = Ctime::from(start);
+        let tick = Duration::from_millis(if coarse { 10 } else { 0 });
+        let begun = start.saturating_add(tick).min(Ctime::now());
+        trackers.spans.entry(store.to_path_buf()).or_default().open(
+            id,
+            &self.meta.session,
+            start,
+            begun,
+        );
+    }
+
     /// A command record arrived: if it is fresh, look at the tree now, so
-    /// that edits made before the command are told apart from its own.
+    /// that edits made before the command are told apart from its own (and,
+    /// for the session's first command, the tree before it is known).
     pub(super) fn command_started(
         &mut self,
         store: &Path,
@@ -153,56 +175,90 @@ impl Edits<'_> {
         trackers: &mut Trackers,
         out: &mut Batch,
     ) {
-        let Some(start) = start.map(Ctime::from) else {
+        let Some(start) = start else {
             return;
         };
-        if Ctime::now().since(start) > LIVE {
+        let at = Ctime::from(start);
+        if Ctime::now().since(at) > LIVE {
             return;
         }
         let idle = self.state.pairing.pending.is_empty();
-        let Some((t, pump)) = trackers.scanner(store) else {
+        let Some((t, pump, _)) = trackers.parts(store) else {
             return;
         };
-        if !t.covers(start) {
-            let _ = scan(t, pump, Some(start.saturating_sub(SLACK)));
+        if !t.covers(at) {
+            let _ = scan(t, pump, Some(at.saturating_sub(SLACK)));
         }
-        if !idle || !self.state.snapshotted.iter().any(|s| s == store) {
+        if !idle {
             return;
         }
         // Edits made at the prompt are known now: they go in before what
         // this command (a note, say) sends while it runs.
-        let between = t.claim(None, start.saturating_sub(SLACK + TICK));
         let root = t.root.to_string_lossy().into_owned();
-        self.push_between(store, &root, &between, None, out);
+        self.settle(store, &root, trackers, out);
+        if !self.state.snapshotted.iter().any(|s| s == store) {
+            let Some((t, _, _)) = trackers.parts(store) else {
+                return;
+            };
+            // The tree just before the first command: what it (or anyone)
+            // changed since it began, undone.
+            let revert: Vec<Change> = t
+                .unclaimed
+                .iter()
+                .filter(|c| c.ctime.saturating_add(SLACK) >= at)
+                .cloned()
+                .collect();
+            if let Some(e) =
+                self.snapshot_event(t, "session start", &revert, start.floor_millis(), &root)
+            {
+                out.push(store.to_path_buf(), e);
+            }
+            self.state.snapshotted.push(store.to_path_buf());
+        }
     }
 
     /// When a session starts in a store: know the tree before any command
     /// (what changed since the shell started is compared with the index).
     pub(super) fn warm_up(&self, store: &Path, trackers: &mut Trackers) {
         let since = Ctime::from(self.meta.started).saturating_sub(SLACK);
-        if let Some((t, pump)) = trackers.scanner(store) {
-            if !t.has_baseline() {
+        if let Some((t, pump, _)) = trackers.parts(store) {
+            // A look now, so that the first command's writes are told
+            // from what came before it.
+            if !t.has_baseline() || !t.watching() {
                 let _ = scan(t, pump, Some(since));
             }
         }
     }
 
-    fn found(t: &mut Tracker, pump: &mut dyn FnMut(), w: &Window) -> Found {
-        let unchecked = if t.covers(w.to) {
-            None
-        } else {
-            scan(t, pump, Some(w.from)).err()
+    /// Settles what the evidence can settle now, in every store this session
+    /// has snapshotted (changes left waiting by an earlier pass).
+    pub(super) fn settle_all(&mut self, trackers: &mut Trackers, out: &mut Batch) {
+        for store in self.state.snapshotted.clone() {
+            let root = store
+                .parent()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            self.settle(&store, &root, trackers, out);
+        }
+    }
+
+    /// Takes the changes the evidence settles now and pushes them, each
+    /// group as one `edit_files`.
+    fn settle(&mut self, store: &Path, cwd: &str, trackers: &mut Trackers, out: &mut Batch) {
+        let Some((t, _, spans)) = trackers.parts(store) else {
+            return;
         };
-        Found {
-            between: t.claim(None, w.from.saturating_sub(TICK)),
-            own: t.claim(Some(w.from), w.to),
-            unchecked,
+        let (groups, waiting) = attribute::settle(t, spans, self.read_at);
+        *self.recheck |= waiting;
+        for (o, changes) in groups {
+            self.push_group(store, cwd, &o, &changes, None, out);
         }
     }
 
     /// Pushes a finished command with what it changed: edits found from
-    /// before it (cause null), the session's first snapshot of this store,
-    /// the `run_command` itself, then its own `edit_files`.
+    /// before it (cause null), the session's first snapshot of this store
+    /// (when it was not taken as the command began), the `run_command`
+    /// itself, then the changes it made (or may have made, with others).
     pub(super) fn push_command(
         &mut self,
         store: PathBuf,
@@ -212,78 +268,111 @@ impl Edits<'_> {
         trackers: &mut Trackers,
         out: &mut Batch,
     ) {
-        let found = match (&w, trackers.scanner(&store)) {
-            (Some(w), Some((t, pump))) => Some(Self::found(t, pump, w)),
-            _ => None,
-        };
-        let Some(found) = found else {
+        let (Some(w), Some((t, pump, spans))) = (&w, trackers.parts(&store)) else {
             ev.seq = self.next_seq();
             out.push(store, ev);
             return;
         };
-        let end = w
-            .as_ref()
-            .map_or(Timestamp::EPOCH, |w| w.end.floor_millis());
-        self.push_between(&store, &ev.cwd, &found.between, Some(&format!("b{n}")), out);
+        spans.close(&ev.id, Ctime::from(w.end), w.to, true);
+        let unchecked = if t.covers(w.to) {
+            None
+        } else {
+            scan(t, pump, Some(w.from)).err()
+        };
+        let (groups, waiting) = attribute::settle(t, spans, self.read_at);
+        *self.recheck |= waiting;
+        let (before, after): (Vec<_>, Vec<_>) = groups
+            .into_iter()
+            .partition(|(o, _)| *o == Outcome::Between);
+        let end = w.end.floor_millis();
+        for (o, changes) in &before {
+            self.push_group(&store, &ev.cwd, o, changes, Some(&format!("b{n}")), out);
+        }
         if !self.state.snapshotted.contains(&store) {
             self.state.snapshotted.push(store.clone());
-            let start = w.as_ref().map_or(end, |w| w.start.floor_millis());
             if let Some(t) = trackers.get(&store) {
-                // The state when the command began: its own changes, and
-                // any seen after it, undone.
-                let mut revert = found.own.clone();
+                // The state when the command began: the changes since, undone.
+                let mut revert: Vec<Change> = after.iter().flat_map(|(_, c)| c.clone()).collect();
                 revert.extend(t.unclaimed.iter().cloned());
-                if let Some(e) = self.snapshot_event(t, "session start", &revert, start, &ev.cwd) {
+                revert.sort_by_key(|c| c.ctime);
+                if let Some(e) = self.snapshot_event(
+                    t,
+                    "session start",
+                    &revert,
+                    w.start.floor_millis(),
+                    &ev.cwd,
+                ) {
                     out.push(store.clone(), e);
                 }
             }
         }
         ev.seq = self.next_seq();
-        let cause = ev.id.clone();
-        let cwd = ev.cwd.clone();
+        let (id, cwd) = (ev.id.clone(), ev.cwd.clone());
         out.push(store.clone(), ev);
-        let first_unchecked = found.unchecked.filter(|why| {
-            let key = format!("{}\0{why}", store.display());
-            let new = !self.state.unchecked.contains(&key);
-            if new {
-                self.state.unchecked.push(key);
-            }
-            *self
-                .state
-                .skipped
-                .entry(format!("file changes not checked: {why}"))
-                .or_default() += 1;
-            new
-        });
-        if !found.own.is_empty() || first_unchecked.is_some() {
-            let e = self.edit_event(
+        let mut unchecked = self.first_unchecked(&store, unchecked);
+        for (o, changes) in &after {
+            let key = match o {
+                Outcome::By(c) if *c == id => Some(format!("e{n}")),
+                _ => None,
+            };
+            let note = if key.is_some() {
+                unchecked.take()
+            } else {
+                None
+            };
+            self.push_group_at(&store, &cwd, o, changes, key.as_deref(), end, note, out);
+        }
+        if let Some(why) = unchecked {
+            let by = Outcome::By(id);
+            self.push_group_at(
                 &store,
-                Some(&cause),
                 &cwd,
-                &found.own,
+                &by,
+                &[],
+                Some(&format!("e{n}")),
                 end,
-                &format!("e{n}"),
-                first_unchecked,
+                Some(why),
+                out,
             );
-            out.push(store, e);
         }
     }
 
-    /// At the session's end: edits since its last command (cause null) and a
-    /// closing snapshot, in each store where it ran commands.
+    /// The reason the files were not checked, the first time in this store
+    /// (counted every time).
+    fn first_unchecked(&mut self, store: &Path, why: Option<String>) -> Option<String> {
+        let why = why?;
+        let key = format!("{}\0{why}", store.display());
+        let new = !self.state.unchecked.contains(&key);
+        if new {
+            self.state.unchecked.push(key);
+        }
+        *self
+            .state
+            .skipped
+            .entry(format!("file changes not checked: {why}"))
+            .or_default() += 1;
+        new.then_some(why)
+    }
+
+    /// At the session's end: what it changed last, or others between its
+    /// commands, and a closing snapshot, in each store where it ran commands.
     pub(super) fn push_closing(&mut self, at: Timestamp, trackers: &mut Trackers, out: &mut Batch) {
         let end = Ctime::from(at).saturating_add(SLACK);
         for store in self.state.snapshotted.clone() {
-            let Some((t, pump)) = trackers.scanner(&store) else {
+            let Some((t, pump, spans)) = trackers.parts(&store) else {
                 continue;
             };
+            spans.close_session(&self.meta.session, Ctime::from(at));
             if !t.covers(end) {
                 let _ = scan(t, pump, None);
             }
-            let rest = t.claim(None, end);
             let root = t.root.to_string_lossy().into_owned();
-            let key = format!("z{}", store.display());
-            self.push_between(&store, &root, &rest, Some(&key), out);
+            // The shell is gone: no command of it is still to come.
+            self.read_at = self.read_at.max(Ctime::now());
+            self.settle(&store, &root, trackers, out);
+            let Some(t) = trackers.get(&store) else {
+                continue;
+            };
             if let Some(e) = self.snapshot_event(t, "session end", &[], at, &root) {
                 out.push(store.clone(), e);
             }
@@ -291,12 +380,12 @@ impl Edits<'_> {
         }
     }
 
-    /// Pushes changes made between commands (`cause: null`), dated by the
-    /// latest of them. `key` makes the event's id; without one, that time.
-    fn push_between(
+    /// Pushes one group of changes, dated by the latest of them.
+    fn push_group(
         &mut self,
         store: &Path,
         cwd: &str,
+        o: &Outcome,
         changes: &[Change],
         key: Option<&str>,
         out: &mut Batch,
@@ -304,9 +393,32 @@ impl Edits<'_> {
         let Some(at) = changes.iter().map(|c| c.ctime).max() else {
             return;
         };
-        let key = key.map_or_else(|| format!("p{}", at.as_nanos()), str::to_owned);
-        let at = at.to_timestamp().floor_millis();
-        let e = self.edit_event(store, None, cwd, changes, at, &key, None);
+        let ts = at.to_timestamp().floor_millis();
+        self.push_group_at(store, cwd, o, changes, key, ts, None, out);
+    }
+
+    /// Pushes one group of changes as an `edit_files` dated `at`. `key`
+    /// makes the event's id; without one, the latest change's time.
+    #[allow(clippy::too_many_arguments)]
+    fn push_group_at(
+        &mut self,
+        store: &Path,
+        cwd: &str,
+        o: &Outcome,
+        changes: &[Change],
+        key: Option<&str>,
+        at: Timestamp,
+        unchecked: Option<String>,
+        out: &mut Batch,
+    ) {
+        let latest = changes.iter().map(|c| c.ctime).max().unwrap_or_default();
+        let tag = match o {
+            Outcome::Between => "p",
+            Outcome::By(_) => "e",
+            Outcome::Among(_) => "a",
+        };
+        let key = key.map_or_else(|| format!("{tag}{}", latest.as_nanos()), str::to_owned);
+        let e = self.edit_event(store, o, cwd, changes, at, &key, unchecked);
         out.push(store.to_path_buf(), e);
     }
 
@@ -314,16 +426,22 @@ impl Edits<'_> {
     fn edit_event(
         &mut self,
         store: &Path,
-        cause: Option<&str>,
+        o: &Outcome,
         cwd: &str,
         changes: &[Change],
         at: Timestamp,
         key: &str,
         unchecked: Option<String>,
     ) -> Event {
+        let (cause, causes) = match o {
+            Outcome::Between => (None, None),
+            Outcome::By(id) => (Some(id.clone()), None),
+            Outcome::Among(ids) => (None, Some(ids.clone())),
+        };
         let data = EditFiles {
             files: diff::files_json(changes),
-            cause: cause.map(str::to_owned),
+            cause,
+            causes,
             unchecked,
             extra: Default::default(),
         };

@@ -9,8 +9,9 @@ use super::route::Router;
 use super::session::Session;
 use crate::event::SCHEMA_VERSION;
 use crate::event::{Data, Event, Kind, RunCommand, SessionEnd, SessionStart, Text, ToolCall};
-use crate::timestamp::{round_ms, Timestamp};
+use crate::timestamp::{round_ms, Ctime, Timestamp};
 use crate::wire::Stamp;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -179,6 +180,61 @@ impl Session {
             end,
             duration,
             window,
+        }
+    }
+
+    /// The id a command's event gets, and when it began (None: no start
+    /// known, so no span of its own).
+    /// `n`: the command's number (see `Pairing::number_of`).
+    pub(super) fn command_id(
+        &self,
+        n: u64,
+        cmd: &crate::wire::CmdRecord,
+    ) -> Option<(String, Timestamp)> {
+        let start = self.stamp(cmd.at)?;
+        let id = crate::ids::event_id(start.floor_millis(), &self.meta.session, &format!("c{n}"));
+        Some((id, start))
+    }
+
+    /// A command record was read: its span opens in its store.
+    pub(super) fn command_seen(
+        &mut self,
+        n: u64,
+        cmd: &crate::wire::CmdRecord,
+        router: &mut Router,
+        trackers: &mut super::edits::Trackers,
+    ) {
+        let Some((id, start)) = self.command_id(n, cmd) else {
+            return;
+        };
+        let cwd = std::path::Path::new(std::ffi::OsStr::from_bytes(&cmd.cwd));
+        let store = router.store_for(cwd);
+        let coarse = matches!(cmd.at, Stamp::UptimeCentis(_));
+        self.edits()
+            .command_seen(&store, &id, start, coarse, trackers);
+    }
+
+    /// A command that is not stored: what it changed counts as made between
+    /// commands.
+    pub(super) fn command_unrecorded(
+        &mut self,
+        n: u64,
+        cmd: &crate::wire::CmdRecord,
+        exit: Option<&crate::wire::ExitRecord>,
+        router: &mut Router,
+        trackers: &mut super::edits::Trackers,
+    ) {
+        let Some((id, start)) = self.command_id(n, cmd) else {
+            return;
+        };
+        let cwd = std::path::Path::new(std::ffi::OsStr::from_bytes(&cmd.cwd));
+        let store = router.store_for(cwd);
+        let (end, to) = match self.times(cmd, exit).window {
+            Some(w) => (Ctime::from(w.end), w.to),
+            None => (Ctime::from(start), Ctime::from(start)),
+        };
+        if let Some(spans) = trackers.spans.get_mut(&store) {
+            spans.close(&id, end, to, false);
         }
     }
 

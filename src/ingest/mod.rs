@@ -3,6 +3,7 @@
 //! data, a spool file or the runtime directory changes (inotify), a shell
 //! exits (pidfd), or it is asked to stop: no polling loop, no idle CPU.
 
+mod attribute;
 mod edits;
 mod events;
 mod lifecycle;
@@ -192,7 +193,7 @@ impl Ingest {
         let mut pending: Vec<String> = self
             .sessions
             .iter()
-            .filter(|(_, s)| s.gone || s.backlog)
+            .filter(|(_, s)| s.gone || s.backlog || s.recheck)
             .map(|(k, _)| k.clone())
             .collect();
         let pumped: Vec<String> = std::mem::take(&mut *self.pumped.borrow_mut())

@@ -64,6 +64,15 @@ fn decode_one(bytes: &[u8]) -> Option<Record> {
 }
 
 impl Pairing {
+    /// The number `add` will give a command record read after `ahead`
+    /// other numberless ones (fish's records carry none).
+    pub fn number_of(&self, cmd: &crate::wire::CmdRecord, ahead: u64) -> u64 {
+        match cmd.seq {
+            0 => self.auto_n + ahead + 1,
+            n => n,
+        }
+    }
+
     pub fn add(&mut self, rec: Record) {
         let explicit = rec.seq();
         let n = match (&rec, explicit) {

@@ -31,14 +31,24 @@ pub struct Policy {
     gc: Vec<std::process::Child>,
     /// Configuration errors to report (once per change of the files).
     pub errors: Vec<String>,
+    /// Commands left out lately: changes found later that name them are
+    /// changes between commands (a command's changes may be stored after
+    /// it, in a later batch).
+    dropped_ids: HashSet<String>,
+    dropped_order: std::collections::VecDeque<String>,
 }
+
+/// Ids of left-out commands remembered at most.
+const DROPPED_KEPT: usize = 10_000;
 
 /// Why an event is left out, if it is.
 fn drop_reason(cfg: &Config, pauses: &Pauses, ev: &Event) -> Option<&'static str> {
     if matches!(ev.kind(), Some(Kind::SessionStart | Kind::SessionEnd)) {
         return None;
     }
-    if pauses.covers(&ev.session, ev.ts.floor_millis()) {
+    // Files changed while paused are still recorded, as changes between
+    // commands (the commands that made them are not).
+    if !ev.is(Kind::EditFiles) && pauses.covers(&ev.session, ev.ts.floor_millis()) {
         return Some("recording paused");
     }
     let text = ev.command_text();
@@ -136,21 +146,38 @@ impl Policy {
         self.pauses.refresh(runtime_dir);
         let cfg = self.config(store_dir);
         let mut dropped = Vec::new();
-        let mut dropped_ids = HashSet::new();
+        let mut ids = Vec::new();
         events.retain(|ev| match drop_reason(&cfg, &self.pauses, ev) {
             Some(why) => {
                 dropped.push((ev.session.clone(), why));
-                dropped_ids.insert(ev.id.clone());
+                ids.push(ev.id.clone());
                 false
             }
             None => true,
         });
+        for id in ids {
+            if self.dropped_ids.insert(id.clone()) {
+                self.dropped_order.push_back(id);
+            }
+        }
+        while self.dropped_order.len() > DROPPED_KEPT {
+            if let Some(old) = self.dropped_order.pop_front() {
+                self.dropped_ids.remove(&old);
+            }
+        }
+        let dropped_ids = &self.dropped_ids;
         for ev in events.iter_mut() {
             // Changes made by a command that is not recorded are changes
             // between commands.
             if let Data::EditFiles(e) = &mut ev.data {
                 if e.cause.as_ref().is_some_and(|c| dropped_ids.contains(c)) {
                     e.cause = None;
+                }
+                if let Some(c) = &mut e.causes {
+                    c.retain(|id| !dropped_ids.contains(id));
+                    if c.is_empty() {
+                        e.causes = None;
+                    }
                 }
             }
             crate::redact::event_with(ev, &cfg.redact_patterns);

@@ -10,7 +10,7 @@ use super::reader::{deleted_fifo, drain, open_fifo, pidfd_open, read_new};
 use super::route::Router;
 use super::wipe::{wipe, Wiped};
 use crate::runtime::{self, Channel, SessionMeta};
-use crate::timestamp::Timestamp;
+use crate::timestamp::{Ctime, Timestamp};
 use crate::wire::{Decoder, Item, Record};
 use anyhow::{Context, Result};
 use std::fs::{self, File};
@@ -33,6 +33,10 @@ pub struct Session {
     wiped: [(Option<u64>, u64); 2],
     /// Whether a failed wipe was reported (once per session).
     wipe_failed: bool,
+    /// When this pass began reading the channel (see `Edits::read_at`).
+    pub read_at: Ctime,
+    /// A change waits for the next read: another pass follows at once.
+    pub recheck: bool,
 }
 
 impl Session {
@@ -67,6 +71,8 @@ impl Session {
             backlog: false,
             wiped: [(None, 0); 2],
             wipe_failed: false,
+            read_at: Ctime::EPOCH,
+            recheck: false,
         };
         if !runtime::process_alive(s.meta.shell_pid, s.meta.shell_start_ticks) {
             s.gone = true;
@@ -79,16 +85,20 @@ impl Session {
     }
 
     /// The part of the session that finds its commands' file changes.
-    fn edits(&mut self) -> Edits<'_> {
+    pub(super) fn edits(&mut self) -> Edits<'_> {
         Edits {
             meta: &self.meta,
             state: &mut self.state,
+            read_at: self.read_at,
+            recheck: &mut self.recheck,
         }
     }
 
     /// Moves whatever the FIFO holds into the journal, where it is safe from
     /// a crash until it has been stored. Returns whether anything came.
     pub fn drain_fifo(&mut self) -> Result<bool> {
+        // Every record written before now is read in this pass.
+        self.read_at = Ctime::now();
         let Some(fifo) = self.fifo.as_mut() else {
             return Ok(false);
         };
@@ -107,6 +117,10 @@ impl Session {
         out: &mut Batch,
     ) -> Result<()> {
         self.backlog = false;
+        self.recheck = false;
+        if self.read_at == Ctime::EPOCH {
+            self.read_at = Ctime::now();
+        }
         let items = self.read_items()?;
         if self.meta.lazy && self.state.stores.is_empty() && items.is_empty() {
             // Registered by `devtrace hook` for a shell that has not taken
@@ -124,6 +138,16 @@ impl Session {
             self.edits().warm_up(&store, trackers);
         }
         let next_start = self.next_starts(&items);
+        // Every command read is a candidate from its start, before any
+        // change is settled in this pass.
+        let mut numberless = 0;
+        for item in &items {
+            if let Item::Record(Record::Cmd(c)) = item {
+                let n = self.state.pairing.number_of(c, numberless);
+                numberless += u64::from(c.seq == 0);
+                self.command_seen(n, c, router, trackers);
+            }
+        }
         // Records are handled in arrival order, and whatever they finish is
         // pushed at once, so that an event sent from inside a command lands
         // after the commands before it.
@@ -237,6 +261,9 @@ impl Session {
             };
             self.edits().push_closing(at, trackers, out);
             self.end_events("gone", at, out);
+        } else if !self.state.closed {
+            // Changes an earlier pass left waiting for this read.
+            self.edits().settle_all(trackers, out);
         }
         Ok(())
     }
@@ -256,6 +283,7 @@ impl Session {
                         Text::Known(t) => t,
                         Text::Skip(why) => {
                             *self.state.skipped.entry(why.to_owned()).or_default() += 1;
+                            self.command_unrecorded(n, &cmd, exit.as_ref(), router, trackers);
                             continue;
                         }
                     };

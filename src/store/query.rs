@@ -241,6 +241,23 @@ impl Store {
         Ok(out)
     }
 
+    /// The `edit_files` events one of whose possible causes is `id` (the
+    /// changes that cannot be given to one command).
+    pub fn edits_maybe_by(&self, id: &str) -> Result<Vec<Event>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT json FROM events WHERE type = 'edit_files' AND EXISTS \
+             (SELECT 1 FROM json_each(json, '$.data.causes') WHERE value = ?1) ORDER BY n",
+        )?;
+        let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for json in rows {
+            if let Ok(ev) = serde_json::from_str::<Event>(&json?) {
+                out.push(ev);
+            }
+        }
+        Ok(out)
+    }
+
     /// The highest index position (0 when empty).
     pub fn last_n(&self) -> Result<i64> {
         Ok(self

@@ -22,7 +22,16 @@ pub struct Change {
     pub from: Option<Vec<u8>>,
     pub old: Option<Entry>,
     pub new: Option<Entry>,
+    /// When its last write was stamped (the kernel's ctime).
     pub ctime: Ctime,
+    /// The look at the tree before the one that found it: none of its
+    /// writes can be older (EPOCH: no earlier look).
+    pub after: Ctime,
+    /// When the look that found it ended: all its writes are older.
+    pub seen: Ctime,
+    /// How many whole writes (a write closed, a create, delete or move) the
+    /// kernel reported for it between the two looks; 0 when unknown.
+    pub writes: u32,
 }
 
 impl Change {
@@ -60,6 +69,9 @@ pub(super) fn later_changes(
             old: Some(o),
             new: Some(e),
             ctime: f.ctime,
+            after: Ctime::EPOCH,
+            seen: Ctime::EPOCH,
+            writes: 0,
         });
     }
     changes
@@ -98,6 +110,9 @@ fn pair_renames(
             old: from.map(|i| deleted[i].1),
             new: Some(e),
             ctime: f.ctime,
+            after: Ctime::EPOCH,
+            seen: Ctime::EPOCH,
+            writes: 0,
         });
     }
     for (i, (p, e)) in deleted.iter().enumerate() {
@@ -110,6 +125,9 @@ fn pair_renames(
             old: Some(*e),
             new: None,
             ctime: scan::parent_ctime(seen, p).unwrap_or(t0),
+            after: Ctime::EPOCH,
+            seen: Ctime::EPOCH,
+            writes: 0,
         });
     }
     out
@@ -153,6 +171,9 @@ pub fn merge(changes: Vec<Change>) -> Vec<Change> {
                 let prev = &mut out[i];
                 prev.new = c.new;
                 prev.ctime = c.ctime;
+                prev.after = prev.after.min(c.after);
+                prev.seen = prev.seen.max(c.seen);
+                prev.writes = 0; // several changes: not one write
                 if c.from.is_some() && prev.from.is_none() {
                     prev.from = c.from;
                 }
@@ -173,6 +194,9 @@ pub fn merge(changes: Vec<Change>) -> Vec<Change> {
                             old: prev.old,
                             new: c.new,
                             ctime: c.ctime,
+                            after: prev.after.min(c.after),
+                            seen: prev.seen.max(c.seen),
+                            writes: 0,
                         });
                     }
                     _ => {
@@ -230,6 +254,9 @@ mod tests {
             old,
             new,
             ctime: Ctime::EPOCH,
+            after: Ctime::EPOCH,
+            seen: Ctime::EPOCH,
+            writes: 0,
         }
     }
 

@@ -54,6 +54,9 @@ pub fn from_json(files: &[FileChange]) -> Vec<Change> {
             old: entry(&f.old, old_mode),
             new: entry(&f.new, new_mode),
             ctime: Ctime::EPOCH,
+            after: Ctime::EPOCH,
+            seen: Ctime::EPOCH,
+            writes: 0,
         });
     }
     out
@@ -83,6 +86,9 @@ pub fn between_trees(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Ve
             old: side(d.old_file()),
             new: side(d.new_file()),
             ctime: Ctime::EPOCH,
+            after: Ctime::EPOCH,
+            seen: Ctime::EPOCH,
+            writes: 0,
         });
     }
     Ok(out)

@@ -87,6 +87,9 @@ impl IndexHint {
                     old,
                     new: Some(*e),
                     ctime: f.ctime,
+                    after: Ctime::EPOCH,
+                    seen: Ctime::EPOCH,
+                    writes: 0,
                 });
             }
         }
@@ -102,6 +105,9 @@ impl IndexHint {
                     }),
                     new: None,
                     ctime: dir_t,
+                    after: Ctime::EPOCH,
+                    seen: Ctime::EPOCH,
+                    writes: 0,
                 });
             }
         }

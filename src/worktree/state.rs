@@ -80,6 +80,8 @@ pub struct Tracker {
     pub limits: Limits,
     /// Which directories changed since the last scan (None: scan them all).
     watch: Option<Watch>,
+    /// The watch a full walk replaces, until the walk's look is over.
+    retiring: Option<Watch>,
     watch_failed: bool,
     unsaved: bool,
     saved: Ctime,
@@ -87,6 +89,21 @@ pub struct Tracker {
     pub(super) stored_trees: std::cell::RefCell<HashSet<Oid>>,
     /// Bytes of new contents kept by the scan under way.
     kept_bytes: std::cell::Cell<u64>,
+}
+
+/// The entries a move renamed: `a/b/c` → `z/b/c` moved `a` to `z`.
+fn moved_entries<'a>(from: &'a [u8], to: &'a [u8]) -> (&'a [u8], &'a [u8]) {
+    let (mut f, mut t) = (from, to);
+    while let (Some(i), Some(j)) = (
+        f.iter().rposition(|&b| b == b'/'),
+        t.iter().rposition(|&b| b == b'/'),
+    ) {
+        if f[i..] != t[j..] {
+            break;
+        }
+        (f, t) = (&f[..i], &t[..j]);
+    }
+    (f, t)
 }
 
 fn ctime_of(path: &Path) -> Ctime {
@@ -113,6 +130,7 @@ impl Tracker {
             unclaimed: Vec::new(),
             limits: Limits::default(),
             watch: None,
+            retiring: None,
             watch_failed: false,
             unsaved: false,
             saved: Ctime::EPOCH,
@@ -176,6 +194,12 @@ impl Tracker {
         self.scanned.is_some()
     }
 
+    /// Whether the kernel reports writes to the tree (a first look sets
+    /// that up; without it, which write came when cannot be told).
+    pub fn watching(&self) -> bool {
+        self.watch.is_some()
+    }
+
     /// Whether a scan began after `at` (its result already covers `at`).
     pub fn covers(&self, at: Ctime) -> bool {
         self.scanned.is_some_and(|s| s > at)
@@ -217,8 +241,35 @@ impl Tracker {
             scan::stamp_moved_dirs(&mut seen);
         }
         let first = self.scanned.is_none();
-        let (base, changes) = self.compare(&mut seen, &old, since, t0, pump);
+        let (base, mut changes) = self.compare(&mut seen, &old, since, t0, pump);
         drop(old);
+        // What this look found happened after the look before began, and
+        // before this one ended.
+        let (after, done) = (self.scanned.unwrap_or(Ctime::EPOCH), Ctime::now());
+        // The writes the kernel reported since the look before: from the
+        // watch that saw them (replaced by a full walk, or still in use).
+        let ops = match (self.retiring.take(), &mut self.watch, partial) {
+            (Some(mut old), _, false) => old.finish_look(),
+            (_, Some(w), true) => w.finish_look(),
+            _ => Default::default(),
+        };
+        let writes = |p: &[u8]| ops.get(p).map_or(0, |o| o.count());
+        for c in &mut changes {
+            c.after = after;
+            c.seen = done;
+            c.writes = match &c.from {
+                Some(f) => {
+                    // A file moved with its directory: the directory's move.
+                    let (f, p) = if c.old == c.new {
+                        moved_entries(f, &c.path)
+                    } else {
+                        (&f[..], &c.path[..])
+                    };
+                    u32::from(writes(f) == 1 && writes(p) == 1)
+                }
+                None => writes(&c.path),
+            };
+        }
         self.base.extend(base);
         self.scanned = Some(t0);
         let n = changes.len();
@@ -262,8 +313,10 @@ impl Tracker {
         }
     }
 
-    /// Walks the whole tree, setting up a new watch on the way.
+    /// Walks the whole tree, setting up a new watch on the way (the old
+    /// one is kept until the look is over, for the writes it saw).
     fn walk_all(&mut self, pump: &mut dyn FnMut()) -> Result<Walked> {
+        self.retiring = self.watch.take().filter(|_| self.scanned.is_some());
         let mut w = if self.watch_failed {
             None
         } else {

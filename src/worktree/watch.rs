@@ -18,6 +18,34 @@ pub struct Watch {
     pub broken: bool,
     /// Something happened that only a full scan can sort out.
     full: bool,
+    /// Events were lost (the queue overflowed): the writes counted say
+    /// nothing.
+    lost: bool,
+    /// The whole writes the kernel reported per path since `take_ops`.
+    ops: HashMap<Vec<u8>, Ops>,
+    /// Directories written while a look ran: dirty for the next one.
+    carry: HashSet<Vec<u8>>,
+}
+
+/// What the kernel reported of one path between two looks.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Ops {
+    /// Writes closed, creates (of directories), deletes and moves.
+    pub whole: u32,
+    /// A write not closed yet (or written through a mapping): the count
+    /// says nothing.
+    pub open: bool,
+}
+
+impl Ops {
+    /// The number of whole writes, or 0 when it cannot be told.
+    pub fn count(self) -> u32 {
+        if self.open {
+            0
+        } else {
+            self.whole
+        }
+    }
 }
 
 fn flags() -> AddWatchFlags {
@@ -43,6 +71,9 @@ impl Watch {
             by_path: HashMap::new(),
             broken: false,
             full: false,
+            lost: false,
+            ops: HashMap::new(),
+            carry: HashSet::new(),
         })
     }
 
@@ -94,7 +125,38 @@ impl Watch {
     /// The directories that changed since the last call, or None when only
     /// a full scan will do.
     pub fn dirty(&mut self) -> Option<HashSet<Vec<u8>>> {
-        let mut dirty = HashSet::new();
+        let mut dirty = std::mem::take(&mut self.carry);
+        self.read(&mut dirty);
+        if self.full || self.broken {
+            return None;
+        }
+        Some(dirty)
+    }
+
+    /// At the end of a look: what was written while it ran counts for the
+    /// changes it found (and again for the next look, whose directories it
+    /// also marks). Returns the writes per path since the look began.
+    pub fn finish_look(&mut self) -> HashMap<Vec<u8>, Ops> {
+        let before = std::mem::take(&mut self.ops);
+        let mut carry = std::mem::take(&mut self.carry);
+        self.read(&mut carry);
+        self.carry = carry;
+        if self.lost || self.broken {
+            self.ops.clear();
+            return HashMap::new();
+        }
+        let mut all = before;
+        for (p, late) in &self.ops {
+            let o = all.entry(p.clone()).or_default();
+            o.whole += late.whole;
+            o.open |= late.open;
+        }
+        all
+    }
+
+    /// Reads what the kernel queued: directories into `dirty`, writes into
+    /// `ops`.
+    fn read(&mut self, dirty: &mut HashSet<Vec<u8>>) {
         loop {
             let events = match self.ino.read_events() {
                 Ok(e) if !e.is_empty() => e,
@@ -103,6 +165,7 @@ impl Watch {
             for ev in events {
                 if ev.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
                     self.full = true;
+                    self.lost = true;
                     continue;
                 }
                 let Some(dir) = self.by_wd.get(&ev.wd).cloned() else {
@@ -118,6 +181,7 @@ impl Watch {
                 }
                 if let Some(name) = &ev.name {
                     let name = name.as_bytes();
+                    self.count_op(&dir, name, ev.mask);
                     if name == b".gitignore" || name == b".ignore" {
                         self.full = true;
                     }
@@ -137,9 +201,28 @@ impl Watch {
                 dirty.insert(dir);
             }
         }
-        if self.full || self.broken {
-            return None;
+    }
+
+    fn count_op(&mut self, dir: &[u8], name: &[u8], mask: AddWatchFlags) {
+        let mut path = dir.to_vec();
+        if !path.is_empty() {
+            path.push(b'/');
         }
-        Some(dirty)
+        path.extend_from_slice(name);
+        let op = self.ops.entry(path).or_default();
+        if mask.contains(AddWatchFlags::IN_MODIFY) {
+            op.open = true;
+        }
+        let whole = AddWatchFlags::IN_CLOSE_WRITE
+            | AddWatchFlags::IN_DELETE
+            | AddWatchFlags::IN_MOVED_FROM
+            | AddWatchFlags::IN_MOVED_TO;
+        if mask.intersects(whole) {
+            op.whole += 1;
+            op.open = false;
+        } else if mask.contains(AddWatchFlags::IN_CREATE) && mask.contains(AddWatchFlags::IN_ISDIR)
+        {
+            op.whole += 1;
+        }
     }
 }

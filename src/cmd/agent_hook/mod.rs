@@ -23,6 +23,11 @@ use std::os::unix::fs::OpenOptionsExt;
 /// Longest string kept from a tool's input (a Write's whole file, say).
 const MAX_STRING: usize = 4096;
 
+/// How long a tool call's hook waits for ingest to look at the tree, so
+/// that the call's changes are told apart from the next call's. Past it,
+/// the changes are still recorded, for the calls together if need be.
+const CHECKPOINT: std::time::Duration = std::time::Duration::from_millis(200);
+
 pub fn run(agent: &str) -> Result<i32> {
     if !super::agent_install::AGENTS.contains(&agent) {
         return Err(crate::usage(
@@ -122,7 +127,18 @@ fn tool_start(c: Call) -> Result<()> {
         source: TextSource::ToolCall,
         text: serde_json::to_vec(&start)?,
     });
-    crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))
+    let end = crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))?;
+    checkpoint(&c.chan, end);
+    Ok(())
+}
+
+/// Waits (bounded) until ingest has looked at the tree after this hook's
+/// record: before a tool runs, so that what changed earlier is not its;
+/// after it ran, so that what it changed is not given to the next call.
+fn checkpoint(chan: &Channel, end: u64) {
+    if let Ok(dir) = runtime::ensure_dir() {
+        crate::channel::wait_read(chan, &dir, end, CHECKPOINT);
+    }
 }
 
 fn tool_end(c: &Call, failed: bool) -> Result<()> {
@@ -136,7 +152,9 @@ fn tool_end(c: &Call, failed: bool) -> Result<()> {
         pipestatus: None,
         duration: None,
     });
-    crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))
+    let end = crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))?;
+    checkpoint(&c.chan, end);
+    Ok(())
 }
 
 fn end(c: &Call) -> Result<()> {
@@ -145,7 +163,8 @@ fn end(c: &Call) -> Result<()> {
         at: Stamp::EpochMicros(c.at.as_micros()),
         reason: c.v.reason.clone().unwrap_or_else(|| "exit".into()),
     });
-    crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))
+    crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))?;
+    Ok(())
 }
 
 fn send_event(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Result<()> {
@@ -158,7 +177,8 @@ fn send_event(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Resul
         cwd: cwd.as_bytes().to_vec(),
         data: serde_json::to_vec(&data)?,
     });
-    crate::channel::append_spool(chan, &crate::wire::encode(&rec))
+    crate::channel::append_spool(chan, &crate::wire::encode(&rec))?;
+    Ok(())
 }
 
 /// Strings cut to a readable length, so that a tool's input (a file's whole

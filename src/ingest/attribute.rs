@@ -1,0 +1,362 @@
+//! Who made a change, from the evidence alone.
+//!
+//! A change found by a look at the tree was made after the look before it
+//! began (`Change::after`) and before this one ended (`Change::seen`); the
+//! kernel stamped its last write (`Change::ctime`) from a clock that may lag
+//! by a tick. A command (or an agent's tool call) is a candidate when it ran
+//! within that span. The change is given to a command only when that command
+//! is the only candidate, the look before it began after the command did,
+//! and the last write falls within its run. Otherwise it is recorded once
+//! for all the candidates (`causes`), or as made between commands when no
+//! command ran. "One of these three" is an answer; a wrong name is not.
+//!
+//! Commands of every session that records into the store are candidates,
+//! so two shells working in one tree never take each other's changes.
+
+use crate::timestamp::Ctime;
+use crate::worktree::{change, Change, Tracker};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How far the kernel's file clock may lag the wall clock: a write stamped
+/// this long before a command began may still be that command's (a tick is
+/// 10 ms at HZ=100, 4 ms at HZ=250).
+pub const SLACK: Duration = Duration::from_millis(15);
+
+/// How long an ended command stays a candidate for changes found later (a
+/// stalled ingest finds them late).
+const KEEP: Duration = Duration::from_secs(600);
+
+/// One command's run, as its records tell it.
+#[derive(Debug, Clone)]
+pub struct Span {
+    /// The id its event has (or would have: see `recorded`).
+    pub id: String,
+    pub session: String,
+    /// The earliest it can have begun (its recorded start) ...
+    pub start: Ctime,
+    /// ... and the latest (a coarse clock stamps up to a tick early; it had
+    /// begun when its record was read).
+    pub begun: Ctime,
+    /// When it ended, and the latest its writes can be stamped (allowing
+    /// for a shell's coarse clock); None while it runs.
+    pub end: Option<(Ctime, Ctime)>,
+    /// False for a command that is not stored (its text could not be
+    /// known): its changes count as made between commands.
+    pub recorded: bool,
+}
+
+/// The runs of the commands of one store, from every session.
+#[derive(Debug, Default)]
+pub struct Spans(Vec<Span>);
+
+/// What the evidence says of a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// No command ran while it was made.
+    Between,
+    /// This command made it.
+    By(String),
+    /// One of these commands made it, or it was made between them.
+    Among(Vec<String>),
+}
+
+impl Spans {
+    /// A command began between `start` and `begun` (again: the same record
+    /// read twice changes nothing).
+    pub fn open(&mut self, id: &str, session: &str, start: Ctime, begun: Ctime) {
+        if self.0.iter().any(|s| s.id == id) {
+            return;
+        }
+        self.0.push(Span {
+            id: id.to_owned(),
+            session: session.to_owned(),
+            start,
+            begun: begun.max(start),
+            end: None,
+            recorded: true,
+        });
+    }
+
+    /// A command ended by `end`; its writes are stamped no later than
+    /// `stamped`. It had ended when its exit record was read: now.
+    pub fn close(&mut self, id: &str, end: Ctime, stamped: Ctime, recorded: bool) {
+        let now = Ctime::now();
+        let (end, stamped) = (end.min(now), stamped.min(now));
+        if let Some(s) = self.0.iter_mut().find(|s| s.id == id) {
+            let end = end.max(s.start);
+            s.end = Some((end, stamped.max(end)));
+            s.recorded = recorded;
+        }
+        let newest = self.0.iter().map(|s| s.start).max().unwrap_or_default();
+        let horizon = newest.saturating_sub(KEEP);
+        self.0.retain(|s| s.end.is_none_or(|(e, _)| e > horizon));
+    }
+
+    /// A session ended: whatever it still ran ended by `at`.
+    pub fn close_session(&mut self, session: &str, at: Ctime) {
+        for s in self.0.iter_mut().filter(|s| s.session == session) {
+            if s.end.is_none() {
+                let at = at.max(s.start);
+                s.end = Some((at, at));
+            }
+        }
+    }
+
+    /// The commands that may have made `ch`, in the order they began.
+    fn candidates(&self, ch: &Change) -> Vec<&Span> {
+        // One whole write was made when it was stamped (or up to a tick
+        // later); several may have begun any time after the look before.
+        let first = if ch.writes == 1 {
+            ch.after.max(ch.ctime)
+        } else {
+            ch.after
+        };
+        let mut c: Vec<&Span> = self
+            .0
+            .iter()
+            .filter(|s| {
+                s.start <= ch.seen
+                    && s.start <= ch.ctime.saturating_add(SLACK)
+                    && s.end.is_none_or(|(e, _)| e >= first)
+            })
+            .collect();
+        c.sort_by_key(|s| s.start);
+        c
+    }
+
+    /// What the evidence says of `ch`; None while a command that may have
+    /// made it still runs.
+    pub fn outcome(&self, ch: &Change) -> Option<Outcome> {
+        let cands = self.candidates(ch);
+        if cands.iter().any(|s| s.end.is_none()) {
+            return None;
+        }
+        let ids: Vec<String> = cands
+            .iter()
+            .filter(|s| s.recorded)
+            .map(|s| s.id.clone())
+            .collect();
+        Some(match cands.as_slice() {
+            [] => Outcome::Between,
+            [s] if s.recorded && owns(s, ch) => Outcome::By(s.id.clone()),
+            _ if ids.is_empty() => Outcome::Between,
+            _ => Outcome::Among(ids),
+        })
+    }
+}
+
+/// Whether `s`, the only command that ran while `ch` was made, made all of
+/// it: its last write is stamped within the command's run, and either the
+/// look before began after the command did, or the kernel reported a single
+/// whole write (so nothing of it was written before the command began,
+/// unless within the clock's slack of its start).
+fn owns(s: &Span, ch: &Change) -> bool {
+    let Some((_, stamped)) = s.end else {
+        return false;
+    };
+    let last_in_run = ch.ctime.saturating_add(SLACK) >= s.start && ch.ctime <= stamped;
+    last_in_run && (ch.after >= s.begun || ch.writes == 1)
+}
+
+/// Takes the changes the evidence can settle now, grouped by what it says
+/// (each group merged per file), oldest first. `read_at`: when the
+/// session's channel was last read; a change that may be younger is left
+/// for the next pass, since a command begun after that read could have made
+/// it. Returns the groups and whether any change waits for such a pass.
+pub fn settle(
+    t: &mut Tracker,
+    spans: &Spans,
+    read_at: Ctime,
+) -> (Vec<(Outcome, Vec<Change>)>, bool) {
+    let known = |ch: &Change| ch.seen <= read_at || ch.ctime.saturating_add(SLACK) <= read_at;
+    // While a change waits, so do all but those made between commands: a
+    // command's changes go out together, and a file changed and changed
+    // back is no change.
+    let waiting = t.unclaimed.iter().any(|c| !known(c));
+    let mut settled: Vec<(Outcome, Change)> = Vec::new();
+    let mut keep = Vec::new();
+    for ch in std::mem::take(&mut t.unclaimed) {
+        let outcome = if known(&ch) { spans.outcome(&ch) } else { None };
+        match outcome.filter(|o| !waiting || *o == Outcome::Between) {
+            None => keep.push(ch),
+            Some(o) => settled.push((o, ch)),
+        }
+    }
+    t.unclaimed = keep;
+    // One file changed in steps that tell different stories: the net
+    // change, told for all of them together.
+    let mut by_path: HashMap<Vec<u8>, Outcome> = HashMap::new();
+    for (o, ch) in &settled {
+        for p in std::iter::once(&ch.path).chain(&ch.from) {
+            by_path
+                .entry(p.clone())
+                .and_modify(|had| *had = joined(had, o))
+                .or_insert_with(|| o.clone());
+        }
+    }
+    let mut groups: Vec<(Outcome, Vec<Change>)> = Vec::new();
+    for (_, ch) in settled {
+        let o = by_path[&ch.path].clone();
+        match groups.iter_mut().find(|(g, _)| *g == o) {
+            Some((_, v)) => v.push(ch),
+            None => groups.push((o, vec![ch])),
+        }
+    }
+    let groups = groups
+        .into_iter()
+        .map(|(o, v)| (o, change::merge(v)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    (groups, waiting)
+}
+
+/// What two steps of one file's change say together: the same command, or
+/// any of the commands either names (or between them).
+fn joined(a: &Outcome, b: &Outcome) -> Outcome {
+    if a == b {
+        return a.clone();
+    }
+    let ids = |o: &Outcome| match o {
+        Outcome::Between => Vec::new(),
+        Outcome::By(id) => vec![id.clone()],
+        Outcome::Among(ids) => ids.clone(),
+    };
+    let mut all = ids(a);
+    for id in ids(b) {
+        if !all.contains(&id) {
+            all.push(id);
+        }
+    }
+    // Ids begin with the command's start: sorted, they are in order.
+    all.sort();
+    if all.is_empty() {
+        Outcome::Between
+    } else {
+        Outcome::Among(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Ctime {
+        Ctime::from_parts(
+            1_000_000 + (n / 1000) as i64,
+            ((n % 1000) * 1_000_000) as i64,
+        )
+    }
+
+    fn change(after: u64, ctime: u64, seen: u64) -> Change {
+        written(after, ctime, seen, 0)
+    }
+
+    fn written(after: u64, ctime: u64, seen: u64, writes: u32) -> Change {
+        Change {
+            path: b"q.txt".to_vec(),
+            from: None,
+            old: None,
+            new: None,
+            ctime: ms(ctime),
+            after: ms(after),
+            seen: ms(seen),
+            writes,
+        }
+    }
+
+    /// Three commands 100 ms apart, each running 50 ms.
+    fn three() -> Spans {
+        let mut s = Spans::default();
+        for (i, at) in [1000u64, 1100, 1200].into_iter().enumerate() {
+            let id = format!("c{i}");
+            s.open(&id, "s", ms(at), ms(at));
+            s.close(&id, ms(at + 50), ms(at + 51), true);
+        }
+        s
+    }
+
+    #[test]
+    fn a_change_seen_between_two_looks_inside_one_command_is_that_commands() {
+        let s = three();
+        assert_eq!(
+            s.outcome(&change(1101, 1120, 1180)),
+            Some(Outcome::By("c1".into()))
+        );
+    }
+
+    #[test]
+    fn a_change_whose_look_before_came_first_is_not_given_to_one_command() {
+        let s = three();
+        // The look before was before c1 began: it may have been made just
+        // before c1, between commands.
+        assert_eq!(
+            s.outcome(&change(1060, 1120, 1180)),
+            Some(Outcome::Among(vec!["c1".into()]))
+        );
+        // Seen only after all three ran: any of them.
+        assert_eq!(
+            s.outcome(&change(990, 1220, 1300)),
+            Some(Outcome::Among(vec!["c0".into(), "c1".into(), "c2".into()]))
+        );
+    }
+
+    #[test]
+    fn one_whole_write_stamped_in_the_run_is_the_commands_even_if_the_look_came_first() {
+        let s = three();
+        // Stamped 3 ms before c1's recorded start (a coarse file clock).
+        assert_eq!(
+            s.outcome(&written(1060, 1097, 1180, 1)),
+            Some(Outcome::By("c1".into()))
+        );
+        // Two writes: the first may have been made before c1.
+        assert_eq!(
+            s.outcome(&written(1060, 1120, 1180, 2)),
+            Some(Outcome::Among(vec!["c1".into()]))
+        );
+        // Stamped after c1 ended: made between commands.
+        assert_eq!(
+            s.outcome(&written(1101, 1152, 1180, 1)),
+            Some(Outcome::Between)
+        );
+        // One write, seen only after c2 ran: c0 had ended when it was made.
+        assert_eq!(
+            s.outcome(&written(990, 1120, 1260, 1)),
+            Some(Outcome::By("c1".into()))
+        );
+    }
+
+    #[test]
+    fn a_write_stamped_just_before_a_command_began_may_be_that_commands() {
+        let s = three();
+        // Stamped 5 ms before c2 began, seen after: c1's end or c2's start.
+        let o = s.outcome(&change(1101, 1195, 1260));
+        assert_eq!(o, Some(Outcome::Among(vec!["c1".into(), "c2".into()])));
+    }
+
+    #[test]
+    fn changes_with_no_command_in_their_span_are_between() {
+        let s = three();
+        assert_eq!(s.outcome(&change(1260, 1270, 1280)), Some(Outcome::Between));
+    }
+
+    #[test]
+    fn a_change_that_a_running_command_may_have_made_waits() {
+        let mut s = three();
+        s.open("c3", "other", ms(1110), ms(1110));
+        assert_eq!(s.outcome(&change(1101, 1120, 1180)), None);
+        s.close("c3", ms(1130), ms(1131), true);
+        assert_eq!(
+            s.outcome(&change(1101, 1120, 1180)),
+            Some(Outcome::Among(vec!["c1".into(), "c3".into()]))
+        );
+    }
+
+    #[test]
+    fn an_unrecorded_command_is_never_named() {
+        let mut s = Spans::default();
+        s.open("c0", "s", ms(1000), ms(1000));
+        s.close("c0", ms(1050), ms(1051), false);
+        assert_eq!(s.outcome(&change(1001, 1020, 1080)), Some(Outcome::Between));
+    }
+}
