@@ -93,7 +93,7 @@ pub fn append_spool(chan: &Channel, bytes: &[u8]) -> Result<u64> {
 
 /// Waits, at most `bound`, until ingest has read the session's spool up to
 /// `end` (and so has looked at the work tree for the record that ends
-/// there). An agent's hook calls it so that each tool call's changes are
+/// there; with `end` 0, until it has taken the session on). An agent's hook calls it so that each tool call's changes are
 /// seen before the next call begins; it never waits for an ingest that is
 /// not running. Returns whether ingest got there in time.
 pub fn wait_read(chan: &Channel, dir: &Path, end: u64, bound: Duration) -> bool {

@@ -3,6 +3,7 @@
 mod support;
 
 mod agents;
+mod attribution;
 mod bash_preexec;
 mod cli;
 mod counts;

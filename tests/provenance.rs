@@ -107,8 +107,12 @@ const LINES: [&str; 8] = [
 fn type_the_changes(w: &World, shell: &str) -> Vec<Value> {
     let mut sh = Pty::spawn(w, shell, &w.repo);
     settle(w, &w.repo);
-    for l in LINES {
+    // At a person's pace: each command is looked at before the next (see
+    // tests/attribution.rs for lines pasted at once).
+    let before = w.wait_events(&w.repo, &["--type", "run_command"], 0).len();
+    for (i, l) in LINES.iter().enumerate() {
         sh.run(l);
+        w.wait_events(&w.repo, &["--type", "run_command"], before + i + 1);
     }
     // An edit between commands, well away from either.
     std::thread::sleep(Duration::from_millis(300));

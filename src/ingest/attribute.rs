@@ -44,11 +44,14 @@ pub struct Span {
     /// False for a command that is not stored (its text could not be
     /// known): its changes count as made between commands.
     pub recorded: bool,
+    /// The order its record was read in (a coarse clock stamps several
+    /// commands alike).
+    order: u64,
 }
 
 /// The runs of the commands of one store, from every session.
 #[derive(Debug, Default)]
-pub struct Spans(Vec<Span>);
+pub struct Spans(Vec<Span>, u64);
 
 /// What the evidence says of a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +78,9 @@ impl Spans {
             begun: begun.max(start),
             end: None,
             recorded: true,
+            order: self.1,
         });
+        self.1 += 1;
     }
 
     /// A command ended by `end`; its writes are stamped no later than
@@ -121,8 +126,19 @@ impl Spans {
                     && s.end.is_none_or(|(e, _)| e >= first)
             })
             .collect();
-        c.sort_by_key(|s| s.start);
+        c.sort_by_key(|s| (s.start, s.order));
         c
+    }
+
+    /// `ids` in the order their commands began.
+    fn in_order(&self, ids: &mut [String]) {
+        let key = |id: &String| {
+            self.0
+                .iter()
+                .find(|s| s.id == *id)
+                .map_or((Ctime::EPOCH, 0), |s| (s.start, s.order))
+        };
+        ids.sort_by_key(key);
     }
 
     /// What the evidence says of `ch`; None while a command that may have
@@ -159,26 +175,49 @@ fn owns(s: &Span, ch: &Change) -> bool {
     last_in_run && (ch.after >= s.begun || ch.writes == 1)
 }
 
+/// When the commands that may have made a change are all known: those of
+/// the session settling them (read at `own`; at its end, all), and those of
+/// every other session (known until `others`, if there are any).
+pub struct Known {
+    pub own: Ctime,
+    pub others: Option<Ctime>,
+    /// The session is ending: none of its commands is still to come.
+    pub last: bool,
+}
+
+impl Known {
+    fn before(ch: &Change, t: Ctime) -> bool {
+        ch.seen <= t || ch.ctime.saturating_add(SLACK) <= t
+    }
+
+    fn all(&self, ch: &Change) -> bool {
+        (self.last || Self::before(ch, self.own)) && self.others.is_none_or(|t| Self::before(ch, t))
+    }
+}
+
 /// Takes the changes the evidence can settle now, grouped by what it says
-/// (each group merged per file), oldest first. `read_at`: when the
-/// session's channel was last read; a change that may be younger is left
-/// for the next pass, since a command begun after that read could have made
-/// it. Returns the groups and whether any change waits for such a pass.
+/// (each group merged per file), oldest first. A change that may be younger
+/// than what is known of the commands is left for a later pass (a command
+/// read later could have made it). Returns the groups and whether any
+/// change waits for this session's next pass.
 pub fn settle(
     t: &mut Tracker,
     spans: &Spans,
-    read_at: Ctime,
+    known: &Known,
 ) -> (Vec<(Outcome, Vec<Change>)>, bool) {
-    let known = |ch: &Change| ch.seen <= read_at || ch.ctime.saturating_add(SLACK) <= read_at;
     // While a change waits, so do all but those made between commands: a
     // command's changes go out together, and a file changed and changed
     // back is no change.
-    let waiting = t.unclaimed.iter().any(|c| !known(c));
+    let pending = t.unclaimed.iter().any(|c| !known.all(c));
     let mut settled: Vec<(Outcome, Change)> = Vec::new();
     let mut keep = Vec::new();
     for ch in std::mem::take(&mut t.unclaimed) {
-        let outcome = if known(&ch) { spans.outcome(&ch) } else { None };
-        match outcome.filter(|o| !waiting || *o == Outcome::Between) {
+        let outcome = if known.all(&ch) {
+            spans.outcome(&ch)
+        } else {
+            None
+        };
+        match outcome.filter(|o| !pending || *o == Outcome::Between) {
             None => keep.push(ch),
             Some(o) => settled.push((o, ch)),
         }
@@ -197,7 +236,10 @@ pub fn settle(
     }
     let mut groups: Vec<(Outcome, Vec<Change>)> = Vec::new();
     for (_, ch) in settled {
-        let o = by_path[&ch.path].clone();
+        let mut o = by_path[&ch.path].clone();
+        if let Outcome::Among(ids) = &mut o {
+            spans.in_order(ids);
+        }
         match groups.iter_mut().find(|(g, _)| *g == o) {
             Some((_, v)) => v.push(ch),
             None => groups.push((o, vec![ch])),
@@ -208,7 +250,7 @@ pub fn settle(
         .map(|(o, v)| (o, change::merge(v)))
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    (groups, waiting)
+    (groups, !known.last && pending)
 }
 
 /// What two steps of one file's change say together: the same command, or
@@ -228,8 +270,6 @@ fn joined(a: &Outcome, b: &Outcome) -> Outcome {
             all.push(id);
         }
     }
-    // Ids begin with the command's start: sorted, they are in order.
-    all.sort();
     if all.is_empty() {
         Outcome::Between
     } else {

@@ -1,17 +1,18 @@
-//! The files each command changed. Ingest looks at a store's work tree when
-//! a command starts (if it hears of it at once) and after it ends; every
-//! change found carries its ctime, so it is claimed by the command whose run
-//! it falls in, or, when it happened between commands (an editor's save, an
-//! agent's edit tool), recorded with `cause: null`. The shell does none of
-//! this work. One scan serves every command that ended before it began, so a
-//! backlog costs one scan, not one per command.
+//! When ingest looks at a store's work tree, and what it does with what it
+//! finds. It looks when a command starts (if it hears of it at once), when
+//! it ends, and when a session begins and ends; every change found carries
+//! when it can have been made, and `attribute` decides whose it is: one
+//! command's, one of several, or made between commands (an editor's save).
+//! The shell does none of this work. One look serves every command that
+//! ended before it began, so a backlog costs one scan, not one per command.
+//! The events it all becomes are made in `edit_events`.
 
-use super::attribute::{self, Outcome, Spans, SLACK};
+use super::attribute::{self, Known, Outcome, Spans, SLACK};
 use super::progress::{Batch, State};
-use crate::event::{Data, EditFiles, Event, GitSnapshot, SCHEMA_VERSION};
+use crate::event::Event;
 use crate::runtime::SessionMeta;
 use crate::timestamp::{Ctime, Timestamp};
-use crate::worktree::{diff, Change, Tracker};
+use crate::worktree::{Change, Tracker};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,6 +28,9 @@ pub struct Trackers {
     pub errors: Vec<String>,
     /// The commands of each store, from every session: the candidates.
     pub spans: HashMap<PathBuf, Spans>,
+    /// Until when each session's channel has been read: a command of it
+    /// begun before is known.
+    pub read_at: HashMap<String, Ctime>,
     /// What a long scan calls now and then (ingest keeps the FIFOs drained).
     pump: Box<dyn FnMut()>,
 }
@@ -37,6 +41,7 @@ impl Trackers {
             map: HashMap::new(),
             errors: Vec::new(),
             spans: HashMap::new(),
+            read_at: HashMap::new(),
             pump,
         }
     }
@@ -139,7 +144,7 @@ pub struct Edits<'a> {
 }
 
 impl Edits<'_> {
-    fn next_seq(&mut self) -> u64 {
+    pub(super) fn next_seq(&mut self) -> u64 {
         self.state.next_seq()
     }
 
@@ -195,7 +200,7 @@ impl Edits<'_> {
         // Edits made at the prompt are known now: they go in before what
         // this command (a note, say) sends while it runs.
         let root = t.root.to_string_lossy().into_owned();
-        self.settle(store, &root, trackers, out);
+        self.settle(store, &root, false, trackers, out);
         if !self.state.snapshotted.iter().any(|s| s == store) {
             let Some((t, _, _)) = trackers.parts(store) else {
                 return;
@@ -238,17 +243,41 @@ impl Edits<'_> {
                 .parent()
                 .map(|p| p.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            self.settle(&store, &root, trackers, out);
+            self.settle(&store, &root, false, trackers, out);
+        }
+    }
+
+    /// What is known of the commands of every session (this session's read
+    /// in this pass, the others' as ingest last looked).
+    fn known(&self, trackers: &Trackers, last: bool) -> Known {
+        let me = &self.meta.session;
+        Known {
+            own: self.read_at,
+            others: trackers
+                .read_at
+                .iter()
+                .filter(|(s, _)| *s != me)
+                .map(|(_, t)| *t)
+                .min(),
+            last,
         }
     }
 
     /// Takes the changes the evidence settles now and pushes them, each
     /// group as one `edit_files`.
-    fn settle(&mut self, store: &Path, cwd: &str, trackers: &mut Trackers, out: &mut Batch) {
+    fn settle(
+        &mut self,
+        store: &Path,
+        cwd: &str,
+        last: bool,
+        trackers: &mut Trackers,
+        out: &mut Batch,
+    ) {
+        let known = self.known(trackers, last);
         let Some((t, _, spans)) = trackers.parts(store) else {
             return;
         };
-        let (groups, waiting) = attribute::settle(t, spans, self.read_at);
+        let (groups, waiting) = attribute::settle(t, spans, &known);
         *self.recheck |= waiting;
         for (o, changes) in groups {
             self.push_group(store, cwd, &o, &changes, None, out);
@@ -268,6 +297,7 @@ impl Edits<'_> {
         trackers: &mut Trackers,
         out: &mut Batch,
     ) {
+        let known = self.known(trackers, false);
         let (Some(w), Some((t, pump, spans))) = (&w, trackers.parts(&store)) else {
             ev.seq = self.next_seq();
             out.push(store, ev);
@@ -279,7 +309,7 @@ impl Edits<'_> {
         } else {
             scan(t, pump, Some(w.from)).err()
         };
-        let (groups, waiting) = attribute::settle(t, spans, self.read_at);
+        let (groups, waiting) = attribute::settle(t, spans, &known);
         *self.recheck |= waiting;
         let (before, after): (Vec<_>, Vec<_>) = groups
             .into_iter()
@@ -369,7 +399,7 @@ impl Edits<'_> {
             let root = t.root.to_string_lossy().into_owned();
             // The shell is gone: no command of it is still to come.
             self.read_at = self.read_at.max(Ctime::now());
-            self.settle(&store, &root, trackers, out);
+            self.settle(&store, &root, true, trackers, out);
             let Some(t) = trackers.get(&store) else {
                 continue;
             };
@@ -379,148 +409,4 @@ impl Edits<'_> {
             let _ = t.save();
         }
     }
-
-    /// Pushes one group of changes, dated by the latest of them.
-    fn push_group(
-        &mut self,
-        store: &Path,
-        cwd: &str,
-        o: &Outcome,
-        changes: &[Change],
-        key: Option<&str>,
-        out: &mut Batch,
-    ) {
-        let Some(at) = changes.iter().map(|c| c.ctime).max() else {
-            return;
-        };
-        let ts = at.to_timestamp().floor_millis();
-        self.push_group_at(store, cwd, o, changes, key, ts, None, out);
-    }
-
-    /// Pushes one group of changes as an `edit_files` dated `at`. `key`
-    /// makes the event's id; without one, the latest change's time.
-    #[allow(clippy::too_many_arguments)]
-    fn push_group_at(
-        &mut self,
-        store: &Path,
-        cwd: &str,
-        o: &Outcome,
-        changes: &[Change],
-        key: Option<&str>,
-        at: Timestamp,
-        unchecked: Option<String>,
-        out: &mut Batch,
-    ) {
-        let latest = changes.iter().map(|c| c.ctime).max().unwrap_or_default();
-        let tag = match o {
-            Outcome::Between => "p",
-            Outcome::By(_) => "e",
-            Outcome::Among(_) => "a",
-        };
-        let key = key.map_or_else(|| format!("{tag}{}", latest.as_nanos()), str::to_owned);
-        let e = self.edit_event(store, o, cwd, changes, at, &key, unchecked);
-        out.push(store.to_path_buf(), e);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn edit_event(
-        &mut self,
-        store: &Path,
-        o: &Outcome,
-        cwd: &str,
-        changes: &[Change],
-        at: Timestamp,
-        key: &str,
-        unchecked: Option<String>,
-    ) -> Event {
-        let (cause, causes) = match o {
-            Outcome::Between => (None, None),
-            Outcome::By(id) => (Some(id.clone()), None),
-            Outcome::Among(ids) => (None, Some(ids.clone())),
-        };
-        let data = EditFiles {
-            files: diff::files_json(changes),
-            cause,
-            causes,
-            unchecked,
-            extra: Default::default(),
-        };
-        // Changes found when the session began, made while nothing
-        // recorded, are dated when they were found, not before the session.
-        let at = at.max(self.meta.started);
-        let seq = self.next_seq();
-        let m = &self.meta;
-        Event {
-            v: SCHEMA_VERSION,
-            id: crate::ids::event_id(at, &m.session, key),
-            session: m.session.clone(),
-            seq,
-            ts: at,
-            agent: self.meta.agent.clone(),
-            cwd: cwd.to_owned(),
-            repo: repo_of(store),
-            data: Data::EditFiles(data),
-        }
-    }
-
-    fn snapshot_event(
-        &mut self,
-        t: &Tracker,
-        label: &str,
-        revert: &[Change],
-        at: Timestamp,
-        cwd: &str,
-    ) -> Option<Event> {
-        let snap =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.snapshot(label, revert)))
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error")));
-        let snap = match snap {
-            Ok(s) => s,
-            Err(e) => {
-                *self
-                    .state
-                    .skipped
-                    .entry(format!("snapshot failed: {e:#}"))
-                    .or_default() += 1;
-                return None;
-            }
-        };
-        let seq = self.next_seq();
-        let m = &self.meta;
-        let key = format!("s{label}{}", t.root.display());
-        Some(Event {
-            v: SCHEMA_VERSION,
-            id: crate::ids::event_id(at, &m.session, &key),
-            session: m.session.clone(),
-            seq,
-            ts: at,
-            agent: m.agent.clone(),
-            cwd: cwd.to_owned(),
-            repo: t
-                .objects
-                .user()
-                .map(|_| t.root.to_string_lossy().into_owned()),
-            data: Data::GitSnapshot(snapshot_data(label, &snap)),
-        })
-    }
-}
-
-/// The `data` of a `git_snapshot` event.
-pub fn snapshot_data(label: &str, s: &crate::worktree::snapshot::SnapshotInfo) -> GitSnapshot {
-    GitSnapshot {
-        label: label.to_owned(),
-        snapshot: s.commit.to_string(),
-        head: s.head.map(|h| h.to_string()),
-        branch: s.branch.clone(),
-        files_changed: s.files_changed.map(|n| n as u64),
-        tree: Some(s.tree.to_string()),
-        extra: Default::default(),
-    }
-}
-
-fn repo_of(store: &Path) -> Option<String> {
-    let root = store.parent()?;
-    root.join(".git")
-        .exists()
-        .then(|| root.to_string_lossy().into_owned())
 }

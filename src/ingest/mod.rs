@@ -4,6 +4,7 @@
 //! exits (pidfd), or it is asked to stop: no polling loop, no idle CPU.
 
 mod attribute;
+mod edit_events;
 mod edits;
 mod events;
 mod lifecycle;
@@ -17,7 +18,7 @@ mod session;
 mod wake;
 mod wipe;
 
-pub use edits::snapshot_data;
+pub use edit_events::snapshot_data;
 pub use lifecycle::{ensure, running};
 use lifecycle::{pid_path, take_lock};
 
@@ -123,18 +124,29 @@ impl Ingest {
         dirty.sort();
         dirty.dedup();
         dirty.retain(|id| self.sessions.contains_key(id));
+        self.note_idle(&mut dirty);
         for id in &dirty {
             if let Some(Err(e)) = self.sessions.get_mut(id).map(Session::drain_fifo) {
                 self.warn(&format!("session {id}: {e:#}"));
             }
         }
+        // What each session's commands are known until, for the others:
+        // a session read in this pass counts once its records are handled.
+        self.trackers.read_at = self
+            .sessions
+            .iter()
+            .map(|(id, s)| (id.clone(), s.known_at))
+            .collect();
         let mut batch = Batch::default();
         let mut touched = Vec::new();
         for id in &dirty {
             let Some(s) = self.sessions.get_mut(id) else {
                 continue;
             };
-            if let Err(e) = s.process(&mut self.router, &mut self.trackers, &mut batch) {
+            let res = s.process(&mut self.router, &mut self.trackers, &mut batch);
+            s.known_at = s.read_at;
+            self.trackers.read_at.insert(id.clone(), s.known_at);
+            if let Err(e) = res {
                 if s.gone {
                     // Never spin on a shell that is gone: close what we have.
                     s.state.closed = true;
@@ -151,6 +163,24 @@ impl Ingest {
             }
         }
         self.flush(&mut batch, &mut touched);
+    }
+
+    /// The sessions not in `dirty`: those with nothing unread are known to
+    /// have begun no command since now; the others are read in this pass.
+    fn note_idle(&mut self, dirty: &mut Vec<String>) {
+        let now = crate::timestamp::Ctime::now();
+        for (id, s) in self.sessions.iter_mut() {
+            if dirty.binary_search(id).is_ok() {
+                continue;
+            }
+            if s.nothing_unread() {
+                s.read_at = now;
+                s.known_at = now;
+            } else {
+                dirty.push(id.clone());
+            }
+        }
+        dirty.sort();
     }
 
     /// The main loop: reads whatever comes, until a stop signal, or until

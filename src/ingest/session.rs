@@ -35,6 +35,9 @@ pub struct Session {
     wipe_failed: bool,
     /// When this pass began reading the channel (see `Edits::read_at`).
     pub read_at: Ctime,
+    /// Until when this session's commands are known to the other sessions
+    /// (its records read and handled, or nothing unread).
+    pub known_at: Ctime,
     /// A change waits for the next read: another pass follows at once.
     pub recheck: bool,
 }
@@ -72,6 +75,7 @@ impl Session {
             wiped: [(None, 0); 2],
             wipe_failed: false,
             read_at: Ctime::EPOCH,
+            known_at: Ctime::EPOCH,
             recheck: false,
         };
         if !runtime::process_alive(s.meta.shell_pid, s.meta.shell_start_ticks) {
@@ -105,6 +109,26 @@ impl Session {
         let (total, more) = drain(fifo, &self.chan.journal())?;
         self.backlog |= more;
         Ok(total > 0)
+    }
+
+    /// Whether the channel holds nothing this session has not read (the
+    /// FIFO empty, the journal and spool read to their ends).
+    pub fn nothing_unread(&self) -> bool {
+        let read_to = |path: PathBuf, off: u64| fs::metadata(path).map_or(true, |m| m.len() <= off);
+        let fifo_empty = self.fifo.as_ref().is_none_or(|f| {
+            let mut fds = [nix::poll::PollFd::new(
+                f.as_fd(),
+                nix::poll::PollFlags::POLLIN,
+            )];
+            matches!(
+                nix::poll::poll(&mut fds, nix::poll::PollTimeout::ZERO),
+                Ok(0)
+            )
+        });
+        fifo_empty
+            && !self.backlog
+            && read_to(self.chan.journal(), self.state.journal_off)
+            && read_to(self.chan.spool(), self.state.spool_off)
     }
 
     /// Reads new records (journal first: it holds what came through the

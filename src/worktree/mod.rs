@@ -8,7 +8,9 @@
 //! knows who listens.
 
 pub mod change;
+pub mod contents;
 pub mod diff;
+mod evidence;
 mod index_hint;
 pub mod objects;
 pub mod scan;

@@ -5,23 +5,22 @@
 //! claimed later by the command whose run it falls in, or by nobody.
 
 use super::change::{later_changes, merge, pair_moves, Change, Entry};
+use super::evidence::Evidence;
 use super::index_hint::IndexHint;
-use super::objects::{self, Objects, MODE_LINK, MODE_TREE};
-use super::scan::{self, Scan, Seen, Stop};
+use super::objects::{self, Objects, MODE_TREE};
+use super::scan::{self, Scan, Stop};
 use super::watch::Watch;
 use crate::timestamp::Ctime;
 use anyhow::{Context, Result};
 use git2::{ObjectType, Oid};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// A file whose ctime is this close to the last scan's start is read again:
 /// the kernel stamps ctimes from a clock that lags by up to a tick.
-const MARGIN: Duration = Duration::from_secs(2);
+pub(super) const MARGIN: Duration = Duration::from_secs(2);
 const BASELINE_FILE: &str = "devtrace-baseline";
 const SAVE_EVERY: Duration = Duration::from_secs(5);
 
@@ -74,7 +73,7 @@ pub struct Tracker {
     pub objects: Objects,
     pub(super) base: BTreeMap<Vec<u8>, Entry>,
     /// The wall clock when the scan that produced `base` began.
-    scanned: Option<Ctime>,
+    pub(super) scanned: Option<Ctime>,
     /// Changes found and not yet claimed, oldest first.
     pub unclaimed: Vec<Change>,
     pub limits: Limits,
@@ -88,28 +87,7 @@ pub struct Tracker {
     /// Trees known to be stored (here or in the user's commit).
     pub(super) stored_trees: std::cell::RefCell<HashSet<Oid>>,
     /// Bytes of new contents kept by the scan under way.
-    kept_bytes: std::cell::Cell<u64>,
-}
-
-/// The entries a move renamed: `a/b/c` → `z/b/c` moved `a` to `z`.
-fn moved_entries<'a>(from: &'a [u8], to: &'a [u8]) -> (&'a [u8], &'a [u8]) {
-    let (mut f, mut t) = (from, to);
-    while let (Some(i), Some(j)) = (
-        f.iter().rposition(|&b| b == b'/'),
-        t.iter().rposition(|&b| b == b'/'),
-    ) {
-        if f[i..] != t[j..] {
-            break;
-        }
-        (f, t) = (&f[..i], &t[..j]);
-    }
-    (f, t)
-}
-
-fn ctime_of(path: &Path) -> Ctime {
-    std::fs::symlink_metadata(path)
-        .map(|m| Ctime::from_parts(m.ctime(), m.ctime_nsec()))
-        .unwrap_or_default()
+    pub(super) kept_bytes: std::cell::Cell<u64>,
 }
 
 impl Tracker {
@@ -253,22 +231,14 @@ impl Tracker {
             (_, Some(w), true) => w.finish_look(),
             _ => Default::default(),
         };
-        let writes = |p: &[u8]| ops.get(p).map_or(0, |o| o.count());
+        let evidence = Evidence {
+            ops: &ops,
+            dirs: &seen.dirs,
+        };
         for c in &mut changes {
             c.after = after;
             c.seen = done;
-            c.writes = match &c.from {
-                Some(f) => {
-                    // A file moved with its directory: the directory's move.
-                    let (f, p) = if c.old == c.new {
-                        moved_entries(f, &c.path)
-                    } else {
-                        (&f[..], &c.path[..])
-                    };
-                    u32::from(writes(f) == 1 && writes(p) == 1)
-                }
-                None => writes(&c.path),
-            };
+            evidence.apply(c);
         }
         self.base.extend(base);
         self.scanned = Some(t0);
@@ -384,47 +354,6 @@ impl Tracker {
         (base, changes)
     }
 
-    /// The entry of each file seen: the earlier one while its ctime says it
-    /// has not changed, else the index's where it matches (first scan),
-    /// else its content read now. None: unreadable, and not known before.
-    fn entries(
-        &self,
-        seen: &mut Scan,
-        old: &BTreeMap<Vec<u8>, Entry>,
-        hint: Option<&IndexHint>,
-        head_tree: Option<&git2::Tree>,
-        pump: &mut dyn FnMut(),
-    ) -> Vec<Option<Entry>> {
-        let mut entries: Vec<Option<Entry>> = Vec::with_capacity(seen.files.len());
-        for f in seen.files.iter_mut() {
-            let old = old.get(&f.path).copied();
-            let fresh = match (old, self.scanned) {
-                (Some(o), Some(t)) if f.ctime < t.saturating_sub(MARGIN) && o.mode == f.mode => {
-                    Some(o)
-                }
-                _ => None,
-            };
-            let entry = match fresh {
-                Some(e) => Some(e),
-                None => match hint.and_then(|h| h.matching(f, &self.objects)) {
-                    Some(e) => Some(e),
-                    None => match self.hash(f, head_tree, pump) {
-                        Some((e, ctime)) => {
-                            // Written while we read it: the content is the
-                            // newer one, and so must its time be.
-                            f.ctime = f.ctime.max(ctime);
-                            Some(e)
-                        }
-                        // Unreadable now: keep what we knew.
-                        None => old,
-                    },
-                },
-            };
-            entries.push(entry);
-        }
-        entries
-    }
-
     /// Saves the last scanned state, for the next ingest to start from.
     pub fn save(&mut self) -> Result<()> {
         let Some(scanned) = self.scanned.filter(|_| self.unsaved) else {
@@ -443,46 +372,6 @@ impl Tracker {
 
     pub(super) fn head_tree(&self) -> Option<git2::Tree<'_>> {
         self.objects.user()?.head().ok()?.peel_to_tree().ok()
-    }
-
-    /// Reads a file whose metadata changed, and keeps its content unless
-    /// the checked-out commit already holds it at that path.
-    fn hash(
-        &self,
-        f: &Seen,
-        head: Option<&git2::Tree>,
-        pump: &mut dyn FnMut(),
-    ) -> Option<(Entry, Ctime)> {
-        pump();
-        let full = self.root.join(std::ffi::OsStr::from_bytes(&f.path));
-        let data = if f.mode == MODE_LINK {
-            std::fs::read_link(&full)
-                .ok()?
-                .as_os_str()
-                .as_bytes()
-                .to_vec()
-        } else if f.size > self.limits.max_file_bytes {
-            // Too large to keep: its identity still tells change from none.
-            let oid = Oid::hash_file(ObjectType::Blob, &full).ok()?;
-            return Some((Entry { oid, mode: f.mode }, ctime_of(&full)));
-        } else {
-            std::fs::read(&full).ok()?
-        };
-        let ctime = ctime_of(&full);
-        let oid = Oid::hash_object(ObjectType::Blob, &data).ok()?;
-        let shared = head
-            .and_then(|t| {
-                t.get_path(Path::new(std::ffi::OsStr::from_bytes(&f.path)))
-                    .ok()
-            })
-            .is_some_and(|e| e.id() == oid);
-        let budget = self.kept_bytes.get() + data.len() as u64 <= self.limits.max_scan_bytes;
-        if !shared && budget {
-            self.objects.write(ObjectType::Blob, &data).ok()?;
-            self.kept_bytes
-                .set(self.kept_bytes.get() + data.len() as u64);
-        }
-        Some((Entry { oid, mode: f.mode }, ctime))
     }
 
     /// Takes the unclaimed changes whose ctime lies in `[from, to]` (from

@@ -35,6 +35,11 @@ pub struct Ops {
     /// A write not closed yet (or written through a mapping): the count
     /// says nothing.
     pub open: bool,
+    /// Entries made, removed or moved under this name (each changes the
+    /// directory's ctime).
+    pub entries: u32,
+    /// A directory was made under this name.
+    pub made_dir: bool,
 }
 
 impl Ops {
@@ -150,6 +155,8 @@ impl Watch {
             let o = all.entry(p.clone()).or_default();
             o.whole += late.whole;
             o.open |= late.open;
+            o.entries += late.entries;
+            o.made_dir |= late.made_dir;
         }
         all
     }
@@ -212,6 +219,16 @@ impl Watch {
         let op = self.ops.entry(path).or_default();
         if mask.contains(AddWatchFlags::IN_MODIFY) {
             op.open = true;
+        }
+        let entry = AddWatchFlags::IN_CREATE
+            | AddWatchFlags::IN_DELETE
+            | AddWatchFlags::IN_MOVED_FROM
+            | AddWatchFlags::IN_MOVED_TO;
+        if mask.intersects(entry) {
+            op.entries += 1;
+        }
+        if mask.contains(AddWatchFlags::IN_CREATE) && mask.contains(AddWatchFlags::IN_ISDIR) {
+            op.made_dir = true;
         }
         let whole = AddWatchFlags::IN_CLOSE_WRITE
             | AddWatchFlags::IN_DELETE

@@ -483,6 +483,22 @@ impl Pty {
         }
     }
 
+    /// Waits for `n` prompts more than seen (lines sent with `send`).
+    pub fn wait_prompts(&mut self, n: usize) {
+        let want = self.prompts_seen + n;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.prompts() < want {
+            assert!(
+                Instant::now() < deadline,
+                "only {} of {want} prompts came; the terminal ends with:\n{}",
+                self.prompts(),
+                self.tail(2000)
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        self.prompts_seen = self.prompts();
+    }
+
     /// The last `n` bytes the terminal showed.
     pub fn tail(&self, n: usize) -> String {
         let out = self.out.0.lock().unwrap();

@@ -28,6 +28,10 @@ const MAX_STRING: usize = 4096;
 /// the changes are still recorded, for the calls together if need be.
 const CHECKPOINT: std::time::Duration = std::time::Duration::from_millis(200);
 
+/// How long a session's first hook waits for ingest's first look at the
+/// tree (it sets up what tells one tool call's changes from the next's).
+const FIRST_LOOK: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub fn run(agent: &str) -> Result<i32> {
     if !super::agent_install::AGENTS.contains(&agent) {
         return Err(crate::usage(
@@ -61,7 +65,14 @@ fn handle(agent: &str) -> Result<()> {
         Step::ToolEnd { failed } => tool_end(&call, failed),
         Step::End => end(&call),
         // Nothing to record: gathering registered the session.
-        Step::Other => Ok(()),
+        // The session's first hook: ingest takes its first look at the
+        // tree now (once; a large tree takes a moment), before any tool.
+        Step::Other => {
+            if let Ok(dir) = runtime::ensure_dir() {
+                crate::channel::wait_read(&call.chan, &dir, 0, FIRST_LOOK);
+            }
+            Ok(())
+        }
     }
 }
 
@@ -101,7 +112,10 @@ fn prompt(c: &Call) -> Result<()> {
         agent_session: Some(c.session.clone()),
         extra: Default::default(),
     };
-    send_event(&c.chan, c.at, &c.cwd, Data::Prompt(p))
+    let end = send_event(&c.chan, c.at, &c.cwd, Data::Prompt(p))?;
+    // What was changed before the prompt is not the turn's.
+    checkpoint(&c.chan, end);
+    Ok(())
 }
 
 fn tool_start(c: Call) -> Result<()> {
@@ -167,7 +181,7 @@ fn end(c: &Call) -> Result<()> {
     Ok(())
 }
 
-fn send_event(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Result<()> {
+fn send_event(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Result<u64> {
     crate::redact::data(&mut data);
     let rec = Record::Event(EventRecord {
         seq: 0,
@@ -177,8 +191,7 @@ fn send_event(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Resul
         cwd: cwd.as_bytes().to_vec(),
         data: serde_json::to_vec(&data)?,
     });
-    crate::channel::append_spool(chan, &crate::wire::encode(&rec))?;
-    Ok(())
+    crate::channel::append_spool(chan, &crate::wire::encode(&rec))
 }
 
 /// Strings cut to a readable length, so that a tool's input (a file's whole

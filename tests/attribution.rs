@@ -1,0 +1,533 @@
+//! Which command changed what, at the speed of pasted lines and agents'
+//! tool calls, in large repositories: a change is given to a command only
+//! when that command made it, and otherwise to the commands together
+//! (`causes`) or to no command. Each test counts wrong answers (there must
+//! be none) and says how many were exact.
+
+use crate::support::*;
+use git2::{ObjectType, Oid};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// A world whose repository holds `n` committed files (in 100 directories)
+/// before `devtrace init`.
+fn world_with_files(n: usize) -> World {
+    let w = World::new();
+    for i in 0..n {
+        let dir = w.repo.join(format!("d{:02}", i % 100));
+        if i < 100 {
+            std::fs::create_dir_all(&dir).unwrap();
+        }
+        std::fs::write(dir.join(format!("f{i}.txt")), format!("{i}\n")).unwrap();
+    }
+    std::fs::write(w.repo.join("q.txt"), "start\n").unwrap();
+    for args in [&["add", "-A"][..], &["commit", "-qm", "files"]] {
+        let out = w
+            .cmd_in("git", &w.repo)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@t")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@t")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    w.write_rc("", "", "");
+    let out = w.devtrace(&["init"], &w.repo);
+    assert!(out.status.success(), "{out:?}");
+    w
+}
+
+fn blob(text: &str) -> String {
+    Oid::hash_object(ObjectType::Blob, text.as_bytes())
+        .unwrap()
+        .to_string()
+}
+
+/// What each command truly did: for each file, its content before and
+/// after each command that wrote it, in order.
+#[derive(Default)]
+struct Truth {
+    /// path → [(command text, before, after)]
+    steps: BTreeMap<String, Vec<(String, String, String)>>,
+    /// The content of each file now.
+    now: BTreeMap<String, String>,
+}
+
+impl Truth {
+    /// Files as they are before the session: made by no command (a step
+    /// of its own, for the session's first look).
+    fn new(files: &[(&str, &str)]) -> Truth {
+        let mut t = Truth::default();
+        for (p, c) in files {
+            t.wrote("", p, c.to_string());
+        }
+        t
+    }
+
+    /// `cmd` wrote `path`, leaving `content`.
+    fn wrote(&mut self, cmd: &str, path: &str, content: String) {
+        let before = self.now.get(path).cloned().unwrap_or_default();
+        self.steps.entry(path.to_owned()).or_default().push((
+            cmd.to_owned(),
+            blob(&before),
+            blob(&content),
+        ));
+        self.now.insert(path.to_owned(), content);
+    }
+
+    /// The three lines of a burst that write `q.txt`, with what they do
+    /// (`tag` makes each burst's contents its own).
+    fn burst(&mut self, tag: &str, round: usize) -> Vec<String> {
+        let mut lines = Vec::new();
+        for (i, word) in ["one", "two", "three"].iter().enumerate() {
+            let text = format!("{tag}{round}-{word}");
+            let (op, content) = if i == 0 {
+                (">", format!("{text}\n"))
+            } else {
+                let mut c = self.now["q.txt"].clone();
+                c.push_str(&format!("{text}\n"));
+                (">>", c)
+            };
+            let line = format!("echo {text} {op} q.txt");
+            self.wrote(&line, "q.txt", content);
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+/// How the recorded changes compare with the truth.
+#[derive(Debug, Default)]
+struct Score {
+    exact: usize,
+    uncertain: usize,
+    wrong: Vec<String>,
+    /// Steps of the truth no change accounts for.
+    missing: usize,
+}
+
+/// Checks every recorded change of the files the truth knows: one named
+/// command must have made exactly it; one of several (`causes`) must
+/// include every command that wrote the file between its old and new
+/// content; a change made by a command is never "between commands".
+fn score(evs: &[Value], truth: &Truth) -> Score {
+    let text_of: BTreeMap<&str, &str> = evs
+        .iter()
+        .filter(|e| e["type"] == "run_command" || e["type"] == "tool_call")
+        .map(|e| {
+            let text = match e["type"].as_str() {
+                Some("tool_call") => e["data"]["call_id"].as_str().unwrap_or("?"),
+                _ => e["data"]["command"].as_str().unwrap_or("?"),
+            };
+            (e["id"].as_str().unwrap(), text)
+        })
+        .collect();
+    let name = |id: &'_ Value| -> String {
+        let id = id.as_str().unwrap();
+        text_of.get(id).copied().unwrap_or(id).to_owned()
+    };
+    let mut s = Score::default();
+    let mut accounted = 0;
+    for e in evs.iter().filter(|e| e["type"] == "edit_files") {
+        let cause = e["data"].get("cause").filter(|c| !c.is_null()).map(name);
+        let causes: Vec<String> = e["data"]["causes"]
+            .as_array()
+            .map(|a| a.iter().map(name).collect())
+            .unwrap_or_default();
+        let causes: Vec<&str> = causes.iter().map(String::as_str).collect();
+        for f in e["data"]["files"].as_array().unwrap() {
+            let path = f["path"].as_str().unwrap_or("?");
+            let Some(steps) = truth.steps.get(path) else {
+                continue;
+            };
+            let made_by = match made_by(steps, f) {
+                Ok(m) => m,
+                Err(why) => {
+                    s.wrong.push(format!("{path}: {why}: {e}"));
+                    continue;
+                }
+            };
+            accounted += made_by.len();
+            if std::env::var_os("DEVTRACE_TEST_VERBOSE").is_some() {
+                eprintln!("{path}: by {cause:?} among {causes:?}; made by {made_by:?}");
+            }
+            judge(&mut s, path, cause.as_deref(), &causes, &made_by);
+        }
+    }
+    let total = truth
+        .steps
+        .values()
+        .flatten()
+        .filter(|(c, _, _)| !c.is_empty())
+        .count();
+    s.missing = total.saturating_sub(accounted);
+    s
+}
+
+/// The commands that truly made the change `f` of a file with `steps`:
+/// from the step that left its old content to the one that made its new.
+/// A look in the middle of a command sees a state no step left (`>` has
+/// emptied the file, `echo` not yet written): the change then begins or
+/// ends inside that command.
+fn made_by<'a>(steps: &'a [(String, String, String)], f: &Value) -> Result<Vec<&'a str>, String> {
+    let old = f["old"].as_str().map_or(blob(""), str::to_owned);
+    let new = f["new"].as_str().unwrap_or("").to_owned();
+    let first = steps.iter().position(|(_, b, _)| *b == old);
+    let last = steps.iter().rposition(|(_, _, a)| *a == new);
+    let (first, last) = match (first, last) {
+        (Some(f), Some(l)) => (f, l),
+        (Some(f), None) => (f, f),
+        (None, Some(l)) => (l, l),
+        (None, None) => return Err(format!("{old}→{new} matches no step")),
+    };
+    if last < first {
+        return Err("steps out of order".into());
+    }
+    Ok(steps[first..=last]
+        .iter()
+        .map(|(c, _, _)| c.as_str())
+        .filter(|c| !c.is_empty())
+        .collect())
+}
+
+/// Counts one file's change as exact, uncertain or wrong.
+fn judge(s: &mut Score, path: &str, cause: Option<&str>, causes: &[&str], made_by: &[&str]) {
+    match cause {
+        None if made_by.is_empty() => {} // before the session
+        _ if made_by.is_empty() => s.wrong.push(format!("{path}: no command made it")),
+        Some(c) if made_by == [c] => s.exact += 1,
+        Some(c) => s
+            .wrong
+            .push(format!("{path} given to {c:?}, made by {made_by:?}")),
+        None if causes.is_empty() => s
+            .wrong
+            .push(format!("{path} between commands, made by {made_by:?}")),
+        None if made_by.iter().all(|m| causes.contains(m)) => s.uncertain += 1,
+        None => s
+            .wrong
+            .push(format!("{path} one of {causes:?}, made by {made_by:?}")),
+    }
+}
+
+fn report(what: &str, s: &Score) {
+    eprintln!(
+        "{what}: {} exact, {} uncertain, {} wrong, {} steps unaccounted",
+        s.exact,
+        s.uncertain,
+        s.wrong.len(),
+        s.missing
+    );
+    assert!(
+        s.wrong.is_empty(),
+        "{what}: wrong attributions: {:#?}",
+        s.wrong
+    );
+}
+
+/// Five bursts of three lines, each pasted in one write.
+fn paste_bursts(sh: &mut Pty, tag: &str, truth: &mut Truth, rounds: std::ops::Range<usize>) {
+    for round in rounds {
+        let lines = truth.burst(tag, round);
+        sh.run_many(&lines, 3);
+    }
+}
+
+#[test]
+fn pasted_bursts_in_a_large_repository_are_never_given_to_the_wrong_command() {
+    let w = world_with_files(std::env::var("DT_FILES").map_or(30_000, |v| v.parse().unwrap()));
+    for shell in ["bash", "zsh", "fish"] {
+        let mut truth = Truth::new(&[("q.txt", "start\n")]);
+        if shell != "bash" {
+            // Each shell starts where the last left the file.
+            let now = std::fs::read_to_string(w.repo.join("q.txt")).unwrap();
+            truth = Truth::new(&[("q.txt", &now)]);
+        }
+        let mut sh = Pty::spawn(&w, shell, &w.repo);
+        sh.run(": begin");
+        paste_bursts(&mut sh, shell, &mut truth, 0..5);
+        sh.exit();
+        let evs = w.ended_session(&w.repo);
+        if std::env::var_os("DEVTRACE_TEST_VERBOSE").is_some() {
+            for e in &evs {
+                eprintln!("EV {} {} {}", e["type"], e["id"], e["data"]);
+            }
+        }
+        let s = score(&evs, &truth);
+        report(&format!("{shell}, 30,000 files, 5 bursts of 3"), &s);
+        assert_eq!(s.missing, 0, "{shell}: changes not recorded");
+    }
+}
+
+#[test]
+fn lines_typed_one_by_one_are_exact() {
+    let w = World::initialised();
+    std::fs::write(w.repo.join("q.txt"), "start\n").unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let now = std::fs::read_to_string(w.repo.join("q.txt")).unwrap();
+        let mut truth = Truth::new(&[("q.txt", &now)]);
+        let mut sh = Pty::spawn(&w, shell, &w.repo);
+        sh.run(": begin");
+        let lines = truth.burst(shell, 7);
+        for (i, l) in lines.iter().enumerate() {
+            sh.run(l);
+            // A person reads the prompt before typing on.
+            w.wait_events(
+                &w.repo,
+                &["--type", "run_command", "--session", "latest"],
+                i + 2,
+            );
+        }
+        sh.exit();
+        let evs = w.ended_session(&w.repo);
+        let s = score(&evs, &truth);
+        report(&format!("{shell}, typed"), &s);
+        assert_eq!((s.exact, s.missing), (3, 0), "{shell}: {s:?}");
+    }
+}
+
+#[test]
+fn a_stopped_or_killed_ingest_gives_no_change_to_the_wrong_command() {
+    let w = world_with_files(2_000);
+    let mut truth = Truth::new(&[("q.txt", "start\n")]);
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    sh.run(": begin");
+    // Stopped in the middle of bursts, then let go.
+    let pid = w.ingest_pid().expect("ingest runs");
+    kill(Pid::from_raw(pid), Signal::SIGSTOP).unwrap();
+    paste_bursts(&mut sh, "s", &mut truth, 0..2);
+    kill(Pid::from_raw(pid), Signal::SIGCONT).unwrap();
+    paste_bursts(&mut sh, "s", &mut truth, 2..3);
+    // Killed: the next prompt starts another, which finds what happened.
+    let pid = w.ingest_pid().expect("ingest runs");
+    kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
+    paste_bursts(&mut sh, "s", &mut truth, 3..5);
+    sh.exit();
+    let evs = w.ended_session(&w.repo);
+    let s = score(&evs, &truth);
+    report("bash, ingest stopped and killed", &s);
+    assert_eq!(s.missing, 0, "{s:?}");
+}
+
+#[test]
+fn two_shells_writing_at_once_never_take_each_others_changes() {
+    let w = world_with_files(2_000);
+    std::fs::write(w.repo.join("a.txt"), "").unwrap();
+    std::fs::write(w.repo.join("b.txt"), "").unwrap();
+    let mut a = Pty::spawn(&w, "bash", &w.repo);
+    let mut b = Pty::spawn(&w, "zsh", &w.repo);
+    a.run(": a");
+    b.run(": b");
+    let mut truth = Truth::new(&[("a.txt", ""), ("b.txt", "")]);
+    for round in 0..4 {
+        let mut la = Vec::new();
+        let mut lb = Vec::new();
+        for i in 0..3 {
+            for (lines, name) in [(&mut la, "a"), (&mut lb, "b")] {
+                let file = format!("{name}.txt");
+                let line = format!("echo {name}{round}{i} >> {file}");
+                let mut c = truth.now[&file].clone();
+                c.push_str(&format!("{name}{round}{i}\n"));
+                truth.wrote(&line, &file, c);
+                lines.push(line);
+            }
+        }
+        a.send(&format!("{}\r", la.join("\r")));
+        b.send(&format!("{}\r", lb.join("\r")));
+        a.wait_prompts(3);
+        b.wait_prompts(3);
+    }
+    a.exit();
+    b.exit();
+    w.wait_events(&w.repo, &["--type", "session_end"], 2);
+    let evs = parse_lines(
+        &w.devtrace(&["log", "--json", "-n", "100000"], &w.repo)
+            .stdout,
+    );
+    let s = score(&evs, &truth);
+    report("bash and zsh at once", &s);
+    assert_eq!(s.missing, 0, "{s:?}");
+}
+
+/// `devtrace agent hook claude-code` with `event` and `extra` fields.
+fn claude(w: &World, event: &str, extra: Value) {
+    let mut v = serde_json::json!({
+        "session_id": "5f0e7c1a-0000-4000-8000-000000000014",
+        "transcript_path": w.home.join("t.jsonl"),
+        "cwd": w.repo,
+        "hook_event_name": event,
+    });
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    let out = output_with_stdin(
+        w.cmd_in(BIN, &w.repo)
+            .args(["agent", "hook", "claude-code"]),
+        v.to_string().as_bytes(),
+    );
+    assert!(out.status.success(), "{out:?}");
+}
+
+/// One tool call of `tool` that writes `files` between its hooks.
+fn tool_call(w: &World, n: usize, tool: &str, files: &[(&str, String)]) {
+    let id = format!("toolu_{n:02}");
+    let input = match tool {
+        "Bash" => serde_json::json!({"command": format!("step {n}")}),
+        _ => serde_json::json!({"file_path": w.repo.join(files[0].0)}),
+    };
+    claude(
+        w,
+        "PreToolUse",
+        serde_json::json!({"tool_name": tool, "tool_use_id": id, "tool_input": input}),
+    );
+    for (f, c) in files {
+        std::fs::write(w.repo.join(f), c).unwrap();
+    }
+    claude(
+        w,
+        "PostToolUse",
+        serde_json::json!({"tool_name": tool, "tool_use_id": id, "tool_input": input,
+                            "tool_response": {"success": true}}),
+    );
+}
+
+#[test]
+fn an_agents_quick_tool_calls_in_a_large_repository_are_each_exact() {
+    let w = world_with_files(30_000);
+    claude(&w, "SessionStart", serde_json::json!({"source": "startup"}));
+    claude(
+        &w,
+        "UserPromptSubmit",
+        serde_json::json!({"prompt": "twenty steps"}),
+    );
+    let mut truth = Truth::new(&[("q.txt", "start\n")]);
+    for n in 0..20 {
+        let tool = ["Edit", "Write", "Bash"][n % 3];
+        let id = format!("toolu_{n:02}");
+        let mut files = Vec::new();
+        let q = format!("{}step {n}\n", truth.now["q.txt"]);
+        truth.wrote(&id, "q.txt", q.clone());
+        files.push(("q.txt", q));
+        if tool == "Bash" {
+            let name = format!("out{n}.txt");
+            truth.wrote(&id, &name, format!("out {n}\n"));
+            files.push((Box::leak(name.into_boxed_str()), format!("out {n}\n")));
+        }
+        tool_call(&w, n, tool, &files);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    claude(&w, "SessionEnd", serde_json::json!({"reason": "exit"}));
+    let evs = w.ended_session(&w.repo);
+    let s = score(&evs, &truth);
+    report("claude-code, 20 tool calls 5 ms apart, 30,000 files", &s);
+    let steps: usize = truth
+        .steps
+        .values()
+        .flatten()
+        .filter(|(c, _, _)| !c.is_empty())
+        .count();
+    // Each hook waits (bounded) for ingest to look: on a quiet machine every
+    // call is exact; under heavy load a look can take longer than the
+    // bound, and that call's changes are then recorded for it and its
+    // neighbour together (never for the wrong one).
+    assert_eq!(s.missing, 0, "{s:?}");
+    assert!(s.exact * 10 >= steps * 9, "at least 90% exact: {s:?}");
+}
+
+#[test]
+fn files_changed_while_paused_are_changes_between_commands() {
+    let w = World::initialised();
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    sh.run("devtrace pause");
+    sh.run("echo p > paused.txt");
+    sh.run("devtrace resume");
+    sh.run(": after");
+    sh.exit();
+    let evs = w.ended_session(&w.repo);
+    assert!(
+        !texts(&evs).iter().any(|t| t.contains("paused.txt")),
+        "the paused command is not recorded: {evs:#?}"
+    );
+    let edit = evs
+        .iter()
+        .find(|e| e["type"] == "edit_files" && e["data"]["files"][0]["path"] == "paused.txt")
+        .unwrap_or_else(|| panic!("paused.txt is in no event: {evs:#?}"));
+    assert!(
+        edit["data"]["cause"].is_null() && edit["data"].get("causes").is_none(),
+        "{edit}"
+    );
+    let out = w.devtrace(&["explain", "paused.txt"], &w.repo);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        text.contains("between commands") && text.contains("paused"),
+        "{text}"
+    );
+    assert!(!text.contains("when recording began"), "{text}");
+}
+
+#[test]
+fn a_sessions_first_snapshot_is_the_tree_before_its_first_command() {
+    let w = World::initialised();
+    let mut other = Pty::spawn(&w, "zsh", &w.repo);
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    sh.send("sleep 1.5\r");
+    std::thread::sleep(Duration::from_millis(500));
+    other.run("echo x > other.txt");
+    sh.wait_prompt(Duration::from_secs(10));
+    sh.exit();
+    other.exit();
+    w.wait_events(&w.repo, &["--type", "session_end"], 2);
+    let mut found = false;
+    for sid in sessions(&w) {
+        let evs = w.events(&w.repo, &sid);
+        let Some(first) = evs.iter().find(|e| e["type"] == "run_command") else {
+            continue;
+        };
+        if first["data"]["command"] != "sleep 1.5" {
+            continue;
+        }
+        let snap = evs
+            .iter()
+            .find(|e| e["type"] == "git_snapshot" && e["data"]["label"] == "session start")
+            .expect("a session start snapshot");
+        let tree = snap["data"]["tree"].as_str().unwrap();
+        let files = tree_files(&w.repo, tree);
+        assert!(!files.iter().any(|f| f == "other.txt"), "{files:?}");
+        found = true;
+    }
+    assert!(found, "no session began with sleep");
+}
+
+fn sessions(w: &World) -> Vec<String> {
+    let out = w.devtrace(&["sessions", "--json"], &w.repo);
+    parse_lines(&out.stdout)
+        .iter()
+        .filter_map(|s| {
+            s["session"]
+                .as_str()
+                .or(s["id"].as_str())
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+/// The files of a tree in `.devtrace/git`.
+fn tree_files(repo: &Path, tree: &str) -> Vec<String> {
+    let out = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(repo.join(".devtrace/git"))
+        .args(["ls-tree", "-r", "--name-only", tree])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
