@@ -312,6 +312,65 @@ fn a_stopped_or_killed_ingest_gives_no_change_to_the_wrong_command() {
     let s = score(&evs, &truth);
     report("bash, ingest stopped and killed", &s);
     assert_eq!(s.missing, 0, "{s:?}");
+    check_uncertain_is_said(&w, &evs);
+}
+
+/// `explain`, `diff` and `show` say when a change is one of several
+/// commands'.
+fn check_uncertain_is_said(w: &World, evs: &[Value]) {
+    let edit = evs
+        .iter()
+        .rfind(|e| {
+            e["type"] == "edit_files" && e["data"]["causes"].as_array().is_some_and(|c| c.len() > 1)
+        })
+        .expect("a change of several commands");
+    let n = edit["data"]["causes"].as_array().unwrap().len();
+    // `explain` on the file's last change: the one above, or a later one
+    // that ingest could tell.
+    let last = evs
+        .iter()
+        .rfind(|e| e["type"] == "edit_files" && e["data"]["files"][0]["path"] == "q.txt")
+        .unwrap();
+    let out = w.devtrace(&["explain", "q.txt:1", "--json"], &w.repo);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text =
+        String::from_utf8_lossy(&w.devtrace(&["explain", "q.txt:1"], &w.repo).stdout).into_owned();
+    if last["id"] == edit["id"] {
+        let got = (
+            v["certainty"].as_str(),
+            v["causes"].as_array().map(Vec::len),
+        );
+        assert_eq!(got, (Some("among"), Some(n)), "{v}");
+        assert!(
+            text.contains(&format!("by one of these {n} commands")),
+            "{text}"
+        );
+    } else {
+        assert_eq!(
+            v["certainty"].as_str(),
+            Some(if last["data"]["cause"].is_null() {
+                "among"
+            } else {
+                "exact"
+            }),
+            "{v}"
+        );
+    }
+    let first = edit["data"]["causes"][0].as_str().unwrap();
+    let out = w.devtrace(&["diff", first], &w.repo);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success()
+            && err.contains("may be this command's")
+            && err.contains(edit["id"].as_str().unwrap()),
+        "{err}"
+    );
+    let out = w.devtrace(&["show", "--session", "latest"], &w.repo);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("changed by one of these {n} commands")),
+        "{text}"
+    );
 }
 
 #[test]

@@ -18,11 +18,12 @@ pub fn run(a: DiffArgs) -> Result<i32> {
         .map(|p| p.to_path_buf())
         .unwrap_or_default();
     let repo = Objects::open(store.dir(), &root)?.reader()?;
+    let mut notes = Vec::new();
     let changes = match (a.events.as_slice(), &a.session) {
         ([], session) => session_changes(&store, &repo, session.as_deref().unwrap_or("latest"))?,
         ([one], _) => {
             let ev = find(&store, one)?;
-            tell_uncertain(&store, &ev)?;
+            notes = uncertain(&store, &ev)?;
             event_changes(&store, &repo, &ev)?
         }
         ([x, y], _) => {
@@ -50,31 +51,35 @@ pub fn run(a: DiffArgs) -> Result<i32> {
     }
     diff::render(&repo, &changes, fmt, &mut out)?;
     out.flush()?;
+    for n in notes {
+        eprintln!("devtrace: {n}");
+    }
     Ok(0)
 }
 
 /// A command's changes are those made by it for certain; says where the
 /// changes are that it may have made, with others, and which of them.
-fn tell_uncertain(store: &Store, ev: &Event) -> Result<()> {
+fn uncertain(store: &Store, ev: &Event) -> Result<Vec<String>> {
     if !matches!(ev.data, Data::RunCommand(_) | Data::ToolCall(_)) {
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let mut notes = Vec::new();
     for e in store.edits_maybe_by(&ev.id)? {
-        let n = e.causes().len();
-        let (files, s) = match &e.data {
-            Data::EditFiles(f) => (f.files.len(), if f.files.len() == 1 { "" } else { "s" }),
-            _ => continue,
+        let Data::EditFiles(f) = &e.data else {
+            continue;
         };
+        let (n, files) = (e.causes().len(), f.files.len());
+        let s = if files == 1 { "" } else { "s" };
         let whose = match n {
             1 => "this command's, or made just before it".to_owned(),
             n => format!("this command's or one of {} others'", n - 1),
         };
-        eprintln!(
-            "devtrace: {files} more file{s} changed may be {whose} (cannot tell which): devtrace diff {}",
+        notes.push(format!(
+            "{files} more file{s} changed may be {whose} (cannot tell which): devtrace diff {}",
             e.id
-        );
+        ));
     }
-    Ok(())
+    Ok(notes)
 }
 
 fn find(store: &Store, id: &str) -> Result<Event> {

@@ -246,7 +246,7 @@ impl Store {
     pub fn edits_maybe_by(&self, id: &str) -> Result<Vec<Event>> {
         let mut stmt = self.conn().prepare(
             "SELECT json FROM events WHERE type = 'edit_files' AND EXISTS \
-             (SELECT 1 FROM json_each(json, '$.data.causes') WHERE value = ?1) ORDER BY n",
+             (SELECT 1 FROM json_each(events.json, '$.data.causes') AS c WHERE c.value = ?1) ORDER BY n",
         )?;
         let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
