@@ -346,15 +346,12 @@ fn check_uncertain_is_said(w: &World, evs: &[Value]) {
             "{text}"
         );
     } else {
-        assert_eq!(
-            v["certainty"].as_str(),
-            Some(if last["data"]["cause"].is_null() {
-                "among"
-            } else {
-                "exact"
-            }),
-            "{v}"
-        );
+        let want = match (last["data"]["cause"].is_null(), last["data"].get("causes")) {
+            (false, _) => "exact",
+            (true, Some(_)) => "among",
+            (true, None) => "between",
+        };
+        assert_eq!(v["certainty"].as_str(), Some(want), "{v}");
     }
     let first = edit["data"]["causes"][0].as_str().unwrap();
     let out = w.devtrace(&["diff", first], &w.repo);
