@@ -15,7 +15,7 @@
 
 use crate::timestamp::Ctime;
 use crate::worktree::{change, Change, Tracker};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 /// How far the kernel's file clock may lag the wall clock: a write stamped
@@ -44,14 +44,22 @@ pub struct Span {
     /// False for a command that is not stored (its text could not be
     /// known): its changes count as made between commands.
     pub recorded: bool,
-    /// The order its record was read in (a coarse clock stamps several
-    /// commands alike).
-    order: u64,
 }
 
-/// The runs of the commands of one store, from every session.
+/// The runs of the commands of one store, from every session, in the order
+/// they began (then the order their records were read in).
 #[derive(Debug, Default)]
-pub struct Spans(Vec<Span>, u64);
+pub struct Spans {
+    by_start: BTreeMap<(Ctime, u64), Span>,
+    by_id: HashMap<String, (Ctime, u64)>,
+    /// The next span's place in the read order.
+    next: u64,
+    /// Spans closed since the last pruning.
+    closed: u32,
+}
+
+/// Old spans are pruned after this many commands end.
+const PRUNE_EVERY: u32 = 256;
 
 /// What the evidence says of a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,19 +76,23 @@ impl Spans {
     /// A command began between `start` and `begun` (again: the same record
     /// read twice changes nothing).
     pub fn open(&mut self, id: &str, session: &str, start: Ctime, begun: Ctime) {
-        if self.0.iter().any(|s| s.id == id) {
+        if self.by_id.contains_key(id) {
             return;
         }
-        self.0.push(Span {
-            id: id.to_owned(),
-            session: session.to_owned(),
-            start,
-            begun: begun.max(start),
-            end: None,
-            recorded: true,
-            order: self.1,
-        });
-        self.1 += 1;
+        let key = (start, self.next);
+        self.next += 1;
+        self.by_id.insert(id.to_owned(), key);
+        self.by_start.insert(
+            key,
+            Span {
+                id: id.to_owned(),
+                session: session.to_owned(),
+                start,
+                begun: begun.max(start),
+                end: None,
+                recorded: true,
+            },
+        );
     }
 
     /// A command ended by `end`; its writes are stamped no later than
@@ -88,19 +100,37 @@ impl Spans {
     pub fn close(&mut self, id: &str, end: Ctime, stamped: Ctime, recorded: bool) {
         let now = Ctime::now();
         let (end, stamped) = (end.min(now), stamped.min(now));
-        if let Some(s) = self.0.iter_mut().find(|s| s.id == id) {
+        if let Some(s) = self.by_id.get(id).and_then(|k| self.by_start.get_mut(k)) {
             let end = end.max(s.start);
             s.end = Some((end, stamped.max(end)));
             s.recorded = recorded;
         }
-        let newest = self.0.iter().map(|s| s.start).max().unwrap_or_default();
+        self.closed += 1;
+        if self.closed >= PRUNE_EVERY {
+            self.closed = 0;
+            self.prune();
+        }
+    }
+
+    /// Forgets the commands that ended long before the newest began.
+    fn prune(&mut self) {
+        let Some(((newest, _), _)) = self.by_start.last_key_value() else {
+            return;
+        };
         let horizon = newest.saturating_sub(KEEP);
-        self.0.retain(|s| s.end.is_none_or(|(e, _)| e > horizon));
+        let by_id = &mut self.by_id;
+        self.by_start.retain(|_, s| {
+            let keep = s.end.is_none_or(|(e, _)| e > horizon);
+            if !keep {
+                by_id.remove(&s.id);
+            }
+            keep
+        });
     }
 
     /// A session ended: whatever it still ran ended by `at`.
     pub fn close_session(&mut self, session: &str, at: Ctime) {
-        for s in self.0.iter_mut().filter(|s| s.session == session) {
+        for s in self.by_start.values_mut().filter(|s| s.session == session) {
             if s.end.is_none() {
                 let at = at.max(s.start);
                 s.end = Some((at, at));
@@ -117,28 +147,18 @@ impl Spans {
         } else {
             ch.after
         };
-        let mut c: Vec<&Span> = self
-            .0
-            .iter()
-            .filter(|s| {
-                s.start <= ch.seen
-                    && s.start <= ch.ctime.saturating_add(SLACK)
-                    && s.end.is_none_or(|(e, _)| e >= first)
-            })
-            .collect();
-        c.sort_by_key(|s| (s.start, s.order));
-        c
+        // None began after the last write it can have made.
+        let bound = ch.seen.min(ch.ctime.saturating_add(SLACK));
+        self.by_start
+            .range(..=(bound, u64::MAX))
+            .map(|(_, s)| s)
+            .filter(|s| s.end.is_none_or(|(e, _)| e >= first))
+            .collect()
     }
 
     /// `ids` in the order their commands began.
     fn in_order(&self, ids: &mut [String]) {
-        let key = |id: &String| {
-            self.0
-                .iter()
-                .find(|s| s.id == *id)
-                .map_or((Ctime::EPOCH, 0), |s| (s.start, s.order))
-        };
-        ids.sort_by_key(key);
+        ids.sort_by_key(|id| self.by_id.get(id).copied().unwrap_or((Ctime::EPOCH, 0)));
     }
 
     /// What the evidence says of `ch`; None while a command that may have
