@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod burst;
+
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
