@@ -1,0 +1,9 @@
+//! MCP: the read-only provenance server (`devtrace mcp serve`, `server.rs`
+//! on the tools of `tools/`), the byte-transparent proxy that records an
+//! agent's MCP tool calls (`devtrace mcp proxy`, `proxy.rs`), and the
+//! agents' MCP configuration (`install.rs`). Reached only from
+//! `cmd/mcp.rs`, which builds the tokio runtime the server needs; nothing
+//! else in DevTrace starts one.
+
+pub mod server;
+pub mod tools;
