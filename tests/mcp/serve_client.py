@@ -53,10 +53,22 @@ def call_report(result, schema):
     return report
 
 
+def resolve(args, results):
+    """`"$N.key"` in an argument: `key` of call N's structured result."""
+    out = {}
+    for k, v in args.items():
+        if isinstance(v, str) and v.startswith("$"):
+            n, key = v[1:].split(".", 1)
+            v = results[int(n)]["structured"][key]
+        out[k] = v
+    return out
+
+
 async def run_calls(call, tools, calls):
     schemas = {t["name"]: t["outputSchema"] for t in tools}
     results = []
     for name, args in calls:
+        args = resolve(args, results)
         try:
             result = await call(name, args)
             results.append(call_report(result, schemas.get(name, {})))
@@ -78,8 +90,8 @@ async def legacy(calls):
             # The server keeps serving after bad calls.
             await s.send_ping()
             return {
-                "protocol_version": init.protocolVersion,
-                "server_name": init.serverInfo.name,
+                "protocol_version": init.protocol_version,
+                "server_name": init.server_info.name,
                 "instructions": init.instructions,
                 "tools": tools,
                 "resources": resources,

@@ -97,8 +97,15 @@ fn out<T: Serialize>(v: T) -> ToolResult<Value> {
 /// The arguments as the tool's type: an unknown field, a wrong type or a
 /// missing field says which.
 fn parse<T: DeserializeOwned>(args: Map<String, Value>) -> ToolResult<T> {
-    serde_json::from_value(Value::Object(args))
-        .map_err(|e| ToolError(format!("invalid arguments: {e}")))
+    serde_path_to_error::deserialize(Value::Object(args)).map_err(|e| {
+        let at = e.path().to_string();
+        let why = e.into_inner();
+        if at == "." {
+            ToolError(format!("invalid arguments: {why}"))
+        } else {
+            ToolError(format!("{at}: {why}"))
+        }
+    })
 }
 
 /// A limit within 1..=max, `default` when not given.

@@ -1,0 +1,53 @@
+//! MCP: `devtrace mcp serve` driven by the Python MCP SDK (both protocol
+//! generations) on a store recorded through an agent's hooks and
+//! `devtrace exec`; and `devtrace mcp proxy` between the SDK and a real
+//! server. The SDK is installed by scripts/test.sh into target/test-deps/.
+
+mod serve;
+
+use crate::support::*;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Stdio;
+
+/// The Python of the venv scripts/test.sh makes, with `mcp` in it; a test
+/// that cannot find it fails, saying how to get it.
+pub fn python() -> PathBuf {
+    let p = std::env::var_os("DEVTRACE_TEST_MCP_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-deps/mcp-venv/bin/python")
+        });
+    assert!(
+        p.is_file(),
+        "the Python MCP SDK is not installed at {}; run ./scripts/test.sh (it installs mcp==2.3.0 there)",
+        p.display()
+    );
+    p
+}
+
+/// Runs the Python driver `script` (in tests/mcp/) with `args`, `input` on
+/// its stdin and the world's environment; returns its JSON report.
+pub fn drive(w: &World, script: &str, args: &[&str], input: &Value) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/mcp")
+        .join(script);
+    let mut c = w.cmd_in(python().to_str().unwrap(), &w.repo);
+    c.arg(path)
+        .args(args)
+        .env("DEVTRACE_BIN", BIN)
+        .env("DEVTRACE_REPO", &w.repo)
+        .stderr(Stdio::piped());
+    let out = output_with_stdin(&mut c, input.to_string().as_bytes());
+    assert!(
+        out.status.success(),
+        "{script} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{script}: no report ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
