@@ -15,9 +15,6 @@ pub fn run(c: McpCmd) -> Result<i32> {
             rt.block_on(crate::mcp::server::serve(&dir))?;
             Ok(0)
         }
-        McpCmd::Proxy { .. } => Err(crate::fail(
-            "the MCP proxy is not built yet",
-            "use `devtrace mcp serve`",
-        )),
+        McpCmd::Proxy { name, command } => crate::mcp::proxy::run(name, &command),
     }
 }

@@ -5,5 +5,8 @@
 //! `cmd/mcp.rs`, which builds the tokio runtime the server needs; nothing
 //! else in DevTrace starts one.
 
+pub mod framing;
+pub mod proxy;
+pub mod record;
 pub mod server;
 pub mod tools;

@@ -3,6 +3,7 @@
 //! `devtrace exec`; and `devtrace mcp proxy` between the SDK and a real
 //! server. The SDK is installed by scripts/test.sh into target/test-deps/.
 
+mod proxy;
 mod serve;
 
 use crate::support::*;
@@ -29,6 +30,17 @@ pub fn python() -> PathBuf {
 /// Runs the Python driver `script` (in tests/mcp/) with `args`, `input` on
 /// its stdin and the world's environment; returns its JSON report.
 pub fn drive(w: &World, script: &str, args: &[&str], input: &Value) -> Value {
+    drive_env(w, script, args, input, &|_| {})
+}
+
+/// [`drive`], with `env` setting more of the driver's environment.
+pub fn drive_env(
+    w: &World,
+    script: &str,
+    args: &[&str],
+    input: &Value,
+    env: &dyn Fn(&mut std::process::Command),
+) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/mcp")
         .join(script);
@@ -38,6 +50,7 @@ pub fn drive(w: &World, script: &str, args: &[&str], input: &Value) -> Value {
         .env("DEVTRACE_BIN", BIN)
         .env("DEVTRACE_REPO", &w.repo)
         .stderr(Stdio::piped());
+    env(&mut c);
     let out = output_with_stdin(&mut c, input.to_string().as_bytes());
     assert!(
         out.status.success(),

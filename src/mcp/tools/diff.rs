@@ -1,7 +1,7 @@
 //! `get_diff`: what an event, a session, or two snapshots changed, as a
 //! unified diff cut at `max_bytes` with a marker.
 
-use super::{session_id, Ctx, ToolError, ToolResult};
+use super::common::{session_id, Ctx, ToolError, ToolResult};
 use crate::review::changes;
 use crate::worktree::diff::{render, Format};
 use crate::worktree::{objects::Objects, Change};

@@ -1,6 +1,8 @@
 //! `list_events`: one session's events in order, paged by sequence number.
 
-use super::{bounded_event, clamp, session_id, Ctx, ToolError, ToolResult, MAX_EVENTS_BYTES};
+use super::common::{
+    bounded_event, clamp, session_id, Ctx, ToolError, ToolResult, MAX_EVENTS_BYTES,
+};
 use rusqlite::types::Value as SqlValue;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

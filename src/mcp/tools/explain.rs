@@ -1,7 +1,7 @@
 //! `explain`: the recorded change behind a file or one of its lines, the
 //! command or tool call that made it, and the prompt before it.
 
-use super::{bounded_event, Ctx, ToolError, ToolResult};
+use super::common::{bounded_event, Ctx, ToolError, ToolResult};
 use crate::event::Data;
 use crate::review::explain::gather;
 use schemars::JsonSchema;

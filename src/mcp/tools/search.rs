@@ -1,7 +1,7 @@
 //! `search_commands`: commands (and agents' shell tool calls) by their
 //! text, each with what it did and what it changed.
 
-use super::{clamp, session_id, when, who, Ctx, ToolError, ToolResult};
+use super::common::{clamp, session_id, when, who, Ctx, ToolError, ToolResult};
 use crate::event::{Data, Event};
 use crate::review::search;
 use schemars::JsonSchema;
@@ -117,7 +117,7 @@ fn hit(ev: Event, changed_files: Vec<String>) -> Hit {
         d => (d.exit_code(), None),
     };
     Hit {
-        command: super::bound(ev.command_text().unwrap_or_default().into())
+        command: super::common::bound(ev.command_text().unwrap_or_default().into())
             .as_str()
             .unwrap_or_default()
             .to_owned(),

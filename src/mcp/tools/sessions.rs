@@ -1,6 +1,6 @@
 //! `list_sessions`: the recorded sessions, newest first, paged.
 
-use super::{clamp, when, who, Ctx, ToolError, ToolResult};
+use super::common::{clamp, when, who, Ctx, ToolError, ToolResult};
 use crate::store::SessionRow;
 use crate::timefmt::rfc3339_ms;
 use schemars::JsonSchema;
