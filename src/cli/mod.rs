@@ -280,6 +280,14 @@ pub enum McpCmd {
         )]
         command: Vec<String>,
     },
+    /// Register `devtrace mcp serve` in an agent's MCP settings (or take it out)
+    Install {
+        /// The agent: claude-code, codex, gemini, cursor, opencode or copilot
+        agent: String,
+        /// Remove DevTrace's MCP server again
+        #[arg(long)]
+        uninstall: bool,
+    },
 }
 
 #[derive(Args, Debug)]

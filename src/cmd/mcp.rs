@@ -16,5 +16,6 @@ pub fn run(c: McpCmd) -> Result<i32> {
             Ok(0)
         }
         McpCmd::Proxy { name, command } => crate::mcp::proxy::run(name, &command),
+        McpCmd::Install { agent, uninstall } => crate::mcp::install::run(&agent, uninstall),
     }
 }

@@ -6,6 +6,7 @@
 //! else in DevTrace starts one.
 
 pub mod framing;
+pub mod install;
 pub mod proxy;
 pub mod record;
 pub mod server;

@@ -3,6 +3,7 @@
 //! `devtrace exec`; and `devtrace mcp proxy` between the SDK and a real
 //! server. The SDK is installed by scripts/test.sh into target/test-deps/.
 
+mod install;
 mod proxy;
 mod serve;
 
