@@ -22,12 +22,6 @@ _devtrace() {
             devtrace,agent-cmd)
                 cmd="devtrace__subcmd__agent__subcmd__cmd"
                 ;;
-            devtrace,bench-fill)
-                cmd="devtrace__subcmd__bench__subcmd__fill"
-                ;;
-            devtrace,bench-scan)
-                cmd="devtrace__subcmd__bench__subcmd__scan"
-                ;;
             devtrace,completions)
                 cmd="devtrace__subcmd__completions"
                 ;;
@@ -69,6 +63,9 @@ _devtrace() {
                 ;;
             devtrace,man)
                 cmd="devtrace__subcmd__man"
+                ;;
+            devtrace,mcp)
+                cmd="devtrace__subcmd__mcp"
                 ;;
             devtrace,nonblock)
                 cmd="devtrace__subcmd__nonblock"
@@ -130,12 +127,6 @@ _devtrace() {
             devtrace__subcmd__help,agent-cmd)
                 cmd="devtrace__subcmd__help__subcmd__agent__subcmd__cmd"
                 ;;
-            devtrace__subcmd__help,bench-fill)
-                cmd="devtrace__subcmd__help__subcmd__bench__subcmd__fill"
-                ;;
-            devtrace__subcmd__help,bench-scan)
-                cmd="devtrace__subcmd__help__subcmd__bench__subcmd__scan"
-                ;;
             devtrace__subcmd__help,completions)
                 cmd="devtrace__subcmd__help__subcmd__completions"
                 ;;
@@ -177,6 +168,9 @@ _devtrace() {
                 ;;
             devtrace__subcmd__help,man)
                 cmd="devtrace__subcmd__help__subcmd__man"
+                ;;
+            devtrace__subcmd__help,mcp)
+                cmd="devtrace__subcmd__help__subcmd__mcp"
                 ;;
             devtrace__subcmd__help,nonblock)
                 cmd="devtrace__subcmd__help__subcmd__nonblock"
@@ -220,6 +214,39 @@ _devtrace() {
             devtrace__subcmd__help__subcmd__agent,install)
                 cmd="devtrace__subcmd__help__subcmd__agent__subcmd__install"
                 ;;
+            devtrace__subcmd__help__subcmd__mcp,install)
+                cmd="devtrace__subcmd__help__subcmd__mcp__subcmd__install"
+                ;;
+            devtrace__subcmd__help__subcmd__mcp,proxy)
+                cmd="devtrace__subcmd__help__subcmd__mcp__subcmd__proxy"
+                ;;
+            devtrace__subcmd__help__subcmd__mcp,serve)
+                cmd="devtrace__subcmd__help__subcmd__mcp__subcmd__serve"
+                ;;
+            devtrace__subcmd__mcp,help)
+                cmd="devtrace__subcmd__mcp__subcmd__help"
+                ;;
+            devtrace__subcmd__mcp,install)
+                cmd="devtrace__subcmd__mcp__subcmd__install"
+                ;;
+            devtrace__subcmd__mcp,proxy)
+                cmd="devtrace__subcmd__mcp__subcmd__proxy"
+                ;;
+            devtrace__subcmd__mcp,serve)
+                cmd="devtrace__subcmd__mcp__subcmd__serve"
+                ;;
+            devtrace__subcmd__mcp__subcmd__help,help)
+                cmd="devtrace__subcmd__mcp__subcmd__help__subcmd__help"
+                ;;
+            devtrace__subcmd__mcp__subcmd__help,install)
+                cmd="devtrace__subcmd__mcp__subcmd__help__subcmd__install"
+                ;;
+            devtrace__subcmd__mcp__subcmd__help,proxy)
+                cmd="devtrace__subcmd__mcp__subcmd__help__subcmd__proxy"
+                ;;
+            devtrace__subcmd__mcp__subcmd__help,serve)
+                cmd="devtrace__subcmd__mcp__subcmd__help__subcmd__serve"
+                ;;
             *)
                 ;;
         esac
@@ -227,7 +254,7 @@ _devtrace() {
 
     case "${cmd}" in
         devtrace)
-            opts="-h -V --help --version init hook sessions show log snapshot diff note explain exec shell agent search stats pause resume forget gc config doctor reindex completions man ingest session-start agent-cmd nonblock bench-scan bench-fill help"
+            opts="-h -V --help --version init hook sessions show log snapshot diff note explain exec shell agent mcp search stats pause resume forget gc config doctor reindex completions man ingest session-start agent-cmd nonblock help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,54 +380,6 @@ _devtrace() {
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        devtrace__subcmd__bench__subcmd__fill)
-            opts="-h -V --dir --events --sessions --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --events)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --sessions)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        devtrace__subcmd__bench__subcmd__scan)
-            opts="-h -V --dir --rounds --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --rounds)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -553,7 +532,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help)
-            opts="init hook sessions show log snapshot diff note explain exec shell agent search stats pause resume forget gc config doctor reindex completions man ingest session-start agent-cmd nonblock bench-scan bench-fill help"
+            opts="init hook sessions show log snapshot diff note explain exec shell agent mcp search stats pause resume forget gc config doctor reindex completions man ingest session-start agent-cmd nonblock help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -611,34 +590,6 @@ _devtrace() {
         devtrace__subcmd__help__subcmd__agent__subcmd__install)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        devtrace__subcmd__help__subcmd__bench__subcmd__fill)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        devtrace__subcmd__help__subcmd__bench__subcmd__scan)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -835,6 +786,62 @@ _devtrace() {
         devtrace__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__mcp)
+            opts="serve proxy install"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__mcp__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__mcp__subcmd__proxy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__mcp__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1121,6 +1128,136 @@ _devtrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__mcp)
+            opts="-h -V --help --version serve proxy install help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__mcp__subcmd__help)
+            opts="serve proxy install help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__mcp__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__mcp__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__mcp__subcmd__help__subcmd__proxy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__mcp__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__mcp__subcmd__install)
+            opts="-h -V --uninstall --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__mcp__subcmd__proxy)
+            opts="-h -V --name --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__mcp__subcmd__serve)
+            opts="-h -V --global --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
