@@ -498,7 +498,16 @@ fn mcp_round_trips(w: &World, n: usize, proxied: bool) -> Vec<f64> {
     use std::io::BufRead;
     let mut c = if proxied {
         let mut c = w.cmd_in(BIN, &w.repo);
-        c.args(["mcp", "proxy", "--name", "bench", "--", "python3", "-c", ANSWER_SERVER]);
+        c.args([
+            "mcp",
+            "proxy",
+            "--name",
+            "bench",
+            "--",
+            "python3",
+            "-c",
+            ANSWER_SERVER,
+        ]);
         c
     } else {
         let mut c = w.cmd_in("python3", &w.repo);

@@ -65,3 +65,41 @@ pub fn drive_env(
         )
     })
 }
+
+/// Runs the Node driver `script` (in tests/mcp/, resolving the npm packages
+/// scripts/test.sh installs) with `input` on its stdin; returns its report.
+pub fn drive_node(w: &World, script: &str, input: &Value) -> Value {
+    require("node");
+    let deps = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-deps/npm");
+    let sdk = deps.join("node_modules/@modelcontextprotocol/sdk/package.json");
+    assert!(
+        sdk.is_file(),
+        "the TypeScript MCP SDK is not installed at {}; run ./scripts/test.sh",
+        sdk.display()
+    );
+    // Node resolves packages from the script's folder up: run a copy in deps.
+    let copy = deps.join(script);
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/mcp")
+            .join(script),
+        &copy,
+    )
+    .unwrap();
+    let mut c = w.cmd_in("node", &w.repo);
+    c.arg(&copy)
+        .env("DEVTRACE_BIN", BIN)
+        .env("DEVTRACE_REPO", &w.repo);
+    let out = output_with_stdin(&mut c, input.to_string().as_bytes());
+    assert!(
+        out.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{script}: no report ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}

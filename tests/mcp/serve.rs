@@ -283,6 +283,43 @@ fn python_sdk_clients_of_both_generations_get_the_record() {
     assert_eq!(new["results"], old["results"]);
 }
 
+/// The TypeScript SDK (its client validates structured results against the
+/// output schemas) gets the same answers.
+#[test]
+fn typescript_sdk_client_gets_the_record() {
+    let w = World::initialised();
+    record(&w);
+    let evs = wait_recorded(&w);
+    let calls = calls(&evs);
+    let py = drive(&w, "serve_client.py", &["legacy"], &calls);
+    let ts = super::drive_node(&w, "ts_client.mjs", &calls);
+    assert_eq!(ts["server"]["name"], "devtrace");
+    assert!(ts["instructions"].as_str().unwrap().contains("explain"));
+    let names: Vec<&Value> = py["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["name"])
+        .collect();
+    assert_eq!(
+        ts["tools"].as_array().unwrap().iter().collect::<Vec<_>>(),
+        names
+    );
+    for (i, (t, p)) in ts["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(py["results"].as_array().unwrap())
+        .enumerate()
+    {
+        assert_eq!(t["is_error"], p["is_error"], "call {i}: {t:#}");
+        assert_eq!(t["text"], p["text"], "call {i}");
+        if p["is_error"] == false {
+            assert_eq!(t["structured"], p["structured"], "call {i}");
+        }
+    }
+}
+
 /// Raw JSON-RPC in, including a line that is not JSON and bad arguments:
 /// every line out is a JSON-RPC message, and the server keeps answering.
 #[test]
