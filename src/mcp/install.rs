@@ -100,14 +100,13 @@ pub fn run(agent: &str, uninstall: bool) -> Result<i32> {
             println!("{shown}: added the MCP server '{NAME}' (devtrace mcp serve)");
         }
         Outcome::Removed => {
-            if after.trim().is_empty() || after.trim() == "{}" {
-                if crate::rcfile::remove_created(&t.file)? {
-                    if let Some(dir) = t.file.parent() {
-                        crate::rcfile::remove_created(dir)?;
-                    }
-                    println!("{shown}: removed it (install had created it for DevTrace alone)");
-                    return Ok(0);
+            let empty = after.trim().is_empty() || after.trim() == "{}";
+            if empty && crate::rcfile::remove_created(&t.file)? {
+                if let Some(dir) = t.file.parent() {
+                    crate::rcfile::remove_created(dir)?;
                 }
+                println!("{shown}: removed it (install had created it for DevTrace alone)");
+                return Ok(0);
             }
             write(&t.file, &after)?;
             println!("{shown}: removed the MCP server '{NAME}'");
