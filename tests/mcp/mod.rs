@@ -103,3 +103,23 @@ pub fn drive_node(w: &World, script: &str, input: &Value) -> Value {
         )
     })
 }
+
+/// tokio (the MCP server's runtime) is started in `cmd/mcp.rs` alone and
+/// used only under `src/mcp/`: no other command pays for it.
+#[test]
+fn only_mcp_serve_starts_a_runtime() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    for f in files_under(&[src.clone()]) {
+        let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        if text.contains("tokio::runtime") {
+            assert_eq!(rel, "cmd/mcp.rs", "{rel} builds a tokio runtime");
+        }
+        if text.contains("tokio::") || text.contains("rmcp::") {
+            assert!(
+                rel.starts_with("mcp/") || rel == "cmd/mcp.rs",
+                "{rel} uses tokio or rmcp"
+            );
+        }
+    }
+}
