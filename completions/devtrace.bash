@@ -1220,7 +1220,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__mcp__subcmd__install)
-            opts="-h -V --uninstall --help --version"
+            opts="-h -V --uninstall --wrap --unwrap --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -149,6 +149,8 @@ complete -c devtrace -n "__fish_devtrace_using_subcommand mcp; and __fish_seen_s
 complete -c devtrace -n "__fish_devtrace_using_subcommand mcp; and __fish_seen_subcommand_from proxy" -s h -l help -d 'Print help'
 complete -c devtrace -n "__fish_devtrace_using_subcommand mcp; and __fish_seen_subcommand_from proxy" -s V -l version -d 'Print version'
 complete -c devtrace -n "__fish_devtrace_using_subcommand mcp; and __fish_seen_subcommand_from install" -l uninstall -d 'Remove DevTrace\'s MCP server again'
+complete -c devtrace -n "__fish_devtrace_using_subcommand mcp; and __fish_seen_subcommand_from install" -l wrap -d 'Instead: put the agent\'s other MCP servers behind `devtrace mcp proxy`'
+complete -c devtrace -n "__fish_devtrace_using_subcommand mcp; and __fish_seen_subcommand_from install" -l unwrap -d 'Instead: take them out from behind the proxy again'
 complete -c devtrace -n "__fish_devtrace_using_subcommand mcp; and __fish_seen_subcommand_from install" -s h -l help -d 'Print help'
 complete -c devtrace -n "__fish_devtrace_using_subcommand mcp; and __fish_seen_subcommand_from install" -s V -l version -d 'Print version'
 complete -c devtrace -n "__fish_devtrace_using_subcommand mcp; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve this repository\'s record over MCP on stdin/stdout (read-only)'

@@ -285,8 +285,14 @@ pub enum McpCmd {
         /// The agent: claude-code, codex, gemini, cursor, opencode or copilot
         agent: String,
         /// Remove DevTrace's MCP server again
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["wrap", "unwrap"])]
         uninstall: bool,
+        /// Instead: put the agent's other MCP servers behind `devtrace mcp proxy`
+        #[arg(long, conflicts_with = "unwrap")]
+        wrap: bool,
+        /// Instead: take them out from behind the proxy again
+        #[arg(long)]
+        unwrap: bool,
     },
 }
 

@@ -16,6 +16,12 @@ pub fn run(c: McpCmd) -> Result<i32> {
             Ok(0)
         }
         McpCmd::Proxy { name, command } => crate::mcp::proxy::run(name, &command),
-        McpCmd::Install { agent, uninstall } => crate::mcp::install::run(&agent, uninstall),
+        McpCmd::Install {
+            agent,
+            wrap: false,
+            unwrap: false,
+            uninstall,
+        } => crate::mcp::install::run(&agent, uninstall),
+        McpCmd::Install { agent, unwrap, .. } => crate::mcp::wrap::run(&agent, unwrap),
     }
 }

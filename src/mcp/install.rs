@@ -20,17 +20,17 @@ pub const AGENTS: &[&str] = &[
 ];
 
 /// The server's name in every agent's settings.
-const NAME: &str = "devtrace";
+pub(super) const NAME: &str = "devtrace";
 
 /// Where an agent keeps its MCP servers, and how it writes one.
-struct Target {
-    file: PathBuf,
+pub(super) struct Target {
+    pub(super) file: PathBuf,
     /// The JSON key of the servers' object (None: Codex's TOML).
-    key: Option<&'static str>,
+    pub(super) key: Option<&'static str>,
     entry: Value,
 }
 
-fn target(agent: &str, root: &Path) -> Option<Target> {
+pub(super) fn target(agent: &str, root: &Path) -> Option<Target> {
     let home = crate::paths::home_dir();
     let plain = json!({"command": "devtrace", "args": ["mcp", "serve"]});
     let (file, key, entry) = match agent {
@@ -115,7 +115,7 @@ pub fn run(agent: &str, uninstall: bool) -> Result<i32> {
     Ok(0)
 }
 
-fn read(path: &Path) -> Result<Option<String>> {
+pub(super) fn read(path: &Path) -> Result<Option<String>> {
     match std::fs::read_to_string(path) {
         Ok(s) => Ok(Some(s)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -125,7 +125,7 @@ fn read(path: &Path) -> Result<Option<String>> {
 
 /// Writes the settings, noting the file (and its folder) when this creates
 /// them, so that `--uninstall` can take them away again.
-fn write(path: &Path, text: &str) -> Result<()> {
+pub(super) fn write(path: &Path, text: &str) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     if !dir.exists() {
         crate::rcfile::note_created(dir)?;
@@ -137,7 +137,7 @@ fn write(path: &Path, text: &str) -> Result<()> {
     crate::rcfile::replace(path, text.as_bytes())
 }
 
-fn broken(path: &Path, why: impl std::fmt::Display) -> anyhow::Error {
+pub(super) fn broken(path: &Path, why: impl std::fmt::Display) -> anyhow::Error {
     crate::fail(
         format!("{}: {why}", path.display()),
         "fix it by hand first; nothing was changed",
@@ -255,7 +255,7 @@ fn edit_toml(
 
 /// The project: the repository around the current directory, else the
 /// store's directory, else the current directory.
-fn project_root() -> Result<PathBuf> {
+pub(super) fn project_root() -> Result<PathBuf> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     if let Ok(repo) = git2::Repository::discover(&cwd) {
         if let Some(wd) = repo.workdir() {

@@ -122,3 +122,35 @@ fn mcp_install_merges_once_and_uninstall_restores_each_agent() {
     let out = w.devtrace(&["mcp", "install", "nope"], &w.repo);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn mcp_install_wrap_puts_servers_behind_the_proxy_and_unwrap_restores() {
+    let w = World::initialised();
+    for (agent, path, key) in files(&w) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let before = theirs(key);
+        std::fs::write(&path, &before).unwrap();
+        assert!(
+            mcp(&w, &["install", agent, "--wrap"]).contains("1 server wrapped"),
+            "{agent}"
+        );
+        assert_eq!(
+            server(&path, key, "other").unwrap(),
+            [
+                "devtrace",
+                "mcp",
+                "proxy",
+                "--name",
+                "other",
+                "--",
+                "other-server"
+            ],
+            "{agent}"
+        );
+        let once = std::fs::read(&path).unwrap();
+        assert!(mcp(&w, &["install", agent, "--wrap"]).contains("no MCP server to change"));
+        assert_eq!(std::fs::read(&path).unwrap(), once, "{agent}");
+        assert!(mcp(&w, &["install", agent, "--unwrap"]).contains("1 server unwrapped"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "{agent}");
+    }
+}
