@@ -111,7 +111,7 @@ pub fn send_to(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Resu
         cwd: cwd.as_bytes().to_vec(),
         data: serde_json::to_vec(&data)?,
     });
-    append_spool(chan, &crate::wire::encode(&rec))
+    append_spool(chan, &crate::wire::encode(&rec)).map(|_| ())
 }
 
 /// One `write()` in append mode: whole, after whatever the shell wrote.

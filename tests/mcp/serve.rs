@@ -203,6 +203,7 @@ fn check_answers(r: &[Value]) {
     let corp = &structured(&r[10])["hits"][0]["command"];
     assert_eq!(corp, "sh -c 'echo [REDACTED:custom] > token.txt'");
     let l1 = structured(&r[11]);
+    assert_eq!(l1["certainty"], "exact");
     assert_eq!(l1["cause"]["data"]["tool"], "Write");
     assert_eq!(l1["prompt"], "add the tax rate");
     let l2 = structured(&r[12]);

@@ -29,9 +29,14 @@ pub struct ExplainOut {
     pub line_then: Option<u64>,
     /// The edit_files event of the change.
     pub edit: Option<Map<String, Value>>,
+    /// How sure: `exact` (`cause` made it), `among` (one of `causes`, which
+    /// cannot be told apart), `between` (no recorded command made it).
+    pub certainty: Option<String>,
     /// The command (run_command) or tool call (tool_call) that made it;
-    /// null when it happened between commands.
+    /// null when it happened between commands or among several.
     pub cause: Option<Map<String, Value>>,
+    /// The commands one of which made it, when that is all that is known.
+    pub causes: Vec<Map<String, Value>>,
     /// The prompt the agent was given before it: the "why".
     pub prompt: Option<String>,
     /// The agent's stated reason for the tool call, when it gave one.
@@ -52,7 +57,9 @@ pub fn run(ctx: &Ctx, a: ExplainArgs) -> ToolResult<ExplainOut> {
             found: false,
             line_then: None,
             edit: None,
+            certainty: None,
             cause: None,
+            causes: Vec::new(),
             prompt: None,
             intent: None,
         });
@@ -60,6 +67,13 @@ pub fn run(ctx: &Ctx, a: ExplainArgs) -> ToolResult<ExplainOut> {
     let object = |ev: &crate::event::Event| match bounded_event(ev) {
         Value::Object(m) => Some(m),
         _ => None,
+    };
+    let certainty = if e.cause.is_some() {
+        "exact"
+    } else if !e.causes.is_empty() {
+        "among"
+    } else {
+        "between"
     };
     let intent = match e.cause.as_ref().map(|c| &c.data) {
         Some(Data::ToolCall(t)) => t.intent.clone(),
@@ -75,7 +89,9 @@ pub fn run(ctx: &Ctx, a: ExplainArgs) -> ToolResult<ExplainOut> {
         found: true,
         line_then: e.found.line.map(|l| l as u64),
         edit: object(&e.found.edit),
+        certainty: Some(certainty.to_owned()),
         cause: e.cause.as_ref().and_then(object),
+        causes: e.causes.iter().filter_map(object).collect(),
         prompt,
         intent,
     })
