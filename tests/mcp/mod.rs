@@ -109,7 +109,7 @@ pub fn drive_node(w: &World, script: &str, input: &Value) -> Value {
 #[test]
 fn only_mcp_serve_starts_a_runtime() {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
-    for f in files_under(&[src.clone()]) {
+    for f in files_under(std::slice::from_ref(&src)) {
         let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&f).unwrap_or_default();
         if text.contains("tokio::runtime") {
