@@ -13,12 +13,18 @@ use std::time::{Duration, Instant};
 const SECRET: &str = "ghp_DevTraceProxyTest0123456789abcdefXYZ";
 
 fn everything() -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
-        "target/test-deps/npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js",
-    );
+    npm_server("server-everything")
+}
+
+/// An MCP server from npm, installed by scripts/test.sh.
+fn npm_server(name: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/test-deps/npm/node_modules/@modelcontextprotocol")
+        .join(name)
+        .join("dist/index.js");
     assert!(
         p.is_file(),
-        "server-everything is not installed at {}; run ./scripts/test.sh",
+        "{name} is not installed at {}; run ./scripts/test.sh",
         p.display()
     );
     p
@@ -191,4 +197,51 @@ fn server_everything_through_the_proxy_answers_as_directly_and_is_recorded() {
 
 fn drive_with(w: &World, mode: &str, env: &dyn Fn(&mut std::process::Command)) -> Value {
     super::drive_env(w, "proxy_client.py", &[mode], &json!(null), env)
+}
+
+#[test]
+fn server_filesystem_through_the_proxy_answers_as_directly_and_is_recorded() {
+    let w = World::initialised();
+    std::fs::write(w.repo.join("notes.txt"), "the notes\n").unwrap();
+    let env = |c: &mut std::process::Command| {
+        c.env("DEVTRACE_NODE", node())
+            .env("DEVTRACE_FILESYSTEM", npm_server("server-filesystem"));
+    };
+    let drive = |mode: &str| {
+        super::drive_env(
+            &w,
+            "proxy_client.py",
+            &[mode, "filesystem"],
+            &json!(null),
+            &env,
+        )
+    };
+    let direct = drive("direct");
+    let proxied = drive("proxy");
+    assert_eq!(proxied, direct);
+    assert!(direct["results"][2].to_string().contains("the notes"));
+    assert_eq!(
+        direct["results"][3]["isError"], true,
+        "{:#}",
+        direct["results"][3]
+    );
+    let calls = recorded_calls(&w, 4);
+    let tools: Vec<&str> = calls
+        .iter()
+        .map(|c| c["data"]["tool"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tools,
+        [
+            "list_allowed_directories",
+            "list_directory",
+            "read_text_file",
+            "read_text_file"
+        ]
+    );
+    for c in &calls {
+        assert_eq!(c["data"]["server"], "filesystem", "{c:#}");
+    }
+    assert_eq!(calls[3]["data"]["is_error"], true, "{:#}", calls[3]);
+    assert_eq!(calls[2]["data"]["is_error"], false, "{:#}", calls[2]);
 }

@@ -1,7 +1,7 @@
-"""Drives server-everything with the Python MCP SDK, directly or through
-`devtrace mcp proxy`, and reports what the client saw.
+"""Drives server-everything (or server-filesystem) with the Python MCP SDK,
+directly or through `devtrace mcp proxy`, and reports what the client saw.
 
-Usage: proxy_client.py direct|proxy > report.json
+Usage: proxy_client.py direct|proxy [everything|filesystem] > report.json
 The server sends progress notifications, a sampling request (answered by
 the callback below) and structured content; `get-env` returns the server's
 environment, which holds a secret the test put there.
@@ -16,10 +16,14 @@ from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.stdio import stdio_client
 
 
-def server_params(mode):
-    server = [os.environ["DEVTRACE_NODE"], os.environ["DEVTRACE_EVERYTHING"], "stdio"]
+def server_params(mode, which):
+    repo = os.environ["DEVTRACE_REPO"]
+    if which == "filesystem":
+        server = [os.environ["DEVTRACE_NODE"], os.environ["DEVTRACE_FILESYSTEM"], repo]
+    else:
+        server = [os.environ["DEVTRACE_NODE"], os.environ["DEVTRACE_EVERYTHING"], "stdio"]
     if mode == "proxy":
-        server = [os.environ["DEVTRACE_BIN"], "mcp", "proxy", "--name", "everything", "--"] + server
+        server = [os.environ["DEVTRACE_BIN"], "mcp", "proxy", "--name", which, "--"] + server
     return StdioServerParameters(
         command=server[0], args=server[1:], cwd=os.environ["DEVTRACE_REPO"], env=dict(os.environ)
     )
@@ -33,6 +37,13 @@ async def sampling(context, params):
         stop_reason="endTurn",
     )
 
+
+FS_CALLS = lambda repo: [
+    ("list_allowed_directories", {}),
+    ("list_directory", {"path": repo}),
+    ("read_text_file", {"path": os.path.join(repo, "notes.txt")}),
+    ("read_text_file", {"path": "/etc/passwd"}),
+]
 
 CALLS = [
     ("echo", {"message": "hello through the proxy"}),
@@ -49,18 +60,19 @@ def dump(model):
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-async def main(mode):
+async def main(mode, which):
     progress = []
+    calls = FS_CALLS(os.environ["DEVTRACE_REPO"]) if which == "filesystem" else CALLS
 
     async def on_progress(p, total, message):
         progress.append([p, total])
 
-    async with stdio_client(server_params(mode)) as (read, write):
+    async with stdio_client(server_params(mode, which)) as (read, write):
         async with ClientSession(read, write, sampling_callback=sampling) as s:
             init = await s.initialize()
             tools = sorted(t.name for t in (await s.list_tools()).tools)
             results = []
-            for name, args in CALLS:
+            for name, args in calls:
                 try:
                     r = dump(await s.call_tool(name, args, progress_callback=on_progress))
                     if name == "get-env":
@@ -75,8 +87,9 @@ async def main(mode):
         "tools": tools,
         "results": results,
         "progress": progress,
-        "calls": [name for name, _ in CALLS],
+        "calls": [name for name, _ in calls],
     }
 
 
-print(json.dumps(anyio.run(main, sys.argv[1])))
+which = sys.argv[2] if len(sys.argv) > 2 else "everything"
+print(json.dumps(anyio.run(main, sys.argv[1], which)))
