@@ -64,17 +64,51 @@ pub fn run(name: Option<String>, argv: &[String]) -> Result<i32> {
     Ok(status.code().unwrap_or(1))
 }
 
-/// The server's name when none is given: its program's file name, or the
-/// package an `npx`/`uvx`-style runner starts.
+/// The server's name when none is given: its program's file name, or what
+/// an interpreter or `npx`/`uvx`-style runner starts (a script's package
+/// folder when the script is an `index.js`, `main.py` or the like).
 fn default_name(argv: &[String]) -> String {
     let base = |s: &str| s.rsplit('/').next().unwrap_or(s).to_owned();
     let prog = base(&argv[0]);
-    if ["npx", "uvx", "pnpx", "bunx", "node", "python", "python3"].contains(&prog.as_str()) {
-        if let Some(arg) = argv[1..].iter().find(|a| !a.starts_with('-')) {
-            return base(arg);
-        }
+    let runners = [
+        "npx", "uvx", "pnpx", "bunx", "node", "bun", "deno", "python", "python3",
+    ];
+    if !runners.contains(&prog.as_str()) {
+        return prog;
     }
-    prog
+    let Some(arg) = argv[1..].iter().find(|a| !a.starts_with('-')) else {
+        return prog;
+    };
+    let generic = |p: &str| {
+        ["dist", "build", "src", "lib", "bin", "out"].contains(&p)
+            || p.starts_with("index.")
+            || p.starts_with("main.")
+            || p.starts_with("server.")
+            || p == "__main__.py"
+    };
+    arg.rsplit('/')
+        .find(|p| !p.is_empty() && !generic(p))
+        .map_or_else(|| base(arg), str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_name;
+
+    #[test]
+    fn names_from_the_command() {
+        let n = |a: &[&str]| default_name(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(n(&["/usr/bin/mcp-server-git"]), "mcp-server-git");
+        assert_eq!(
+            n(&["npx", "-y", "@modelcontextprotocol/server-everything"]),
+            "server-everything"
+        );
+        assert_eq!(
+            n(&["node", "/x/server-everything/dist/index.js", "stdio"]),
+            "server-everything"
+        );
+        assert_eq!(n(&["python3", "-m", "weather"]), "weather");
+    }
 }
 
 /// Copies bytes from `from` to `to` as they come, and a copy to the

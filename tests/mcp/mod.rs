@@ -69,6 +69,16 @@ pub fn drive_env(
 /// Runs the Node driver `script` (in tests/mcp/, resolving the npm packages
 /// scripts/test.sh installs) with `input` on its stdin; returns its report.
 pub fn drive_node(w: &World, script: &str, input: &Value) -> Value {
+    drive_node_env(w, script, input, &|_| {})
+}
+
+/// [`drive_node`], with `env` setting more of the driver's environment.
+pub fn drive_node_env(
+    w: &World,
+    script: &str,
+    input: &Value,
+    env: &dyn Fn(&mut std::process::Command),
+) -> Value {
     require("node");
     let deps = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-deps/npm");
     let sdk = deps.join("node_modules/@modelcontextprotocol/sdk/package.json");
@@ -90,6 +100,7 @@ pub fn drive_node(w: &World, script: &str, input: &Value) -> Value {
     c.arg(&copy)
         .env("DEVTRACE_BIN", BIN)
         .env("DEVTRACE_REPO", &w.repo);
+    env(&mut c);
     let out = output_with_stdin(&mut c, input.to_string().as_bytes());
     assert!(
         out.status.success(),

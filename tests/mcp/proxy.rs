@@ -245,3 +245,41 @@ fn server_filesystem_through_the_proxy_answers_as_directly_and_is_recorded() {
     assert_eq!(calls[3]["data"]["is_error"], true, "{:#}", calls[3]);
     assert_eq!(calls[2]["data"]["is_error"], false, "{:#}", calls[2]);
 }
+
+/// The TypeScript SDK's client through the proxy: the same answers as
+/// straight, each call recorded once.
+#[test]
+fn typescript_sdk_through_the_proxy_answers_as_directly() {
+    let w = World::initialised();
+    let server = [
+        node(),
+        everything().to_string_lossy().into_owned(),
+        "stdio".into(),
+    ];
+    let mut proxied = vec![BIN.to_owned(), "mcp".into(), "proxy".into(), "--".into()];
+    proxied.extend(server.iter().cloned());
+    let calls = json!([
+        ["echo", {"message": "from typescript"}],
+        ["get-sum", {"a": 1, "b": 2}],
+        ["get-sum", {"a": "x", "b": 2}],
+    ]);
+    let drive = |cmd: &[String]| {
+        let cmd = serde_json::to_string(cmd).unwrap();
+        super::drive_node_env(&w, "ts_client.mjs", &calls, &|c| {
+            c.env("DEVTRACE_SERVER_CMD", &cmd);
+        })
+    };
+    let direct = drive(&server);
+    let through = drive(&proxied);
+    assert_eq!(through["results"], direct["results"]);
+    assert_eq!(through["tools"], direct["tools"]);
+    assert!(direct["results"][1]["text"].as_str().unwrap().contains("3"));
+    let recorded = recorded_calls(&w, 3);
+    let tools: Vec<&str> = recorded
+        .iter()
+        .map(|c| c["data"]["tool"].as_str().unwrap())
+        .collect();
+    assert_eq!(tools, ["echo", "get-sum", "get-sum"]);
+    assert_eq!(recorded[0]["data"]["server"], "server-everything");
+    assert_eq!(recorded[2]["data"]["is_error"], true);
+}

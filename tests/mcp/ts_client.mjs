@@ -1,15 +1,19 @@
-// Drives `devtrace mcp serve` with the TypeScript MCP SDK (the initialize
-// handshake), and prints a report of what the client saw: the tools and
-// the results of the calls given as JSON on stdin ([[tool, args], ...]).
+// Drives `devtrace mcp serve` (or the server DEVTRACE_SERVER_CMD names, a
+// JSON list) with the TypeScript MCP SDK (the initialize handshake), and
+// prints a report of what the client saw: the tools and the results of the
+// calls given as JSON on stdin ([[tool, args], ...]).
 // The SDK validates each structured result against the tool's outputSchema.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { readFileSync } from "node:fs";
 
 const calls = JSON.parse(readFileSync(0, "utf8"));
+const server = process.env.DEVTRACE_SERVER_CMD
+  ? JSON.parse(process.env.DEVTRACE_SERVER_CMD)
+  : [process.env.DEVTRACE_BIN, "mcp", "serve"];
 const transport = new StdioClientTransport({
-  command: process.env.DEVTRACE_BIN,
-  args: ["mcp", "serve"],
+  command: server[0],
+  args: server.slice(1),
   cwd: process.env.DEVTRACE_REPO,
   env: process.env,
 });
