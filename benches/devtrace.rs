@@ -482,6 +482,88 @@ fn agent_rows(t: &mut Table, z: &Sizes) {
     );
 }
 
+/// An MCP server that answers each request line at once (python3).
+const ANSWER_SERVER: &str = r#"
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    r = {"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "ok"}]}}
+    sys.stdout.write(json.dumps(r) + "\n")
+    sys.stdout.flush()
+"#;
+
+/// Milliseconds per round trip of a `tools/call` to the answering server,
+/// straight or through `devtrace mcp proxy` (which records each call).
+fn mcp_round_trips(w: &World, n: usize, proxied: bool) -> Vec<f64> {
+    use std::io::BufRead;
+    let mut c = if proxied {
+        let mut c = w.cmd_in(BIN, &w.repo);
+        c.args([
+            "mcp",
+            "proxy",
+            "--name",
+            "bench",
+            "--",
+            "python3",
+            "-c",
+            ANSWER_SERVER,
+        ]);
+        c
+    } else {
+        let mut c = w.cmd_in("python3", &w.repo);
+        c.args(["-c", ANSWER_SERVER]);
+        c
+    };
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut to = child.stdin.take().unwrap();
+    let mut from = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let times = (0..n + 20)
+        .map(|i| {
+            let msg = serde_json::json!({"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                "params": {"name": "echo", "arguments": {"message": format!("hello {i}")}}});
+            let t = Instant::now();
+            writeln!(to, "{msg}").unwrap();
+            line.clear();
+            from.read_line(&mut line).unwrap();
+            ms(t.elapsed())
+        })
+        .skip(20) // warm-up
+        .collect();
+    drop(to);
+    child.wait().unwrap();
+    times
+}
+
+/// What `devtrace mcp proxy` adds to each message: round trips through it
+/// against the same server straight (a round trip is two messages).
+fn mcp_rows(t: &mut Table, z: &Sizes) {
+    require("python3");
+    let w = World::initialised();
+    let direct = stats(mcp_round_trips(&w, z.commands, false));
+    let proxied = stats(mcp_round_trips(&w, z.commands, true));
+    let per_message = ((proxied.0 - direct.0) / 2.0, (proxied.1 - direct.1) / 2.0);
+    t.row(
+        "mcp: tools/call round trip, direct / through `mcp proxy`",
+        format!(
+            "{:.3} / {:.3} ms (p99 {:.3} / {:.3})",
+            direct.0, proxied.0, direct.1, proxied.1
+        ),
+        "",
+        "",
+    );
+    t.row(
+        "mcp: added by the proxy per message",
+        format!("{:.3} ms (p99 {:.3})", per_message.0, per_message.1),
+        "< 1 ms",
+        verdict(per_message.0 < 1.0 && per_message.1 < 1.0),
+    );
+}
+
 /// fork/clone/execve calls per command made in an interactive shell that
 /// runs only the builtin `:` (so every one of them is the hook's).
 fn forks_per_command(shell: &str, n: usize) -> f64 {
@@ -824,7 +906,7 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
-    let sections: [(&str, Section); 9] = [
+    let sections: [(&str, Section); 10] = [
         ("commands", command_rows),
         ("startup", startup_rows),
         ("agents", agent_rows),
@@ -834,6 +916,7 @@ fn main() {
         ("queries", query_rows),
         ("files", file_changes),
         ("forks", fork_rows),
+        ("mcp", mcp_rows),
     ];
     for (name, rows) in sections {
         if want(name) {

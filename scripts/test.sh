@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" = 0 ]; then SUDO=''; else SUDO=sudo; fi
 need=()
-for tool in zsh fish shellcheck git tmux strace python3 cc; do
+for tool in zsh fish shellcheck git tmux strace python3 cc node npm; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -15,7 +15,8 @@ if [ ${#need[@]} -gt 0 ]; then
   for tool in "${need[@]}"; do
     case $tool in
       cc) pkgs+=(build-essential) ;;
-      python3) pkgs+=(python3 python3-pip) ;;
+      python3) pkgs+=(python3 python3-pip python3-venv) ;;
+      node) pkgs+=(nodejs) ;;
       *) pkgs+=("$tool") ;;
     esac
   done
@@ -44,6 +45,20 @@ open(f"{deps}/bash-preexec.sh", "wb").write(data)
 PY
 fi
 export DEVTRACE_TEST_BASH_PREEXEC="$PWD/$deps/bash-preexec.sh"
+
+# The MCP tests' clients and servers (tests/mcp/), pinned: the Python SDK
+# (and jsonschema, which checks the tools' schemas) in a venv, the
+# TypeScript SDK, server-everything and server-filesystem from npm.
+mcp_py=mcp==2.3.0
+if ! "$deps/mcp-venv/bin/python" -c "import importlib.metadata as m, jsonschema; assert m.version('mcp') == '${mcp_py#mcp==}'" 2>/dev/null; then
+  python3 -m venv "$deps/mcp-venv"
+  "$deps/mcp-venv/bin/pip" install --quiet "$mcp_py" jsonschema==4.25.1
+fi
+npm_pkgs=(@modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/server-filesystem@2026.8.31)
+if ! (cd "$deps/npm" 2>/dev/null && npm ls --depth=0 "${npm_pkgs[@]}" >/dev/null 2>&1); then
+  mkdir -p "$deps/npm"
+  (cd "$deps/npm" && npm install --silent --no-audit --no-fund --prefix . "${npm_pkgs[@]}")
+fi
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --quiet -- -D warnings -W clippy::too_many_lines

@@ -79,6 +79,41 @@ fn current_shell() -> Option<(Channel, SessionMeta)> {
     runtime::process_alive(meta.shell_pid, meta.shell_start_ticks).then_some((chan, meta))
 }
 
+/// The channel the events of this process belong in: the recorded shell's
+/// it runs in, else the session of its caller (the parent process and
+/// `agent`, the session `exec` uses too), made as `kind` on first use.
+pub fn caller(agent: Option<String>, kind: &str) -> Result<Channel> {
+    if let Some((chan, _)) = current_shell() {
+        return Ok(chan);
+    }
+    session_of(nix::unistd::getppid().as_raw(), agent, kind)
+}
+
+/// The session of process `owner` and `agent`, made as `kind` on first use.
+fn session_of(owner: i32, agent: Option<String>, kind: &str) -> Result<Channel> {
+    let key = format!(
+        "{owner} {} {}",
+        runtime::process_start_ticks(owner).unwrap_or(0),
+        agent.as_deref().unwrap_or("")
+    );
+    let dir = runtime::ensure_dir()?;
+    session_for(&dir, &key, kind, owner, agent, None)
+}
+
+/// An event made at `at` in `cwd`, redacted, into `chan` for ingest.
+pub fn send_to(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Result<()> {
+    crate::redact::data(&mut data);
+    let rec = Record::Event(EventRecord {
+        seq: 0,
+        at: Stamp::EpochMicros(at.as_micros()),
+        id: crate::ids::new_session_id(at),
+        kind: data.type_name().into(),
+        cwd: cwd.as_bytes().to_vec(),
+        data: serde_json::to_vec(&data)?,
+    });
+    append_spool(chan, &crate::wire::encode(&rec)).map(|_| ())
+}
+
 /// One `write()` in append mode: whole, after whatever the shell wrote.
 /// Returns where the record ends in the spool.
 pub fn append_spool(chan: &Channel, bytes: &[u8]) -> Result<u64> {
@@ -190,13 +225,7 @@ pub fn begin_record(
     cwd: &str,
     text: &[u8],
 ) -> Result<(Channel, u64, Timestamp)> {
-    let key = format!(
-        "{owner} {} {}",
-        runtime::process_start_ticks(owner).unwrap_or(0),
-        agent.as_deref().unwrap_or("")
-    );
-    let dir = runtime::ensure_dir()?;
-    let chan = session_for(&dir, &key, shell, owner, agent, None)?;
+    let chan = session_of(owner, agent, shell)?;
     let seq = next_seq(&chan)?;
     let start = Timestamp::now();
     // Redacted before it is written anywhere, the channel included.

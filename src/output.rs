@@ -37,6 +37,17 @@ impl Out {
         Ok(Out::with(json, &cfg, true))
     }
 
+    /// Plain output (no colour, no fitting) into `w`: for callers that hand
+    /// the text on (the MCP server).
+    pub fn plain(w: Box<dyn Write>) -> Out {
+        Out {
+            w: Some(io::BufWriter::new(w)),
+            pager: None,
+            color: false,
+            width: None,
+        }
+    }
+
     fn with(json: bool, cfg: &crate::config::Config, page: bool) -> Out {
         let tty = io::stdout().is_terminal();
         let width = if tty && !json {

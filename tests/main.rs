@@ -11,6 +11,7 @@ mod debris;
 mod doctor;
 mod faults;
 mod forget;
+mod mcp;
 mod privacy;
 mod provenance;
 mod recovery;

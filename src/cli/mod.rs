@@ -55,6 +55,9 @@ pub enum Command {
     /// Record what AI agents do through their own hooks
     #[command(subcommand)]
     Agent(AgentCmd),
+    /// Serve the record to agents over MCP, record their MCP tool calls
+    #[command(subcommand)]
+    Mcp(McpCmd),
     /// Find commands by their text, best match first
     Search(SearchArgs),
     /// What was run here: by whom, how often it failed, the most used commands, the busiest hours
@@ -256,6 +259,40 @@ pub enum AgentCmd {
     Hook {
         /// The agent: claude-code or gemini-cli
         name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum McpCmd {
+    /// Serve this repository's record over MCP on stdin/stdout (read-only)
+    Serve(StoreArgs),
+    /// Relay between an MCP client and SERVER_CMD byte for byte, recording each tool call
+    Proxy {
+        /// The server's name in the record (default: the command's file name)
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// The MCP server's command line
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "SERVER_CMD"
+        )]
+        command: Vec<String>,
+    },
+    /// Register `devtrace mcp serve` in an agent's MCP settings (or take it out)
+    Install {
+        /// The agent: claude-code, codex, gemini, cursor, opencode or copilot
+        agent: String,
+        /// Remove DevTrace's MCP server again
+        #[arg(long, conflicts_with_all = ["wrap", "unwrap"])]
+        uninstall: bool,
+        /// Instead: put the agent's other MCP servers behind `devtrace mcp proxy`
+        #[arg(long, conflicts_with = "unwrap")]
+        wrap: bool,
+        /// Instead: take them out from behind the proxy again
+        #[arg(long)]
+        unwrap: bool,
     },
 }
 

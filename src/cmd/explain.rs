@@ -3,13 +3,12 @@
 //! made that change, and the prompt behind it.
 
 use crate::cli::ExplainArgs;
-use crate::event::{ChangeKind, Data, Event, Kind};
+use crate::event::{Data, Event};
 use crate::output::{printable, tilde, Out};
-use crate::store::{EventFilter, Store};
+use crate::review::explain::{gather, Explained};
+use crate::store::Store;
 use crate::timefmt;
-use crate::worktree::objects::Objects;
 use anyhow::Result;
-use git2::{DiffOptions, Oid, Patch, Repository};
 use serde_json::{json, Value};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -95,58 +94,6 @@ fn not_found(file: &Path, exists: bool, rel: &[u8], line: Option<usize>) -> anyh
         format!("no recorded change to {what}"),
         "it is as it was when recording began; `git blame` tells the committed history",
     )
-}
-
-/// What is known of a line's last change: the change, what made it, and
-/// the prompt before.
-struct Explained {
-    rel: Vec<u8>,
-    line: Option<usize>,
-    found: Found,
-    cause: Option<Event>,
-    /// When one of several commands made it: those commands.
-    causes: Vec<Event>,
-    /// Recording was paused in the session when the change was made.
-    paused: bool,
-    prompt: Option<Event>,
-}
-
-fn gather(store: &Store, rel: &[u8], line: Option<usize>) -> Result<Option<Explained>> {
-    let root = store
-        .dir()
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let repo = Objects::open(store.dir(), &root)?.reader()?;
-    let Some(found) = last_change(store, &repo, rel, line)? else {
-        return Ok(None);
-    };
-    let cause = match found.edit.cause() {
-        Some(id) => store.resolve_event(id).ok(),
-        None => None,
-    };
-    let causes: Vec<Event> = found
-        .edit
-        .causes()
-        .iter()
-        .filter_map(|id| store.resolve_event(id).ok())
-        .collect();
-    let paused = crate::pause::load(&crate::runtime::dir())
-        .iter()
-        .any(|p| p.covers(&found.edit.session, found.edit.ts));
-    let prompt = prompt_before(
-        store,
-        cause.as_ref().or(causes.last()).unwrap_or(&found.edit),
-    )?;
-    Ok(Some(Explained {
-        rel: rel.to_vec(),
-        line,
-        found,
-        cause,
-        causes,
-        paused,
-        prompt,
-    }))
 }
 
 fn json_line(e: &Explained) -> Value {
@@ -300,103 +247,4 @@ fn relative(root: &Path, file: &Path) -> Result<Vec<u8>> {
         )
     })?;
     Ok(rel.as_os_str().as_bytes().to_vec())
-}
-
-struct Found {
-    edit: Event,
-    /// The line's number in that change's version of the file.
-    line: Option<usize>,
-}
-
-/// The newest recorded change to `path` (to its line `line`, followed back
-/// through later changes that moved it), across renames.
-fn last_change(
-    store: &Store,
-    repo: &Repository,
-    path: &[u8],
-    line: Option<usize>,
-) -> Result<Option<Found>> {
-    let edits = store.events(&EventFilter {
-        types: vec![Kind::EditFiles.to_string()],
-        ..EventFilter::default()
-    })?;
-    let mut path = path.to_vec();
-    let mut line = line;
-    for (_, ev) in edits.iter().rev() {
-        let Data::EditFiles(edit) = &ev.data else {
-            continue;
-        };
-        let Some(f) = edit
-            .files
-            .iter()
-            .find(|f| f.path.bytes().as_deref() == Some(path.as_slice()))
-        else {
-            continue;
-        };
-        let blob = |oid: &Option<String>| -> Option<Vec<u8>> {
-            let oid = Oid::from_str(oid.as_deref()?).ok()?;
-            repo.find_blob(oid).ok().map(|b| b.content().to_vec())
-        };
-        let Some(l) = line else {
-            return Ok(Some(Found {
-                edit: ev.clone(),
-                line: None,
-            }));
-        };
-        if f.change == ChangeKind::Deleted {
-            continue;
-        }
-        let old = blob(&f.old);
-        let new = blob(&f.new).unwrap_or_default();
-        match trace_line(old.as_deref(), &new, l)? {
-            None => {
-                return Ok(Some(Found {
-                    edit: ev.clone(),
-                    line: Some(l),
-                }))
-            }
-            Some(before) => line = Some(before),
-        }
-        if let Some(from) = f.from.as_ref().and_then(|t| t.bytes()) {
-            path = from;
-        }
-    }
-    Ok(None)
-}
-
-/// Where line `l` of `new` was in `old`, or None when this change wrote it.
-fn trace_line(old: Option<&[u8]>, new: &[u8], l: usize) -> Result<Option<usize>> {
-    let Some(old) = old else {
-        return Ok(None); // the file was made here: every line is new
-    };
-    let mut opts = DiffOptions::new();
-    opts.context_lines(0);
-    let patch = Patch::from_buffers(old, None, new, None, Some(&mut opts))?;
-    let mut shift: i64 = 0;
-    for h in 0..patch.num_hunks() {
-        let (hunk, _) = patch.hunk(h)?;
-        let new_start = hunk.new_start() as usize;
-        let new_end = new_start + hunk.new_lines() as usize;
-        if l < new_start || (hunk.new_lines() == 0 && l == new_start) {
-            break;
-        }
-        if l < new_end {
-            return Ok(None); // one of the lines this change wrote
-        }
-        shift += hunk.new_lines() as i64 - hunk.old_lines() as i64;
-    }
-    Ok(Some((l as i64 - shift).max(1) as usize))
-}
-
-/// The newest prompt of `ev`'s session before it.
-fn prompt_before(store: &Store, ev: &Event) -> Result<Option<Event>> {
-    let prompts = store.events(&EventFilter {
-        session: Some(ev.session.clone()),
-        types: vec![Kind::Prompt.to_string()],
-        ..EventFilter::default()
-    })?;
-    Ok(prompts
-        .into_iter()
-        .map(|(_, e)| e)
-        .rfind(|p| p.seq < ev.seq))
 }

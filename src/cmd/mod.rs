@@ -20,6 +20,7 @@ mod init;
 mod init_agents;
 mod log;
 mod man;
+mod mcp;
 mod note;
 mod pause;
 mod reindex;
@@ -51,6 +52,7 @@ pub fn run(command: Command) -> Result<i32> {
             agent_install::run(&name, uninstall)
         }
         Command::Agent(crate::cli::AgentCmd::Hook { name }) => agent_hook::run(&name),
+        Command::Mcp(c) => mcp::run(c),
         Command::Search(a) => search::run(a),
         Command::Stats(a) => stats::run(a),
         Command::Pause(a) => pause::pause(a),

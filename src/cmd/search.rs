@@ -1,44 +1,13 @@
-//! `devtrace search`: command text through the SQLite full-text index,
-//! best match first among the newest 2,000 matches (newest first among
-//! equals), with the usual filters.
+//! `devtrace search`: command text through the SQLite full-text index
+//! (`review::search`), printed as a table or JSON Lines.
 
 use crate::cli::SearchArgs;
 use crate::event::{Data, Event};
 use crate::output::{printable, tilde, Out};
+use crate::review::search;
 use crate::timefmt;
 use anyhow::Result;
-use rusqlite::types::Value as SqlValue;
 use std::path::{Path, PathBuf};
-
-/// The FTS5 query for what the user typed: each word a phrase of its
-/// tokens, its last token a prefix (`cargo te` finds `cargo test`), all
-/// words required. `None` when no word has a letter or digit in it.
-pub fn fts_query(words: &[String]) -> Option<String> {
-    let mut parts = Vec::new();
-    for w in words.iter().flat_map(|w| w.split_whitespace()) {
-        let tokens: Vec<&str> = w
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .collect();
-        if !tokens.is_empty() {
-            parts.push(format!("\"{}\" *", tokens.join(" ")));
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join(" AND "))
-}
-
-/// How many of the newest matches are ranked.
-const RANKED: usize = 2000;
-
-/// Indexes what ingest has not indexed yet (it does so when idle, so this
-/// is usually nothing). A store we cannot write is searched as indexed.
-fn catch_up(store: &mut crate::store::Store) {
-    let behind = store.search_behind().unwrap_or(0);
-    if behind > 100_000 {
-        eprintln!("devtrace: indexing {behind} commands for search (once)");
-    }
-    while let Ok(true) = store.index_search(50_000) {}
-}
 
 fn absolute(dir: &Path) -> Result<PathBuf> {
     let base = PathBuf::from(crate::resolve::cwd()?);
@@ -61,9 +30,24 @@ pub fn run(a: SearchArgs) -> Result<i32> {
     let since = crate::resolve::when(&a.since)?;
     let until = crate::resolve::when(&a.until)?;
     let mut store = crate::resolve::open_store(&a.store)?;
-    catch_up(&mut store);
-    let (sql, args) = query(&store, &a, &text, since, until)?;
-    let found = gather(&store, &sql, args)?;
+    search::catch_up(&mut store);
+    let q = search::Query {
+        words: a.text.clone(),
+        failed: a.failed,
+        cwd: match &a.cwd {
+            Some(d) => Some(absolute(d)?.to_string_lossy().into_owned()),
+            None => None,
+        },
+        session: match &a.session {
+            Some(s) => Some(crate::resolve::session_id(&store, s)?),
+            None => None,
+        },
+        who: a.who.who(),
+        since_ms: since,
+        until_ms: until,
+        limit: a.limit,
+    };
+    let found = search::run(&store, &q)?;
     if a.json {
         let mut out = Out::new(true);
         for ev in &found {
@@ -83,110 +67,6 @@ pub fn run(a: SearchArgs) -> Result<i32> {
         .unwrap_or_default();
     print(&found, &root)?;
     Ok(0)
-}
-
-/// The SQL of the search, and its arguments.
-fn query(
-    store: &crate::store::Store,
-    a: &SearchArgs,
-    text: &str,
-    since: Option<i64>,
-    until: Option<i64>,
-) -> Result<(String, Vec<SqlValue>)> {
-    let mut clauses: Vec<String> = vec!["e.command IS NOT NULL".into()];
-    let mut args: Vec<SqlValue> = Vec::new();
-    let fts = fts_query(&a.text);
-    match &fts {
-        Some(q) => {
-            clauses.push("commands_fts MATCH ?".into());
-            args.push(SqlValue::Text(q.clone()));
-        }
-        None => {
-            // Only punctuation (`&&`, `|`): a plain substring search.
-            clauses.push("instr(e.command, ?) > 0".into());
-            args.push(SqlValue::Text(text.trim().to_owned()));
-        }
-    }
-    filters(store, a, since, until, &mut clauses, &mut args)?;
-    args.push(SqlValue::Integer(a.limit as i64));
-    let sql = match fts {
-        // Ranking every match of a common word costs ~0.7 s on a million
-        // events; the newest matches are read in index order and only
-        // those are ranked, which keeps a search near 30 ms.
-        Some(_) => format!(
-            "SELECT json FROM (
-                 SELECT e.n, e.json, bm25(commands_fts) AS score
-                 FROM commands_fts JOIN events e ON e.n = commands_fts.rowid
-                 WHERE {} ORDER BY commands_fts.rowid DESC LIMIT {}
-             ) ORDER BY score, n DESC LIMIT ?",
-            clauses.join(" AND "),
-            RANKED.max(a.limit.saturating_mul(10))
-        ),
-        None => format!(
-            "SELECT e.json FROM events e WHERE {} ORDER BY e.n DESC LIMIT ?",
-            clauses.join(" AND ")
-        ),
-    };
-    Ok((sql, args))
-}
-
-/// The clauses of the usual filters.
-fn filters(
-    store: &crate::store::Store,
-    a: &SearchArgs,
-    since: Option<i64>,
-    until: Option<i64>,
-    clauses: &mut Vec<String>,
-    args: &mut Vec<SqlValue>,
-) -> Result<()> {
-    if a.failed {
-        clauses.push(
-            "((e.exit_code IS NOT NULL AND e.exit_code != 0) OR \
-             (e.type = 'tool_call' AND json_extract(e.json, '$.data.is_error') = 1))"
-                .into(),
-        );
-    }
-    if let Some(d) = &a.cwd {
-        let d = absolute(d)?;
-        let s = d.to_string_lossy().trim_end_matches('/').to_owned();
-        clauses.push("(e.cwd = ? OR substr(e.cwd, 1, length(?) + 1) = ? || '/')".into());
-        args.extend([
-            SqlValue::Text(if s.is_empty() { "/".into() } else { s.clone() }),
-            SqlValue::Text(s.clone()),
-            SqlValue::Text(s),
-        ]);
-    }
-    if let Some(s) = &a.session {
-        let id = crate::resolve::session_id(store, s)?;
-        clauses.push("e.session = ?".into());
-        args.push(SqlValue::Text(id));
-    }
-    if let Some(w) = a.who.who() {
-        let (c, arg) = w.sql("e.agent");
-        clauses.push(c);
-        args.extend(arg.map(SqlValue::Text));
-    }
-    if let Some(s) = since {
-        clauses.push("e.ts_ms >= ?".into());
-        args.push(SqlValue::Integer(s));
-    }
-    if let Some(u) = until {
-        clauses.push("e.ts_ms < ?".into());
-        args.push(SqlValue::Integer(u));
-    }
-    Ok(())
-}
-
-fn gather(store: &crate::store::Store, sql: &str, args: Vec<SqlValue>) -> Result<Vec<Event>> {
-    let mut q = store.conn().prepare(sql)?;
-    let rows = q.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?;
-    let mut found = Vec::new();
-    for json in rows {
-        if let Ok(ev) = serde_json::from_str::<Event>(&json?) {
-            found.push(ev);
-        }
-    }
-    Ok(found)
 }
 
 fn print(found: &[Event], root: &Path) -> Result<()> {
@@ -237,21 +117,4 @@ fn row(out: &Out, ev: &Event, root: &Path, now: crate::timestamp::Timestamp) -> 
         _ => fitted,
     };
     format!("{head}{shown}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fts_query;
-
-    #[test]
-    fn words_become_prefix_phrases() {
-        let q = |s: &[&str]| fts_query(&s.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(q(&["cargo te"]).unwrap(), "\"cargo\" * AND \"te\" *");
-        assert_eq!(
-            q(&["rm -rf", "\"x\""]).unwrap(),
-            "\"rm\" * AND \"rf\" * AND \"x\" *"
-        );
-        assert_eq!(q(&["src/main.rs"]).unwrap(), "\"src main rs\" *");
-        assert_eq!(q(&["&&", "|"]), None);
-    }
 }

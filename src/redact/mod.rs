@@ -76,7 +76,8 @@ pub fn value(v: &mut Value) {
     value_with(v, &[])
 }
 
-fn value_with(v: &mut Value, extra: &[Pattern]) {
+/// Every string in `v`, redacted with the built-in rules and `extra`.
+pub fn value_with(v: &mut Value, extra: &[Pattern]) {
     match v {
         Value::String(s) => {
             if let Cow::Owned(r) = text_with(s, extra) {
