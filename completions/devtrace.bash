@@ -22,12 +22,6 @@ _devtrace() {
             devtrace,agent-cmd)
                 cmd="devtrace__subcmd__agent__subcmd__cmd"
                 ;;
-            devtrace,bench-fill)
-                cmd="devtrace__subcmd__bench__subcmd__fill"
-                ;;
-            devtrace,bench-scan)
-                cmd="devtrace__subcmd__bench__subcmd__scan"
-                ;;
             devtrace,completions)
                 cmd="devtrace__subcmd__completions"
                 ;;
@@ -130,12 +124,6 @@ _devtrace() {
             devtrace__subcmd__help,agent-cmd)
                 cmd="devtrace__subcmd__help__subcmd__agent__subcmd__cmd"
                 ;;
-            devtrace__subcmd__help,bench-fill)
-                cmd="devtrace__subcmd__help__subcmd__bench__subcmd__fill"
-                ;;
-            devtrace__subcmd__help,bench-scan)
-                cmd="devtrace__subcmd__help__subcmd__bench__subcmd__scan"
-                ;;
             devtrace__subcmd__help,completions)
                 cmd="devtrace__subcmd__help__subcmd__completions"
                 ;;
@@ -227,7 +215,7 @@ _devtrace() {
 
     case "${cmd}" in
         devtrace)
-            opts="-h -V --help --version init hook sessions show log snapshot diff note explain exec shell agent search stats pause resume forget gc config doctor reindex completions man ingest session-start agent-cmd nonblock bench-scan bench-fill help"
+            opts="-h -V --help --version init hook sessions show log snapshot diff note explain exec shell agent search stats pause resume forget gc config doctor reindex completions man ingest session-start agent-cmd nonblock help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,12 +321,16 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__agent__subcmd__hook)
-            opts="-h -V --help --version"
+            opts="-h -V --event --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -347,60 +339,12 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__agent__subcmd__install)
-            opts="-h -V --uninstall --help --version"
+            opts="-h -V --uninstall --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        devtrace__subcmd__bench__subcmd__fill)
-            opts="-h -V --dir --events --sessions --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --events)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --sessions)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        devtrace__subcmd__bench__subcmd__scan)
-            opts="-h -V --dir --rounds --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --rounds)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -553,7 +497,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help)
-            opts="init hook sessions show log snapshot diff note explain exec shell agent search stats pause resume forget gc config doctor reindex completions man ingest session-start agent-cmd nonblock bench-scan bench-fill help"
+            opts="init hook sessions show log snapshot diff note explain exec shell agent search stats pause resume forget gc config doctor reindex completions man ingest session-start agent-cmd nonblock help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -611,34 +555,6 @@ _devtrace() {
         devtrace__subcmd__help__subcmd__agent__subcmd__install)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        devtrace__subcmd__help__subcmd__bench__subcmd__fill)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        devtrace__subcmd__help__subcmd__bench__subcmd__scan)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1319,7 +1235,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__show)
-            opts="-s -n -h -V --session --type --since --until --agent --human --json --global --limit --ids --help --version"
+            opts="-s -n -h -V --session --type --since --until --agent --human --json --global --limit --ids --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod agent_sessions;
 mod agents;
 mod attribution;
 mod bash_preexec;

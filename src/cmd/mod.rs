@@ -29,6 +29,7 @@ mod shell;
 mod show;
 mod snapshot;
 mod stats;
+mod tool_detail;
 
 use crate::cli::Command;
 use anyhow::Result;
@@ -47,10 +48,14 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Explain(a) => explain::run(a),
         Command::Exec(a) => exec::run(a),
         Command::Shell(a) => shell::run(a),
-        Command::Agent(crate::cli::AgentCmd::Install { name, uninstall }) => {
-            agent_install::run(&name, uninstall)
+        Command::Agent(crate::cli::AgentCmd::Install {
+            name,
+            uninstall,
+            user,
+        }) => agent_install::run(&name, uninstall, user),
+        Command::Agent(crate::cli::AgentCmd::Hook { name, event }) => {
+            agent_hook::run(&name, event.as_deref())
         }
-        Command::Agent(crate::cli::AgentCmd::Hook { name }) => agent_hook::run(&name),
         Command::Search(a) => search::run(a),
         Command::Stats(a) => stats::run(a),
         Command::Pause(a) => pause::pause(a),

@@ -1,4 +1,5 @@
-//! `devtrace search`: command text through the SQLite full-text index,
+//! `devtrace search`: command text and agents' tool output through the
+//! SQLite full-text indexes,
 //! best match first among the newest 2,000 matches (newest first among
 //! equals), with the usual filters.
 
@@ -93,41 +94,49 @@ fn query(
     since: Option<i64>,
     until: Option<i64>,
 ) -> Result<(String, Vec<SqlValue>)> {
-    let mut clauses: Vec<String> = vec!["e.command IS NOT NULL".into()];
+    let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
-    let fts = fts_query(&a.text);
-    match &fts {
-        Some(q) => {
-            clauses.push("commands_fts MATCH ?".into());
-            args.push(SqlValue::Text(q.clone()));
-        }
-        None => {
-            // Only punctuation (`&&`, `|`): a plain substring search.
-            clauses.push("instr(e.command, ?) > 0".into());
-            args.push(SqlValue::Text(text.trim().to_owned()));
-        }
-    }
     filters(store, a, since, until, &mut clauses, &mut args)?;
-    args.push(SqlValue::Integer(a.limit as i64));
-    let sql = match fts {
-        // Ranking every match of a common word costs ~0.7 s on a million
-        // events; the newest matches are read in index order and only
-        // those are ranked, which keeps a search near 30 ms.
-        Some(_) => format!(
-            "SELECT json FROM (
-                 SELECT e.n, e.json, bm25(commands_fts) AS score
-                 FROM commands_fts JOIN events e ON e.n = commands_fts.rowid
-                 WHERE {} ORDER BY commands_fts.rowid DESC LIMIT {}
-             ) ORDER BY score, n DESC LIMIT ?",
-            clauses.join(" AND "),
-            RANKED.max(a.limit.saturating_mul(10))
-        ),
-        None => format!(
+    let Some(q) = fts_query(&a.text) else {
+        // Only punctuation (`&&`, `|`): a plain substring search of commands.
+        clauses.insert(
+            0,
+            "e.command IS NOT NULL AND instr(e.command, ?) > 0".into(),
+        );
+        args.insert(0, SqlValue::Text(text.trim().to_owned()));
+        args.push(SqlValue::Integer(a.limit as i64));
+        let sql = format!(
             "SELECT e.json FROM events e WHERE {} ORDER BY e.n DESC LIMIT ?",
             clauses.join(" AND ")
-        ),
+        );
+        return Ok((sql, args));
     };
-    Ok((sql, args))
+    // Ranking every match of a common word costs ~0.7 s on a million
+    // events; the newest matches of each index (command text, tool output)
+    // are read in index order and only those are ranked, which keeps a
+    // search near 30 ms.
+    let ranked = RANKED.max(a.limit.saturating_mul(10));
+    let arm = |t: &str| {
+        let mut w = vec![format!("{t} MATCH ?")];
+        w.extend(clauses.iter().cloned());
+        format!(
+            "SELECT * FROM (SELECT e.n, e.json, bm25({t}) AS score
+                 FROM {t} JOIN events e ON e.n = {t}.rowid
+                 WHERE {} ORDER BY {t}.rowid DESC LIMIT {ranked})",
+            w.join(" AND ")
+        )
+    };
+    let sql = format!(
+        "SELECT json FROM ({} UNION ALL {}) GROUP BY n ORDER BY min(score), n DESC LIMIT ?",
+        arm("commands_fts"),
+        arm("outputs_fts")
+    );
+    let mut all = vec![SqlValue::Text(q.clone())];
+    all.extend(args.iter().cloned());
+    all.push(SqlValue::Text(q));
+    all.extend(args);
+    all.push(SqlValue::Integer(a.limit as i64));
+    Ok((sql, all))
 }
 
 /// The clauses of the usual filters.
@@ -210,7 +219,13 @@ fn row(out: &Out, ev: &Event, root: &Path, now: crate::timestamp::Timestamp) -> 
         d => d.exit_code(),
     };
     let took = ev.data.duration();
-    let cmd = ev.command_text().unwrap_or_default();
+    // A tool call without a command (found by its output): the tool and
+    // what it worked on.
+    let cmd = match (&ev.data, ev.command_text()) {
+        (_, Some(c)) => c,
+        (Data::ToolCall(t), None) => format!("{} {}", t.tool, t.target()),
+        (_, None) => String::new(),
+    };
     let rel = Path::new(&ev.cwd)
         .strip_prefix(root)
         .ok()

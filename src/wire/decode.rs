@@ -98,8 +98,25 @@ fn build(kind: &[u8], f: &[&[u8]]) -> Option<Record> {
                 } else {
                     Some(std::time::Duration::from_millis(parse_u64(f[4])?))
                 },
+                outcome: None,
             })
         }
+        b"O" => Record::Exit(ExitRecord {
+            seq,
+            at,
+            status: if f[2].is_empty() {
+                None
+            } else {
+                Some(parse_i32(f[2])?)
+            },
+            pipestatus: None,
+            duration: if f[3].is_empty() {
+                None
+            } else {
+                Some(std::time::Duration::from_millis(parse_u64(f[3])?))
+            },
+            outcome: Some(f[4].to_vec()),
+        }),
         b"X" => Record::End(EndRecord {
             seq,
             at,

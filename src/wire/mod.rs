@@ -68,6 +68,10 @@ pub struct ExitRecord {
     /// The shell's own measure of the duration (fish's `$CMD_DURATION`),
     /// to the millisecond.
     pub duration: Option<std::time::Duration>,
+    /// An agent's tool call only: what the call returned, as JSON fields
+    /// of its `tool_call` event (`output`, `exit_code`). Written as an `O`
+    /// record.
+    pub outcome: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +145,7 @@ fn fields_for(kind: &[u8]) -> Option<usize> {
         b"X" => Some(3),
         b"H" => Some(3),
         b"V" => Some(6),
+        b"O" => Some(5),
         _ => None,
     }
 }
@@ -173,6 +178,22 @@ pub fn encode(rec: &Record) -> Vec<u8> {
                 }
             }
             put(&c.text);
+        }
+        Record::Exit(ExitRecord {
+            seq,
+            at,
+            status,
+            duration,
+            outcome: Some(o),
+            ..
+        }) => {
+            put(b"O");
+            put(seq.to_string().as_bytes());
+            put(stamp_field(*at).as_bytes());
+            put(status.map(|s| s.to_string()).unwrap_or_default().as_bytes());
+            let ms = duration.map(|d| d.as_millis().to_string());
+            put(ms.unwrap_or_default().as_bytes());
+            put(o);
         }
         Record::Exit(e) => {
             put(b"E");
