@@ -288,3 +288,30 @@ fn gemini_cli_session_keeps_outputs() {
     let (_w, evs) = run_agent("gemini-cli");
     assert_eq!(exit_codes(&evs), (Value::from(0), Value::from(101)));
 }
+
+/// opencode's hooks are a plugin: DevTrace's own, as `agent install`
+/// writes it, loaded by Node the way opencode loads plugins and called with
+/// the inputs opencode's plugin API documents. (opencode itself needs a
+/// model to run a session; its plugin runs for real here.)
+#[test]
+fn opencode_plugin_records_a_session_through_the_real_plugin() {
+    require("node");
+    let w = World::initialised();
+    std::fs::write(w.repo.join("billing.rs"), "fn total() {}\n").unwrap();
+    let out = w.devtrace(&["agent", "install", "opencode"], &w.repo);
+    assert!(out.status.success(), "{out:?}");
+    let host = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/agent_fixtures/opencode_host.mjs");
+    let out = w
+        .cmd_in("node", &w.repo)
+        .arg(&host)
+        .arg(w.repo.join(".opencode/plugins/devtrace.js"))
+        .arg(&w.repo)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let evs = session(&w, "opencode");
+    check_common("opencode", &evs);
+    check_found_and_shown(&w, "opencode", &evs);
+    assert_eq!(evs[0]["data"]["model"], "anthropic/claude-sonnet-4-5");
+}
