@@ -21,7 +21,9 @@ use crate::event::Usage;
 use serde_json::Value;
 use std::io::{Read, Seek, SeekFrom};
 
-/// How much of a transcript's end is read.
+/// How much of a transcript's end is read: a first look, then more when
+/// the call is not in it.
+const NEAR: u64 = 64 * 1024;
 const TAIL: u64 = 512 * 1024;
 
 /// One line of a transcript, as far as we care.
@@ -42,18 +44,18 @@ enum Item {
     Model(String),
 }
 
-/// The transcript's last lines, newest first.
-fn tail_lines(path: &str) -> Vec<String> {
+/// The transcript's last lines (of its last `size` bytes), newest first.
+fn tail_lines(path: &str, size: u64) -> Vec<String> {
     let Ok(mut f) = std::fs::File::open(path) else {
         return Vec::new();
     };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let start = len.saturating_sub(TAIL);
+    let start = len.saturating_sub(size);
     if f.seek(SeekFrom::Start(start)).is_err() {
         return Vec::new();
     }
     let mut buf = Vec::new();
-    if f.take(TAIL).read_to_end(&mut buf).is_err() {
+    if f.take(size).read_to_end(&mut buf).is_err() {
         return Vec::new();
     }
     let text = String::from_utf8_lossy(&buf);
@@ -159,10 +161,11 @@ fn codex_event(p: &Value) -> Vec<Item> {
     )]
 }
 
-/// The transcript's items, newest first, read back until `stop` says so.
-fn newest_items(path: &str, mut stop: impl FnMut(&Item) -> bool) -> Vec<Item> {
+/// The transcript's items, newest first, read back (in its last `size`
+/// bytes) until `stop` says so.
+fn newest_items(path: &str, size: u64, mut stop: impl FnMut(&Item) -> bool) -> Vec<Item> {
     let mut out = Vec::new();
-    for line in tail_lines(path) {
+    for line in tail_lines(path, size) {
         for it in items(&line).into_iter().rev() {
             let done = stop(&it);
             out.push(it);
@@ -185,15 +188,30 @@ fn joined(mut texts: Vec<String>) -> Option<String> {
 /// last tool result or prompt. When the call is not in the transcript yet,
 /// the texts at its end, if no other call follows them.
 pub fn reasoning(path: &str, call_id: &str) -> Option<String> {
+    reasoning_in(path, call_id, NEAR).unwrap_or_else(|| reasoning_in(path, call_id, TAIL).flatten())
+}
+
+/// [`reasoning`] in the last `size` bytes: None when what leads to the
+/// call may be before them.
+fn reasoning_in(path: &str, call_id: &str, size: u64) -> Option<Option<String>> {
     let mut found = false;
-    let items = newest_items(path, |it| match it {
+    let mut ended = false;
+    let items = newest_items(path, size, |it| match it {
         Item::Call(id) if id == call_id => {
             found = true;
             false
         }
-        Item::Result | Item::Prompt => found,
+        Item::Result | Item::Prompt => {
+            ended = found;
+            found
+        }
         _ => false,
     });
+    // Cut off: the call, or the start of what led to it, is further back.
+    let whole = size >= TAIL;
+    if (found && !ended) || (!found && !whole) {
+        return None;
+    }
     let hit = items
         .iter()
         .position(|it| matches!(it, Item::Call(id) if id == call_id));
@@ -207,11 +225,11 @@ pub fn reasoning(path: &str, call_id: &str) -> Option<String> {
             Item::Text(t) => texts.push(t.clone()),
             Item::Result | Item::Prompt => break,
             // Not yet written: the end holds another call's words.
-            Item::Call(_) if hit.is_none() => return None,
+            Item::Call(_) if hit.is_none() => return Some(None),
             _ => {}
         }
     }
-    joined(texts)
+    Some(joined(texts))
 }
 
 /// Where Claude Code keeps a subagent's transcript: beside the session's,
@@ -235,7 +253,7 @@ pub struct Turn {
 }
 
 pub fn turn(path: &str) -> Turn {
-    let items = newest_items(path, |it| *it == Item::Prompt);
+    let items = newest_items(path, TAIL, |it| *it == Item::Prompt);
     let mut t = Turn::default();
     let mut last = Vec::new();
     let mut in_last = true;
@@ -262,4 +280,49 @@ pub fn turn(path: &str) -> Turn {
     t.message = joined(last);
     t.usage = any.then_some(total);
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn line(v: Value) -> String {
+        format!("{v}\n")
+    }
+    fn said(text: &str, call: Option<&str>) -> String {
+        let mut content = vec![json!({"type": "text", "text": text})];
+        if let Some(id) = call {
+            content.push(json!({"type": "tool_use", "id": id, "name": "Bash", "input": {}}));
+        }
+        line(json!({"type": "assistant", "message": {"id": text, "content": content}}))
+    }
+    fn result() -> String {
+        line(json!({"type": "user", "message": {"content": [{"type": "tool_result"}]}}))
+    }
+
+    #[test]
+    fn reasons_are_found_far_back_and_never_borrowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.jsonl");
+        let path = p.to_str().unwrap();
+        // The call, then 300 KiB of later turns: past the first look.
+        let mut t = result() + &said("Why A.", Some("A"));
+        for i in 0..1000 {
+            t += &result();
+            t += &said(
+                &format!("filler {i} {}", "x".repeat(60)),
+                Some(&format!("F{i}")),
+            );
+        }
+        std::fs::write(&p, &t).unwrap();
+        assert_eq!(reasoning(path, "A").as_deref(), Some("Why A."));
+        // Not written yet: the words at the end, when no other call follows.
+        std::fs::write(&p, result() + &said("About to run B.", None)).unwrap();
+        assert_eq!(reasoning(path, "B").as_deref(), Some("About to run B."));
+        // Another call's words are never this one's.
+        std::fs::write(&p, result() + &said("For C.", Some("C"))).unwrap();
+        assert_eq!(reasoning(path, "B"), None);
+        assert_eq!(reasoning("/nonexistent", "B"), None);
+    }
 }
