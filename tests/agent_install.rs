@@ -186,3 +186,48 @@ fn user_scope_writes_the_agents_home_settings() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not DevTrace's plugin"));
 }
+
+/// `doctor` lists the agents whose hooks are installed here, and whether
+/// they fired recently.
+#[test]
+fn doctor_lists_installed_agents_and_whether_their_hooks_fired() {
+    let w = World::initialised();
+    ok(&w.devtrace(&["agent", "install", "claude-code"], &w.repo));
+    ok(&w.devtrace(&["agent", "install", "cursor", "--user"], &w.repo));
+    let checks = |w: &World| -> Vec<Value> {
+        let out = w.devtrace(&["doctor", "--json"], &w.repo);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["what"].as_str().unwrap().contains(": hooks in "))
+            .cloned()
+            .collect()
+    };
+    let c = checks(&w);
+    assert_eq!(c.len(), 2, "{c:#?}");
+    assert_eq!(
+        c[0]["what"],
+        "claude-code: hooks in .claude/settings.json; never fired here"
+    );
+    assert!(c[0]["fix"]
+        .as_str()
+        .unwrap()
+        .contains("start a claude-code session"));
+    assert_eq!(
+        c[1]["what"],
+        "cursor: hooks in ~/.cursor/hooks.json; never fired here"
+    );
+    // A hook fires: doctor says when.
+    let transcript = w.home.join("t.jsonl");
+    crate::agent_sessions::play(&w, "claude-code", &transcript);
+    crate::agent_sessions::session(&w, "claude-code");
+    let c = checks(&w);
+    let what = c[0]["what"].as_str().unwrap();
+    assert!(what.contains("; last fired "), "{c:#?}");
+    assert!(c[0]["fix"].is_null(), "{c:#?}");
+    // Uninstalled: no longer listed.
+    ok(&w.devtrace(&["agent", "install", "claude-code", "--uninstall"], &w.repo));
+    assert_eq!(checks(&w).len(), 1);
+}

@@ -68,7 +68,34 @@ pub fn run(name: &str, uninstall: bool, user: bool) -> Result<i32> {
     Ok(0)
 }
 
-fn project_root() -> Result<PathBuf> {
+/// Where DevTrace's hooks for `name` are installed, for the project at
+/// `root` and for the user at `home`, as shown to people.
+pub fn installed(name: &str, root: &Path, home: &Path) -> Vec<String> {
+    let Some(ag) = agent(name) else {
+        return Vec::new();
+    };
+    let hook = format!("devtrace agent hook {name}");
+    let ours = |p: &Path| match ag.kind {
+        Kind::OpencodePlugin => {
+            std::fs::read_to_string(p).is_ok_and(|t| t == files::OPENCODE_PLUGIN)
+        }
+        Kind::ClineScripts => std::fs::read_dir(p).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(&hook)))
+        }),
+        Kind::Json(_) => std::fs::read_to_string(p).is_ok_and(|t| t.contains(&hook)),
+    };
+    let mut out = Vec::new();
+    if ours(&root.join(ag.project)) {
+        out.push(ag.project.to_owned());
+    }
+    if let Some(u) = ag.user.filter(|u| ours(&home.join(u))) {
+        out.push(format!("~/{u}"));
+    }
+    out
+}
+
+pub fn project_root() -> Result<PathBuf> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     if let Ok(repo) = git2::Repository::discover(&cwd) {
         if let Some(wd) = repo.workdir() {
