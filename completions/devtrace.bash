@@ -106,6 +106,9 @@ _devtrace() {
             devtrace__subcmd__agent,hook)
                 cmd="devtrace__subcmd__agent__subcmd__hook"
                 ;;
+            devtrace__subcmd__agent,import)
+                cmd="devtrace__subcmd__agent__subcmd__import"
+                ;;
             devtrace__subcmd__agent,install)
                 cmd="devtrace__subcmd__agent__subcmd__install"
                 ;;
@@ -114,6 +117,9 @@ _devtrace() {
                 ;;
             devtrace__subcmd__agent__subcmd__help,hook)
                 cmd="devtrace__subcmd__agent__subcmd__help__subcmd__hook"
+                ;;
+            devtrace__subcmd__agent__subcmd__help,import)
+                cmd="devtrace__subcmd__agent__subcmd__help__subcmd__import"
                 ;;
             devtrace__subcmd__agent__subcmd__help,install)
                 cmd="devtrace__subcmd__agent__subcmd__help__subcmd__install"
@@ -205,6 +211,9 @@ _devtrace() {
             devtrace__subcmd__help__subcmd__agent,hook)
                 cmd="devtrace__subcmd__help__subcmd__agent__subcmd__hook"
                 ;;
+            devtrace__subcmd__help__subcmd__agent,import)
+                cmd="devtrace__subcmd__help__subcmd__agent__subcmd__import"
+                ;;
             devtrace__subcmd__help__subcmd__agent,install)
                 cmd="devtrace__subcmd__help__subcmd__agent__subcmd__install"
                 ;;
@@ -229,7 +238,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__agent)
-            opts="-h -V --help --version install hook help"
+            opts="-h -V --help --version install import hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,7 +274,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__agent__subcmd__help)
-            opts="install hook help"
+            opts="install import hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -306,6 +315,20 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__agent__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__agent__subcmd__help__subcmd__install)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -328,6 +351,24 @@ _devtrace() {
             fi
             case "${prev}" in
                 --event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__agent__subcmd__import)
+            opts="-h -V --since --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -511,7 +552,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help__subcmd__agent)
-            opts="install hook"
+            opts="install import hook"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -539,6 +580,20 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help__subcmd__agent__subcmd__hook)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__agent__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -315,3 +315,76 @@ fn opencode_plugin_records_a_session_through_the_real_plugin() {
     check_found_and_shown(&w, "opencode", &evs);
     assert_eq!(evs[0]["data"]["model"], "anthropic/claude-sonnet-4-5");
 }
+
+/// Claude Code's sessions from before DevTrace: its transcript for this
+/// repository, recorded as the hooks would have, marked imported; twice is
+/// once.
+#[test]
+fn claude_code_sessions_are_imported_once() {
+    let w = World::initialised();
+    let repo = w.repo.to_string_lossy().into_owned();
+    let project: String = repo
+        .trim_end_matches('/')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let dir = w.home.join(".claude/projects").join(project);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/agent_fixtures/claude-code.transcript.jsonl");
+    let text = std::fs::read_to_string(fixture).unwrap();
+    std::fs::write(
+        dir.join("9f1c2d3e-0000-4000-8000-0000000c1a0d.jsonl"),
+        text.replace("$REPO", &repo),
+    )
+    .unwrap();
+    let out = w.devtrace(&["agent", "import", "claude-code"], &w.repo);
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("6 events from 1 session, 6 new"), "{said}");
+    let evs = w.events(&w.repo, "latest");
+    let types: Vec<&str> = evs.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let want = [
+        "session_start",
+        "prompt",
+        "tool_call",
+        "tool_call",
+        "tool_call",
+        "turn_end",
+    ];
+    assert_eq!(types, want, "{evs:#?}");
+    for e in &evs {
+        assert_eq!(e["data"]["imported"], true, "{e}");
+        assert_eq!(e["agent"], "claude-code");
+    }
+    let c = calls(&evs);
+    assert_eq!(
+        c[0]["data"]["reasoning"],
+        "I'll rename `total` to `sum` in billing.rs first."
+    );
+    assert!(c[0]["data"]["output"]
+        .as_str()
+        .unwrap()
+        .contains("-fn total() {}\n+fn sum() {}"));
+    assert_eq!(
+        c[1]["data"]["output"],
+        "./billing.rs:1:fn sum() {} // zebrafish\n"
+    );
+    assert_eq!(c[1]["data"]["duration_ms"], 1000);
+    assert_eq!(c[2]["data"]["tool"], "Task");
+    let t = turns(&evs);
+    assert_eq!(t[0]["data"]["usage"]["input_tokens"], 1770);
+    // Twice is once.
+    let out = w.devtrace(&["agent", "import", "claude-code"], &w.repo);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(", 0 new"),
+        "{out:?}"
+    );
+    assert_eq!(w.events(&w.repo, "latest").len(), evs.len());
+}

@@ -257,6 +257,15 @@ pub enum AgentCmd {
         #[arg(long)]
         user: bool,
     },
+    /// Record an agent's sessions from before DevTrace, from the transcripts
+    /// it keeps for this repository (importing twice adds nothing)
+    Import {
+        /// The agent: claude-code
+        name: String,
+        /// Only what happened at or after this time
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+    },
     /// Handle one hook call of an agent (its settings run this; JSON on stdin)
     Hook {
         /// The agent: claude-code, gemini-cli, codex, cursor, copilot,

@@ -2,6 +2,7 @@
 
 mod agent_cmd;
 mod agent_hook;
+mod agent_import;
 mod agent_install;
 #[cfg(feature = "testing")]
 mod bench_fill;
@@ -53,6 +54,9 @@ pub fn run(command: Command) -> Result<i32> {
             uninstall,
             user,
         }) => agent_install::run(&name, uninstall, user),
+        Command::Agent(crate::cli::AgentCmd::Import { name, since }) => {
+            agent_import::run(&name, &since)
+        }
         Command::Agent(crate::cli::AgentCmd::Hook { name, event }) => {
             agent_hook::run(&name, event.as_deref())
         }

@@ -12,7 +12,7 @@ mod calls;
 mod claude;
 mod input;
 mod others;
-mod outcome;
+pub mod outcome;
 mod transcript;
 
 use crate::event::{Data, Prompt, TurnEnd};
@@ -21,7 +21,8 @@ use crate::timestamp::Timestamp;
 use crate::wire::{CmdRecord, EndRecord, EventRecord, ExitRecord, Record, Stamp, TextSource};
 use anyhow::{Context, Result};
 use calls::{agent_process, recall_call, remember_call};
-use input::{Hook, Step, ToolCallStart};
+pub use input::Hook;
+use input::{Step, ToolCallStart};
 use serde_json::Value;
 use std::io::Read;
 
@@ -277,7 +278,7 @@ fn send_event(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Resul
 
 /// Strings cut to a readable length, so that a tool's input (a file's whole
 /// content) does not fill the store.
-fn bound(v: Value) -> Value {
+pub fn bound(v: Value) -> Value {
     match v {
         Value::String(s) if s.len() > MAX_STRING => {
             let mut cut = MAX_STRING;
