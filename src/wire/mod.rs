@@ -179,22 +179,11 @@ pub fn encode(rec: &Record) -> Vec<u8> {
             }
             put(&c.text);
         }
-        Record::Exit(ExitRecord {
-            seq,
-            at,
-            status,
-            duration,
-            outcome: Some(o),
-            ..
-        }) => {
-            put(b"O");
-            put(seq.to_string().as_bytes());
-            put(stamp_field(*at).as_bytes());
-            put(status.map(|s| s.to_string()).unwrap_or_default().as_bytes());
-            let ms = duration.map(|d| d.as_millis().to_string());
-            put(ms.unwrap_or_default().as_bytes());
-            put(o);
-        }
+        Record::Exit(
+            e @ ExitRecord {
+                outcome: Some(o), ..
+            },
+        ) => return encode_outcome(e, o),
         Record::Exit(e) => {
             put(b"E");
             put(e.seq.to_string().as_bytes());
@@ -204,17 +193,7 @@ pub fn encode(rec: &Record) -> Vec<u8> {
                 .map(|s| s.to_string())
                 .unwrap_or_default()
                 .as_bytes());
-            let ps = e
-                .pipestatus
-                .as_ref()
-                .map(|v| {
-                    v.iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default();
-            put(ps.as_bytes());
+            put(pipestatus_field(e.pipestatus.as_deref()).as_bytes());
             put(e
                 .duration
                 .map(|d| d.as_millis().to_string())
@@ -244,6 +223,33 @@ pub fn encode(rec: &Record) -> Vec<u8> {
         }
     }
     put(TRAILER);
+    out
+}
+
+/// Pipeline statuses, space-separated ("" for none).
+fn pipestatus_field(ps: Option<&[i32]>) -> String {
+    let all = ps.unwrap_or_default().iter().map(|s| s.to_string());
+    all.collect::<Vec<_>>().join(" ")
+}
+
+/// An agent tool call's exit with its outcome, as an `O` record.
+fn encode_outcome(e: &ExitRecord, outcome: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let status = e.status.map(|s| s.to_string()).unwrap_or_default();
+    let ms = e.duration.map(|d| d.as_millis().to_string());
+    for f in [
+        MAGIC,
+        b"O",
+        e.seq.to_string().as_bytes(),
+        stamp_field(e.at).as_bytes(),
+        status.as_bytes(),
+        ms.unwrap_or_default().as_bytes(),
+        outcome,
+        TRAILER,
+    ] {
+        out.extend_from_slice(f);
+        out.push(0);
+    }
     out
 }
 

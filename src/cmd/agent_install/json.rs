@@ -13,102 +13,121 @@ use serde_json::{json, Map, Value};
 use std::path::Path;
 
 pub fn agent(name: &str) -> Option<Agent> {
-    let claude_tools: &[&str] = &["PreToolUse", "PostToolUse", "PostToolUseFailure"];
     Some(match name {
-        "claude-code" => Agent {
-            name: "claude-code",
-            project: ".claude/settings.json",
-            user: Some(".claude/settings.json"),
-            events: &[
-                "SessionStart",
-                "UserPromptSubmit",
-                "PreToolUse",
-                "PostToolUse",
-                "PostToolUseFailure",
-                "SubagentStart",
-                "SubagentStop",
-                "Stop",
-                "SessionEnd",
-            ],
-            kind: Kind::Json(Format::Grouped {
-                tool_events: claude_tools,
-                match_all: Some("*"),
-                timeout: 5,
-            }),
-        },
-        "gemini-cli" => Agent {
-            name: "gemini-cli",
-            project: ".gemini/settings.json",
-            user: Some(".gemini/settings.json"),
-            events: &[
-                "SessionStart",
-                "BeforeAgent",
-                "BeforeTool",
-                "AfterTool",
-                "AfterAgent",
-                "SessionEnd",
-            ],
-            // No matcher: every tool.
-            kind: Kind::Json(Format::Grouped {
-                tool_events: &[],
-                match_all: None,
-                timeout: 5000,
-            }),
-        },
-        "codex" => Agent {
-            name: "codex",
-            project: ".codex/hooks.json",
-            user: Some(".codex/hooks.json"),
-            events: &[
-                "SessionStart",
-                "UserPromptSubmit",
-                "PreToolUse",
-                "PostToolUse",
-                "Stop",
-            ],
-            // No matcher: every tool.
-            kind: Kind::Json(Format::Grouped {
-                tool_events: &[],
-                match_all: None,
-                timeout: 5,
-            }),
-        },
-        "cursor" => Agent {
-            name: "cursor",
-            project: ".cursor/hooks.json",
-            user: Some(".cursor/hooks.json"),
-            events: &[
-                "sessionStart",
-                "beforeSubmitPrompt",
-                "preToolUse",
-                "postToolUse",
-                "postToolUseFailure",
-                "afterAgentResponse",
-                "sessionEnd",
-            ],
-            kind: Kind::Json(Format::Flat {
-                key: "command",
-                event_arg: false,
-            }),
-        },
-        "copilot" => Agent {
-            name: "copilot",
-            project: ".github/hooks/devtrace.json",
-            user: None,
-            events: &[
-                "sessionStart",
-                "userPromptSubmitted",
-                "preToolUse",
-                "postToolUse",
-                "sessionEnd",
-            ],
-            kind: Kind::Json(Format::Flat {
-                key: "bash",
-                event_arg: true,
-            }),
-        },
+        "claude-code" => claude_code(),
+        "gemini-cli" => gemini_cli(),
+        "codex" => codex(),
+        "cursor" => cursor(),
+        "copilot" => copilot(),
         _ => return None,
     })
+}
+
+fn claude_code() -> Agent {
+    Agent {
+        name: "claude-code",
+        project: ".claude/settings.json",
+        user: Some(".claude/settings.json"),
+        events: &[
+            "SessionStart",
+            "UserPromptSubmit",
+            "PreToolUse",
+            "PostToolUse",
+            "PostToolUseFailure",
+            "SubagentStart",
+            "SubagentStop",
+            "Stop",
+            "SessionEnd",
+        ],
+        kind: Kind::Json(Format::Grouped {
+            tool_events: &["PreToolUse", "PostToolUse", "PostToolUseFailure"],
+            match_all: Some("*"),
+            timeout: 5,
+        }),
+    }
+}
+
+fn gemini_cli() -> Agent {
+    Agent {
+        name: "gemini-cli",
+        project: ".gemini/settings.json",
+        user: Some(".gemini/settings.json"),
+        events: &[
+            "SessionStart",
+            "BeforeAgent",
+            "BeforeTool",
+            "AfterTool",
+            "AfterAgent",
+            "SessionEnd",
+        ],
+        // No matcher: every tool.
+        kind: Kind::Json(Format::Grouped {
+            tool_events: &[],
+            match_all: None,
+            timeout: 5000,
+        }),
+    }
+}
+
+fn codex() -> Agent {
+    Agent {
+        name: "codex",
+        project: ".codex/hooks.json",
+        user: Some(".codex/hooks.json"),
+        events: &[
+            "SessionStart",
+            "UserPromptSubmit",
+            "PreToolUse",
+            "PostToolUse",
+            "Stop",
+        ],
+        // No matcher: every tool.
+        kind: Kind::Json(Format::Grouped {
+            tool_events: &[],
+            match_all: None,
+            timeout: 5,
+        }),
+    }
+}
+
+fn cursor() -> Agent {
+    Agent {
+        name: "cursor",
+        project: ".cursor/hooks.json",
+        user: Some(".cursor/hooks.json"),
+        events: &[
+            "sessionStart",
+            "beforeSubmitPrompt",
+            "preToolUse",
+            "postToolUse",
+            "postToolUseFailure",
+            "afterAgentResponse",
+            "sessionEnd",
+        ],
+        kind: Kind::Json(Format::Flat {
+            key: "command",
+            event_arg: false,
+        }),
+    }
+}
+
+fn copilot() -> Agent {
+    Agent {
+        name: "copilot",
+        project: ".github/hooks/devtrace.json",
+        user: None,
+        events: &[
+            "sessionStart",
+            "userPromptSubmitted",
+            "preToolUse",
+            "postToolUse",
+            "sessionEnd",
+        ],
+        kind: Kind::Json(Format::Flat {
+            key: "bash",
+            event_arg: true,
+        }),
+    }
 }
 
 /// The command DevTrace's entry for `event` runs.
