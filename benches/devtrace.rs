@@ -437,6 +437,54 @@ fn agent_hook_times(w: &World, n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Milliseconds for one `devtrace agent hook AGENT` process around each of
+/// `n` shell tool calls (its start and its end), with the payloads of the
+/// agent's fixture (tests/agent_fixtures/AGENT.jsonl, the `grep` call) and,
+/// for the agents that keep one, a transcript of several megabytes to read
+/// the call's reasons from.
+fn agent_fixture_times(w: &World, agent: &str, n: usize) -> Vec<f64> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agent_fixtures");
+    let repo = w.repo.to_string_lossy().into_owned();
+    let transcript = w.home.join(format!("{agent}.transcript.jsonl"));
+    if let Ok(t) = std::fs::read_to_string(dir.join(format!("{agent}.transcript.jsonl"))) {
+        let lines: Vec<&str> = t.lines().collect();
+        let mut big = String::new();
+        while big.len() < 4 << 20 {
+            for l in &lines {
+                big.push_str(l);
+                big.push('\n');
+            }
+        }
+        std::fs::write(&transcript, big.replace("$REPO", &repo)).unwrap();
+    }
+    let text = std::fs::read_to_string(dir.join(format!("{agent}.jsonl"))).unwrap();
+    let pair: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| l.contains("grep -rn sum .") && l.contains("payload"))
+        .map(|l| {
+            let l = l
+                .replace("$REPO", &repo)
+                .replace("$TRANSCRIPT", &transcript.to_string_lossy());
+            serde_json::from_str(&l).unwrap()
+        })
+        .collect();
+    assert_eq!(pair.len(), 2, "{agent}: the grep call's two hooks");
+    (0..n)
+        .flat_map(|_| pair.iter())
+        .map(|step| {
+            let mut c = w.cmd_in(BIN, &w.repo);
+            c.args(["agent", "hook", agent]);
+            if let Some(ev) = step["event"].as_str() {
+                c.args(["--event", ev]);
+            }
+            let t = Instant::now();
+            let out = output_with_stdin(&mut c, step["payload"].to_string().as_bytes());
+            assert!(out.status.success(), "agent hook failed: {out:?}");
+            ms(t.elapsed())
+        })
+        .collect()
+}
+
 /// Milliseconds for `devtrace exec -- true` (and for `true` alone), the
 /// wrapper agents run each command through.
 fn exec_times(w: &World, n: usize, wrapped: bool) -> Vec<f64> {
@@ -469,6 +517,23 @@ fn agent_rows(t: &mut Table, z: &Sizes) {
         "",
         "",
     );
+    for agent in [
+        "claude-code",
+        "gemini-cli",
+        "codex",
+        "cursor",
+        "copilot",
+        "opencode",
+        "cline",
+    ] {
+        let hook = stats(agent_fixture_times(&w, agent, z.commands / 4));
+        t.row(
+            &format!("agents: one `agent hook {agent}` (a tool call's start or end)"),
+            format!("{:.2} ms (p99 {:.2})", hook.0, hook.1),
+            "median < 10 ms",
+            verdict(hook.0 < 10.0),
+        );
+    }
     let bare = stats(exec_times(&w, z.commands / 4, false));
     let exec = stats(exec_times(&w, z.commands / 4, true));
     t.row(

@@ -115,6 +115,9 @@ _devtrace() {
             devtrace__subcmd__agent,hook)
                 cmd="devtrace__subcmd__agent__subcmd__hook"
                 ;;
+            devtrace__subcmd__agent,import)
+                cmd="devtrace__subcmd__agent__subcmd__import"
+                ;;
             devtrace__subcmd__agent,install)
                 cmd="devtrace__subcmd__agent__subcmd__install"
                 ;;
@@ -123,6 +126,9 @@ _devtrace() {
                 ;;
             devtrace__subcmd__agent__subcmd__help,hook)
                 cmd="devtrace__subcmd__agent__subcmd__help__subcmd__hook"
+                ;;
+            devtrace__subcmd__agent__subcmd__help,import)
+                cmd="devtrace__subcmd__agent__subcmd__help__subcmd__import"
                 ;;
             devtrace__subcmd__agent__subcmd__help,install)
                 cmd="devtrace__subcmd__agent__subcmd__help__subcmd__install"
@@ -223,6 +229,9 @@ _devtrace() {
             devtrace__subcmd__help__subcmd__agent,hook)
                 cmd="devtrace__subcmd__help__subcmd__agent__subcmd__hook"
                 ;;
+            devtrace__subcmd__help__subcmd__agent,import)
+                cmd="devtrace__subcmd__help__subcmd__agent__subcmd__import"
+                ;;
             devtrace__subcmd__help__subcmd__agent,install)
                 cmd="devtrace__subcmd__help__subcmd__agent__subcmd__install"
                 ;;
@@ -280,7 +289,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__agent)
-            opts="-h -V --help --version install hook help"
+            opts="-h -V --help --version install import hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -316,7 +325,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__agent__subcmd__help)
-            opts="install hook help"
+            opts="install import hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -357,6 +366,20 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__agent__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__agent__subcmd__help__subcmd__install)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -372,12 +395,34 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__agent__subcmd__hook)
-            opts="-h -V --help --version"
+            opts="-h -V --event --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__agent__subcmd__import)
+            opts="-h -V --since --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -386,7 +431,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__agent__subcmd__install)
-            opts="-h -V --uninstall --help --version"
+            opts="-h -V --uninstall --user --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -606,7 +651,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help__subcmd__agent)
-            opts="install hook"
+            opts="install import hook"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,6 +679,20 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help__subcmd__agent__subcmd__hook)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__help__subcmd__agent__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1544,7 +1603,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__show)
-            opts="-s -n -h -V --session --type --since --until --agent --human --json --global --limit --ids --help --version"
+            opts="-s -n -h -V --session --type --since --until --agent --human --json --global --limit --ids --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

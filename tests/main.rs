@@ -2,6 +2,8 @@
 
 mod support;
 
+mod agent_install;
+mod agent_sessions;
 mod agents;
 mod attribution;
 mod bash_preexec;

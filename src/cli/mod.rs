@@ -249,16 +249,34 @@ pub struct ExecArgs {
 pub enum AgentCmd {
     /// Add DevTrace's hook to an agent's settings in this project
     Install {
-        /// The agent: claude-code or gemini-cli
+        /// The agent: claude-code, gemini-cli, codex, cursor, copilot,
+        /// opencode or cline
         name: String,
         /// Take DevTrace's hook out again
         #[arg(long)]
         uninstall: bool,
+        /// Install for every project of this user (the agent's settings in
+        /// the home directory) rather than this project
+        #[arg(long)]
+        user: bool,
+    },
+    /// Record an agent's sessions from before DevTrace, from the transcripts
+    /// it keeps for this repository (importing twice adds nothing)
+    Import {
+        /// The agent: claude-code
+        name: String,
+        /// Only what happened at or after this time
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
     },
     /// Handle one hook call of an agent (its settings run this; JSON on stdin)
     Hook {
-        /// The agent: claude-code or gemini-cli
+        /// The agent: claude-code, gemini-cli, codex, cursor, copilot,
+        /// opencode or cline
         name: String,
+        /// The hook's event, for agents whose payload does not name it
+        #[arg(long)]
+        event: Option<String>,
     },
 }
 

@@ -37,6 +37,10 @@ pub struct ShowArgs {
     /// Start each line with the event's id (for `devtrace diff ID`)
     #[arg(long)]
     pub ids: bool,
+    /// Under each agent's tool call, what it returned (its output, error
+    /// or patch)
+    #[arg(long)]
+    pub output: bool,
 }
 
 #[derive(Args, Debug)]

@@ -112,6 +112,7 @@ impl Recorder {
             duration: Some(std::time::Duration::from_millis(
                 end.since(self.start).as_millis() as u64,
             )),
+            outcome: None,
         });
         let _ = channel::append_spool(&self.chan, &crate::wire::encode(&rec));
     }

@@ -197,6 +197,15 @@ fn print_cause(out: &mut Out, cause: Option<&Event>, paused: bool) -> std::io::R
         if let Some(intent) = &t.intent {
             out.line(&format!("  stated intent     {}", printable(intent)))?;
         }
+        if let Some(r) = t.reasoning.as_deref().filter(|r| !r.trim().is_empty()) {
+            out.line(&format!(
+                "  in its own words  {}",
+                out.paint(
+                    "3;32",
+                    &printable(&r.split_whitespace().collect::<Vec<_>>().join(" "))
+                )
+            ))?;
+        }
         return Ok(());
     }
     let text = c.command_text().unwrap_or_default();

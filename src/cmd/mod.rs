@@ -2,6 +2,7 @@
 
 mod agent_cmd;
 mod agent_hook;
+mod agent_import;
 mod agent_install;
 #[cfg(feature = "testing")]
 mod bench_fill;
@@ -30,6 +31,7 @@ mod shell;
 mod show;
 mod snapshot;
 mod stats;
+mod tool_detail;
 
 use crate::cli::Command;
 use anyhow::Result;
@@ -48,10 +50,17 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Explain(a) => explain::run(a),
         Command::Exec(a) => exec::run(a),
         Command::Shell(a) => shell::run(a),
-        Command::Agent(crate::cli::AgentCmd::Install { name, uninstall }) => {
-            agent_install::run(&name, uninstall)
+        Command::Agent(crate::cli::AgentCmd::Install {
+            name,
+            uninstall,
+            user,
+        }) => agent_install::run(&name, uninstall, user),
+        Command::Agent(crate::cli::AgentCmd::Import { name, since }) => {
+            agent_import::run(&name, &since)
         }
-        Command::Agent(crate::cli::AgentCmd::Hook { name }) => agent_hook::run(&name),
+        Command::Agent(crate::cli::AgentCmd::Hook { name, event }) => {
+            agent_hook::run(&name, event.as_deref())
+        }
         Command::Mcp(c) => mcp::run(c),
         Command::Search(a) => search::run(a),
         Command::Stats(a) => stats::run(a),

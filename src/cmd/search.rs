@@ -1,5 +1,6 @@
-//! `devtrace search`: command text through the SQLite full-text index
-//! (`review::search`), printed as a table or JSON Lines.
+//! `devtrace search`: command text and agents' tool output through the
+//! SQLite full-text indexes (`review::search`), printed as a table or JSON
+//! Lines.
 
 use crate::cli::SearchArgs;
 use crate::event::{Data, Event};
@@ -90,7 +91,13 @@ fn row(out: &Out, ev: &Event, root: &Path, now: crate::timestamp::Timestamp) -> 
         d => d.exit_code(),
     };
     let took = ev.data.duration();
-    let cmd = ev.command_text().unwrap_or_default();
+    // A tool call without a command (found by its output): the tool and
+    // what it worked on.
+    let cmd = match (&ev.data, ev.command_text()) {
+        (_, Some(c)) => c,
+        (Data::ToolCall(t), None) => format!("{} {}", t.tool, t.target()),
+        (_, None) => String::new(),
+    };
     let rel = Path::new(&ev.cwd)
         .strip_prefix(root)
         .ok()

@@ -1,7 +1,7 @@
 //! `devtrace show`: one session's timeline.
 
 use crate::cli::ShowArgs;
-use crate::event::{Data, EditFiles, Event, GitSnapshot, Kind, RunCommand, ToolCall};
+use crate::event::{Data, EditFiles, Event, GitSnapshot, Kind, RunCommand, ToolCall, TurnEnd};
 use crate::output::{printable, tilde, Out};
 use crate::store::{EventFilter, SessionRow, Store};
 use crate::timefmt;
@@ -41,7 +41,7 @@ pub fn run(a: ShowArgs) -> Result<i32> {
         print_header(&mut out, r)?;
     }
     let first_cwd = row.and_then(|r| r.first_cwd).unwrap_or_default();
-    print_timeline(&mut out, &events, first_cwd, a.ids)?;
+    print_timeline(&mut out, &events, first_cwd, (a.ids, a.output))?;
     out.flush()?;
     Ok(0)
 }
@@ -183,7 +183,7 @@ fn print_timeline(
     out: &mut Out,
     events: &[Event],
     mut last_cwd: String,
-    ids: bool,
+    (ids, with_output): (bool, bool),
 ) -> std::io::Result<()> {
     // Each command's changed files go under it.
     let caused = caused_edits(events);
@@ -227,6 +227,12 @@ fn print_timeline(
         };
         let pad = if ids { " ".repeat(28) } else { String::new() };
         let used = pad.len() + indent.len();
+        if let Data::ToolCall(t) = &ev.data {
+            let under = " ".repeat(HEAD);
+            for line in super::tool_detail::lines(out, t, with_output, used + HEAD) {
+                out.line(&format!("{pad}{indent}{under}{line}"))?;
+            }
+        }
         let head = " ".repeat(HEAD + 2);
         let lines: Vec<String> = edits
             .into_iter()
@@ -277,6 +283,10 @@ pub fn timeline_line(out: &Out, ev: &Event, indent: usize) -> String {
             let text = format!("note: {}", printable(&n.text));
             format!("{blank}{}", out.paint("1;35", &out.fit(&text, width)))
         }
+        Data::TurnEnd(t) => {
+            let text = turn_text(t);
+            format!("{blank}{}", out.paint("32", &out.fit(&text, width)))
+        }
         _ => format!("{blank}{}", ev.type_name()),
     }
 }
@@ -297,12 +307,41 @@ fn tool_line(out: &Out, time: &str, t: &ToolCall, indent: usize) -> String {
     let code = t.is_error.map(i64::from);
     let dur = duration_text(t.duration);
     let what = printable(&tilde(t.target()));
-    let mut text = format!("{} {what}", t.tool);
+    // A subagent's call says whose.
+    let by = t
+        .subagent
+        .as_ref()
+        .map(|a| format!("↳ {} ", a.kind.as_deref().unwrap_or(&a.id)))
+        .unwrap_or_default();
+    let mut text = format!("{by}{} {what}", t.tool);
     if let Some(intent) = &t.intent {
         text.push_str(&format!("  # {}", printable(intent)));
     }
     let head = format!("{time}  {}  {dur:>7}  ", out.status(code, 4));
     format!("{head}{}", out.fit(text.trim_end(), indent + HEAD))
+}
+
+/// `answer: Renamed it; the tests pass  (1,234 in, 56 out tokens)`
+fn turn_text(t: &TurnEnd) -> String {
+    let by = t
+        .subagent
+        .as_ref()
+        .map(|a| format!("{} ", a.kind.as_deref().unwrap_or(&a.id)))
+        .unwrap_or_default();
+    let msg = t.message.as_deref().unwrap_or("").split_whitespace();
+    let mut text = format!(
+        "{by}answer: {}",
+        printable(&msg.collect::<Vec<_>>().join(" "))
+    );
+    if let Some(u) = &t.usage {
+        let n = |x: Option<u64>| x.map_or("?".to_owned(), |v| v.to_string());
+        text.push_str(&format!(
+            "  ({} in, {} out tokens)",
+            n(u.input_tokens),
+            n(u.output_tokens)
+        ));
+    }
+    text
 }
 
 fn edits_text(e: &EditFiles) -> String {

@@ -162,9 +162,20 @@ pub struct ToolCall {
     pub input: Value,
     /// The agent's stated reason.
     pub intent: Option<String>,
+    /// What the assistant wrote before the call, from its transcript
+    /// (redacted, bounded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
     pub call_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_session: Option<String>,
+    /// What the call returned: a shell tool's output, a failure's error,
+    /// an edit's patch (redacted; bounded, its head and tail kept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    /// A shell tool's exit status, where the agent gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
     pub is_error: Option<bool>,
     #[serde(rename = "duration_ms", with = "opt_duration_ms")]
     #[schemars(with = "Option<u64>")]
@@ -175,6 +186,20 @@ pub struct ToolCall {
     #[serde(with = "opt_rfc3339_us")]
     #[schemars(with = "Option<Timestamp>")]
     pub ended_at: Option<Timestamp>,
+    /// The subagent that made the call (its id and type), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subagent: Option<Subagent>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A subagent an agent started (Claude Code's Task tool, and the like).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Subagent {
+    pub id: String,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -217,6 +242,56 @@ pub struct McpCall {
     pub protocol_version: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// `turn_end`: an agent's turn ended (or a subagent's): its last message,
+/// the model, and the tokens the turn used, where the agent tells.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct TurnEnd {
+    /// The assistant's last message of the turn (redacted, bounded).
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_session: Option<String>,
+    /// The subagent whose turn this was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subagent: Option<Subagent>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Tokens a turn used.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Usage {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_read_tokens: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_write_tokens: Option<u64>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Usage {
+    /// Adds another answer's counts to these.
+    pub fn add(&mut self, o: &Usage) {
+        let sum = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        };
+        self.input_tokens = sum(self.input_tokens, o.input_tokens);
+        self.output_tokens = sum(self.output_tokens, o.output_tokens);
+        self.cache_read_tokens = sum(self.cache_read_tokens, o.cache_read_tokens);
+        self.cache_write_tokens = sum(self.cache_write_tokens, o.cache_write_tokens);
+    }
 }
 
 /// `session_end`: why the session ended.

@@ -30,11 +30,12 @@ pub enum Kind {
     Prompt,
     ToolCall,
     McpCall,
+    TurnEnd,
     SessionEnd,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::SessionStart,
         Kind::RunCommand,
         Kind::EditFiles,
@@ -43,6 +44,7 @@ impl Kind {
         Kind::Prompt,
         Kind::ToolCall,
         Kind::McpCall,
+        Kind::TurnEnd,
         Kind::SessionEnd,
     ];
 
@@ -56,6 +58,7 @@ impl Kind {
             Kind::Prompt => "prompt",
             Kind::ToolCall => "tool_call",
             Kind::McpCall => "mcp_call",
+            Kind::TurnEnd => "turn_end",
             Kind::SessionEnd => "session_end",
         }
     }
@@ -72,10 +75,10 @@ impl std::fmt::Display for Kind {
 }
 
 /// The names of the event types, in contract order.
-pub const TYPES: [&str; 9] = {
-    let mut t = [""; 9];
+pub const TYPES: [&str; 10] = {
+    let mut t = [""; 10];
     let mut i = 0;
-    while i < 9 {
+    while i < 10 {
         t[i] = Kind::ALL[i].as_str();
         i += 1;
     }
@@ -93,6 +96,7 @@ pub enum Data {
     Prompt(Prompt),
     ToolCall(ToolCall),
     McpCall(McpCall),
+    TurnEnd(TurnEnd),
     SessionEnd(SessionEnd),
     /// A type this version does not know (or a `data` it cannot read),
     /// kept whole.
@@ -113,6 +117,7 @@ impl Data {
             Data::Prompt(_) => Kind::Prompt,
             Data::ToolCall(_) => Kind::ToolCall,
             Data::McpCall(_) => Kind::McpCall,
+            Data::TurnEnd(_) => Kind::TurnEnd,
             Data::SessionEnd(_) => Kind::SessionEnd,
             Data::Other { .. } => return None,
         })
@@ -147,6 +152,7 @@ impl Data {
             Some(Kind::Prompt) => read(data, kind, Data::Prompt),
             Some(Kind::ToolCall) => read(data, kind, Data::ToolCall),
             Some(Kind::McpCall) => read(data, kind, Data::McpCall),
+            Some(Kind::TurnEnd) => read(data, kind, Data::TurnEnd),
             Some(Kind::SessionEnd) => read(data, kind, Data::SessionEnd),
             None => Data::Other {
                 kind: kind.to_owned(),
@@ -166,6 +172,7 @@ impl Data {
             Data::Prompt(d) => d.extra.get(key),
             Data::ToolCall(d) => d.extra.get(key),
             Data::McpCall(d) => d.extra.get(key),
+            Data::TurnEnd(d) => d.extra.get(key),
             Data::SessionEnd(d) => d.extra.get(key),
             Data::Other { data, .. } => data.get(key),
         }
@@ -215,6 +222,7 @@ impl Serialize for Data {
             Data::Prompt(d) => d.serialize(s),
             Data::ToolCall(d) => d.serialize(s),
             Data::McpCall(d) => d.serialize(s),
+            Data::TurnEnd(d) => d.serialize(s),
             Data::SessionEnd(d) => d.serialize(s),
             Data::Other { data, .. } => data.serialize(s),
         }

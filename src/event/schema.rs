@@ -48,6 +48,7 @@ fn always_written() -> Vec<(&'static str, Vec<String>)> {
         ("Prompt", keys::<Prompt>()),
         ("ToolCall", keys::<ToolCall>()),
         ("McpCall", keys::<McpCall>()),
+        ("TurnEnd", keys::<TurnEnd>()),
         ("SessionEnd", keys::<SessionEnd>()),
     ]
 }
@@ -62,6 +63,7 @@ fn data_schema(g: &mut SchemaGenerator, k: Kind) -> Schema {
         Kind::Prompt => g.subschema_for::<Prompt>(),
         Kind::ToolCall => g.subschema_for::<ToolCall>(),
         Kind::McpCall => g.subschema_for::<McpCall>(),
+        Kind::TurnEnd => g.subschema_for::<TurnEnd>(),
         Kind::SessionEnd => g.subschema_for::<SessionEnd>(),
     }
 }

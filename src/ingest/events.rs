@@ -114,6 +114,9 @@ impl Session {
             crate::wire::TextSource::ToolCall => {
                 let mut d: ToolCall = serde_json::from_slice(text).unwrap_or_default();
                 d.is_error = exit.and_then(|e| e.status).map(|s| s != 0);
+                if let Some(o) = exit.and_then(|e| e.outcome.as_deref()) {
+                    outcome(&mut d, o);
+                }
                 d.duration = times.duration;
                 d.started_at = times.start;
                 d.ended_at = times.end;
@@ -276,4 +279,18 @@ struct Times {
     duration: Option<Duration>,
     /// The span in which its file changes are its own.
     window: Option<Window>,
+}
+
+/// What an agent's tool call returned (its hook's `O` record), merged into
+/// the call: already redacted and bounded by the hook.
+fn outcome(d: &mut ToolCall, bytes: &[u8]) {
+    #[derive(serde::Deserialize)]
+    struct Outcome {
+        output: Option<String>,
+        exit_code: Option<i32>,
+    }
+    if let Ok(o) = serde_json::from_slice::<Outcome>(bytes) {
+        d.output = o.output;
+        d.exit_code = o.exit_code;
+    }
 }

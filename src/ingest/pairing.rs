@@ -269,6 +269,7 @@ mod tests {
             status: Some(0),
             pipestatus: None,
             duration: None,
+            outcome: None,
         })
     }
 
@@ -338,6 +339,7 @@ mod tests {
                 status: Some(0),
                 pipestatus: None,
                 duration: None,
+                outcome: None,
             })
         };
         let mut p = Pairing::default();

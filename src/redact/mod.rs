@@ -129,8 +129,11 @@ pub fn event_with(ev: &mut Event, extra: &[Pattern]) {
         Data::RunCommand(c) => command(&mut c.command, extra),
         Data::ToolCall(t) => {
             value_with(&mut t.input, extra);
-            if let Some(i) = &mut t.intent {
-                string(i);
+            for s in [&mut t.intent, &mut t.reasoning, &mut t.output]
+                .into_iter()
+                .flatten()
+            {
+                string(s);
             }
         }
         Data::McpCall(m) => {
@@ -138,6 +141,11 @@ pub fn event_with(ev: &mut Event, extra: &[Pattern]) {
             value_with(&mut m.result, extra);
         }
         Data::Prompt(p) => string(&mut p.text),
+        Data::TurnEnd(t) => {
+            if let Some(m) = &mut t.message {
+                string(m);
+            }
+        }
         Data::Note(n) => string(&mut n.text),
         Data::GitSnapshot(g) => string(&mut g.label),
         Data::Other { kind, data } => other(kind, data, extra),
@@ -166,8 +174,16 @@ fn other(kind: &str, data: &mut Value, extra: &[Pattern]) {
             }
             return;
         }
-        Some(Kind::ToolCall | Kind::McpCall) => &["input", "arguments", "intent", "result"],
+        Some(Kind::ToolCall | Kind::McpCall) => &[
+            "input",
+            "arguments",
+            "intent",
+            "result",
+            "reasoning",
+            "output",
+        ],
         Some(Kind::Prompt | Kind::Note) => &["text"],
+        Some(Kind::TurnEnd) => &["message"],
         Some(Kind::GitSnapshot) => &["label"],
         _ => &[],
     };

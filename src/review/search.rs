@@ -67,43 +67,52 @@ pub fn run(store: &Store, q: &Query) -> Result<Vec<Event>> {
     Ok(found)
 }
 
-/// The SQL of the search, and its arguments.
+/// The SQL of the search, and its arguments: command text, and agents'
+/// tool output, through their full-text indexes.
 fn sql(q: &Query) -> (String, Vec<SqlValue>) {
-    let mut clauses: Vec<String> = vec!["e.command IS NOT NULL".into()];
+    let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
-    let fts = fts_query(&q.words);
-    match &fts {
-        Some(f) => {
-            clauses.push("commands_fts MATCH ?".into());
-            args.push(SqlValue::Text(f.clone()));
-        }
-        None => {
-            // Only punctuation (`&&`, `|`): a plain substring search.
-            clauses.push("instr(e.command, ?) > 0".into());
-            args.push(SqlValue::Text(q.words.join(" ").trim().to_owned()));
-        }
-    }
     filters(q, &mut clauses, &mut args);
-    args.push(SqlValue::Integer(q.limit as i64));
-    let sql = match fts {
-        // Ranking every match of a common word costs ~0.7 s on a million
-        // events; the newest matches are read in index order and only
-        // those are ranked, which keeps a search near 30 ms.
-        Some(_) => format!(
-            "SELECT json FROM (
-                 SELECT e.n, e.json, bm25(commands_fts) AS score
-                 FROM commands_fts JOIN events e ON e.n = commands_fts.rowid
-                 WHERE {} ORDER BY commands_fts.rowid DESC LIMIT {}
-             ) ORDER BY score, n DESC LIMIT ?",
-            clauses.join(" AND "),
-            RANKED.max(q.limit.saturating_mul(10))
-        ),
-        None => format!(
+    let Some(f) = fts_query(&q.words) else {
+        // Only punctuation (`&&`, `|`): a plain substring search of commands.
+        clauses.insert(
+            0,
+            "e.command IS NOT NULL AND instr(e.command, ?) > 0".into(),
+        );
+        args.insert(0, SqlValue::Text(q.words.join(" ").trim().to_owned()));
+        args.push(SqlValue::Integer(q.limit as i64));
+        let sql = format!(
             "SELECT e.json FROM events e WHERE {} ORDER BY e.n DESC LIMIT ?",
             clauses.join(" AND ")
-        ),
+        );
+        return (sql, args);
     };
-    (sql, args)
+    // Ranking every match of a common word costs ~0.7 s on a million
+    // events; the newest matches of each index (command text, tool output)
+    // are read in index order and only those are ranked, which keeps a
+    // search near 30 ms.
+    let ranked = RANKED.max(q.limit.saturating_mul(10));
+    let arm = |t: &str| {
+        let mut w = vec![format!("{t} MATCH ?")];
+        w.extend(clauses.iter().cloned());
+        format!(
+            "SELECT * FROM (SELECT e.n, e.json, bm25({t}) AS score
+                 FROM {t} JOIN events e ON e.n = {t}.rowid
+                 WHERE {} ORDER BY {t}.rowid DESC LIMIT {ranked})",
+            w.join(" AND ")
+        )
+    };
+    let sql = format!(
+        "SELECT json FROM ({} UNION ALL {}) GROUP BY n ORDER BY min(score), n DESC LIMIT ?",
+        arm("commands_fts"),
+        arm("outputs_fts")
+    );
+    let mut all = vec![SqlValue::Text(f.clone())];
+    all.extend(args.iter().cloned());
+    all.push(SqlValue::Text(f));
+    all.extend(args);
+    all.push(SqlValue::Integer(q.limit as i64));
+    (sql, all)
 }
 
 /// The clauses of the usual filters.

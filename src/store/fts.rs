@@ -1,5 +1,6 @@
-//! Keeping the full-text index of command text up to date, off the path
-//! that stores events: `meta.fts_upto` is the last index position indexed.
+//! Keeping the full-text indexes (command text, and agents' tool output) up
+//! to date, off the path that stores events: `meta.fts_upto` is the last
+//! index position indexed.
 
 use super::Store;
 use anyhow::Result;
@@ -41,6 +42,12 @@ impl Store {
         tx.execute(
             "INSERT INTO commands_fts (rowid, command)
              SELECT n, command FROM events WHERE n > ?1 AND n <= ?2 AND command IS NOT NULL",
+            params![upto, last],
+        )?;
+        // What agents' tool calls returned.
+        tx.execute(
+            "INSERT INTO outputs_fts (rowid, output)
+             SELECT n, output FROM tool_outputs WHERE n > ?1 AND n <= ?2 AND output IS NOT NULL",
             params![upto, last],
         )?;
         tx.execute(

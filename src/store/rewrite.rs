@@ -153,9 +153,9 @@ impl Store {
 /// ingest to finish their read.
 fn scrub(db: &rusqlite::Connection) -> Result<()> {
     db.pragma_update(None, "secure_delete", true)?;
-    db.execute(
-        "INSERT INTO commands_fts (commands_fts) VALUES ('optimize')",
-        [],
+    db.execute_batch(
+        "INSERT INTO commands_fts (commands_fts) VALUES ('optimize');
+         INSERT INTO outputs_fts (outputs_fts) VALUES ('optimize');",
     )?;
     db.execute_batch("VACUUM")?;
     let busy: i64 = db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 /// 1: events, sessions, meta. 2: full-text index of command text, forgotten ids.
 /// 3: a session's `commands` and `failures` count agents' tool calls too.
-pub const SCHEMA: i64 = 3;
+/// 4: full-text index of agents' tool output.
+pub const SCHEMA: i64 = 4;
 
 const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,6 +65,18 @@ WHEN old.command IS NOT NULL
  AND old.n <= coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_upto'), 0)
 BEGIN
     INSERT INTO commands_fts (commands_fts, rowid, command) VALUES ('delete', old.n, old.command);
+END;
+CREATE VIEW IF NOT EXISTS tool_outputs AS
+    SELECT n, json_extract(json, '$.data.output') AS output FROM events WHERE type = 'tool_call';
+CREATE VIRTUAL TABLE IF NOT EXISTS outputs_fts USING fts5(
+    output, content='tool_outputs', content_rowid='n', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS events_outputs_fts_delete AFTER DELETE ON events
+WHEN old.type = 'tool_call' AND json_extract(old.json, '$.data.output') IS NOT NULL
+ AND old.n <= coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_upto'), 0)
+BEGIN
+    INSERT INTO outputs_fts (outputs_fts, rowid, output)
+    VALUES ('delete', old.n, json_extract(old.json, '$.data.output'));
 END;
 ";
 
@@ -308,6 +321,7 @@ pub fn apply_sessions(
 pub fn clear_search(db: &rusqlite::Connection) -> Result<()> {
     db.execute_batch(
         "INSERT INTO commands_fts (commands_fts) VALUES ('delete-all');
+         INSERT INTO outputs_fts (outputs_fts) VALUES ('delete-all');
          DELETE FROM meta WHERE key = 'fts_upto';",
     )?;
     Ok(())

@@ -98,8 +98,10 @@ fn build(kind: &[u8], f: &[&[u8]]) -> Option<Record> {
                 } else {
                     Some(std::time::Duration::from_millis(parse_u64(f[4])?))
                 },
+                outcome: None,
             })
         }
+        b"O" => outcome(seq, at, f)?,
         b"X" => Record::End(EndRecord {
             seq,
             at,
@@ -120,6 +122,26 @@ fn build(kind: &[u8], f: &[&[u8]]) -> Option<Record> {
         }),
         _ => return None,
     })
+}
+
+/// An agent tool call's exit with its outcome: status, duration, outcome.
+fn outcome(seq: u64, at: Stamp, f: &[&[u8]]) -> Option<Record> {
+    Some(Record::Exit(ExitRecord {
+        seq,
+        at,
+        status: if f[2].is_empty() {
+            None
+        } else {
+            Some(parse_i32(f[2])?)
+        },
+        pipestatus: None,
+        duration: if f[3].is_empty() {
+            None
+        } else {
+            Some(std::time::Duration::from_millis(parse_u64(f[3])?))
+        },
+        outcome: Some(f[4].to_vec()),
+    }))
 }
 
 /// A streaming decoder: feed it bytes as they arrive, take records out.

@@ -68,6 +68,10 @@ pub struct ExitRecord {
     /// The shell's own measure of the duration (fish's `$CMD_DURATION`),
     /// to the millisecond.
     pub duration: Option<std::time::Duration>,
+    /// An agent's tool call only: what the call returned, as JSON fields
+    /// of its `tool_call` event (`output`, `exit_code`). Written as an `O`
+    /// record.
+    pub outcome: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +145,7 @@ fn fields_for(kind: &[u8]) -> Option<usize> {
         b"X" => Some(3),
         b"H" => Some(3),
         b"V" => Some(6),
+        b"O" => Some(5),
         _ => None,
     }
 }
@@ -174,6 +179,11 @@ pub fn encode(rec: &Record) -> Vec<u8> {
             }
             put(&c.text);
         }
+        Record::Exit(
+            e @ ExitRecord {
+                outcome: Some(o), ..
+            },
+        ) => return encode_outcome(e, o),
         Record::Exit(e) => {
             put(b"E");
             put(e.seq.to_string().as_bytes());
@@ -183,17 +193,7 @@ pub fn encode(rec: &Record) -> Vec<u8> {
                 .map(|s| s.to_string())
                 .unwrap_or_default()
                 .as_bytes());
-            let ps = e
-                .pipestatus
-                .as_ref()
-                .map(|v| {
-                    v.iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default();
-            put(ps.as_bytes());
+            put(pipestatus_field(e.pipestatus.as_deref()).as_bytes());
             put(e
                 .duration
                 .map(|d| d.as_millis().to_string())
@@ -223,6 +223,33 @@ pub fn encode(rec: &Record) -> Vec<u8> {
         }
     }
     put(TRAILER);
+    out
+}
+
+/// Pipeline statuses, space-separated ("" for none).
+fn pipestatus_field(ps: Option<&[i32]>) -> String {
+    let all = ps.unwrap_or_default().iter().map(|s| s.to_string());
+    all.collect::<Vec<_>>().join(" ")
+}
+
+/// An agent tool call's exit with its outcome, as an `O` record.
+fn encode_outcome(e: &ExitRecord, outcome: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let status = e.status.map(|s| s.to_string()).unwrap_or_default();
+    let ms = e.duration.map(|d| d.as_millis().to_string());
+    for f in [
+        MAGIC,
+        b"O",
+        e.seq.to_string().as_bytes(),
+        stamp_field(e.at).as_bytes(),
+        status.as_bytes(),
+        ms.unwrap_or_default().as_bytes(),
+        outcome,
+        TRAILER,
+    ] {
+        out.extend_from_slice(f);
+        out.push(0);
+    }
     out
 }
 

@@ -34,6 +34,7 @@ fn exit(seq: u64, status: i32) -> Record {
         status: Some(status),
         pipestatus: Some(vec![1, 0, status]),
         duration: None,
+        outcome: None,
     })
 }
 
@@ -48,7 +49,23 @@ fn hostile_text_round_trips_and_forges_nothing() {
         cwd: b"/r".to_vec(),
         data: br#"{"text":"@DT1 why\n"}"#.to_vec(),
     });
-    let recs = vec![cmd(1, nasty), exit(1, 3), note, cmd(2, b"@DT1"), exit(2, 0)];
+    // A tool call's outcome carries the same hostile bytes.
+    let outcome = Record::Exit(ExitRecord {
+        seq: 3,
+        at: Stamp::EpochMicros(7),
+        status: Some(1),
+        pipestatus: None,
+        duration: Some(std::time::Duration::from_millis(2300)),
+        outcome: Some(nasty.to_vec()),
+    });
+    let recs = vec![
+        cmd(1, nasty),
+        exit(1, 3),
+        note,
+        cmd(2, b"@DT1"),
+        exit(2, 0),
+        outcome,
+    ];
     let bytes: Vec<u8> = recs.iter().flat_map(encode).collect();
     let (got, skipped) = decode_all(&bytes);
     assert_eq!(skipped, 0);

@@ -1,116 +1,102 @@
-//! What an agent's hook gives on standard input (Claude Code, Gemini CLI),
-//! as types: fields we do not use are ignored, and a field of an unexpected
-//! shape reads as absent rather than failing the whole payload.
+//! What an agent's hook gives on standard input, as one shape for every
+//! agent: each agent's payload (`claude.rs` for the agents that share Claude
+//! Code's, `others.rs` for the rest) becomes a [`Hook`] (`read` in mod.rs). Fields we do not
+//! use are ignored, and a field of an unexpected shape reads as absent
+//! rather than failing the whole payload.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-/// One hook call's payload.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct HookInput {
-    #[serde(deserialize_with = "lenient")]
-    pub hook_event_name: Option<String>,
-    #[serde(deserialize_with = "lenient")]
-    pub session_id: Option<String>,
-    #[serde(deserialize_with = "lenient")]
+/// One hook call, whatever the agent.
+#[derive(Debug, Default)]
+pub struct Hook {
+    pub step: Step,
+    /// The agent's own session (conversation, task) id.
+    pub session: Option<String>,
     pub cwd: Option<String>,
-    #[serde(deserialize_with = "lenient")]
-    pub model: Option<Model>,
-    #[serde(deserialize_with = "lenient")]
+    pub model: Option<String>,
+    /// A prompt's text.
     pub prompt: Option<String>,
-    #[serde(deserialize_with = "lenient")]
-    pub tool_name: Option<String>,
+    pub tool: Option<String>,
     /// The tool's input, free-form.
-    pub tool_input: Value,
-    #[serde(deserialize_with = "lenient")]
-    pub tool_use_id: Option<String>,
-    #[serde(deserialize_with = "lenient")]
-    pub tool_response: Option<ToolResponse>,
-    #[serde(deserialize_with = "lenient")]
+    pub input: Value,
+    /// The id the agent gives the call, if any.
+    pub call_id: Option<String>,
+    /// What the call returned, as the agent gave it (not yet bounded).
+    pub response: Value,
+    /// A failed call's error.
+    pub error: Option<String>,
+    /// A shell tool's exit status, where the agent gives one.
+    pub exit_code: Option<i32>,
+    /// How long the call took, where the agent measured it.
+    pub duration_ms: Option<u64>,
+    /// Why a session ended.
     pub reason: Option<String>,
+    /// The agent's transcript of the session (Claude Code, Codex).
+    pub transcript: Option<String>,
+    /// A subagent: the one making this call, or the one starting/stopping.
+    pub subagent: Option<crate::event::Subagent>,
+    /// The assistant's own words: a turn's last message, as the hook gives it.
+    pub message: Option<String>,
 }
 
-/// The model: Claude Code names it, Gemini gives an object.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum Model {
-    Name(String),
-    Object { id: Option<String> },
-}
-
-/// What a tool returned, as far as its failure goes.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ToolResponse {
-    /// Claude Code's.
-    #[serde(deserialize_with = "lenient")]
-    pub is_error: Option<bool>,
-    /// Gemini CLI's: anything but null or "" is an error.
-    pub error: Value,
+/// What an agent's hook events mean to us.
+#[derive(Debug, Default, PartialEq, Eq, Clone, Copy)]
+pub enum Step {
+    Prompt,
+    ToolStart,
+    ToolEnd {
+        failed: bool,
+    },
+    /// The end of a turn: the assistant's last message.
+    TurnEnd,
+    End,
+    #[default]
+    Other,
 }
 
 /// The value when it has the expected shape, else None.
-fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+pub fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
     let v = Value::deserialize(d)?;
     Ok(T::deserialize(v).ok())
 }
 
-impl HookInput {
-    pub fn model(&self) -> Option<String> {
-        match self.model.as_ref()? {
-            Model::Name(n) => Some(n.clone()),
-            Model::Object { id } => id.clone(),
-        }
-    }
+/// A string field of a JSON object.
+pub fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
 
+/// JSON that an agent sends as a string of JSON (Cursor's MCP input,
+/// Copilot's `toolArgs`) read as the value it holds.
+pub fn unstring(v: Value) -> Value {
+    match &v {
+        Value::String(s) if s.trim_start().starts_with(['{', '[']) => {
+            serde_json::from_str(s).unwrap_or(v)
+        }
+        _ => v,
+    }
+}
+
+impl Hook {
     /// The stated reason for a tool call (its input's `description`).
     pub fn intent(&self) -> Option<String> {
-        self.tool_input
-            .get("description")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
+        text(&self.input, "description")
     }
 
-    /// The id that ties a tool call's two hooks together: Claude gives one;
-    /// Gemini's are tied by the tool and its exact input.
-    pub fn call_id(&self) -> String {
-        if let Some(id) = &self.tool_use_id {
+    /// The id that ties a tool call's two hooks together: the agent's own
+    /// where it gives one; else the tool and its exact input.
+    pub fn call_key(&self) -> String {
+        if let Some(id) = &self.call_id {
             return id.clone();
         }
-        let name = serde_json::to_string(&self.tool_name).unwrap_or_default();
-        let key = format!("{name}\0{}", self.tool_input);
+        let name = serde_json::to_string(&self.tool).unwrap_or_default();
+        let key = format!("{name}\0{}", self.input);
         git2::Oid::hash_object(git2::ObjectType::Blob, key.as_bytes())
             .map(|o| o.to_string()[..16].to_owned())
             .unwrap_or_default()
-    }
-}
-
-/// What an agent's hook events mean to us.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Step {
-    Prompt,
-    ToolStart,
-    ToolEnd { failed: bool },
-    End,
-    Other,
-}
-
-pub fn step(agent: &str, v: &HookInput) -> Step {
-    let response = v.tool_response.as_ref();
-    match (agent, v.hook_event_name.as_deref().unwrap_or_default()) {
-        ("claude-code", "UserPromptSubmit") | ("gemini-cli", "BeforeAgent") => Step::Prompt,
-        ("claude-code", "PreToolUse") | ("gemini-cli", "BeforeTool") => Step::ToolStart,
-        ("claude-code", "PostToolUse") => Step::ToolEnd {
-            failed: response.and_then(|r| r.is_error) == Some(true),
-        },
-        ("claude-code", "PostToolUseFailure") => Step::ToolEnd { failed: true },
-        ("gemini-cli", "AfterTool") => Step::ToolEnd {
-            failed: response.is_some_and(|r| !matches!(&r.error, Value::Null) && r.error != ""),
-        },
-        (_, "SessionEnd") => Step::End,
-        _ => Step::Other,
     }
 }
 
@@ -121,30 +107,10 @@ pub struct ToolCallStart {
     pub tool: String,
     pub input: Value,
     pub intent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
     pub call_id: String,
     pub agent_session: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn payloads_read_leniently() {
-        let v: HookInput = serde_json::from_str(
-            r#"{"hook_event_name":"PostToolUse","session_id":"s","model":{"id":"gemini-2"},
-                "tool_name":"Bash","tool_input":{"command":"ls"},"tool_response":"plain text",
-                "unknown":1}"#,
-        )
-        .unwrap();
-        assert_eq!(v.model().as_deref(), Some("gemini-2"));
-        assert!(v.tool_response.is_none());
-        assert_eq!(step("claude-code", &v), Step::ToolEnd { failed: false });
-        let g: HookInput = serde_json::from_str(
-            r#"{"hook_event_name":"AfterTool","tool_response":{"error":"boom"}}"#,
-        )
-        .unwrap();
-        assert_eq!(step("gemini-cli", &g), Step::ToolEnd { failed: true });
-        assert_eq!(g.call_id().len(), 16);
-    }
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subagent: Option<crate::event::Subagent>,
 }

@@ -1,27 +1,36 @@
-//! `devtrace agent hook claude-code|gemini-cli`: one call of an agent's
+//! `devtrace agent hook NAME`: one call of an agent's
 //! hook. Reads the hook's JSON from standard input and turns it into records
 //! of a DevTrace session linked to the agent's session: the user's prompts
 //! (`prompt`, the "why"), each tool call as a `tool_call` spanning its
 //! before and after hooks (so the files it changed are its `edit_files`),
 //! and the end. It never fails and never changes what the agent does: any
 //! problem is swallowed, the exit status is 0, and the output is what the
-//! agent reads as "no opinion" (nothing for Claude Code, `{}` for Gemini).
+//! agent reads as "no opinion" (nothing for Claude Code, Codex, Copilot
+//! and opencode; `{}` for Gemini and Cursor; `{"cancel":false}` for Cline).
 
+mod calls;
+mod claude;
 mod input;
+mod others;
+pub mod outcome;
+mod transcript;
 
-use crate::event::{Data, Prompt};
+use crate::event::{Data, Prompt, TurnEnd};
 use crate::runtime::{self, Channel};
 use crate::timestamp::Timestamp;
 use crate::wire::{CmdRecord, EndRecord, EventRecord, ExitRecord, Record, Stamp, TextSource};
 use anyhow::{Context, Result};
-use fs2::FileExt;
-use input::{step, HookInput, Step, ToolCallStart};
+use calls::{agent_process, recall_call, remember_call};
+pub use input::Hook;
+use input::{Step, ToolCallStart};
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io::Read;
 
 /// Longest string kept from a tool's input (a Write's whole file, say).
 const MAX_STRING: usize = 4096;
+/// The most kept of the agent's own words before a call, or of a turn's
+/// last message.
+const MAX_WORDS: usize = 8 * 1024;
 
 /// How long a tool call's hook waits for ingest to look at the tree, so
 /// that the call's changes are told apart from the next call's. Past it,
@@ -32,17 +41,19 @@ const CHECKPOINT: std::time::Duration = std::time::Duration::from_millis(200);
 /// tree (it sets up what tells one tool call's changes from the next's).
 const FIRST_LOOK: std::time::Duration = std::time::Duration::from_secs(1);
 
-pub fn run(agent: &str) -> Result<i32> {
+pub fn run(agent: &str, event: Option<&str>) -> Result<i32> {
     if !super::agent_install::AGENTS.contains(&agent) {
         return Err(crate::usage(
             format!("no hooks for the agent '{agent}'"),
             format!("supported: {}", super::agent_install::AGENTS.join(", ")),
         ));
     }
-    let _ = std::panic::catch_unwind(|| handle(agent));
-    if agent == "gemini-cli" {
-        // Gemini reads a hook's standard output as JSON.
-        println!("{{}}");
+    let _ = std::panic::catch_unwind(|| handle(agent, event));
+    // What each agent reads on standard output as "no opinion".
+    match agent {
+        "gemini-cli" | "cursor" => println!("{{}}"),
+        "cline" => println!("{{\"cancel\":false}}"),
+        _ => {}
     }
     Ok(0)
 }
@@ -50,19 +61,20 @@ pub fn run(agent: &str) -> Result<i32> {
 /// One hook call: what the agent sent, the session it belongs to, and the
 /// record it becomes.
 struct Call {
-    v: HookInput,
+    v: Hook,
     session: String,
     cwd: String,
     chan: Channel,
     at: Timestamp,
 }
 
-fn handle(agent: &str) -> Result<()> {
-    let call = gather(agent)?;
-    match step(agent, &call.v) {
+fn handle(agent: &str, event: Option<&str>) -> Result<()> {
+    let call = gather(agent, event)?;
+    match call.v.step {
         Step::Prompt => prompt(&call),
         Step::ToolStart => tool_start(call),
         Step::ToolEnd { failed } => tool_end(&call, failed),
+        Step::TurnEnd => turn_end(&call),
         Step::End => end(&call),
         // Nothing to record: gathering registered the session.
         // The session's first hook: ingest takes its first look at the
@@ -78,14 +90,16 @@ fn handle(agent: &str) -> Result<()> {
 
 /// Reads the hook's input and finds (or starts) the DevTrace session of the
 /// agent's session.
-fn gather(agent: &str) -> Result<Call> {
+fn gather(agent: &str, event: Option<&str>) -> Result<Call> {
     let mut buf = Vec::new();
     std::io::stdin()
         .take(8 << 20)
         .read_to_end(&mut buf)
         .context("no hook input")?;
-    let v: HookInput = serde_json::from_slice(&buf).context("hook input is not JSON")?;
-    let session = v.session_id.clone().context("no session_id")?;
+    let v = read(agent, event, &buf).context("hook input is not a JSON object")?;
+    let owner = agent_process();
+    // An agent that names no session (older Copilot CLIs): its process is one.
+    let session = v.session.clone().unwrap_or_else(|| format!("pid-{owner}"));
     let cwd = v
         .cwd
         .clone()
@@ -93,15 +107,29 @@ fn gather(agent: &str) -> Result<Call> {
         .unwrap_or_else(|| "/".into());
     let dir = runtime::ensure_dir()?;
     let key = format!("{agent} {session}");
-    let link = Some((session.clone(), v.model()));
-    let chan =
-        crate::channel::session_for(&dir, &key, agent, agent_process(), Some(agent.into()), link)?;
+    let link = Some((session.clone(), v.model.clone()));
+    let chan = crate::channel::session_for(&dir, &key, agent, owner, Some(agent.into()), link)?;
     Ok(Call {
         v,
         session,
         cwd,
         chan,
         at: Timestamp::now(),
+    })
+}
+
+/// Reads one hook call's payload for `agent`.
+pub fn read(agent: &str, event: Option<&str>, bytes: &[u8]) -> Option<Hook> {
+    let v: Value = serde_json::from_slice(bytes).ok()?;
+    if !v.is_object() {
+        return None;
+    }
+    Some(match agent {
+        "cursor" => others::cursor(v),
+        "copilot" => others::copilot(v, event),
+        "cline" => others::cline(v),
+        "opencode" => others::opencode(v),
+        _ => claude::read(agent, v),
     })
 }
 
@@ -118,21 +146,27 @@ fn prompt(c: &Call) -> Result<()> {
     Ok(())
 }
 
+/// A tool call begins (PreToolUse and its equivalents): its command record.
 fn tool_start(c: Call) -> Result<()> {
     let seq = crate::channel::next_seq(&c.chan)?;
-    let call_id = c.v.call_id();
+    let call_id = c.v.call_key();
     remember_call(&c.chan, &call_id, seq)?;
     let mut start = ToolCallStart {
-        tool: c.v.tool_name.clone().unwrap_or_else(|| "?".into()),
-        input: bound(c.v.tool_input.clone()),
+        tool: c.v.tool.clone().unwrap_or_else(|| "?".into()),
+        input: bound(c.v.input.clone()),
         intent: c.v.intent(),
+        reasoning: reasoning(&c),
         call_id,
         agent_session: c.session.clone(),
+        subagent: c.v.subagent.clone(),
     };
     // Secrets never reach the disk, not even the channel.
     crate::redact::value(&mut start.input);
-    if let Some(i) = &mut start.intent {
-        *i = crate::redact::text(i).into_owned();
+    for t in [&mut start.intent, &mut start.reasoning]
+        .into_iter()
+        .flatten()
+    {
+        *t = crate::redact::text(t).into_owned();
     }
     let rec = Record::Cmd(CmdRecord {
         seq,
@@ -155,19 +189,67 @@ fn checkpoint(chan: &Channel, end: u64) {
     }
 }
 
+/// The agent's words before the call, from its transcript (a subagent's
+/// own, where it has one).
+fn reasoning(c: &Call) -> Option<String> {
+    let path = c.v.transcript.as_deref()?;
+    let id = c.v.call_id.as_deref()?;
+    let sub = c.v.subagent.as_ref();
+    // A subagent's words are in its own transcript, never the session's.
+    let path = match sub {
+        Some(s) => transcript::subagent_path(path, &c.session, &s.id)?,
+        None => path.to_owned(),
+    };
+    transcript::reasoning(&path, id).map(|r| outcome::bound_to(&r, MAX_WORDS))
+}
+
+/// A tool call ends (PostToolUse and its equivalents): its outcome record,
+/// with what the call returned.
 fn tool_end(c: &Call, failed: bool) -> Result<()> {
-    let Some(seq) = recall_call(&c.chan, &c.v.call_id())? else {
+    let Some(seq) = recall_call(&c.chan, &c.v.call_key())? else {
         return Ok(()); // its start was not seen
     };
+    let outcome = outcome::of(&c.v);
     let rec = Record::Exit(ExitRecord {
         seq,
         at: Stamp::EpochMicros(c.at.as_micros()),
         status: Some(i32::from(failed)),
         pipestatus: None,
-        duration: None,
+        // The agent's own measure, where it gives one.
+        duration: c.v.duration_ms.map(std::time::Duration::from_millis),
+        outcome: Some(serde_json::to_vec(&outcome)?),
     });
     let end = crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))?;
     checkpoint(&c.chan, end);
+    Ok(())
+}
+
+/// A turn ends (Stop, SubagentStop and their equivalents): the assistant's
+/// last message, the model and the tokens used, from the hook or the
+/// agent's transcript.
+fn turn_end(c: &Call) -> Result<()> {
+    let from =
+        c.v.transcript
+            .as_deref()
+            .map(transcript::turn)
+            .unwrap_or_default();
+    let t = TurnEnd {
+        message: c
+            .v
+            .message
+            .clone()
+            .or(from.message)
+            .map(|m| outcome::bound_to(&m, MAX_WORDS)),
+        model: from.model.or_else(|| c.v.model.clone()),
+        usage: from.usage,
+        agent_session: Some(c.session.clone()),
+        subagent: c.v.subagent.clone(),
+        extra: Default::default(),
+    };
+    if t.message.is_none() && t.usage.is_none() {
+        return Ok(());
+    }
+    send_event(&c.chan, c.at, &c.cwd, Data::TurnEnd(t))?;
     Ok(())
 }
 
@@ -196,7 +278,7 @@ fn send_event(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Resul
 
 /// Strings cut to a readable length, so that a tool's input (a file's whole
 /// content) does not fill the store.
-fn bound(v: Value) -> Value {
+pub fn bound(v: Value) -> Value {
     match v {
         Value::String(s) if s.len() > MAX_STRING => {
             let mut cut = MAX_STRING;
@@ -209,78 +291,4 @@ fn bound(v: Value) -> Value {
         Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, bound(v))).collect()),
         other => other,
     }
-}
-
-fn calls_file(chan: &Channel) -> Result<std::fs::File> {
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(nix::libc::O_NOFOLLOW)
-        .open(chan.calls())?;
-    f.lock_exclusive()?;
-    Ok(f)
-}
-
-fn remember_call(chan: &Channel, call_id: &str, seq: u64) -> Result<()> {
-    let mut f = calls_file(chan)?;
-    writeln!(f, "{call_id} {seq}")?;
-    Ok(())
-}
-
-/// The number of the oldest open call with this id (one Gemini tool run
-/// twice with the same input ends in order), which is then closed.
-fn recall_call(chan: &Channel, call_id: &str) -> Result<Option<u64>> {
-    let mut f = calls_file(chan)?;
-    let mut text = String::new();
-    f.read_to_string(&mut text)?;
-    let mut lines: Vec<&str> = text.lines().collect();
-    let hit = lines.iter().position(|l| {
-        l.rsplit_once(' ')
-            .is_some_and(|(id, seq)| id == call_id && seq.parse::<u64>().is_ok())
-    });
-    let Some(i) = hit else {
-        return Ok(None);
-    };
-    let seq = lines[i].rsplit_once(' ').and_then(|(_, s)| s.parse().ok());
-    lines.remove(i);
-    f.set_len(0)?;
-    let mut rest = lines.join("\n");
-    if !rest.is_empty() {
-        rest.push('\n');
-    }
-    f.write_all(rest.as_bytes())?;
-    Ok(seq)
-}
-
-/// The agent's own process: the nearest ancestor that is not a shell (Claude
-/// runs hooks through one). The session ends when it exits.
-fn agent_process() -> i32 {
-    let mut pid = nix::unistd::getppid().as_raw();
-    for _ in 0..6 {
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            break;
-        };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            break;
-        };
-        let comm = &stat[open + 1..close];
-        if !matches!(
-            comm,
-            "sh" | "bash" | "dash" | "zsh" | "fish" | "env" | "timeout"
-        ) {
-            return pid;
-        }
-        let ppid = stat[close + 1..]
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        if ppid <= 1 {
-            break;
-        }
-        pid = ppid;
-    }
-    pid
 }

@@ -4,6 +4,7 @@
 //! Three steps: `gather` reads the state of things into a `Report`,
 //! `decide` turns it into checks, `print` shows them.
 
+mod agents;
 mod repo;
 
 use crate::cli::{DoctorArgs, Shell};
@@ -67,6 +68,8 @@ struct Report {
     /// A repository here whose commands go to the global store.
     homeless: Option<repo::Homeless>,
     config_err: Option<String>,
+    /// Agents with DevTrace's hooks for this repository or user.
+    agents: Vec<agents::Installed>,
 }
 
 enum ChannelState {
@@ -141,6 +144,8 @@ fn gather(a: &DoctorArgs) -> Report {
     let config_err = crate::config::load(store_dir.is_dir().then_some(store_dir.as_path()))
         .err()
         .map(|e| format!("{e:#}"));
+    let root = crate::cmd::agent_install::project_root().unwrap_or(cwd);
+    let agents = agents::gather(&root, &store_dir);
     Report {
         hooked,
         ingest: ingest::running(&rt),
@@ -154,6 +159,7 @@ fn gather(a: &DoctorArgs) -> Report {
         store,
         homeless,
         config_err,
+        agents,
     }
 }
 
@@ -244,6 +250,14 @@ fn decide(r: &Report) -> Vec<Check> {
             bad(what, fix)
         } else {
             note(what, fix)
+        });
+    }
+    let now = crate::timestamp::Timestamp::now();
+    for a in &r.agents {
+        let (fired, what, fix) = agents::describe(a, now);
+        checks.push(match (fired, fix) {
+            (true, _) | (false, None) => ok(what),
+            (false, Some(f)) => note(what, f),
         });
     }
     if let Some(e) = &r.config_err {

@@ -1,0 +1,92 @@
+//! `devtrace agent import NAME [--since T]`: an agent's sessions from before
+//! DevTrace, read from the transcripts the agent keeps for this repository,
+//! recorded as its hooks would have recorded them and marked
+//! `"imported": true`. Ids derive from the agent's session and each
+//! event's place in it, so importing twice adds nothing.
+//!
+//! Claude Code only, for now: its transcripts are
+//! `$CLAUDE_CONFIG_DIR` (default `~/.claude`) `/projects/PROJECT/*.jsonl`,
+//! PROJECT being the project's path with every character other than a
+//! letter, digit or `-` made a `-`.
+
+mod claude;
+mod sink;
+
+use anyhow::{Context, Result};
+use sink::Sink;
+use std::path::{Path, PathBuf};
+
+pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
+    if name != "claude-code" {
+        return Err(crate::usage(
+            format!("no import for the agent '{name}'"),
+            "supported: claude-code",
+        ));
+    }
+    let since = crate::resolve::when(since)?;
+    let root = super::agent_install::project_root()?;
+    let Some(dir) = crate::store::find_dir(&root).filter(|d| d.starts_with(&root)) else {
+        return Err(crate::fail(
+            format!("{} has no DevTrace store", root.display()),
+            "run `devtrace init` in it first",
+        ));
+    };
+    let mut store = crate::store::Store::open(&dir)?;
+    let cfg = crate::config::load(Some(&dir)).unwrap_or_default();
+    let (mut sessions, mut found, mut added) = (0, 0, 0);
+    for file in transcripts(&root) {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("could not read {}", file.display()))?;
+        let Some(agent_session) = file.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let mut sink = Sink::new(&root, &agent_session);
+        claude::read(&text, &agent_session, &mut sink);
+        let mut events = sink.finish(name, since);
+        if events.is_empty() {
+            continue;
+        }
+        for ev in &mut events {
+            crate::redact::event_with(ev, &cfg.redact_patterns);
+        }
+        sessions += 1;
+        found += events.len();
+        added += store.append(&events)?;
+    }
+    println!(
+        "{name}: {} from {}, {} new",
+        crate::output::count(found as u64, "event"),
+        crate::output::count(sessions as u64, "session"),
+        added
+    );
+    Ok(0)
+}
+
+/// The transcripts Claude Code keeps for the project at `root`.
+fn transcripts(root: &Path) -> Vec<PathBuf> {
+    let base = std::env::var_os("CLAUDE_CONFIG_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| crate::paths::home_dir().join(".claude"));
+    let project: String = root
+        .to_string_lossy()
+        .trim_end_matches('/')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(base.join("projects").join(project))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    files
+}
