@@ -11,7 +11,8 @@
 # Each record kind is written in one place: the command record (C) by
 # __devtrace_preexec, the exit record (E) by __devtrace_postexec (also for
 # the line under way when the shell exits), the end record (X) by
-# __devtrace_exit, the history base (H) at start-up.
+# __devtrace_exit, the history base (H) at start-up; a line fish rejects
+# gets both from __devtrace_rejected.
 
 if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_private_mode
     set -g __devtrace_loaded 1
@@ -66,6 +67,21 @@ if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_
             end
             test -e /proc/$__devtrace_ipid/exe; or __devtrace_revive
             return $s
+        end
+
+        # A line fish cannot parse (`echo )`) runs nothing and leaves
+        # $status as it was; fish_posterror hands it over. Recorded with
+        # 123, the status fish's own `eval` gives such a line.
+        function __devtrace_rejected --on-event fish_posterror
+            set -q fish_private_mode; and return 0
+            string match -qr '^\s' -- $argv[1]; and return 0
+            set -l up 0
+            read -l up x </proc/uptime 2>/dev/null
+            if test -w $__devtrace_spool; or test ! -e $__devtrace_spool -a -w $__devtrace_rt
+                string join0 -- @DT1 C 0 U$up $PWD t '' $argv[1] @ >>$__devtrace_spool
+                string join0 -- @DT1 E 0 U$up 123 123 0 @ >>$__devtrace_spool
+            end
+            return 0
         end
 
         function __devtrace_exit --on-event fish_exit

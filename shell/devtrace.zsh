@@ -11,6 +11,7 @@ typeset -g __devtrace_bin=@DEVTRACE_BIN@
 typeset -g __devtrace_sid='' __devtrace_rt='' __devtrace_spool='' __devtrace_fifo='' __devtrace_fd=''
 typeset -gi __devtrace_ipid=0 __devtrace_live=0 __devtrace_armed=0 __devtrace_n=0
 typeset -gi __devtrace_retry=0 __devtrace_pid=$sysparams[pid]
+typeset -g __devtrace_line=''
 
 # The hot path is two functions, preexec and precmd, with everything
 # inlined: zsh function calls are not free. A record goes to the FIFO in one
@@ -24,7 +25,19 @@ typeset -gi __devtrace_retry=0 __devtrace_pid=$sysparams[pid]
 # Each record kind is written in one place: the command record (C) by
 # __devtrace_preexec, the exit record (E) by __devtrace_precmd (also for the
 # line under way when the shell exits), the end record (X) by
-# __devtrace_exit, the history base (H) by __devtrace_init.
+# __devtrace_exit, the history base (H) by __devtrace_init; a line zsh
+# rejects gets both from __devtrace_rejected.
+#
+# A line zsh cannot parse (`echo )`) runs no preexec, but zshaddhistory saw
+# it: __devtrace_addhist keeps it until preexec takes it, and a line still
+# kept at the next prompt was rejected, with the status zsh gave it (1).
+
+# zshaddhistory: the line as read, with its newline. Returns 0, so it never
+# keeps a line out of history (any other hook still can).
+__devtrace_addhist() {
+  __devtrace_line=$1
+  return 0
+}
 
 __devtrace_preexec() {
   emulate -L zsh
@@ -32,6 +45,7 @@ __devtrace_preexec() {
   # $1 is the line as typed (empty when history is off: then $3, the full
   # text zsh runs). A line that starts with a space stays private.
   local line=${1:-$3}
+  __devtrace_line=''
   [[ $line == [[:space:]]* ]] && return 0
   (( __devtrace_n++ ))
   __devtrace_armed=1
@@ -59,8 +73,26 @@ __devtrace_precmd() {
     if [[ -z $__devtrace_fd || ! -p $__devtrace_fifo ]] || (( ! __devtrace_live )) || ! syswrite -o $__devtrace_fd -- $rec; then
       builtin print -rn -- $rec 2>/dev/null >>|$__devtrace_spool
     fi
+  elif [[ -n $__devtrace_line ]]; then
+    __devtrace_rejected $__devtrace_s
   fi
   return $__devtrace_s
+}
+
+# A line zsh read but did not run (status $1): a syntax error, unless it
+# was blank, a comment, or private (it starts with a space). Its command
+# and exit records, with no time between them.
+__devtrace_rejected() {
+  emulate -L zsh
+  local line=${__devtrace_line%$'\n'}
+  __devtrace_line=''
+  (( $1 != 0 )) || return 0
+  [[ -z $line || $line == [[:space:]]* || $line == \#* ]] && return 0
+  (( __devtrace_n++ ))
+  local t=$EPOCHREALTIME
+  builtin print -rn -- "@DT1"$'\0'"C"$'\0'"$__devtrace_n"$'\0'"$t"$'\0'"$PWD"$'\0t\0\0'"$line"$'\0@\0' 2>/dev/null >>|$__devtrace_spool
+  builtin print -rn -- "@DT1"$'\0'"E"$'\0'"$__devtrace_n"$'\0'"$t"$'\0'"$1"$'\0'"$1"$'\0\0@\0' 2>/dev/null >>|$__devtrace_spool
+  return 0
 }
 
 # Starts ingest again when it has died (at most every 2 s).
@@ -128,6 +160,7 @@ __devtrace_init() {
   autoload -Uz add-zsh-hook
   add-zsh-hook preexec __devtrace_preexec
   add-zsh-hook zshexit __devtrace_exit
+  add-zsh-hook zshaddhistory __devtrace_addhist
   # First among the precmd hooks, so it reads the command's own $pipestatus.
   precmd_functions=(__devtrace_precmd ${precmd_functions:#__devtrace_precmd})
   return 0

@@ -16,6 +16,7 @@ mod provenance;
 mod recovery;
 mod redaction;
 mod registered;
+mod rejected;
 mod retention;
 mod review;
 mod runtime_dir;
