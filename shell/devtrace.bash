@@ -255,7 +255,7 @@ __devtrace_precmd() {
 __devtrace_revive() {
   local __devtrace_p=0 __devtrace_x
   { builtin read -r __devtrace_p __devtrace_x <"$__devtrace_rt/ingest.pid"; } 2>&"$__devtrace_null"
-  if [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} && -e /proc/$__devtrace_p/exe ]]; then
+  if [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} && -e /proc/$__devtrace_p/exe ]] && ! __devtrace_dying "$__devtrace_p"; then
     __devtrace_ipid=$__devtrace_p
   elif (( EPOCHSECONDS - __devtrace_retry >= 2 )); then
     __devtrace_retry=$EPOCHSECONDS
@@ -264,6 +264,22 @@ __devtrace_revive() {
     [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} ]] && __devtrace_ipid=$__devtrace_p
   fi
   return 0
+}
+
+# Whether ingest $1 is on its way out: a zombie, or a SIGKILL pending (bit
+# 9 of SigPnd or ShdPnd) that it has not acted on yet (waiting for a CPU, it
+# can look alive, and hold its lock, for a while). It reads nothing more.
+__devtrace_dying() {
+  local __devtrace_k='' __devtrace_v=''
+  {
+    while IFS=$' \t' builtin read -r __devtrace_k __devtrace_v; do
+      case $__devtrace_k in
+        State:) [[ $__devtrace_v == [ZX]* ]] && return 0 ;;
+        SigPnd: | ShdPnd:) [[ $__devtrace_v == *[0-9a-f][0-9a-f][0-9a-f] ]] && (( 16#${__devtrace_v: -3} & 16#100 )) && return 0 ;;
+      esac
+    done <"/proc/$1/status"
+  } 2>&"$__devtrace_null"
+  return 1
 }
 
 # With bash-preexec loaded, its arrays are used instead of our own trap.
@@ -351,8 +367,14 @@ __devtrace_exit() {
   (( BASHPID == $$ )) || return "$__devtrace_s"
   # `exit` itself (or the line that ended the shell) gets its status too.
   # No ingest now would leave this session open until the next shell
-  # starts: a dead one is started again at once, whatever the last try.
+  # starts: a dead one is started again at once, whatever the last try. One
+  # that is dying is replaced too, and the records go to the spool file
+  # (once the shell is gone, nothing could read them from the FIFO).
   __devtrace_retry=0
+  if __devtrace_dying "$__devtrace_ipid"; then
+    __devtrace_fd=''
+    __devtrace_revive
+  fi
   (( __devtrace_state != $__devtrace_idle && __devtrace_state != $__devtrace_starting )) && __devtrace_finish "$__devtrace_s" "$__devtrace_s"
   __devtrace_send_end
   return "$__devtrace_s"

@@ -86,8 +86,9 @@ if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_
 
         function __devtrace_exit --on-event fish_exit
             set -l s $status
-            # No ingest now would leave this session open until the next shell starts.
-            if not test -e /proc/$__devtrace_ipid/exe
+            # No ingest now (or one that is dying) would leave this session
+            # open until the next shell starts.
+            if not __devtrace_alive $__devtrace_ipid
                 set -g __devtrace_retry -10
                 __devtrace_revive
             end
@@ -110,10 +111,23 @@ if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_
             return $argv[1]
         end
 
-        # Whether process $argv[1] runs: a zombie (a killed ingest can stay
-        # one where nobody reaps it) has no /proc/PID/exe. One stat, no fork.
+        # Whether ingest $argv[1] runs: a zombie (a killed ingest can stay
+        # one where nobody reaps it) has no /proc/PID/exe; one with a SIGKILL
+        # pending (bit 9 of SigPnd or ShdPnd) that it has not acted on yet
+        # (waiting for a CPU, it can look alive for a while) reads nothing
+        # more. Builtins only.
         function __devtrace_alive
-            test -e /proc/$argv[1]/exe
+            test -e /proc/$argv[1]/exe; or return 1
+            while read -l k v
+                switch $k
+                    case State:
+                        string match -qr '^[ZX]' -- $v; and return 1
+                    case SigPnd: ShdPnd:
+                        set -l low (string sub -s -3 -- $v)
+                        test (math "bitand(0x$low, 256)") -ne 0 2>/dev/null; and return 1
+                end
+            end </proc/$argv[1]/status 2>/dev/null
+            return 0
         end
 
         function __devtrace_revive

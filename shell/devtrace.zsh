@@ -100,7 +100,7 @@ __devtrace_revive() {
   emulate -L zsh
   local p='' x
   { read -r p x <$__devtrace_rt/ingest.pid } 2>/dev/null
-  if [[ $p == <1-> && -e /proc/$p/exe ]]; then
+  if [[ $p == <1-> && -e /proc/$p/exe ]] && ! __devtrace_dying $p; then
     __devtrace_ipid=$p
   elif (( EPOCHSECONDS - __devtrace_retry >= 2 )); then
     __devtrace_retry=$EPOCHSECONDS
@@ -112,6 +112,23 @@ __devtrace_revive() {
   return 0
 }
 
+# Whether ingest $1 is on its way out: a zombie, or a SIGKILL pending (bit
+# 9 of SigPnd or ShdPnd) that it has not acted on yet (waiting for a CPU, it
+# can look alive, and hold its lock, for a while). It reads nothing more.
+__devtrace_dying() {
+  emulate -L zsh
+  local k v
+  {
+    while IFS=$' \t' read -r k v; do
+      case $k in
+        (State:) [[ $v == [ZX]* ]] && return 0 ;;
+        (SigPnd:|ShdPnd:) [[ $v == *[0-9a-f][0-9a-f][0-9a-f] ]] && (( 16#${v: -3} & 16#100 )) && return 0 ;;
+      esac
+    done <"/proc/$1/status"
+  } 2>/dev/null
+  return 1
+}
+
 # Sets $? (and $pipestatus) for whatever runs next.
 __devtrace_ret() { return $1 }
 
@@ -121,7 +138,13 @@ __devtrace_exit() {
   # zshexit also runs when a subshell exits: only the shell itself ends the session.
   (( sysparams[pid] == __devtrace_pid )) || return 0
   # No ingest now would leave this session open until the next shell starts.
-  [[ -e /proc/$__devtrace_ipid/exe ]] || { __devtrace_retry=0; __devtrace_revive }
+  # One that is dying is replaced too, and the records go to the spool file
+  # (once the shell is gone, nothing could read them from the FIFO).
+  if [[ ! -e /proc/$__devtrace_ipid/exe ]] || __devtrace_dying $__devtrace_ipid; then
+    __devtrace_fd=''
+    __devtrace_retry=0
+    __devtrace_revive
+  fi
   # `exit` itself gets its status too: its exit record, as at a prompt.
   if (( __devtrace_armed )); then
     __devtrace_ret $__devtrace_s

@@ -125,7 +125,11 @@ fn bash_records_when_a_later_rc_line_empties_or_unsets_prompt_command() {
         ("own hooks", String::new()),
         ("bash-preexec loaded before", format!("source '{bp}'")),
     ] {
-        for after in ["PROMPT_COMMAND=", "unset PROMPT_COMMAND", "PROMPT_COMMAND=()"] {
+        for after in [
+            "PROMPT_COMMAND=",
+            "unset PROMPT_COMMAND",
+            "PROMPT_COMMAND=()",
+        ] {
             let how = format!("{how}, then {after}");
             let (out, events) = bash_with(&before, after, &LINES);
             assert_recorded(&events, &LINES, &[6, 0, 2], &how);
