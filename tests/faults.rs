@@ -710,3 +710,37 @@ fn a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing() {
         );
     }
 }
+
+#[test]
+fn a_spool_that_cannot_be_read_costs_none_of_the_fifo_records() {
+    // Records wait in zsh's FIFO (ingest stopped); the spool file is
+    // replaced by a symlink, which ingest refuses to read. The FIFO's
+    // records, read into the journal in that same pass, are still stored.
+    let w = World::initialised();
+    let mut sh = Pty::spawn(&w, "zsh", &w.repo);
+    sh.run("echo one");
+    wait_commands(&w, &w.repo, 1);
+    let sid = session_id(&w);
+    let spool = w.runtime().join(format!("{sid}.spool"));
+    let ingest = Pid::from_raw(w.ingest_pid().expect("ingest runs"));
+    kill(ingest, Signal::SIGSTOP).unwrap();
+    sh.run("echo held");
+    std::fs::remove_file(&spool).unwrap();
+    std::os::unix::fs::symlink("/nonexistent", &spool).unwrap();
+    kill(ingest, Signal::SIGCONT).unwrap();
+    // The marker: ingest has read the journal and failed on the spool.
+    let log = w.runtime().join("ingest.log");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains(".spool")
+    {
+        assert!(Instant::now() < deadline, "ingest never tried the spool");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::remove_file(&spool).unwrap();
+    sh.run("echo after");
+    sh.exit();
+    let evs = w.ended_session(&w.repo);
+    assert_eq!(texts(&evs), ["echo one", "echo held", "echo after", "exit"]);
+}
