@@ -12,6 +12,7 @@ mod doctor;
 mod faults;
 mod forget;
 mod privacy;
+mod processes;
 mod provenance;
 mod recovery;
 mod redaction;
