@@ -791,7 +791,8 @@ fn fork_rows(t: &mut Table, z: &Sizes) {
             verdict(per == 0.0),
         );
         if per != 0.0 {
-            t.broken.push(format!("{shell} starts processes per command"));
+            t.broken
+                .push(format!("{shell} starts processes per command"));
         }
     }
     {

@@ -104,7 +104,10 @@ fn starts_while_typing(shell: &str, rc: &str, hooked: bool) -> Vec<String> {
     sh.exit();
     if hooked {
         let n = 2 + 10 * LINES.len() + 2;
-        assert_eq!(w.wait_events(&w.repo, &["--type", "run_command"], n).len(), n);
+        assert_eq!(
+            w.wait_events(&w.repo, &["--type", "run_command"], n).len(),
+            n
+        );
     }
     process_starts(&calls(&out)).into_iter().cloned().collect()
 }
@@ -133,7 +136,10 @@ fn no_shell_starts_a_process_per_command() {
         } else {
             starts_while_typing(shell, rc, false).len()
         };
-        assert!(without >= 1, "{shell} {rc}: strace saw not even /bin/true start");
+        assert!(
+            without >= 1,
+            "{shell} {rc}: strace saw not even /bin/true start"
+        );
         assert_eq!(
             with.len(),
             without,
