@@ -138,3 +138,36 @@ fn closing_the_terminal_ends_the_session() {
         assert_eq!(events.last().unwrap()["type"], "session_end");
     }
 }
+
+#[test]
+fn a_forgotten_command_is_not_brought_back_by_a_replay() {
+    // Ingest crashes right after storing `echo secret-one`, before saving
+    // its progress; the command is forgotten while no ingest runs; the next
+    // ingest reads the same records again, and must not store it again.
+    let w = World::initialised();
+    let marker = w.tmp.path().join("crashed-once");
+    let mut sh = Pty::spawn_with(
+        &w,
+        "bash",
+        &w.repo,
+        &[
+            ("DEVTRACE_FAULT", "crash-after-store"),
+            ("DEVTRACE_FAULT_MARKER", marker.to_str().unwrap()),
+        ],
+    );
+    sh.run("echo secret-one");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !marker.exists() {
+        assert!(Instant::now() < deadline, "the fault was never injected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    w.wait_ingest_gone();
+    let out = w.devtrace(&["forget", "--match", "secret-one", "--yes"], &w.repo);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    sh.run("echo two");
+    sh.exit();
+    let events = w.ended_session(&w.repo);
+    assert_eq!(texts(&events), vec!["echo two", "exit"]);
+    let jsonl = std::fs::read_to_string(w.repo.join(".devtrace/events.jsonl")).unwrap();
+    assert!(!jsonl.contains("secret-one"), "the replay stored it again:\n{jsonl}");
+}
