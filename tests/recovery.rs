@@ -163,11 +163,56 @@ fn a_forgotten_command_is_not_brought_back_by_a_replay() {
     }
     w.wait_ingest_gone();
     let out = w.devtrace(&["forget", "--match", "secret-one", "--yes"], &w.repo);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     sh.run("echo two");
     sh.exit();
     let events = w.ended_session(&w.repo);
     assert_eq!(texts(&events), vec!["echo two", "exit"]);
     let jsonl = std::fs::read_to_string(w.repo.join(".devtrace/events.jsonl")).unwrap();
-    assert!(!jsonl.contains("secret-one"), "the replay stored it again:\n{jsonl}");
+    assert!(
+        !jsonl.contains("secret-one"),
+        "the replay stored it again:\n{jsonl}"
+    );
+}
+
+#[test]
+fn ingest_crash_before_storing_a_killed_shells_last_commands_loses_nothing() {
+    // Ingest is stopped while the shell types two commands and is killed;
+    // then, in the one pass that reads those commands and finds the shell
+    // gone, ingest dies before storing them. The next ingest stores them:
+    // the progress saved must not have passed them.
+    let w = World::initialised();
+    let marker = w.tmp.path().join("crashed-once");
+    let mut sh = Pty::spawn_with(
+        &w,
+        "bash",
+        &w.repo,
+        &[
+            ("DEVTRACE_FAULT", "crash-before-store"),
+            ("DEVTRACE_FAULT_MARKER", marker.to_str().unwrap()),
+        ],
+    );
+    sh.run("echo one");
+    w.wait_events(&w.repo, &["--type", "run_command"], 1);
+    let ingest = Pid::from_raw(w.ingest_pid().expect("ingest runs"));
+    kill(ingest, Signal::SIGSTOP).unwrap();
+    sh.run("echo two");
+    sh.run("echo three");
+    kill(Pid::from_raw(sh.pid()), Signal::SIGKILL).unwrap();
+    sh.wait_exit();
+    kill(ingest, Signal::SIGCONT).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !marker.exists() {
+        assert!(Instant::now() < deadline, "the fault was never injected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    w.wait_ingest_gone();
+    let out = w.devtrace(&["ingest", "--spawn"], &w.repo);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events = w.ended_session(&w.repo);
+    assert_eq!(texts(&events), vec!["echo one", "echo two", "echo three"]);
 }

@@ -311,6 +311,15 @@ impl Ingest {
             self.warn(&msg);
         }
         let mut stored_command = false;
+        // The fault of the test of a shell's last pass: before its end is stored.
+        if batch
+            .by_store
+            .values()
+            .flatten()
+            .any(|e| e.kind() == Some(crate::event::Kind::SessionEnd))
+        {
+            fault_point("crash-before-store");
+        }
         for (dir, mut events) in std::mem::take(&mut batch.by_store) {
             // Nothing paused or ignored, and no secret, reaches the disk.
             for (session, why) in self.policy.apply(&self.dir, &dir, &mut events) {
