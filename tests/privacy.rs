@@ -332,11 +332,49 @@ fn a_bad_config_is_a_clear_error_and_recording_goes_on() {
     let text = ok(&w.devtrace(&["config"], &w.repo));
     assert!(text.contains("retention.keep_days   30"), "{text}");
     assert!(text.contains(".devtrace/config.toml:2"), "{text}");
-    assert!(
-        text.contains("retention.max_events  0 (no limit)  default") || text.contains("default"),
+    let max_events = text
+        .lines()
+        .find(|l| l.starts_with("retention.max_events "))
+        .unwrap_or_else(|| panic!("no retention.max_events line:\n{text}"));
+    let words: Vec<&str> = max_events.split_whitespace().collect();
+    assert_eq!(
+        words,
+        ["retention.max_events", "0", "(no", "limit)", "default"],
         "{text}"
     );
     let j: serde_json::Value =
         serde_json::from_str(&ok(&w.devtrace(&["config", "--json"], &w.repo))).unwrap();
     assert_eq!(j["retention.keep_days"]["value"], 30);
+}
+
+#[test]
+fn devtrace_exec_redacts_before_the_runtime_directory() {
+    // Ingest stopped: what `devtrace exec` writes waits in the runtime
+    // directory, and must already be redacted there.
+    let w = World::initialised();
+    let out = w.devtrace(&["ingest", "--spawn"], &w.repo);
+    assert!(out.status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let pid = loop {
+        if let Some(p) = w.ingest_pid() {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "ingest never started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let ingest = nix::unistd::Pid::from_raw(pid);
+    nix::sys::signal::kill(ingest, nix::sys::signal::Signal::SIGSTOP).unwrap();
+    let flag = format!("--password={PASSWORD}");
+    let out = w.devtrace(&["exec", "--agent", "test", "--", "echo", &flag], &w.repo);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{flag}\n"));
+    let waiting = files_under(&[w.runtime()]);
+    let bytes: Vec<u8> = waiting.iter().flat_map(|f| std::fs::read(f).unwrap_or_default()).collect();
+    assert!(holds(&bytes, "--password="), "the record is not in the runtime directory: {waiting:?}");
+    assert!(!holds(&bytes, PASSWORD), "the password is in the runtime directory in clear");
+    nix::sys::signal::kill(ingest, nix::sys::signal::Signal::SIGCONT).unwrap();
+    let evs = w.wait_events(&w.repo, &["--type", "run_command"], 1);
+    assert_eq!(
+        evs[0]["data"]["command"],
+        "echo --password=[REDACTED:password-flag]"
+    );
 }
