@@ -229,6 +229,12 @@ fn a_removed_runtime_dir_keeps_the_shell_quiet_and_doctor_says_so() {
             out.contains("doctor=1"),
             "{shell}: doctor found nothing wrong:\n{out}"
         );
+        // The hook has made the directory again by now: what doctor must
+        // say is that this shell's session went with the old one.
+        assert!(
+            out.contains("is not known to ingest (ended or cleaned up)"),
+            "{shell}: doctor does not say the session's files are gone:\n{out}"
+        );
     }
 }
 
