@@ -25,4 +25,5 @@ mod scripts;
 mod shells;
 mod startup;
 mod structure;
+mod times;
 mod truth;
