@@ -368,9 +368,18 @@ fn devtrace_exec_redacts_before_the_runtime_directory() {
     let out = w.devtrace(&["exec", "--agent", "test", "--", "echo", &flag], &w.repo);
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{flag}\n"));
     let waiting = files_under(&[w.runtime()]);
-    let bytes: Vec<u8> = waiting.iter().flat_map(|f| std::fs::read(f).unwrap_or_default()).collect();
-    assert!(holds(&bytes, "--password="), "the record is not in the runtime directory: {waiting:?}");
-    assert!(!holds(&bytes, PASSWORD), "the password is in the runtime directory in clear");
+    let bytes: Vec<u8> = waiting
+        .iter()
+        .flat_map(|f| std::fs::read(f).unwrap_or_default())
+        .collect();
+    assert!(
+        holds(&bytes, "--password="),
+        "the record is not in the runtime directory: {waiting:?}"
+    );
+    assert!(
+        !holds(&bytes, PASSWORD),
+        "the password is in the runtime directory in clear"
+    );
     nix::sys::signal::kill(ingest, nix::sys::signal::Signal::SIGCONT).unwrap();
     let evs = w.wait_events(&w.repo, &["--type", "run_command"], 1);
     assert_eq!(

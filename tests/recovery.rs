@@ -212,7 +212,11 @@ fn ingest_crash_before_storing_a_killed_shells_last_commands_loses_nothing() {
     }
     w.wait_ingest_gone();
     let out = w.devtrace(&["ingest", "--spawn"], &w.repo);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let events = w.ended_session(&w.repo);
     assert_eq!(texts(&events), vec!["echo one", "echo two", "echo three"]);
 }

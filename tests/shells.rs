@@ -457,7 +457,9 @@ fn log_follow_prints_new_commands_as_they_finish() {
 /// is its own exact `CMD_DURATION`).
 fn check_times(ev: &Value, shell: &str, ctx: &str) {
     let at = |k: &str| {
-        let t = ev["data"][k].as_str().unwrap_or_else(|| panic!("{ctx}: no {k}"));
+        let t = ev["data"][k]
+            .as_str()
+            .unwrap_or_else(|| panic!("{ctx}: no {k}"));
         devtrace::timestamp::Timestamp::parse_rfc3339(t)
             .unwrap_or_else(|| panic!("{ctx}: {k} = {t}"))
             .as_micros()

@@ -16,7 +16,8 @@ fn claude(w: &World, event: &str, extra: Value) {
         v[k] = x.clone();
     }
     let out = output_with_stdin(
-        w.cmd_in(BIN, &w.repo).args(["agent", "hook", "claude-code"]),
+        w.cmd_in(BIN, &w.repo)
+            .args(["agent", "hook", "claude-code"]),
         v.to_string().as_bytes(),
     );
     assert!(out.status.success(), "{out:?}");
