@@ -11,6 +11,7 @@ mod debris;
 mod doctor;
 mod faults;
 mod forget;
+mod once;
 mod privacy;
 mod processes;
 mod provenance;

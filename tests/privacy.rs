@@ -387,3 +387,54 @@ fn devtrace_exec_redacts_before_the_runtime_directory() {
         "echo --password=[REDACTED:password-flag]"
     );
 }
+
+#[test]
+fn a_dropped_commands_file_changes_point_at_no_command() {
+    // An ignored command and a paused one change files: the changes are
+    // kept, as changes between commands (cause null), never pointing at an
+    // event that was not stored.
+    let w = World::initialised();
+    std::fs::write(
+        w.repo.join(".devtrace/config.toml"),
+        "[ignore]\ncommands = ['^touch ignored']\n",
+    )
+    .unwrap();
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    sh.run("touch ignored.txt");
+    sh.run("devtrace pause");
+    sh.run("touch paused.txt");
+    sh.run("devtrace resume");
+    sh.run("touch kept.txt");
+    sh.exit();
+    let evs = w.ended_session(&w.repo);
+    assert_eq!(
+        texts(&evs),
+        // `devtrace resume` ran while paused.
+        ["devtrace pause", "touch kept.txt", "exit"]
+    );
+    let ids: std::collections::HashSet<&str> =
+        evs.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    let mut causes = std::collections::BTreeMap::new();
+    for e in evs.iter().filter(|e| e["type"] == "edit_files") {
+        let cause = &e["data"]["cause"];
+        if let Some(c) = cause.as_str() {
+            assert!(ids.contains(c), "a cause that was never stored: {e}");
+        }
+        for f in e["data"]["files"].as_array().unwrap() {
+            causes.insert(f["path"].as_str().unwrap().to_owned(), cause.clone());
+        }
+    }
+    let kept = commands(&evs)
+        .into_iter()
+        .find(|c| c["data"]["command"] == "touch kept.txt")
+        .unwrap()["id"]
+        .clone();
+    assert_eq!(
+        causes.get("ignored.txt"),
+        Some(&serde_json::Value::Null),
+        "{causes:?}"
+    );
+    // A change made while paused is not recorded at all (README, Privacy).
+    assert_eq!(causes.get("paused.txt"), None, "{causes:?}");
+    assert_eq!(causes.get("kept.txt"), Some(&kept), "{causes:?}");
+}
