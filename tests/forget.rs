@@ -200,7 +200,7 @@ fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
 }
 
 /// Appends `n` synthetic commands of one session, `days_ago` old, to the JSONL.
-fn add_old(w: &World, session: &str, n: usize, days_ago: i64) {
+pub(crate) fn add_old(w: &World, session: &str, n: usize, days_ago: i64) {
     use std::io::Write;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
