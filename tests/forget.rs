@@ -269,7 +269,6 @@ fn retention_removes_old_events_on_demand_and_once_a_day() {
     }
     // It ran once today: more old events stay until tomorrow (or `devtrace gc`).
     add_old(&w, "OLDD", 5, 9);
-    std::thread::sleep(Duration::from_millis(300));
     sh.run("echo fresher");
     sh.exit();
     w.ended_session(&w.repo);

@@ -229,11 +229,19 @@ fn ignore_rules_user_patterns_and_private_modes_keep_commands_out() {
     let mut p = Pty::spawn_args(&w, "fish", &["--private", "-i"], &w.repo, &[]);
     p.run("echo in-private-fish");
     p.exit();
-    // (What is not recorded cannot be waited for: give ingest its time.)
-    std::thread::sleep(Duration::from_millis(500));
+    // What is not recorded cannot be waited for: a shell started after it
+    // records a marker, stored once ingest has read what came before.
+    let mut m = Pty::spawn(&w, "bash", &w.repo);
+    m.run("echo marker-after-private");
+    m.exit();
+    wait_recorded(&w, &["echo marker-after-private"]);
     let got = recorded(&w);
     let after = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout).len();
-    assert_eq!(after, sessions, "fish --private left a session");
+    assert_eq!(
+        after,
+        sessions + 1,
+        "fish --private left a session (the marker shell has one)"
+    );
     assert!(
         got.contains(&"echo ticket [REDACTED:custom] pin=[REDACTED:custom]".to_owned()),
         "{got:#?}"
