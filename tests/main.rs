@@ -9,6 +9,7 @@ mod cli;
 mod counts;
 mod debris;
 mod doctor;
+mod exiting;
 mod faults;
 mod forget;
 mod once;

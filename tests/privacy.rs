@@ -186,6 +186,26 @@ fn pause_and_resume_act_on_one_shell_or_on_all() {
     assert!(got.iter().any(|t| t == "devtrace pause"));
 }
 
+/// fish --private records nothing at all, no session either.
+fn private_fish_leaves_no_session(w: &World) {
+    let sessions = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout).len();
+    let mut p = Pty::spawn_args(w, "fish", &["--private", "-i"], &w.repo, &[]);
+    p.run("echo in-private-fish");
+    p.exit();
+    // What is not recorded cannot be waited for: a shell started after it
+    // records a marker, stored once ingest has read what came before.
+    let mut m = Pty::spawn(w, "bash", &w.repo);
+    m.run("echo marker-after-private");
+    m.exit();
+    wait_recorded(w, &["echo marker-after-private"]);
+    let after = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout).len();
+    assert_eq!(
+        after,
+        sessions + 1,
+        "fish --private left a session (the marker shell has one)"
+    );
+}
+
 #[test]
 fn ignore_rules_user_patterns_and_private_modes_keep_commands_out() {
     require("bash");
@@ -224,24 +244,8 @@ fn ignore_rules_user_patterns_and_private_modes_keep_commands_out() {
     f.run("echo kept-fish");
     f.exit();
     w.ended_session(&w.repo);
-    let sessions = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout).len();
-    // fish --private records nothing at all.
-    let mut p = Pty::spawn_args(&w, "fish", &["--private", "-i"], &w.repo, &[]);
-    p.run("echo in-private-fish");
-    p.exit();
-    // What is not recorded cannot be waited for: a shell started after it
-    // records a marker, stored once ingest has read what came before.
-    let mut m = Pty::spawn(&w, "bash", &w.repo);
-    m.run("echo marker-after-private");
-    m.exit();
-    wait_recorded(&w, &["echo marker-after-private"]);
+    private_fish_leaves_no_session(&w);
     let got = recorded(&w);
-    let after = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout).len();
-    assert_eq!(
-        after,
-        sessions + 1,
-        "fish --private left a session (the marker shell has one)"
-    );
     assert!(
         got.contains(&"echo ticket [REDACTED:custom] pin=[REDACTED:custom]".to_owned()),
         "{got:#?}"
