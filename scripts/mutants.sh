@@ -27,32 +27,33 @@ done
 export DEVTRACE_TEST_BASH_PREEXEC
 [[ -s $DEVTRACE_TEST_BASH_PREEXEC ]] || { echo "mutants.sh: no bash-preexec: run scripts/test.sh once" >&2; exit 1; }
 
-# name | file | text to replace | replacement | tests that must catch it.
-# Texts are literal; \n stands for a newline.
+# name @@ file @@ text to replace @@ replacement @@ the tests that must catch
+# it (a nextest filter). Texts are literal; \n stands for a newline.
+# shellcheck disable=SC2016 # the texts are code, not expanded here
 mutations=(
-  "bash-precmd-starts-a-process|shell/devtrace.bash|  __devtrace_ph=\$HISTCMD\n  [[ \${PS0-}|  __devtrace_ph=\$HISTCMD\n  /bin/true\n  [[ \${PS0-}|test(no_shell_starts_a_process_per_command)"
-  "bash-finish-substitutes|shell/devtrace.bash|__devtrace_finish() {\n|__devtrace_finish() {\n  local __x=\$(:)\n|test(no_shell_starts_a_process_per_command)"
-  "zsh-precmd-substitutes|shell/devtrace.zsh|  return \$__devtrace_s\n}|  : \$(true)\n  return \$__devtrace_s\n}|test(no_shell_starts_a_process_per_command)"
-  "fish-postexec-forks-after-a-nested-end|shell/devtrace.fish|            test -e /proc/\$__devtrace_ipid/exe; or __devtrace_revive\n            return \$s|            if true\n                set -l x 1\n            end\n            set -l y (command true)\n            test -e /proc/\$__devtrace_ipid/exe; or __devtrace_revive\n            return \$s|test(no_shell_starts_a_process_per_command)"
-  "exec-skips-redaction-before-the-channel|src/channel.rs|Ok(t) => crate::redact::text(t).into_owned().into_bytes(),|Ok(t) => t.as_bytes().to_vec(),|test(devtrace_exec_redacts_before_the_runtime_directory)"
-  "forget-keeps-no-ids|src/store/rewrite.rs|                if remember {|                if remember \&\& false {|test(a_forgotten_command_is_not_brought_back_by_a_replay)"
-  "store-skips-no-known-id|src/store/mod.rs| || seen.exists(params![ev.id])?| || (false \&\& seen.exists(params![ev.id])?)|test(ingest_crash_between_store_and_progress_duplicates_nothing)"
-  "doctor-silent-on-a-lost-session|src/cmd/doctor/mod.rs|        Some(ChannelState::Unknown) => checks.push(bad(|        Some(ChannelState::Unknown) => checks.push(ok(|test(a_removed_runtime_dir_keeps_the_shell_quiet_and_doctor_says_so)"
-  "tool-call-without-duration|src/ingest/events.rs|                d.duration = times.duration;|                d.duration = None;|test(a_tool_calls_duration_lies_between_its_hooks)"
-  "command-ends-when-it-starts|src/ingest/events.rs|                ended_at: times.end,|                ended_at: times.start,|test(/records_every_command_line_exactly/)"
-  "read-only-store-drops-uncounted|src/ingest/mod.rs|.entry(\"store not writable\".into())|.entry(\"store not writable!\".into())|test(a_read_only_store_drops_with_a_count_and_recovers)"
-  "exec-in-a-shell-records-again|src/cmd/exec.rs|if channel::in_recorded_shell() {|if channel::in_recorded_shell() \&\& false {|test(devtrace_exec_typed_in_a_recorded_shell_is_recorded_once)"
-  "dropped-command-keeps-its-changes-cause|src/ingest/policy.rs|                    e.cause = None;|                    let _ = \&e.cause;|test(a_dropped_commands_file_changes_point_at_no_command)"
-  "closed-pipe-is-an-error|src/error.rs|io.kind() == std::io::ErrorKind::BrokenPipe)|io.kind() == std::io::ErrorKind::BrokenPipe \&\& false)|test(/review_commands_read_back_a_session|terminal_output_pages/)"
-  "no-color-ignored|src/config.rs|tty \&\& std::env::var_os(\"NO_COLOR\").is_none_or(\|v\| v.is_empty())|tty|test(terminal_output_pages_and_colours_pipes_stay_plain)"
-  "zsh-rejected-lines-unseen|shell/devtrace.zsh|  add-zsh-hook zshaddhistory __devtrace_addhist\n|\n|test(zsh_records_lines_it_rejects_with_status_1)"
-  "fish-rejected-lines-unseen|shell/devtrace.fish|function __devtrace_rejected --on-event fish_posterror|function __devtrace_rejected|test(fish_records_lines_it_rejects_with_status_123)"
-  "bash-empty-prompt-command-not-refilled|shell/devtrace.bash|\${__devtrace_nil#\${PROMPT_COMMAND:=__devtrace_precmd}}||test(bash_records_when_a_later_rc_line_empties_or_unsets_prompt_command)"
-  "bash-exit-trusts-a-dying-ingest|shell/devtrace.bash|  if __devtrace_dying \"\$__devtrace_ipid\"; then|  if false; then|test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)"
-  "ensure-trusts-a-dying-ingest|src/ingest/lifecycle.rs|        Some((pid, _)) if dying(pid) => {}|        Some((pid, _)) if !Path::new(\&format!(\"/proc/{pid}/exe\")).exists() => {}|test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)"
-  "spool-error-drops-the-journal|src/ingest/session.rs|            Err(e) => Ok((items, Some(e))),|            Err(e) => Err(e),|test(a_spool_that_cannot_be_read_costs_none_of_the_fifo_records)"
-  "progress-saved-before-the-store|src/ingest/session.rs|                .get_or_insert_with(\|\| Timestamp::now().floor_millis());|                .get_or_insert_with(\|\| Timestamp::now().floor_millis());\n            self.save_state()?;|test(ingest_crash_before_storing_a_killed_shells_last_commands_loses_nothing)"
-  "redaction-off|src/redact/mod.rs|    let mut out = Cow::Borrowed(text);\n    // One pass|    let mut out = Cow::Borrowed(text);\n    return out;\n    // One pass|test(/secrets_are_redacted|command_line_passwords/)"
+  'bash-precmd-starts-a-process@@shell/devtrace.bash@@  __devtrace_ph=$HISTCMD\n  [[ ${PS0-}@@  __devtrace_ph=$HISTCMD\n  /bin/true\n  [[ ${PS0-}@@test(no_shell_starts_a_process_per_command)'
+  'bash-finish-substitutes@@shell/devtrace.bash@@__devtrace_finish() {\n@@__devtrace_finish() {\n  local __x=$(:)\n@@test(no_shell_starts_a_process_per_command)'
+  'zsh-precmd-substitutes@@shell/devtrace.zsh@@  return $__devtrace_s\n}@@  : $(true)\n  return $__devtrace_s\n}@@test(no_shell_starts_a_process_per_command)'
+  'fish-postexec-forks-after-a-nested-end@@shell/devtrace.fish@@            test -e /proc/$__devtrace_ipid/exe; or __devtrace_revive\n            return $s@@            if true\n                set -l x 1\n            end\n            set -l y (command true)\n            test -e /proc/$__devtrace_ipid/exe; or __devtrace_revive\n            return $s@@test(no_shell_starts_a_process_per_command)'
+  'exec-skips-redaction-before-the-channel@@src/channel.rs@@Ok(t) => crate::redact::text(t).into_owned().into_bytes(),@@Ok(t) => t.as_bytes().to_vec(),@@test(devtrace_exec_redacts_before_the_runtime_directory)'
+  'forget-keeps-no-ids@@src/store/rewrite.rs@@                if remember {@@                if remember && false {@@test(a_forgotten_command_is_not_brought_back_by_a_replay)'
+  'store-skips-no-known-id@@src/store/mod.rs@@ || seen.exists(params![ev.id])?@@ || (false && seen.exists(params![ev.id])?)@@test(ingest_crash_between_store_and_progress_duplicates_nothing)'
+  'doctor-silent-on-a-lost-session@@src/cmd/doctor/mod.rs@@is not known to ingest (ended or cleaned up)@@is unknown@@test(a_removed_runtime_dir_keeps_the_shell_quiet_and_doctor_says_so)'
+  'tool-call-without-duration@@src/ingest/events.rs@@                d.duration = times.duration;@@                d.duration = None;@@test(a_tool_calls_duration_lies_between_its_hooks)'
+  'command-ends-when-it-starts@@src/ingest/events.rs@@                ended_at: times.end,@@                ended_at: times.start,@@test(/records_every_command_line_exactly/)'
+  'read-only-store-drops-uncounted@@src/ingest/mod.rs@@.entry("store not writable".into())@@.entry("store not writable!".into())@@test(a_read_only_store_drops_with_a_count_and_recovers)'
+  'exec-in-a-shell-records-again@@src/cmd/exec.rs@@if channel::in_recorded_shell() {@@if channel::in_recorded_shell() && false {@@test(devtrace_exec_typed_in_a_recorded_shell_is_recorded_once)'
+  'dropped-command-keeps-its-changes-cause@@src/ingest/policy.rs@@                    e.cause = None;@@                    let _ = &e.cause;@@test(a_dropped_commands_file_changes_point_at_no_command)'
+  'closed-pipe-is-an-error@@src/error.rs@@io.kind() == std::io::ErrorKind::BrokenPipe)@@io.kind() == std::io::ErrorKind::BrokenPipe && false)@@test(/review_commands_read_back_a_session|terminal_output_pages/)'
+  'no-color-ignored@@src/config.rs@@tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())@@tty@@test(terminal_output_pages_and_colours_pipes_stay_plain)'
+  'zsh-rejected-lines-unseen@@shell/devtrace.zsh@@  add-zsh-hook zshaddhistory __devtrace_addhist\n@@\n@@test(zsh_records_lines_it_rejects_with_status_1)'
+  'fish-rejected-lines-unseen@@shell/devtrace.fish@@function __devtrace_rejected --on-event fish_posterror@@function __devtrace_rejected@@test(fish_records_lines_it_rejects_with_status_123)'
+  'bash-empty-prompt-command-not-refilled@@shell/devtrace.bash@@${__devtrace_nil#${PROMPT_COMMAND:=__devtrace_precmd}}@@@@test(bash_records_when_a_later_rc_line_empties_or_unsets_prompt_command)'
+  'bash-exit-trusts-a-dying-ingest@@shell/devtrace.bash@@  if __devtrace_dying "$__devtrace_ipid"; then@@  if false; then@@test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)'
+  'ensure-trusts-a-dying-ingest@@src/ingest/lifecycle.rs@@        Some((pid, _)) if dying(pid) => {}@@        Some((pid, _)) if !Path::new(&format!("/proc/{pid}/exe")).exists() => {}@@test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)'
+  'spool-error-drops-the-journal@@src/ingest/session.rs@@            Err(e) => Ok((items, Some(e))),@@            Err(e) => Err(e),@@test(a_spool_that_cannot_be_read_costs_none_of_the_fifo_records)'
+  'progress-saved-before-the-store@@src/ingest/session.rs@@                .get_or_insert_with(|| Timestamp::now().floor_millis());@@                .get_or_insert_with(|| Timestamp::now().floor_millis());\n            self.save_state()?;@@test(ingest_crash_before_storing_a_killed_shells_last_commands_loses_nothing)'
+  'redaction-off@@src/redact/mod.rs@@    let mut out = Cow::Borrowed(text);\n    // One pass@@    let mut out = Cow::Borrowed(text);\n    return out;\n    // One pass@@test(/secrets_are_redacted|command_line_passwords/)'
 )
 
 copy=$(mktemp -d "${TMPDIR:-/tmp}/devtrace-mutants.XXXXXX")
@@ -63,7 +64,10 @@ echo "mutants.sh: a copy of HEAD in $copy; target $CARGO_TARGET_DIR" >&2
 
 missed=0
 for m in "${mutations[@]}"; do
-  IFS='|' read -r name file old new tests <<<"$m"
+  name=${m%%@@*} m=${m#*@@}
+  file=${m%%@@*} m=${m#*@@}
+  old=${m%%@@*} m=${m#*@@}
+  new=${m%%@@*} tests=${m#*@@}
   if [[ ${#only[@]} -gt 0 && " ${only[*]} " != *" $name "* ]]; then
     continue
   fi
