@@ -42,8 +42,12 @@ __devtrace_ipid=0 __devtrace_retry=0 __devtrace_bp=0 __devtrace_since=0
 __devtrace_starting=5 __devtrace_idle=0 __devtrace_accepted=1 __devtrace_running=2 __devtrace_ended=3
 __devtrace_state=$__devtrace_idle __devtrace_n=0 __devtrace_t0=0 __devtrace_hc=0 __devtrace_ph=0
 __devtrace_st=0 __devtrace_stps=() __devtrace_prev_debug='' __devtrace_prev_exit=''
+__devtrace_late=0 __devtrace_nil=''
+# PS0 also notes a line accepted while still starting (no prompt was seen:
+# a later rc line emptied or unset PROMPT_COMMAND), and puts our entry back
+# into an empty PROMPT_COMMAND (expanding to nothing: $__devtrace_nil is empty).
 # shellcheck disable=SC2016 # expanded by bash in PS0, not here
-__devtrace_ps0='${__devtrace_e[__devtrace_state=$__devtrace_accepted,__devtrace_n+=1,__devtrace_hc=HISTCMD,__devtrace_t0=${EPOCHREALTIME/[.,]/}]-}'
+__devtrace_ps0='${__devtrace_e[__devtrace_late=__devtrace_state==__devtrace_starting,__devtrace_state=$__devtrace_accepted,__devtrace_n+=1,__devtrace_hc=HISTCMD,__devtrace_t0=${EPOCHREALTIME/[.,]/}]-}${__devtrace_nil#${PROMPT_COMMAND:=__devtrace_precmd}}'
 
 # Sets $? (and, through its last argument, $_) for whatever runs next.
 __devtrace_ret() { return "$1"; }
@@ -57,6 +61,7 @@ __devtrace_ret() { return "$1"; }
 # Errors go to a /dev/null descriptor opened once.
 __devtrace_send_cmd() {
   __devtrace_state=$__devtrace_running
+  (( ! __devtrace_late )) || __devtrace_late_base
   {
     builtin printf '@DT1\0C\0%s\0M%s\0%s\0h\0%s\0' "$__devtrace_n" "$__devtrace_t0" "$PWD" "$1"
     if [[ -n ${HISTTIMEFORMAT-} ]]; then
@@ -163,6 +168,15 @@ __devtrace_send_base() {
   __devtrace_note_path
 }
 
+# The first line was accepted with no prompt seen before it (a later rc
+# line emptied PROMPT_COMMAND): the history base is the entry before it.
+__devtrace_late_base() {
+  __devtrace_late=0
+  builtin printf '@DT1\0H\0%s\0M%s\0%5d  \n\0@\0' 0 "$__devtrace_t0" "$(( __devtrace_hc - 1 ))" 2>&"$__devtrace_null" >>"$__devtrace_spool"
+  __devtrace_install_pc
+  __devtrace_note_path
+}
+
 # Notes which hooks record this shell, for `devtrace doctor`: at the first
 # prompt, and when bash-preexec takes over.
 __devtrace_note_path() {
@@ -210,10 +224,15 @@ __devtrace_end() {
   fi
 }
 
-# PS0 lost our part (someone set it after us), or bash-preexec arrived.
+# PS0 lost our part (someone set it after us), bash-preexec arrived, or it
+# never installed itself (a later rc line emptied PROMPT_COMMAND).
 __devtrace_fix_ps0() {
   [[ ${PS0-} == *"$__devtrace_ps0"* ]] || PS0=$__devtrace_ps0${PS0-}
-  (( __devtrace_bp )) || ! __devtrace_bp_on || __devtrace_use_bp
+  if (( __devtrace_bp )); then
+    __devtrace_bp_on || __devtrace_use_own
+  else
+    ! __devtrace_bp_on || __devtrace_use_bp
+  fi
 }
 
 # The last entry of PROMPT_COMMAND: the exit record of a line that ended
@@ -236,7 +255,7 @@ __devtrace_precmd() {
 __devtrace_revive() {
   local __devtrace_p=0 __devtrace_x
   { builtin read -r __devtrace_p __devtrace_x <"$__devtrace_rt/ingest.pid"; } 2>&"$__devtrace_null"
-  if [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} && -e /proc/$__devtrace_p/exe ]]; then
+  if [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} && -e /proc/$__devtrace_p/exe ]] && ! __devtrace_dying "$__devtrace_p"; then
     __devtrace_ipid=$__devtrace_p
   elif (( EPOCHSECONDS - __devtrace_retry >= 2 )); then
     __devtrace_retry=$EPOCHSECONDS
@@ -245,6 +264,22 @@ __devtrace_revive() {
     [[ -n $__devtrace_p && -z ${__devtrace_p//[0-9]/} ]] && __devtrace_ipid=$__devtrace_p
   fi
   return 0
+}
+
+# Whether ingest $1 is on its way out: a zombie, or a SIGKILL pending (bit
+# 9 of SigPnd or ShdPnd) that it has not acted on yet (waiting for a CPU, it
+# can look alive, and hold its lock, for a while). It reads nothing more.
+__devtrace_dying() {
+  local __devtrace_k='' __devtrace_v=''
+  {
+    while IFS=$' \t' builtin read -r __devtrace_k __devtrace_v; do
+      case $__devtrace_k in
+        State:) [[ $__devtrace_v == [ZX]* ]] && return 0 ;;
+        SigPnd: | ShdPnd:) [[ $__devtrace_v == *[0-9a-f][0-9a-f][0-9a-f] ]] && (( 16#${__devtrace_v: -3} & 16#100 )) && return 0 ;;
+      esac
+    done <"/proc/$1/status"
+  } 2>&"$__devtrace_null"
+  return 1
 }
 
 # With bash-preexec loaded, its arrays are used instead of our own trap.
@@ -266,6 +301,29 @@ __devtrace_bp_precmd() {
   fi
   __devtrace_ph=$HISTCMD
   __devtrace_ret "$__devtrace_s"
+}
+
+# Back from bash-preexec's arrays to our own DEBUG trap and PROMPT_COMMAND
+# entry: bash-preexec was loaded but will never install itself.
+__devtrace_use_own() {
+  __devtrace_bp=0
+  __devtrace_drop __devtrace_bp_preexec preexec_functions
+  __devtrace_drop __devtrace_bp_precmd precmd_functions
+  __devtrace_own_trap
+  __devtrace_install_pc
+  __devtrace_note_path
+}
+
+# Our DEBUG trap, chained before the trap that was there.
+__devtrace_own_trap() {
+  local __devtrace_prev_trap_cmd=''
+  __devtrace_trap_of DEBUG
+  __devtrace_prev_debug=$__devtrace_prev_trap_cmd
+  if [[ -n $__devtrace_prev_debug ]]; then
+    trap '__devtrace_preexec "$?" ${PIPESTATUS[@]} "$_"; eval "$__devtrace_prev_debug"' DEBUG
+  else
+    trap '__devtrace_preexec "$?" ${PIPESTATUS[@]} "$_"' DEBUG
+  fi
 }
 
 # Removes every element equal to $1 from the array named $2.
@@ -309,8 +367,14 @@ __devtrace_exit() {
   (( BASHPID == $$ )) || return "$__devtrace_s"
   # `exit` itself (or the line that ended the shell) gets its status too.
   # No ingest now would leave this session open until the next shell
-  # starts: a dead one is started again at once, whatever the last try.
+  # starts: a dead one is started again at once, whatever the last try. One
+  # that is dying is replaced too, and the records go to the spool file
+  # (once the shell is gone, nothing could read them from the FIFO).
   __devtrace_retry=0
+  if __devtrace_dying "$__devtrace_ipid"; then
+    __devtrace_fd=''
+    __devtrace_revive
+  fi
   (( __devtrace_state != $__devtrace_idle && __devtrace_state != $__devtrace_starting )) && __devtrace_finish "$__devtrace_s" "$__devtrace_s"
   __devtrace_send_end
   return "$__devtrace_s"
@@ -374,14 +438,7 @@ __devtrace_init() {
   if [[ -n ${bash_preexec_imported-}${__bp_imported-} && ${PROMPT_COMMAND[*]-} == *__bp_precmd_invoke_cmd* ]]; then
     __devtrace_use_bp
   else
-    local __devtrace_prev_trap_cmd=''
-    __devtrace_trap_of DEBUG
-    __devtrace_prev_debug=$__devtrace_prev_trap_cmd
-    if [[ -n $__devtrace_prev_debug ]]; then
-      trap '__devtrace_preexec "$?" ${PIPESTATUS[@]} "$_"; eval "$__devtrace_prev_debug"' DEBUG
-    else
-      trap '__devtrace_preexec "$?" ${PIPESTATUS[@]} "$_"' DEBUG
-    fi
+    __devtrace_own_trap
     __devtrace_install_pc
   fi
   local __devtrace_prev_trap_cmd=''

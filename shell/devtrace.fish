@@ -11,7 +11,8 @@
 # Each record kind is written in one place: the command record (C) by
 # __devtrace_preexec, the exit record (E) by __devtrace_postexec (also for
 # the line under way when the shell exits), the end record (X) by
-# __devtrace_exit, the history base (H) at start-up.
+# __devtrace_exit, the history base (H) at start-up; a line fish rejects
+# gets both from __devtrace_rejected.
 
 if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_private_mode
     set -g __devtrace_loaded 1
@@ -68,10 +69,26 @@ if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_
             return $s
         end
 
+        # A line fish cannot parse (`echo )`) runs nothing and leaves
+        # $status as it was; fish_posterror hands it over. Recorded with
+        # 123, the status fish's own `eval` gives such a line.
+        function __devtrace_rejected --on-event fish_posterror
+            set -q fish_private_mode; and return 0
+            string match -qr '^\s' -- $argv[1]; and return 0
+            set -l up 0
+            read -l up x </proc/uptime 2>/dev/null
+            if test -w $__devtrace_spool; or test ! -e $__devtrace_spool -a -w $__devtrace_rt
+                string join0 -- @DT1 C 0 U$up $PWD t '' $argv[1] @ >>$__devtrace_spool
+                string join0 -- @DT1 E 0 U$up 123 123 0 @ >>$__devtrace_spool
+            end
+            return 0
+        end
+
         function __devtrace_exit --on-event fish_exit
             set -l s $status
-            # No ingest now would leave this session open until the next shell starts.
-            if not test -e /proc/$__devtrace_ipid/exe
+            # No ingest now (or one that is dying) would leave this session
+            # open until the next shell starts.
+            if not __devtrace_alive $__devtrace_ipid
                 set -g __devtrace_retry -10
                 __devtrace_revive
             end
@@ -94,10 +111,23 @@ if status is-interactive; and not set -q __devtrace_loaded; and not set -q fish_
             return $argv[1]
         end
 
-        # Whether process $argv[1] runs: a zombie (a killed ingest can stay
-        # one where nobody reaps it) has no /proc/PID/exe. One stat, no fork.
+        # Whether ingest $argv[1] runs: a zombie (a killed ingest can stay
+        # one where nobody reaps it) has no /proc/PID/exe; one with a SIGKILL
+        # pending (bit 9 of SigPnd or ShdPnd) that it has not acted on yet
+        # (waiting for a CPU, it can look alive for a while) reads nothing
+        # more. Builtins only.
         function __devtrace_alive
-            test -e /proc/$argv[1]/exe
+            test -e /proc/$argv[1]/exe; or return 1
+            while read -l k v
+                switch $k
+                    case State:
+                        string match -qr '^[ZX]' -- $v; and return 1
+                    case SigPnd: ShdPnd:
+                        set -l low (string sub -s -3 -- $v)
+                        test (math "bitand(0x$low, 256)") -ne 0 2>/dev/null; and return 1
+                end
+            end </proc/$argv[1]/status 2>/dev/null
+            return 0
         end
 
         function __devtrace_revive

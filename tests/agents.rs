@@ -836,10 +836,16 @@ fn run_nested_unnamed_and_outside(w: &World, be: &str) {
 /// Exactly the agent's three commands are stored, the nested one with its edit.
 fn check_recorded_once(w: &World, script: &str) {
     wait_commands(w, 3);
-    // Nothing more may come.
-    std::thread::sleep(Duration::from_millis(300));
-    let evs = parse_lines(&w.devtrace(&["log", "--json", "-n", "1000"], &w.repo).stdout);
-    let cmds = commands(&evs);
+    // Nothing more may come: a command recorded after them (the marker)
+    // arrives once everything before it is stored.
+    let marker = w.devtrace(&["exec", "--agent", "marker", "--", "true"], &w.repo);
+    assert!(marker.status.success());
+    let evs = wait_commands(w, 4);
+    let cmds: Vec<&Value> = commands(&evs)
+        .into_iter()
+        .filter(|c| c["agent"] != "marker")
+        .collect();
+    assert_eq!(commands(&evs).len(), cmds.len() + 1, "{evs:#?}");
     let texts: Vec<&str> = cmds
         .iter()
         .map(|c| c["data"]["command"].as_str().unwrap())

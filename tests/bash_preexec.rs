@@ -117,3 +117,26 @@ fn bash_records_lines_it_rejects_with_status_2() {
         assert_recorded(&events, &lines, &[2, 0, 2, 2, 0], how);
     }
 }
+
+#[test]
+fn bash_records_when_a_later_rc_line_empties_or_unsets_prompt_command() {
+    let bp = bash_preexec_path();
+    for (how, before) in [
+        ("own hooks", String::new()),
+        ("bash-preexec loaded before", format!("source '{bp}'")),
+    ] {
+        for after in [
+            "PROMPT_COMMAND=",
+            "unset PROMPT_COMMAND",
+            "PROMPT_COMMAND=()",
+        ] {
+            let how = format!("{how}, then {after}");
+            let (out, events) = bash_with(&before, after, &LINES);
+            assert_recorded(&events, &LINES, &[6, 0, 2], &how);
+            assert!(
+                out.contains("it records through DevTrace's own DEBUG trap"),
+                "{how}: doctor does not say which path records:\n{out}"
+            );
+        }
+    }
+}

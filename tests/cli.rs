@@ -156,14 +156,26 @@ fn review_commands_read_back_a_session() {
     let until = w.devtrace(&["log", "--json", "--until", "2000-01-01"], &w.repo);
     assert!(parse_lines(&until.stdout).is_empty());
 
-    // `devtrace log | head -1` exits quietly.
+    // `devtrace log | head -c 1` exits quietly, and with 0, when the log
+    // is far longer than a pipe holds (3,000 events: some 150 KB).
+    crate::forget::add_old(&w, "MANY", 3000, 0);
     let piped = w
-        .cmd_in("sh", &w.repo)
-        .args(["-c", "devtrace log | head -c 1 >/dev/null; echo status=$?"])
+        .cmd_in("bash", &w.repo)
+        .args([
+            "-c",
+            "devtrace log -n 100000 | head -c 1 >/dev/null; echo \"status=${PIPESTATUS[0]}\"",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&piped.stderr);
     assert!(err.is_empty(), "{err}");
+    assert_eq!(String::from_utf8_lossy(&piped.stdout), "status=0\n");
+    let full = w.devtrace(&["log", "-n", "100000"], &w.repo);
+    assert!(
+        full.stdout.len() > 128 * 1024,
+        "{} bytes",
+        full.stdout.len()
+    );
 }
 
 #[test]

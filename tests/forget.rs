@@ -200,7 +200,7 @@ fn forget_removes_what_it_showed_and_ingest_loses_nothing_meanwhile() {
 }
 
 /// Appends `n` synthetic commands of one session, `days_ago` old, to the JSONL.
-fn add_old(w: &World, session: &str, n: usize, days_ago: i64) {
+pub(crate) fn add_old(w: &World, session: &str, n: usize, days_ago: i64) {
     use std::io::Write;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -269,7 +269,6 @@ fn retention_removes_old_events_on_demand_and_once_a_day() {
     }
     // It ran once today: more old events stay until tomorrow (or `devtrace gc`).
     add_old(&w, "OLDD", 5, 9);
-    std::thread::sleep(Duration::from_millis(300));
     sh.run("echo fresher");
     sh.exit();
     w.ended_session(&w.repo);

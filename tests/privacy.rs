@@ -186,6 +186,26 @@ fn pause_and_resume_act_on_one_shell_or_on_all() {
     assert!(got.iter().any(|t| t == "devtrace pause"));
 }
 
+/// fish --private records nothing at all, no session either.
+fn private_fish_leaves_no_session(w: &World) {
+    let sessions = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout).len();
+    let mut p = Pty::spawn_args(w, "fish", &["--private", "-i"], &w.repo, &[]);
+    p.run("echo in-private-fish");
+    p.exit();
+    // What is not recorded cannot be waited for: a shell started after it
+    // records a marker, stored once ingest has read what came before.
+    let mut m = Pty::spawn(w, "bash", &w.repo);
+    m.run("echo marker-after-private");
+    m.exit();
+    wait_recorded(w, &["echo marker-after-private"]);
+    let after = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout).len();
+    assert_eq!(
+        after,
+        sessions + 1,
+        "fish --private left a session (the marker shell has one)"
+    );
+}
+
 #[test]
 fn ignore_rules_user_patterns_and_private_modes_keep_commands_out() {
     require("bash");
@@ -224,16 +244,8 @@ fn ignore_rules_user_patterns_and_private_modes_keep_commands_out() {
     f.run("echo kept-fish");
     f.exit();
     w.ended_session(&w.repo);
-    let sessions = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout).len();
-    // fish --private records nothing at all.
-    let mut p = Pty::spawn_args(&w, "fish", &["--private", "-i"], &w.repo, &[]);
-    p.run("echo in-private-fish");
-    p.exit();
-    // (What is not recorded cannot be waited for: give ingest its time.)
-    std::thread::sleep(Duration::from_millis(500));
+    private_fish_leaves_no_session(&w);
     let got = recorded(&w);
-    let after = parse_lines(&w.devtrace(&["sessions", "--json"], &w.repo).stdout).len();
-    assert_eq!(after, sessions, "fish --private left a session");
     assert!(
         got.contains(&"echo ticket [REDACTED:custom] pin=[REDACTED:custom]".to_owned()),
         "{got:#?}"
@@ -332,11 +344,114 @@ fn a_bad_config_is_a_clear_error_and_recording_goes_on() {
     let text = ok(&w.devtrace(&["config"], &w.repo));
     assert!(text.contains("retention.keep_days   30"), "{text}");
     assert!(text.contains(".devtrace/config.toml:2"), "{text}");
-    assert!(
-        text.contains("retention.max_events  0 (no limit)  default") || text.contains("default"),
+    let max_events = text
+        .lines()
+        .find(|l| l.starts_with("retention.max_events "))
+        .unwrap_or_else(|| panic!("no retention.max_events line:\n{text}"));
+    let words: Vec<&str> = max_events.split_whitespace().collect();
+    assert_eq!(
+        words,
+        ["retention.max_events", "0", "(no", "limit)", "default"],
         "{text}"
     );
     let j: serde_json::Value =
         serde_json::from_str(&ok(&w.devtrace(&["config", "--json"], &w.repo))).unwrap();
     assert_eq!(j["retention.keep_days"]["value"], 30);
+}
+
+#[test]
+fn devtrace_exec_redacts_before_the_runtime_directory() {
+    // Ingest stopped: what `devtrace exec` writes waits in the runtime
+    // directory, and must already be redacted there.
+    let w = World::initialised();
+    let out = w.devtrace(&["ingest", "--spawn"], &w.repo);
+    assert!(out.status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let pid = loop {
+        if let Some(p) = w.ingest_pid() {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "ingest never started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let ingest = nix::unistd::Pid::from_raw(pid);
+    nix::sys::signal::kill(ingest, nix::sys::signal::Signal::SIGSTOP).unwrap();
+    let flag = format!("--password={PASSWORD}");
+    let out = w.devtrace(&["exec", "--agent", "test", "--", "echo", &flag], &w.repo);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{flag}\n"));
+    let waiting = files_under(&[w.runtime()]);
+    let bytes: Vec<u8> = waiting
+        .iter()
+        .flat_map(|f| std::fs::read(f).unwrap_or_default())
+        .collect();
+    assert!(
+        holds(&bytes, "--password="),
+        "the record is not in the runtime directory: {waiting:?}"
+    );
+    assert!(
+        !holds(&bytes, PASSWORD),
+        "the password is in the runtime directory in clear"
+    );
+    nix::sys::signal::kill(ingest, nix::sys::signal::Signal::SIGCONT).unwrap();
+    let evs = w.wait_events(&w.repo, &["--type", "run_command"], 1);
+    assert_eq!(
+        evs[0]["data"]["command"],
+        "echo --password=[REDACTED:password-flag]"
+    );
+}
+
+#[test]
+fn a_dropped_commands_file_changes_point_at_no_command() {
+    // An ignored command and a paused one change files: the changes are
+    // kept, as changes between commands (cause null), never pointing at an
+    // event that was not stored.
+    let w = World::initialised();
+    std::fs::write(
+        w.repo.join(".devtrace/config.toml"),
+        "[ignore]\ncommands = ['^touch ignored']\n",
+    )
+    .unwrap();
+    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    sh.run("touch ignored.txt");
+    sh.run("devtrace pause");
+    sh.run("touch paused.txt");
+    sh.run("devtrace resume");
+    sh.run("touch kept.txt");
+    sh.exit();
+    let evs = w.ended_session(&w.repo);
+    assert_eq!(
+        texts(&evs),
+        // `devtrace resume` ran while paused.
+        ["devtrace pause", "touch kept.txt", "exit"]
+    );
+    let ids: std::collections::HashSet<&str> =
+        evs.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    let mut causes = std::collections::BTreeMap::new();
+    for e in evs.iter().filter(|e| e["type"] == "edit_files") {
+        let cause = &e["data"]["cause"];
+        if let Some(c) = cause.as_str() {
+            assert!(ids.contains(c), "a cause that was never stored: {e}");
+        }
+        for f in e["data"]["files"].as_array().unwrap() {
+            causes.insert(f["path"].as_str().unwrap().to_owned(), cause.clone());
+        }
+    }
+    let kept = commands(&evs)
+        .into_iter()
+        .find(|c| c["data"]["command"] == "touch kept.txt")
+        .unwrap()["id"]
+        .clone();
+    assert_eq!(
+        causes.get("ignored.txt"),
+        Some(&serde_json::Value::Null),
+        "{causes:?}"
+    );
+    // A change made while paused: not recorded, or a change between commands.
+    assert!(
+        causes.get("paused.txt").is_none_or(|c| c.is_null()),
+        "{causes:?}"
+    );
+    // (Under heavy load the attribution may leave even this one open.)
+    let kept_cause = causes.get("kept.txt").expect("kept.txt is a change");
+    assert!(kept_cause.is_null() || *kept_cause == kept, "{causes:?}");
 }

@@ -70,6 +70,13 @@ fn ingest_crash_between_store_and_progress_duplicates_nothing() {
         assert!(Instant::now() < deadline, "the fault was never injected");
         std::thread::sleep(Duration::from_millis(20));
     }
+    // The crash came right after a store that held a command.
+    let jsonl = w.repo.join(".devtrace/events.jsonl");
+    let stored = std::fs::read_to_string(&jsonl).unwrap();
+    assert!(
+        stored.contains("\"echo one\""),
+        "ingest crashed before it stored a command:\n{stored}"
+    );
     sh.run("echo two");
     sh.run("echo three");
     sh.exit();
@@ -78,14 +85,11 @@ fn ingest_crash_between_store_and_progress_duplicates_nothing() {
         texts(&events),
         vec!["echo one", "echo two", "echo three", "exit"]
     );
-    let jsonl = std::fs::read_to_string(w.repo.join(".devtrace/events.jsonl")).unwrap();
-    let lines: Vec<&str> = jsonl.lines().collect();
-    let unique: std::collections::HashSet<&str> = lines.iter().copied().collect();
-    assert_eq!(
-        lines.len(),
-        unique.len(),
-        "events.jsonl holds a duplicate line"
-    );
+    // Every event once in the log, however its replay was written.
+    let lines = parse_lines(&std::fs::read(&jsonl).unwrap());
+    let ids: std::collections::HashSet<&str> =
+        lines.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(lines.len(), ids.len(), "events.jsonl holds an event twice");
     assert_eq!(lines.len(), events.len());
 }
 
@@ -133,4 +137,86 @@ fn closing_the_terminal_ends_the_session() {
         assert_eq!(texts(&events), vec!["echo hi"], "{shell}");
         assert_eq!(events.last().unwrap()["type"], "session_end");
     }
+}
+
+#[test]
+fn a_forgotten_command_is_not_brought_back_by_a_replay() {
+    // Ingest crashes right after storing `echo secret-one`, before saving
+    // its progress; the command is forgotten while no ingest runs; the next
+    // ingest reads the same records again, and must not store it again.
+    let w = World::initialised();
+    let marker = w.tmp.path().join("crashed-once");
+    let mut sh = Pty::spawn_with(
+        &w,
+        "bash",
+        &w.repo,
+        &[
+            ("DEVTRACE_FAULT", "crash-after-store"),
+            ("DEVTRACE_FAULT_MARKER", marker.to_str().unwrap()),
+        ],
+    );
+    sh.run("echo secret-one");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !marker.exists() {
+        assert!(Instant::now() < deadline, "the fault was never injected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    w.wait_ingest_gone();
+    let out = w.devtrace(&["forget", "--match", "secret-one", "--yes"], &w.repo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sh.run("echo two");
+    sh.exit();
+    let events = w.ended_session(&w.repo);
+    assert_eq!(texts(&events), vec!["echo two", "exit"]);
+    let jsonl = std::fs::read_to_string(w.repo.join(".devtrace/events.jsonl")).unwrap();
+    assert!(
+        !jsonl.contains("secret-one"),
+        "the replay stored it again:\n{jsonl}"
+    );
+}
+
+#[test]
+fn ingest_crash_before_storing_a_killed_shells_last_commands_loses_nothing() {
+    // Ingest is stopped while the shell types two commands and is killed;
+    // then, in the one pass that reads those commands and finds the shell
+    // gone, ingest dies before storing them. The next ingest stores them:
+    // the progress saved must not have passed them.
+    let w = World::initialised();
+    let marker = w.tmp.path().join("crashed-once");
+    let mut sh = Pty::spawn_with(
+        &w,
+        "bash",
+        &w.repo,
+        &[
+            ("DEVTRACE_FAULT", "crash-before-store"),
+            ("DEVTRACE_FAULT_MARKER", marker.to_str().unwrap()),
+        ],
+    );
+    sh.run("echo one");
+    w.wait_events(&w.repo, &["--type", "run_command"], 1);
+    let ingest = Pid::from_raw(w.ingest_pid().expect("ingest runs"));
+    kill(ingest, Signal::SIGSTOP).unwrap();
+    sh.run("echo two");
+    sh.run("echo three");
+    kill(Pid::from_raw(sh.pid()), Signal::SIGKILL).unwrap();
+    sh.wait_exit();
+    kill(ingest, Signal::SIGCONT).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !marker.exists() {
+        assert!(Instant::now() < deadline, "the fault was never injected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    w.wait_ingest_gone();
+    let out = w.devtrace(&["ingest", "--spawn"], &w.repo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = w.ended_session(&w.repo);
+    assert_eq!(texts(&events), vec!["echo one", "echo two", "echo three"]);
 }

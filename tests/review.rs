@@ -289,12 +289,30 @@ fn terminal_output_pages_and_colours_pipes_stay_plain() {
     assert!(w.home.join("pager-ran").exists());
     std::fs::remove_file(w.home.join("pager-ran")).unwrap();
     // NO_COLOR, and display.color / display.pager from the config.
-    sh.run("NO_COLOR=1 devtrace log --type run_command -n 1 | cat");
+    let plain = |sh: &mut Pty, line: &str, why: &str| {
+        let before = sh.output().len();
+        sh.run(line);
+        let shown = sh.output()[before..].to_owned();
+        assert!(shown.contains("echo first; (exit 4)"), "{why}: {shown}");
+        assert!(!shown.contains("\x1b[31m"), "{why}: colour: {shown}");
+    };
+    plain(
+        &mut sh,
+        "NO_COLOR=1 devtrace log --type run_command",
+        "NO_COLOR",
+    );
+    assert!(w.home.join("pager-ran").exists());
     std::fs::write(
         w.repo.join(".devtrace/config.toml"),
         "[display]\npager = ''\ncolor = 'never'\n",
     )
     .unwrap();
+    std::fs::remove_file(w.home.join("pager-ran")).unwrap();
+    plain(
+        &mut sh,
+        "devtrace log --type run_command",
+        "color = 'never'",
+    );
     sh.run("devtrace sessions");
     assert!(
         !w.home.join("pager-ran").exists(),
@@ -310,7 +328,9 @@ fn terminal_output_pages_and_colours_pipes_stay_plain() {
     );
     sh.exit();
 
-    // Many lines into a reader that goes away at once.
+    // Many lines (far more than a pipe holds) into a reader that goes
+    // away at once.
+    crate::forget::add_old(&w, "MANY", 3000, 0);
     let mut many = w.cmd_in(BIN, &w.repo);
     many.args(["log", "-n", "100000"])
         .stdout(Stdio::piped())

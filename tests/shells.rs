@@ -61,7 +61,7 @@ fn check(events: &[Value], wants: &[Want], shell: &str, world: &World, base: &st
                 .unwrap_or_else(|| panic!("{ctx}: no {k}"));
             assert!(t.ends_with('Z') && t.len() >= 24, "{ctx}: {k} = {t}");
         }
-        assert!(ev["data"]["duration_ms"].as_i64().is_some(), "{ctx}");
+        check_times(ev, shell, &ctx);
         assert_eq!(ev["repo"], json!(world.repo.to_string_lossy()), "{ctx}");
     }
 }
@@ -450,4 +450,29 @@ fn log_follow_prints_new_commands_as_they_finish() {
     let status = follow.wait().unwrap();
     assert_eq!(status.code(), Some(0));
     sh.exit();
+}
+
+/// A command's times agree: `ended_at - started_at` is its `duration_ms`
+/// (to the millisecond; fish's clock reads 10 ms steps, while its duration
+/// is its own exact `CMD_DURATION`).
+fn check_times(ev: &Value, shell: &str, ctx: &str) {
+    let at = |k: &str| {
+        let t = ev["data"][k]
+            .as_str()
+            .unwrap_or_else(|| panic!("{ctx}: no {k}"));
+        devtrace::timestamp::Timestamp::parse_rfc3339(t)
+            .unwrap_or_else(|| panic!("{ctx}: {k} = {t}"))
+            .as_micros()
+    };
+    let (start, end) = (at("started_at"), at("ended_at"));
+    assert!(end >= start, "{ctx}: ended before it started: {ev}");
+    let d = ev["data"]["duration_ms"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{ctx}: no duration_ms"));
+    let slack = if shell == "fish" { 20_000 } else { 1_000 };
+    assert!(
+        ((end - start) - d * 1000).abs() <= slack,
+        "{ctx}: ended_at - started_at = {} us, duration_ms = {d}: {ev}",
+        end - start
+    );
 }

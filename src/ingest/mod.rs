@@ -310,6 +310,16 @@ impl Ingest {
         for msg in std::mem::take(&mut self.trackers.errors) {
             self.warn(&msg);
         }
+        let mut stored_command = false;
+        // The fault of the test of a shell's last pass: before its end is stored.
+        if batch
+            .by_store
+            .values()
+            .flatten()
+            .any(|e| e.kind() == Some(crate::event::Kind::SessionEnd))
+        {
+            fault_point("crash-before-store");
+        }
         for (dir, mut events) in std::mem::take(&mut batch.by_store) {
             // Nothing paused or ignored, and no secret, reaches the disk.
             for (session, why) in self.policy.apply(&self.dir, &dir, &mut events) {
@@ -325,6 +335,9 @@ impl Ingest {
                 .open(&dir)
                 .and_then(|store| store.append(&events));
             if res.is_ok() {
+                stored_command |= events
+                    .iter()
+                    .any(|e| e.kind() == Some(crate::event::Kind::RunCommand));
                 self.search_behind.insert(dir.clone());
                 if let Some(msg) = self.policy.retention(&dir) {
                     self.warn(&msg);
@@ -347,7 +360,11 @@ impl Ingest {
                 }
             }
         }
-        fault_point("crash-after-store");
+        // The crash test's fault: only once a command was stored, which the
+        // next ingest then reads again.
+        if stored_command {
+            fault_point("crash-after-store");
+        }
         self.save_progress(touched);
     }
 

@@ -145,7 +145,7 @@ impl Session {
         if self.read_at == Ctime::EPOCH {
             self.read_at = Ctime::now();
         }
-        let items = self.read_items()?;
+        let (items, spool_error) = self.read_items()?;
         if self.meta.lazy && self.state.stores.is_empty() && items.is_empty() {
             // Registered by `devtrace hook` for a shell that has not taken
             // it (yet): nothing to record, and nothing left once it is gone.
@@ -178,11 +178,14 @@ impl Session {
         for (i, item) in items.into_iter().enumerate() {
             self.handle(item, next_start[i], router, trackers, out);
         }
-        self.finish_pass(router, trackers, out)
+        self.finish_pass(router, trackers, out)?;
+        spool_error.map_or(Ok(()), Err)
     }
 
-    /// The new items of the journal, then of the spool.
-    fn read_items(&mut self) -> Result<Vec<Item>> {
+    /// The new items of the journal, then of the spool. A spool that cannot
+    /// be read does not cost the journal's items (their offset has moved on):
+    /// they are handled, and the spool's error reported after them.
+    fn read_items(&mut self) -> Result<(Vec<Item>, Option<anyhow::Error>)> {
         let mut items = read_new(
             &self.chan.journal(),
             &mut self.state.journal_off,
@@ -190,14 +193,20 @@ impl Session {
             &mut self.journal_dec,
             &mut self.backlog,
         )?;
-        items.extend(read_new(
+        let spool = read_new(
             &self.chan.spool(),
             &mut self.state.spool_off,
             Some(&mut self.state.spool_ino),
             &mut self.spool_dec,
             &mut self.backlog,
-        )?);
-        Ok(items)
+        );
+        match spool {
+            Ok(more) => {
+                items.extend(more);
+                Ok((items, None))
+            }
+            Err(e) => Ok((items, Some(e))),
+        }
     }
 
     /// Where the next command of this batch began, for each position: a
@@ -274,15 +283,12 @@ impl Session {
         let ready = self.state.pairing.take_ready_holding(closing, self.backlog);
         self.push_done(ready, None, router, trackers, out);
         if closing && !self.state.closed {
-            let at = match self.state.gone {
-                Some(t) => t,
-                None => {
-                    let t = Timestamp::now().floor_millis();
-                    self.state.gone = Some(t);
-                    self.save_state()?;
-                    t
-                }
-            };
+            // Saved with the progress, once this pass's events are stored
+            // (saved before, a crash in between would skip them for good).
+            let at = *self
+                .state
+                .gone
+                .get_or_insert_with(|| Timestamp::now().floor_millis());
             self.edits().push_closing(at, trackers, out);
             self.end_events("gone", at, out);
         } else if !self.state.closed {

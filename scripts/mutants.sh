@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Breaks DevTrace on purpose, one way at a time, and runs the tests: every
+# break must make a test fail. Run it before a release to see what the
+# suite would miss. Each mutation is a hand-written patch (a literal text
+# replaced in one file) applied to a temporary copy of the committed tree,
+# built with its own target directory (target/mutants, kept between runs).
+#
+#   scripts/mutants.sh            each mutation against the tests named with it
+#   scripts/mutants.sh --full     each mutation against the whole suite (slow)
+#   scripts/mutants.sh NAME...    only these mutations
+#
+# Prints one line per mutation, "caught" or "MISSED", and exits 1 if any
+# was missed. Needs what scripts/test.sh needs (it sets
+# DEVTRACE_TEST_BASH_PREEXEC the same way, or takes yours).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+full=0
+only=()
+for a in "$@"; do
+  case $a in
+    --full) full=1 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) only+=("$a") ;;
+  esac
+done
+: "${DEVTRACE_TEST_BASH_PREEXEC:=$root/target/test-deps/bash-preexec.sh}"
+export DEVTRACE_TEST_BASH_PREEXEC
+[[ -s $DEVTRACE_TEST_BASH_PREEXEC ]] || { echo "mutants.sh: no bash-preexec: run scripts/test.sh once" >&2; exit 1; }
+
+# name @@ file @@ text to replace @@ replacement @@ the tests that must catch
+# it (a nextest filter). Texts are literal; \n stands for a newline.
+# shellcheck disable=SC2016 # the texts are code, not expanded here
+mutations=(
+  'bash-precmd-starts-a-process@@shell/devtrace.bash@@  __devtrace_ph=$HISTCMD\n  [[ ${PS0-}@@  __devtrace_ph=$HISTCMD\n  /bin/true\n  [[ ${PS0-}@@test(no_shell_starts_a_process_per_command)'
+  'bash-finish-substitutes@@shell/devtrace.bash@@__devtrace_finish() {\n@@__devtrace_finish() {\n  local __x=$(:)\n@@test(no_shell_starts_a_process_per_command)'
+  'zsh-precmd-substitutes@@shell/devtrace.zsh@@  return $__devtrace_s\n}@@  : $(true)\n  return $__devtrace_s\n}@@test(no_shell_starts_a_process_per_command)'
+  'fish-postexec-forks-after-a-nested-end@@shell/devtrace.fish@@            test -e /proc/$__devtrace_ipid/exe; or __devtrace_revive\n            return $s@@            if true\n                set -l x 1\n            end\n            set -l y (command true)\n            test -e /proc/$__devtrace_ipid/exe; or __devtrace_revive\n            return $s@@test(no_shell_starts_a_process_per_command)'
+  'exec-skips-redaction-before-the-channel@@src/channel.rs@@Ok(t) => crate::redact::text(t).into_owned().into_bytes(),@@Ok(t) => t.as_bytes().to_vec(),@@test(devtrace_exec_redacts_before_the_runtime_directory)'
+  'forget-keeps-no-ids@@src/store/rewrite.rs@@                if remember {@@                if remember && false {@@test(a_forgotten_command_is_not_brought_back_by_a_replay)'
+  'store-skips-no-known-id@@src/store/mod.rs@@ || seen.exists(params![ev.id])?@@ || (false && seen.exists(params![ev.id])?)@@test(ingest_crash_between_store_and_progress_duplicates_nothing)'
+  'doctor-silent-on-a-lost-session@@src/cmd/doctor/mod.rs@@is not known to ingest (ended or cleaned up)@@is unknown@@test(a_removed_runtime_dir_keeps_the_shell_quiet_and_doctor_says_so)'
+  'tool-call-without-duration@@src/ingest/events.rs@@                d.duration = times.duration;@@                d.duration = None;@@test(a_tool_calls_duration_lies_between_its_hooks)'
+  'command-ends-when-it-starts@@src/ingest/events.rs@@                ended_at: times.end,@@                ended_at: times.start,@@test(/records_every_command_line_exactly/)'
+  'read-only-store-drops-uncounted@@src/ingest/mod.rs@@.entry("store not writable".into())@@.entry("store not writable!".into())@@test(a_read_only_store_drops_with_a_count_and_recovers)'
+  'exec-in-a-shell-records-again@@src/cmd/exec.rs@@if channel::in_recorded_shell() {@@if channel::in_recorded_shell() && false {@@test(devtrace_exec_typed_in_a_recorded_shell_is_recorded_once)'
+  'dropped-command-keeps-its-changes-cause@@src/ingest/policy.rs@@                    e.cause = None;@@                    let _ = &e.cause;@@test(a_dropped_commands_file_changes_point_at_no_command)'
+  'closed-pipe-is-an-error@@src/error.rs@@io.kind() == std::io::ErrorKind::BrokenPipe)@@io.kind() == std::io::ErrorKind::BrokenPipe && false)@@test(/review_commands_read_back_a_session|terminal_output_pages/)'
+  'no-color-ignored@@src/config.rs@@tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())@@tty@@test(terminal_output_pages_and_colours_pipes_stay_plain)'
+  'zsh-rejected-lines-unseen@@shell/devtrace.zsh@@  add-zsh-hook zshaddhistory __devtrace_addhist\n@@\n@@test(zsh_records_lines_it_rejects_with_status_1)'
+  'fish-rejected-lines-unseen@@shell/devtrace.fish@@function __devtrace_rejected --on-event fish_posterror@@function __devtrace_rejected@@test(fish_records_lines_it_rejects_with_status_123)'
+  'bash-empty-prompt-command-not-refilled@@shell/devtrace.bash@@${__devtrace_nil#${PROMPT_COMMAND:=__devtrace_precmd}}@@@@test(bash_records_when_a_later_rc_line_empties_or_unsets_prompt_command)'
+  'bash-exit-trusts-a-dying-ingest@@shell/devtrace.bash@@  if __devtrace_dying "$__devtrace_ipid"; then@@  if false; then@@test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)'
+  'ensure-trusts-a-dying-ingest@@src/ingest/lifecycle.rs@@        Some((pid, _)) if dying(pid) => {}@@        Some((pid, _)) if !Path::new(&format!("/proc/{pid}/exe")).exists() => {}@@test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)'
+  'spool-error-drops-the-journal@@src/ingest/session.rs@@            Err(e) => Ok((items, Some(e))),@@            Err(e) => Err(e),@@test(a_spool_that_cannot_be_read_costs_none_of_the_fifo_records)'
+  'progress-saved-before-the-store@@src/ingest/session.rs@@                .get_or_insert_with(|| Timestamp::now().floor_millis());@@                .get_or_insert_with(|| Timestamp::now().floor_millis());\n            self.save_state()?;@@test(ingest_crash_before_storing_a_killed_shells_last_commands_loses_nothing)'
+  'redaction-off@@src/redact/mod.rs@@    let mut out = Cow::Borrowed(text);\n    // One pass@@    let mut out = Cow::Borrowed(text);\n    return out;\n    // One pass@@test(/secrets_are_redacted|command_line_passwords/)'
+)
+
+copy=$(mktemp -d "${TMPDIR:-/tmp}/devtrace-mutants.XXXXXX")
+trap 'rm -rf "$copy"' EXIT
+git -C "$root" archive HEAD | tar -x -C "$copy"
+export CARGO_TARGET_DIR=$root/target/mutants
+echo "mutants.sh: a copy of HEAD in $copy; target $CARGO_TARGET_DIR" >&2
+
+missed=0
+for m in "${mutations[@]}"; do
+  name=${m%%@@*} m=${m#*@@}
+  file=${m%%@@*} m=${m#*@@}
+  old=${m%%@@*} m=${m#*@@}
+  new=${m%%@@*} tests=${m#*@@}
+  if [[ ${#only[@]} -gt 0 && " ${only[*]} " != *" $name "* ]]; then
+    continue
+  fi
+  git -C "$root" show "HEAD:$file" >"$copy/$file"
+  if ! python3 - "$copy/$file" "$old" "$new" <<'PY'
+import sys
+path, old, new = sys.argv[1], sys.argv[2].replace("\\n", "\n"), sys.argv[3].replace("\\n", "\n")
+text = open(path).read()
+if text.count(old) != 1:
+    sys.exit(f"{path}: the text to replace is there {text.count(old)} times: {old!r}")
+open(path, "w").write(text.replace(old, new))
+PY
+  then
+    echo "STALE   $name (its text is no longer in $file: update the list)"
+    missed=1
+    continue
+  fi
+  filter=$tests
+  ((full)) && filter=all
+  log=$copy/$name.log
+  if (cd "$copy" && cargo nextest run --no-fail-fast -E "$filter" >"$log" 2>&1); then
+    echo "MISSED  $name (no test failed: $filter)"
+    missed=1
+  elif grep -q "error\[E\|could not compile" "$log"; then
+    echo "BROKEN  $name (it does not compile: fix the patch)"
+    missed=1
+  else
+    echo "caught  $name ($(grep -cE '^\s+FAIL \[' "$log") failing)"
+  fi
+  git -C "$root" show "HEAD:$file" >"$copy/$file"
+done
+exit "$missed"
