@@ -9,6 +9,7 @@ mod cli;
 mod counts;
 mod debris;
 mod doctor;
+mod export;
 mod faults;
 mod forget;
 mod privacy;
