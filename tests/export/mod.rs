@@ -4,6 +4,7 @@
 
 mod delivery;
 mod otlp;
+mod phoenix;
 mod table;
 
 use crate::support::*;
