@@ -45,6 +45,26 @@ PY
 fi
 export DEVTRACE_TEST_BASH_PREEXEC="$PWD/$deps/bash-preexec.sh"
 
+# The export tests: an OTLP/HTTP receiver that decodes with
+# opentelemetry-proto, and Arize Phoenix as a real backend (about 850 MB and
+# two minutes to install, once; offline when it runs). Each in its own
+# virtual environment under target/, pinned, never committed.
+python3 -c 'import ensurepip' >/dev/null 2>&1 || {
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+}
+if [ ! -x "$deps/otlp-venv/bin/python" ]; then
+  python3 -m venv "$deps/otlp-venv"
+  "$deps/otlp-venv/bin/pip" install --quiet opentelemetry-proto==1.45.2 protobuf==7.36.2
+fi
+if [ ! -x "$deps/phoenix-venv/bin/phoenix" ]; then
+  echo "test.sh: installing arize-phoenix (once; about two minutes)"
+  python3 -m venv "$deps/phoenix-venv"
+  "$deps/phoenix-venv/bin/pip" install --quiet arize-phoenix==20.26.1
+fi
+export DEVTRACE_TEST_OTLP_PYTHON="$PWD/$deps/otlp-venv/bin/python"
+export DEVTRACE_TEST_PHOENIX="$PWD/$deps/phoenix-venv/bin/phoenix"
+
 cargo fmt --all -- --check
 cargo clippy --all-targets --quiet -- -D warnings -W clippy::too_many_lines
 if cargo nextest --version >/dev/null 2>&1; then

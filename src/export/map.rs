@@ -266,3 +266,7 @@ fn root_span(end: &Event, l: &mut dyn Lookup, p: &Policy) -> Span {
         error: None,
     }
 }
+
+#[cfg(test)]
+#[path = "map_tests.rs"]
+mod tests;

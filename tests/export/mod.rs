@@ -13,15 +13,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Where scripts/test.sh installs the receiver's Python packages.
-fn receiver_pythonpath() -> PathBuf {
-    let p = std::env::var_os("DEVTRACE_TEST_OTLP_PY")
+/// The Python that runs the receiver: scripts/test.sh makes a virtual
+/// environment with opentelemetry-proto (pinned) in target/test-deps/.
+fn receiver_python() -> PathBuf {
+    let p = std::env::var_os("DEVTRACE_TEST_OTLP_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-deps/otlp-py"));
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-deps/otlp-venv/bin/python")
+        });
     assert!(
-        p.join("opentelemetry/proto").is_dir(),
-        "the receiver's Python packages are missing at {}; run ./scripts/test.sh (it installs \
-         opentelemetry-proto there) or set DEVTRACE_TEST_OTLP_PY",
+        p.is_file(),
+        "the receiver's Python (with opentelemetry-proto) is missing at {}; run ./scripts/test.sh \
+         (it installs it there) or set DEVTRACE_TEST_OTLP_PYTHON",
         p.display()
     );
     p
@@ -42,18 +45,16 @@ impl Receiver {
     }
 
     pub fn on_port(dir: &Path, plan: &[&str], port: u16) -> Receiver {
-        require("python3");
         let n = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
         let port_file = dir.join(format!("receiver{n}.port"));
         let log = dir.join(format!("receiver{n}.log"));
         let mode = dir.join(format!("receiver{n}.mode"));
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/export/receiver.py");
-        let child = Command::new("python3")
+        let child = Command::new(receiver_python())
             .arg(script)
             .args([&port_file, &log, &mode])
             .arg(port.to_string())
             .args(plan)
-            .env("PYTHONPATH", receiver_pythonpath())
             .stdin(Stdio::null())
             .spawn()
             .unwrap();

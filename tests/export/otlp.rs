@@ -279,3 +279,67 @@ fn export_otlp_refuses_bad_input() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("refused the spans: 404"), "{err}");
 }
+
+#[test]
+fn the_export_section_names_the_endpoints_and_the_types() {
+    let w = World::initialised();
+    for code in ["0", "3"] {
+        let out = w
+            .cmd_in(BIN, &w.repo)
+            .args([
+                "exec",
+                "--agent",
+                "bot",
+                "--",
+                "sh",
+                "-c",
+                &format!("exit {code}"),
+            ])
+            .env_remove("DEVTRACE_SESSION")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code().unwrap().to_string(), code);
+    }
+    w.devtrace(&["note", "not a command"], &w.repo);
+    w.wait_events(&w.repo, &["--type", "run_command"], 2);
+    w.wait_events(&w.repo, &["--type", "note"], 1);
+    let rx = Receiver::start(w.tmp.path(), &[]);
+    let cfg = w.repo.join(".devtrace/config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[export]\nendpoints = [\"{}\"]\ntypes = [\"run_command\"]\n",
+            rx.url()
+        ),
+    )
+    .unwrap();
+    let shown = parse_lines(&w.devtrace(&["config", "--json"], &w.repo).stdout);
+    assert_eq!(shown[0]["export.endpoints"]["value"], json!([rx.url()]));
+    assert_eq!(shown[0]["export.types"]["value"], json!(["run_command"]));
+    let out = w
+        .cmd_in(BIN, &w.repo)
+        .args(["export", "otlp"])
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let spans = rx.acknowledged();
+    let commands: Vec<&Value> = spans.iter().filter(|s| s["name"] == "sh").collect();
+    assert_eq!(commands.len(), 2, "{spans:#?}");
+    for s in &spans {
+        let name = s["name"].as_str().unwrap();
+        assert!(name == "sh" || name.starts_with("session "), "{name}");
+        assert!(!s.to_string().contains("not a command"), "a note left: {s}");
+    }
+
+    // A type that does not exist: the file and line, exit 1.
+    std::fs::write(&cfg, "[export]\n\ntypes = [\"commands\"]\n").unwrap();
+    let out = export(&w, &["otlp", "--endpoint", &rx.url()]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config.toml:3: unknown event type \"commands\""),
+        "{err}"
+    );
+}
