@@ -90,7 +90,12 @@ fn rows(cfg: &Config) -> Vec<(&'static str, String, String)> {
             cfg.color.source.to_string(),
         ),
     ]);
-    let e = &cfg.export;
+    rows.extend(export_rows(&cfg.export));
+    rows
+}
+
+/// The rows of `[export]`.
+fn export_rows(e: &config::ExportConfig) -> Vec<(&'static str, String, String)> {
     let or_all = |v: &[String], none: &str| {
         if v.is_empty() {
             none.to_owned()
@@ -98,7 +103,7 @@ fn rows(cfg: &Config) -> Vec<(&'static str, String, String)> {
             v.join(", ")
         }
     };
-    rows.extend([
+    vec![
         (
             "export.endpoints",
             or_all(&e.endpoints.value, "(none)"),
@@ -114,8 +119,7 @@ fn rows(cfg: &Config) -> Vec<(&'static str, String, String)> {
             e.tool_output.value.to_string(),
             e.tool_output.source.to_string(),
         ),
-    ]);
-    rows
+    ]
 }
 
 fn to_json(cfg: &Config, files: &[PathBuf]) -> Value {
