@@ -16,8 +16,8 @@ impl Lookup for Fake {
     fn turn_of(&mut self, session: &str, seq: u64) -> Option<Event> {
         self.0
             .iter()
-            .filter(|e| e.session == session && e.seq < seq && matches!(e.data, Data::Prompt(_)))
-            .last()
+            .rev()
+            .find(|e| e.session == session && e.seq < seq && matches!(e.data, Data::Prompt(_)))
             .cloned()
     }
     fn between(&mut self, session: &str, after: u64, before: u64) -> Vec<Event> {
