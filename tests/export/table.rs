@@ -75,6 +75,19 @@ fn json_and_csv_hold_every_event_the_filters_select() {
         .unwrap();
     assert_eq!(&failed[col("exit_code")], "2");
 
+    // A pattern added after recording applies to what is exported.
+    std::fs::write(
+        w.repo.join(".devtrace/config.toml"),
+        "[redact]\npatterns = ['no-such-dir-here']\n",
+    )
+    .unwrap();
+    for format in ["json", "csv"] {
+        let out = export(&w, &[format]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("[REDACTED:custom]"), "{format}: {text}");
+        assert!(!text.contains("no-such-dir-here"), "{format}: {text}");
+    }
+
     // Bad input: an unknown type is a usage error.
     let out = export(&w, &["csv", "--type", "nope"]);
     assert_eq!(out.status.code(), Some(2));
