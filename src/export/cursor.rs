@@ -63,7 +63,9 @@ pub fn update(dir: &Path, url: &str, f: impl FnOnce(&mut Cursor)) -> Result<()> 
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(serde_json::to_string_pretty(&state)?.as_bytes())?;
     tmp.write_all(b"\n")?;
-    tmp.as_file().sync_all()?;
+    // No fsync, as for the store: a crash of the exporter loses nothing
+    // (the page cache keeps the file); after a power loss at worst one
+    // batch is sent again, with the same span ids.
     tmp.persist(path(dir))
         .with_context(|| format!("could not write {}", path(dir).display()))?;
     let _ = FileExt::unlock(&lock);
