@@ -51,16 +51,31 @@ pub fn export_rows(t: &mut Table, z: &Sizes) {
     let w = World::new();
     let out = w
         .cmd_in(BIN, &w.repo)
-        .args(["bench-fill", "--dir", ".", "--events", &z.fill_events.to_string()])
+        .args([
+            "bench-fill",
+            "--dir",
+            ".",
+            "--events",
+            &z.fill_events.to_string(),
+        ])
         .args(["--sessions", &z.fill_sessions.to_string()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (port, bytes) = sink();
     let t0 = Instant::now();
     let child = w
         .cmd_in(BIN, &w.repo)
-        .args(["export", "otlp", "--endpoint", &format!("http://127.0.0.1:{port}")])
+        .args([
+            "export",
+            "otlp",
+            "--endpoint",
+            &format!("http://127.0.0.1:{port}"),
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

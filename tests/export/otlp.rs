@@ -303,6 +303,14 @@ fn the_export_section_names_the_endpoints_and_the_types() {
     w.devtrace(&["note", "not a command"], &w.repo);
     w.wait_events(&w.repo, &["--type", "run_command"], 2);
     w.wait_events(&w.repo, &["--type", "note"], 1);
+    // --since: nothing older leaves.
+    let rx = Receiver::start(w.tmp.path(), &[]);
+    let out = export(
+        &w,
+        &["otlp", "--endpoint", &rx.url(), "--since", "2099-01-01"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(rx.requests().is_empty());
     let rx = Receiver::start(w.tmp.path(), &[]);
     let cfg = w.repo.join(".devtrace/config.toml");
     std::fs::write(
