@@ -80,6 +80,10 @@ impl Job {
         let mut sent = Sent::default();
         let mut caches = super::source::Caches::default();
         loop {
+            // Ctrl-C or SIGTERM: stop between batches; the cursor is saved.
+            if self.stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(sent);
+            }
             let (events, last) = {
                 let source = Source::new(&store, &self.patterns, &mut caches);
                 source.batch(pos, self.batch.max(1))?

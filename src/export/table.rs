@@ -58,8 +58,16 @@ pub fn json_line(out: &mut impl Write, ev: &Event) -> Result<()> {
 
 pub fn csv_writer<W: Write>(out: W) -> Result<csv::Writer<W>> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_COLUMNS)?;
+    w.write_record(CSV_COLUMNS).map_err(csv_error)?;
     Ok(w)
+}
+
+/// A CSV error as the I/O error it is (so a closed pipe ends quietly).
+fn csv_error(e: csv::Error) -> anyhow::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io.into(),
+        other => anyhow::anyhow!("could not write CSV: {other:?}"),
+    }
 }
 
 /// One row: the envelope, the fields most analyses want as columns, and the
@@ -89,6 +97,7 @@ pub fn csv_row<W: Write>(w: &mut csv::Writer<W>, ev: &Event) -> Result<()> {
         &opt(ev.data.duration().map(|d| d.as_millis().to_string())),
         &text,
         &serde_json::to_string(&ev.data)?,
-    ])?;
+    ])
+    .map_err(csv_error)?;
     Ok(())
 }

@@ -93,3 +93,40 @@ fn json_and_csv_hold_every_event_the_filters_select() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("devtrace: unknown event type"));
 }
+
+#[test]
+fn a_closed_pipe_ends_an_export_quietly() {
+    let w = World::new();
+    let out = w.devtrace(
+        &[
+            "bench-fill",
+            "--dir",
+            ".",
+            "--events",
+            "20000",
+            "--sessions",
+            "20",
+        ],
+        &w.repo,
+    );
+    assert!(out.status.success(), "{out:?}");
+    for format in ["csv", "json"] {
+        let mut child = w
+            .cmd_in(BIN, &w.repo)
+            .args(["export", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}: {out:?}");
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
