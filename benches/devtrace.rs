@@ -9,7 +9,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-#[path = "export_rows.rs"]
+#[path = "parts/export_rows.rs"]
 mod export_rows;
 
 use std::io::Write;
