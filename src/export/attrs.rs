@@ -245,6 +245,10 @@ pub fn span_events(ev: &Event) -> Vec<SpanEvent> {
                 if let Some(from) = &f.from {
                     a.push(("devtrace.change.from", s(from.text())));
                 }
+                // Made during one of these commands, or between them.
+                if let Some(c) = e.causes.as_ref().filter(|c| !c.is_empty()) {
+                    a.push(("devtrace.change.candidates", s(c.join(" "))));
+                }
                 one("devtrace.file_change", a)
             })
             .collect(),

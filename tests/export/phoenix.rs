@@ -76,14 +76,14 @@ fn start(dir: &Path) -> Phoenix {
         .spawn()
         .unwrap();
     let mut px = Phoenix { child, port };
-    let deadline = Instant::now() + Duration::from_secs(180);
+    let deadline = Instant::now() + Duration::from_secs(300);
     while get(port, "/healthz").map(|r| r.0) != Some(200) {
         assert!(
             px.child.try_wait().unwrap().is_none(),
             "phoenix exited: {}",
             std::fs::read_to_string(dir.join("phoenix.err")).unwrap_or_default()
         );
-        assert!(Instant::now() < deadline, "phoenix did not start in 180 s");
+        assert!(Instant::now() < deadline, "phoenix did not start in 300 s");
         std::thread::sleep(Duration::from_millis(250));
     }
     px
