@@ -4,10 +4,13 @@
 //!   cargo bench --bench devtrace             # the full run (several minutes)
 //!   cargo bench --bench devtrace -- --smoke  # a quick check that it all runs (CI)
 //!   cargo bench --bench devtrace -- --only commands,startup
-//!       # some sections: commands startup agents ingest idle follow queries files forks
+//!       # some sections: commands startup agents ingest idle follow queries files forks mcp export
 
 #[path = "../tests/support/mod.rs"]
 mod support;
+
+#[path = "parts/export_rows.rs"]
+mod export_rows;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -984,7 +987,7 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
-    let sections: [(&str, Section); 10] = [
+    let sections: [(&str, Section); 11] = [
         ("commands", command_rows),
         ("startup", startup_rows),
         ("agents", agent_rows),
@@ -995,6 +998,7 @@ fn main() {
         ("files", file_changes),
         ("forks", fork_rows),
         ("mcp", mcp_rows),
+        ("export", export_rows::export_rows),
     ];
     for (name, rows) in sections {
         if want(name) {

@@ -2,7 +2,7 @@
 # Regenerates completions/ and man/ from the command-line definition.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --quiet
+cargo build --quiet --features testing  # as the tests build it
 bin=target/debug/devtrace
 "$bin" completions bash >completions/devtrace.bash
 "$bin" completions zsh >completions/_devtrace

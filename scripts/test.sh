@@ -46,6 +46,12 @@ PY
 fi
 export DEVTRACE_TEST_BASH_PREEXEC="$PWD/$deps/bash-preexec.sh"
 
+# Virtual environments need python3-venv (Debian splits it out).
+python3 -c 'import ensurepip' >/dev/null 2>&1 || {
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+}
+
 # The MCP tests' clients and servers (tests/mcp/), pinned: the Python SDK
 # (and jsonschema, which checks the tools' schemas) in a venv, the
 # TypeScript SDK, server-everything and server-filesystem from npm.
@@ -59,6 +65,22 @@ if ! (cd "$deps/npm" 2>/dev/null && npm ls --depth=0 "${npm_pkgs[@]}" >/dev/null
   mkdir -p "$deps/npm"
   (cd "$deps/npm" && npm install --silent --no-audit --no-fund --prefix . "${npm_pkgs[@]}")
 fi
+
+# The export tests: an OTLP/HTTP receiver that decodes with
+# opentelemetry-proto, and Arize Phoenix as a real backend (about 850 MB and
+# two minutes to install, once; offline when it runs). Each in its own
+# virtual environment under target/, pinned, never committed.
+if [ ! -x "$deps/otlp-venv/bin/python" ]; then
+  python3 -m venv "$deps/otlp-venv"
+  "$deps/otlp-venv/bin/pip" install --quiet opentelemetry-proto==1.45.2 protobuf==7.36.2
+fi
+if [ ! -x "$deps/phoenix-venv/bin/phoenix" ]; then
+  echo "test.sh: installing arize-phoenix (once; about two minutes)"
+  python3 -m venv "$deps/phoenix-venv"
+  "$deps/phoenix-venv/bin/pip" install --quiet arize-phoenix==20.26.1
+fi
+export DEVTRACE_TEST_OTLP_PYTHON="$PWD/$deps/otlp-venv/bin/python"
+export DEVTRACE_TEST_PHOENIX="$PWD/$deps/phoenix-venv/bin/phoenix"
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --quiet -- -D warnings -W clippy::too_many_lines

@@ -95,6 +95,29 @@ pub struct Config {
     pub max_events: Setting<u64>,
     pub pager: Setting<String>,
     pub color: Setting<Color>,
+    /// `[export]`: where `export otlp` sends, and what may leave the machine.
+    pub export: ExportConfig,
+}
+
+/// The `[export]` section.
+#[derive(Clone, Debug)]
+pub struct ExportConfig {
+    /// Base URLs of OTLP/HTTP receivers (a repository's list replaces the user's).
+    pub endpoints: Setting<Vec<String>>,
+    /// Only these event types become spans (empty: all).
+    pub types: Setting<Vec<String>>,
+    /// Whether tool calls' output and MCP results are sent.
+    pub tool_output: Setting<bool>,
+}
+
+impl Default for ExportConfig {
+    fn default() -> ExportConfig {
+        ExportConfig {
+            endpoints: Setting::default(Vec::new()),
+            types: Setting::default(Vec::new()),
+            tool_output: Setting::default(true),
+        }
+    }
 }
 
 impl Default for Config {
@@ -114,6 +137,7 @@ impl Default for Config {
             max_events: Setting::default(0),
             pager,
             color: Setting::default(Color::Auto),
+            export: ExportConfig::default(),
         }
     }
 }
@@ -129,6 +153,16 @@ struct RawFile {
     retention: RawRetention,
     #[serde(default)]
     display: RawDisplay,
+    #[serde(default)]
+    export: RawExport,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawExport {
+    endpoints: Option<Spanned<Vec<String>>>,
+    types: Option<Spanned<Vec<String>>>,
+    tool_output: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -325,6 +359,45 @@ fn apply(cfg: &mut Config, path: &Path, text: &str, base: Option<&Path>) -> Resu
     }
     if let Some(v) = &raw.display.color {
         cfg.color = Setting {
+            value: *v.get_ref(),
+            source: src(v.span()),
+        };
+    }
+    apply_export(&mut cfg.export, &raw.export, &shown, text, &src)
+}
+
+fn apply_export(
+    cfg: &mut ExportConfig,
+    raw: &RawExport,
+    shown: &str,
+    text: &str,
+    src: &dyn Fn(std::ops::Range<usize>) -> Source,
+) -> Result<()> {
+    if let Some(v) = &raw.types {
+        if let Some(bad) = v
+            .get_ref()
+            .iter()
+            .find(|t| crate::event::Kind::parse(t).is_none())
+        {
+            let line = line_of(text, v.span().start);
+            return Err(anyhow!(
+                "{shown}:{line}: unknown event type {bad:?} in [export] types (use: {})",
+                crate::event::TYPES.join(", ")
+            ));
+        }
+        cfg.types = Setting {
+            value: v.get_ref().clone(),
+            source: src(v.span()),
+        };
+    }
+    if let Some(v) = &raw.endpoints {
+        cfg.endpoints = Setting {
+            value: v.get_ref().clone(),
+            source: src(v.span()),
+        };
+    }
+    if let Some(v) = &raw.tool_output {
+        cfg.tool_output = Setting {
             value: *v.get_ref(),
             source: src(v.span()),
         };

@@ -13,6 +13,7 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod export;
 pub mod hook;
 pub mod ids;
 pub mod ingest;

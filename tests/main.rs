@@ -12,6 +12,7 @@ mod counts;
 mod debris;
 mod doctor;
 mod exiting;
+mod export;
 mod faults;
 mod forget;
 mod mcp;

@@ -5,8 +5,10 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod export;
 mod privacy;
 mod review;
+pub use export::*;
 pub use privacy::*;
 pub use review::*;
 
@@ -74,6 +76,9 @@ pub enum Command {
     Config(ConfigArgs),
     /// Check that recording works in this shell, and say how to fix what does not
     Doctor(DoctorArgs),
+    /// Export the record: JSON Lines or CSV for analysis, OpenTelemetry spans for a tracing backend
+    #[command(subcommand)]
+    Export(ExportCmd),
     /// Rebuild the SQLite index of this store from events.jsonl
     Reindex(StoreArgs),
     /// Print shell completions for devtrace

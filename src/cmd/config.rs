@@ -90,7 +90,36 @@ fn rows(cfg: &Config) -> Vec<(&'static str, String, String)> {
             cfg.color.source.to_string(),
         ),
     ]);
+    rows.extend(export_rows(&cfg.export));
     rows
+}
+
+/// The rows of `[export]`.
+fn export_rows(e: &config::ExportConfig) -> Vec<(&'static str, String, String)> {
+    let or_all = |v: &[String], none: &str| {
+        if v.is_empty() {
+            none.to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    vec![
+        (
+            "export.endpoints",
+            or_all(&e.endpoints.value, "(none)"),
+            e.endpoints.source.to_string(),
+        ),
+        (
+            "export.types",
+            or_all(&e.types.value, "(every type)"),
+            e.types.source.to_string(),
+        ),
+        (
+            "export.tool_output",
+            e.tool_output.value.to_string(),
+            e.tool_output.source.to_string(),
+        ),
+    ]
 }
 
 fn to_json(cfg: &Config, files: &[PathBuf]) -> Value {
@@ -110,6 +139,9 @@ fn to_json(cfg: &Config, files: &[PathBuf]) -> Value {
         "retention.max_events": {"value": cfg.max_events.value, "source": source(&cfg.max_events.source)},
         "display.pager": {"value": cfg.pager.value, "source": source(&cfg.pager.source)},
         "display.color": {"value": cfg.color.value.name(), "source": source(&cfg.color.source)},
+        "export.endpoints": {"value": cfg.export.endpoints.value, "source": source(&cfg.export.endpoints.source)},
+        "export.types": {"value": cfg.export.types.value, "source": source(&cfg.export.types.source)},
+        "export.tool_output": {"value": cfg.export.tool_output.value, "source": source(&cfg.export.tool_output.source)},
     })
 }
 

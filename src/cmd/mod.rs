@@ -14,6 +14,7 @@ mod diff;
 mod doctor;
 mod exec;
 mod explain;
+mod export;
 mod forget;
 mod gc;
 mod ingest;
@@ -71,6 +72,7 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Config(a) => config::run(a),
         Command::Man { out_dir } => man::run(out_dir),
         Command::Doctor(a) => doctor::run(a),
+        Command::Export(a) => export::run(a),
         Command::Reindex(a) => reindex::run(a),
         Command::Completions { shell } => completions::run(shell),
         Command::Ingest { spawn } => ingest::run(spawn),

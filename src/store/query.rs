@@ -140,51 +140,38 @@ impl Store {
 
     /// Events matching the filter, oldest first, with their index position.
     pub fn events(&self, f: &EventFilter) -> Result<Vec<(i64, Event)>> {
-        let mut clauses: Vec<String> = Vec::new();
-        let mut args: Vec<SqlValue> = Vec::new();
-        let mut arg = |v: SqlValue| {
-            args.push(v);
-            format!("?{}", args.len())
-        };
-        if let Some(s) = &f.session {
-            clauses.push(format!("session = {}", arg(SqlValue::Text(s.clone()))));
-        }
-        if !f.types.is_empty() {
-            let list: Vec<String> = f
-                .types
-                .iter()
-                .map(|t| arg(SqlValue::Text(t.clone())))
-                .collect();
-            clauses.push(format!("type IN ({})", list.join(", ")));
-        }
-        if let Some(s) = f.since_ms {
-            clauses.push(format!("ts_ms >= {}", arg(SqlValue::Integer(s))));
-        }
-        if let Some(u) = f.until_ms {
-            clauses.push(format!("ts_ms < {}", arg(SqlValue::Integer(u))));
-        }
-        if let Some(n) = f.after_n {
-            clauses.push(format!("n > {}", arg(SqlValue::Integer(n))));
-        }
-        if let Some(w) = &f.who {
-            let (c, a) = w.sql("agent");
-            let c = match a {
-                Some(a) => c.replace('?', &arg(SqlValue::Text(a))),
-                None => c,
-            };
-            clauses.push(c);
-        }
+        let (cond, args) = where_clause(f);
         let order = if f.session.is_some() { "seq" } else { "n" };
-        let mut sql = String::from("SELECT n, json FROM events");
-        if !clauses.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&clauses.join(" AND "));
-        }
-        sql.push_str(&format!(" ORDER BY {order} DESC"));
+        let mut sql = format!("SELECT n, json FROM events{cond} ORDER BY {order} DESC");
         if let Some(l) = f.limit {
             sql.push_str(&format!(" LIMIT {l}"));
         }
-        let mut stmt = self.conn().prepare(&sql)?;
+        let mut out = self.read_rows(&sql, args)?;
+        out.reverse();
+        Ok(out)
+    }
+
+    /// The first `count` events matching the filter past `after_n` (the
+    /// filter's `after_n` and `limit` aside), in store order: for reading a
+    /// whole store page by page.
+    pub fn events_page(
+        &self,
+        f: &EventFilter,
+        after_n: i64,
+        count: usize,
+    ) -> Result<Vec<(i64, Event)>> {
+        let f = EventFilter {
+            after_n: Some(after_n),
+            limit: None,
+            ..f.clone()
+        };
+        let (cond, args) = where_clause(&f);
+        let sql = format!("SELECT n, json FROM events{cond} ORDER BY n LIMIT {count}");
+        self.read_rows(&sql, args)
+    }
+
+    fn read_rows(&self, sql: &str, args: Vec<SqlValue>) -> Result<Vec<(i64, Event)>> {
+        let mut stmt = self.conn().prepare(sql)?;
         let rows = stmt.query_map(params_from_iter(args), |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?;
@@ -195,7 +182,6 @@ impl Store {
                 out.push((n, ev));
             }
         }
-        out.reverse();
         Ok(out)
     }
 
@@ -256,6 +242,31 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The index position of the event with this id.
+    pub fn position(&self, id: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT n FROM events WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The id of the event at an index position.
+    pub fn id_at(&self, n: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT id FROM events WHERE n = ?1", [n], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// How many events are past an index position.
+    pub fn count_after(&self, n: i64) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM events WHERE n > ?1", [n], |r| {
+                r.get(0)
+            })?)
     }
 
     /// The highest index position (0 when empty).
@@ -321,5 +332,48 @@ impl Store {
             [key, value],
         )?;
         Ok(())
+    }
+}
+
+/// The SQL condition of a filter (" WHERE ...", or nothing) and its arguments.
+fn where_clause(f: &EventFilter) -> (String, Vec<SqlValue>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<SqlValue> = Vec::new();
+    let mut arg = |v: SqlValue| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    if let Some(s) = &f.session {
+        clauses.push(format!("session = {}", arg(SqlValue::Text(s.clone()))));
+    }
+    if !f.types.is_empty() {
+        let list: Vec<String> = f
+            .types
+            .iter()
+            .map(|t| arg(SqlValue::Text(t.clone())))
+            .collect();
+        clauses.push(format!("type IN ({})", list.join(", ")));
+    }
+    if let Some(s) = f.since_ms {
+        clauses.push(format!("ts_ms >= {}", arg(SqlValue::Integer(s))));
+    }
+    if let Some(u) = f.until_ms {
+        clauses.push(format!("ts_ms < {}", arg(SqlValue::Integer(u))));
+    }
+    if let Some(n) = f.after_n {
+        clauses.push(format!("n > {}", arg(SqlValue::Integer(n))));
+    }
+    if let Some(w) = &f.who {
+        let (c, a) = w.sql("agent");
+        let c = match a {
+            Some(a) => c.replace('?', &arg(SqlValue::Text(a))),
+            None => c,
+        };
+        clauses.push(c);
+    }
+    if clauses.is_empty() {
+        (String::new(), args)
+    } else {
+        (format!(" WHERE {}", clauses.join(" AND ")), args)
     }
 }
