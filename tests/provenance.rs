@@ -83,7 +83,13 @@ fn changed_by(events: &[Value], line: &str) -> Vec<(String, String)> {
         .unwrap_or_else(|| panic!("no command {line:?} in {events:#?}"));
     let mut out: Vec<(String, String)> = events
         .iter()
-        .filter(|e| e["type"] == "edit_files" && e["data"]["cause"] == cmd["id"])
+        // Its own, or (when ingest could not look before it began) "this
+        // command, or just before it": never another command's.
+        .filter(|e| {
+            e["type"] == "edit_files"
+                && (e["data"]["cause"] == cmd["id"]
+                    || e["data"]["causes"] == Value::Array(vec![cmd["id"].clone()]))
+        })
         .flat_map(files)
         .collect();
     out.sort();

@@ -135,6 +135,17 @@ fn recorded_calls(w: &World, n: usize) -> Vec<Value> {
 }
 
 fn check_recorded(calls: &[Value], report: &Value) {
+    // Calls are recorded as they end, and stored in that order: match each
+    // call the client made with a recorded one of its tool, in turn.
+    let mut left: Vec<&Value> = calls.iter().collect();
+    let mut calls: Vec<Value> = Vec::new();
+    for t in report["calls"].as_array().unwrap() {
+        if let Some(i) = left.iter().position(|c| c["data"]["tool"] == *t) {
+            calls.push(left.remove(i).clone());
+        }
+    }
+    calls.extend(left.into_iter().cloned());
+    let calls = &calls[..];
     let tools: Vec<&str> = calls
         .iter()
         .map(|c| c["data"]["tool"].as_str().unwrap())
