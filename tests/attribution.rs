@@ -243,6 +243,9 @@ fn an_agents_quick_tool_calls_in_a_large_repository_are_each_exact() {
         "UserPromptSubmit",
         serde_json::json!({"prompt": "twenty steps"}),
     );
+    // A person types a prompt after the agent starts: by then ingest has
+    // taken its first look at the tree (the prompt is stored after it).
+    w.wait_events(&w.repo, &["--type", "prompt"], 1);
     let mut truth = Truth::new(&[("q.txt", "start\n")]);
     for n in 0..20 {
         let tool = ["Edit", "Write", "Bash"][n % 3];
