@@ -950,13 +950,16 @@ fn fork_rows(t: &mut Table, z: &Sizes) {
         // traced helper), so fish is counted with the kernel's fork counter.
         let n = if smoke { 20 } else { 1000 };
         let per = forks_system_wide("fish", n);
+        // The counter is the whole machine's: another program's process
+        // now and then shows as a fraction; a hook that forks shows as 1 or
+        // more per command (tests/processes.rs counts fish's own exactly).
         t.row(
             &format!("fish: processes created per command (/proc/stat, {n} commands)"),
             format!("{per:.3}"),
-            "0",
-            verdict(per < 0.01),
+            "0 (machine-wide count)",
+            verdict(per < 0.5),
         );
-        if per >= 0.01 {
+        if per >= 0.5 {
             t.broken.push("fish starts processes per command".into());
         }
     }
