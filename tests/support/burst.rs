@@ -59,7 +59,13 @@ impl Truth {
     pub fn new(files: &[(&str, &str)]) -> Truth {
         let mut t = Truth::default();
         for (p, c) in files {
-            t.wrote("", p, c.to_string());
+            // Made by no command, from no content any look can see.
+            t.steps.entry(p.to_string()).or_default().push((
+                String::new(),
+                "before the session".into(),
+                blob(c),
+            ));
+            t.now.insert(p.to_string(), c.to_string());
         }
         t
     }
@@ -130,7 +136,8 @@ pub fn score(evs: &[Value], truth: &Truth) -> Score {
         text_of.get(id).copied().unwrap_or(id).to_owned()
     };
     let mut s = Score::default();
-    let mut accounted = 0;
+    // The (file, command) steps some recorded change accounts for.
+    let mut accounted: std::collections::BTreeSet<(String, String)> = Default::default();
     for e in evs.iter().filter(|e| e["type"] == "edit_files") {
         let cause = e["data"].get("cause").filter(|c| !c.is_null()).map(name);
         let causes: Vec<String> = e["data"]["causes"]
@@ -150,20 +157,21 @@ pub fn score(evs: &[Value], truth: &Truth) -> Score {
                     continue;
                 }
             };
-            accounted += made_by.len();
+            for c in made_by.iter().chain(&causes).chain(cause.as_deref().iter()) {
+                accounted.insert((path.to_owned(), c.to_string()));
+            }
             if std::env::var_os("DEVTRACE_TEST_VERBOSE").is_some() {
                 eprintln!("{path}: by {cause:?} among {causes:?}; made by {made_by:?}");
             }
             judge(&mut s, path, cause.as_deref(), &causes, &made_by);
         }
     }
-    let total = truth
+    s.missing = truth
         .steps
-        .values()
-        .flatten()
-        .filter(|(c, _, _)| !c.is_empty())
+        .iter()
+        .flat_map(|(p, steps)| steps.iter().map(move |(c, _, _)| (p, c)))
+        .filter(|(p, c)| !c.is_empty() && !accounted.contains(&(p.to_string(), c.to_string())))
         .count();
-    s.missing = total.saturating_sub(accounted);
     s
 }
 
@@ -180,10 +188,23 @@ fn made_by<'a>(steps: &'a [(String, String, String)], f: &Value) -> Result<Vec<&
     let (first, last) = match (first, last) {
         (Some(f), Some(l)) => (f, l),
         (Some(f), None) => (f, f),
+        // Begun inside a command that emptied the file (`>`): the last
+        // such command up to `l`.
+        (None, Some(l)) if old == blob("") => {
+            let k = steps[..=l]
+                .iter()
+                .rposition(|(c, _, _)| c.contains(" > "))
+                .unwrap_or(l);
+            (k, l)
+        }
         (None, Some(l)) => (l, l),
         (None, None) => return Err(format!("{old}→{new} matches no step")),
     };
     if last < first {
+        // What the file held before the session (an empty file, say).
+        if steps[last].0.is_empty() {
+            return Ok(Vec::new());
+        }
         return Err("steps out of order".into());
     }
     Ok(steps[first..=last]
