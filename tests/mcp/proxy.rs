@@ -285,12 +285,20 @@ fn typescript_sdk_through_the_proxy_answers_as_directly() {
     assert_eq!(through["results"], direct["results"]);
     assert_eq!(through["tools"], direct["tools"]);
     assert!(direct["results"][1]["text"].as_str().unwrap().contains("3"));
+    // Calls are recorded as they end: in any order.
     let recorded = recorded_calls(&w, 3);
-    let tools: Vec<&str> = recorded
+    let mut tools: Vec<&str> = recorded
         .iter()
         .map(|c| c["data"]["tool"].as_str().unwrap())
         .collect();
+    tools.sort_unstable();
     assert_eq!(tools, ["echo", "get-sum", "get-sum"]);
-    assert_eq!(recorded[0]["data"]["server"], "server-everything");
-    assert_eq!(recorded[2]["data"]["is_error"], true);
+    assert!(recorded
+        .iter()
+        .all(|c| c["data"]["server"] == "server-everything"));
+    let errors = recorded
+        .iter()
+        .filter(|c| c["data"]["is_error"] == true)
+        .count();
+    assert_eq!(errors, 1, "{recorded:#?}");
 }
