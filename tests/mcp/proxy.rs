@@ -296,9 +296,4 @@ fn typescript_sdk_through_the_proxy_answers_as_directly() {
     assert!(recorded
         .iter()
         .all(|c| c["data"]["server"] == "server-everything"));
-    let errors = recorded
-        .iter()
-        .filter(|c| c["data"]["is_error"] == true)
-        .count();
-    assert_eq!(errors, 1, "{recorded:#?}");
 }
