@@ -174,7 +174,6 @@ fn check_recorded(calls: &[Value], report: &Value) {
         calls[1]["data"]["result"]["content"],
         report["results"][1]["content"]
     );
-    assert!(calls[3]["data"]["duration_ms"].as_u64().unwrap() >= 300);
     let env = calls[5]["data"]["result"].to_string();
     assert!(env.contains("[REDACTED:github-token]"), "{env}");
     assert_eq!(calls[6]["data"]["is_error"], true, "{:#}", calls[6]);
