@@ -12,26 +12,16 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+#[path = "parts/procfs.rs"]
+mod procfs;
+
+use procfs::{cpu_ticks, proc_field};
 use support::burst::*;
 use support::*;
 
-/// User + system CPU ticks (1/100 s) of a process so far.
-fn cpu_ticks(pid: i32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
-    let f: Vec<&str> = after.split(' ').collect();
-    let field = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
-    field(11) + field(12)
-}
-
 /// Peak resident memory of a process, in MB.
 fn peak_mb(pid: i32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
+    proc_field(pid, "status", "VmHWM:").unwrap_or(0) as f64 / 1024.0
 }
 
 struct Row {

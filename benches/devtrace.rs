@@ -9,6 +9,10 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+#[path = "parts/procfs.rs"]
+mod procfs;
+use procfs::{cpu_ticks, proc_field};
+
 #[path = "parts/export_rows.rs"]
 mod export_rows;
 
@@ -246,20 +250,6 @@ fn startup_warm(shell: &str, kind: &str, n: usize) -> Vec<f64> {
     let v = (0..n).map(|_| time_to_prompt(&w, shell)).collect();
     first.exit();
     v
-}
-
-fn proc_field(pid: i32, file: &str, key: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok()?;
-    let line = text.lines().find(|l| l.starts_with(key))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn cpu_ticks(pid: i32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
-    let f: Vec<&str> = after.split(' ').collect();
-    f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
-        + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
 }
 
 /// A fake shell session registered with ingest (this process is its "shell").
@@ -852,10 +842,10 @@ fn idle_rows(t: &mut Table, z: &Sizes) {
     );
 }
 
-/// Queries on a store of many events.
-fn query_rows(t: &mut Table, z: &Sizes) {
+/// A store of `z.fill_events` events in `z.fill_sessions` sessions
+/// (`bench-fill`), in a world of its own.
+fn filled_store(z: &Sizes) -> World {
     let w = World::new();
-    let t0 = Instant::now();
     let out = w
         .cmd_in(BIN, &w.repo)
         .args([
@@ -864,9 +854,8 @@ fn query_rows(t: &mut Table, z: &Sizes) {
             ".",
             "--events",
             &z.fill_events.to_string(),
-            "--sessions",
-            &z.fill_sessions.to_string(),
         ])
+        .args(["--sessions", &z.fill_sessions.to_string()])
         .output()
         .unwrap();
     assert!(
@@ -874,6 +863,13 @@ fn query_rows(t: &mut Table, z: &Sizes) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    w
+}
+
+/// Queries on a store of many events.
+fn query_rows(t: &mut Table, z: &Sizes) {
+    let t0 = Instant::now();
+    let w = filled_store(z);
     let fill = t0.elapsed().as_secs_f64();
     t.row(
         &format!(

@@ -12,6 +12,9 @@ use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
 
+/// The Claude Code session these tests play.
+const SID: &str = "5f0e7c1a-0000-4000-8000-000000000014";
+
 /// Five bursts of three lines, each pasted in one write.
 fn paste_bursts(sh: &mut Pty, tag: &str, truth: &mut Truth, rounds: std::ops::Range<usize>) {
     for round in rounds {
@@ -194,25 +197,6 @@ fn two_shells_writing_at_once_never_take_each_others_changes() {
     assert_eq!(s.missing, 0, "{s:?}");
 }
 
-/// `devtrace agent hook claude-code` with `event` and `extra` fields.
-fn claude(w: &World, event: &str, extra: Value) {
-    let mut v = serde_json::json!({
-        "session_id": "5f0e7c1a-0000-4000-8000-000000000014",
-        "transcript_path": w.home.join("t.jsonl"),
-        "cwd": w.repo,
-        "hook_event_name": event,
-    });
-    for (k, x) in extra.as_object().unwrap() {
-        v[k] = x.clone();
-    }
-    let out = output_with_stdin(
-        w.cmd_in(BIN, &w.repo)
-            .args(["agent", "hook", "claude-code"]),
-        v.to_string().as_bytes(),
-    );
-    assert!(out.status.success(), "{out:?}");
-}
-
 /// One tool call of `tool` that writes `files` between its hooks.
 fn tool_call(w: &World, n: usize, tool: &str, files: &[(&str, String)]) {
     let id = format!("toolu_{n:02}");
@@ -220,16 +204,18 @@ fn tool_call(w: &World, n: usize, tool: &str, files: &[(&str, String)]) {
         "Bash" => serde_json::json!({"command": format!("step {n}")}),
         _ => serde_json::json!({"file_path": w.repo.join(files[0].0)}),
     };
-    claude(
+    claude_hook(
         w,
+        SID,
         "PreToolUse",
         serde_json::json!({"tool_name": tool, "tool_use_id": id, "tool_input": input}),
     );
     for (f, c) in files {
         std::fs::write(w.repo.join(f), c).unwrap();
     }
-    claude(
+    claude_hook(
         w,
+        SID,
         "PostToolUse",
         serde_json::json!({"tool_name": tool, "tool_use_id": id, "tool_input": input,
                             "tool_response": {"success": true}}),
@@ -239,9 +225,15 @@ fn tool_call(w: &World, n: usize, tool: &str, files: &[(&str, String)]) {
 #[test]
 fn an_agents_quick_tool_calls_in_a_large_repository_are_each_exact() {
     let w = world_with_files(30_000);
-    claude(&w, "SessionStart", serde_json::json!({"source": "startup"}));
-    claude(
+    claude_hook(
         &w,
+        SID,
+        "SessionStart",
+        serde_json::json!({"source": "startup"}),
+    );
+    claude_hook(
+        &w,
+        SID,
         "UserPromptSubmit",
         serde_json::json!({"prompt": "twenty steps"}),
     );
@@ -264,7 +256,7 @@ fn an_agents_quick_tool_calls_in_a_large_repository_are_each_exact() {
         tool_call(&w, n, tool, &files);
         std::thread::sleep(Duration::from_millis(5));
     }
-    claude(&w, "SessionEnd", serde_json::json!({"reason": "exit"}));
+    claude_hook(&w, SID, "SessionEnd", serde_json::json!({"reason": "exit"}));
     let evs = w.ended_session(&w.repo);
     let s = score(&evs, &truth);
     report("claude-code, 20 tool calls 5 ms apart, 30,000 files", &s);

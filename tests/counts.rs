@@ -9,29 +9,10 @@ use std::io::BufRead;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// `devtrace agent hook claude-code` with one payload of session `sid`.
-fn claude(w: &World, sid: &str, event: &str, extra: Value) {
-    let mut v = json!({
-        "session_id": sid,
-        "transcript_path": "/home/u/.claude/projects/x/t.jsonl",
-        "cwd": w.repo.to_string_lossy(),
-        "hook_event_name": event,
-    });
-    for (k, x) in extra.as_object().unwrap() {
-        v[k] = x.clone();
-    }
-    let out = output_with_stdin(
-        w.cmd_in(BIN, &w.repo)
-            .args(["agent", "hook", "claude-code"]),
-        v.to_string().as_bytes(),
-    );
-    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
-}
-
 /// One tool call, before and after; `ok: false` fails it.
 fn tool_call(w: &World, sid: &str, id: &str, command: &str, ok: bool) {
     let input = json!({"command": command});
-    claude(
+    claude_hook(
         w,
         sid,
         "PreToolUse",
@@ -49,19 +30,19 @@ fn tool_call(w: &World, sid: &str, id: &str, command: &str, ok: bool) {
     } else {
         "PostToolUseFailure"
     };
-    claude(w, sid, event, after);
+    claude_hook(w, sid, event, after);
 }
 
 /// A Claude Code session of four tool calls, the third failing.
 fn four_tool_calls(w: &World) {
     let sid = "7a1c2d3e-0000-4000-8000-00000000cafe";
-    claude(w, sid, "SessionStart", json!({"source": "startup"}));
-    claude(w, sid, "UserPromptSubmit", json!({"prompt": "check"}));
+    claude_hook(w, sid, "SessionStart", json!({"source": "startup"}));
+    claude_hook(w, sid, "UserPromptSubmit", json!({"prompt": "check"}));
     tool_call(w, sid, "toolu_1", "ls", true);
     tool_call(w, sid, "toolu_2", "cargo build", true);
     tool_call(w, sid, "toolu_3", "cargo test", false);
     tool_call(w, sid, "toolu_4", "git status", true);
-    claude(w, sid, "SessionEnd", json!({"reason": "prompt_input_exit"}));
+    claude_hook(w, sid, "SessionEnd", json!({"reason": "prompt_input_exit"}));
     w.ended_session(&w.repo);
 }
 

@@ -3,30 +3,16 @@
 //! (Commands' times: `shells::check_times`.)
 
 use crate::support::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
-fn claude(w: &World, event: &str, extra: Value) {
-    let mut v = json!({
-        "session_id": "7a1c2d3e-0000-4000-8000-00000000beef",
-        "cwd": w.repo.to_string_lossy(),
-        "hook_event_name": event,
-    });
-    for (k, x) in extra.as_object().unwrap() {
-        v[k] = x.clone();
-    }
-    let out = output_with_stdin(
-        w.cmd_in(BIN, &w.repo)
-            .args(["agent", "hook", "claude-code"]),
-        v.to_string().as_bytes(),
-    );
-    assert!(out.status.success(), "{out:?}");
-}
+/// The Claude Code session these tests play.
+const SID: &str = "7a1c2d3e-0000-4000-8000-00000000beef";
 
 #[test]
 fn a_tool_calls_duration_lies_between_its_hooks() {
     let w = World::initialised();
-    claude(&w, "SessionStart", json!({"source": "startup"}));
+    claude_hook(&w, SID, "SessionStart", json!({"source": "startup"}));
     let call = json!({
         "tool_name": "Bash",
         "tool_use_id": "toolu_t1",
@@ -34,16 +20,16 @@ fn a_tool_calls_duration_lies_between_its_hooks() {
     });
     // From before the first hook starts to after the second one ends.
     let outer = Instant::now();
-    claude(&w, "PreToolUse", call.clone());
+    claude_hook(&w, SID, "PreToolUse", call.clone());
     // From after the first hook ends to before the second one starts.
     let inner = Instant::now();
     std::thread::sleep(Duration::from_millis(300));
     let inner = inner.elapsed();
     let mut post = call.clone();
     post["tool_response"] = json!({"stdout": "", "stderr": "", "interrupted": false});
-    claude(&w, "PostToolUse", post);
+    claude_hook(&w, SID, "PostToolUse", post);
     let outer = outer.elapsed();
-    claude(&w, "SessionEnd", json!({"reason": "other"}));
+    claude_hook(&w, SID, "SessionEnd", json!({"reason": "other"}));
     let evs = w.wait_events(&w.repo, &["--type", "tool_call"], 1);
     let d = evs[0]["data"]["duration_ms"]
         .as_u64()

@@ -48,24 +48,7 @@ fn sink() -> (u16, std::sync::Arc<std::sync::atomic::AtomicU64>) {
 }
 
 pub fn export_rows(t: &mut Table, z: &Sizes) {
-    let w = World::new();
-    let out = w
-        .cmd_in(BIN, &w.repo)
-        .args([
-            "bench-fill",
-            "--dir",
-            ".",
-            "--events",
-            &z.fill_events.to_string(),
-        ])
-        .args(["--sessions", &z.fill_sessions.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let w = filled_store(z);
     let (port, bytes) = sink();
     let t0 = Instant::now();
     let child = w

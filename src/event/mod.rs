@@ -356,6 +356,28 @@ impl Event {
     }
 }
 
+/// Longest string kept of a free-form value recorded from outside (a tool's
+/// input, an MCP call's arguments): a Write's whole file would fill the store.
+pub const MAX_VALUE_STRING: usize = 4096;
+
+/// `v` with every string over [`MAX_VALUE_STRING`] bytes cut, its length noted.
+pub fn bound_strings(v: Value) -> Value {
+    match v {
+        Value::String(s) if s.len() > MAX_VALUE_STRING => {
+            let mut cut = MAX_VALUE_STRING;
+            while !s.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            Value::String(format!("{}… [{} bytes]", &s[..cut], s.len()))
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(bound_strings).collect()),
+        Value::Object(m) => {
+            Value::Object(m.into_iter().map(|(k, v)| (k, bound_strings(v))).collect())
+        }
+        other => other,
+    }
+}
+
 /// The readable text of a free-form value that may hold a [`Text`].
 pub fn value_text(v: &Value) -> String {
     match v {

@@ -11,7 +11,6 @@ use crate::event::SCHEMA_VERSION;
 use crate::event::{Data, Event, Kind, RunCommand, SessionEnd, SessionStart, Text, ToolCall};
 use crate::timestamp::{round_ms, Ctime, Timestamp};
 use crate::wire::Stamp;
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -210,8 +209,7 @@ impl Session {
         let Some((id, start)) = self.command_id(n, cmd) else {
             return;
         };
-        let cwd = std::path::Path::new(std::ffi::OsStr::from_bytes(&cmd.cwd));
-        let store = router.store_for(cwd);
+        let store = router.store_for_bytes(&cmd.cwd);
         let coarse = matches!(cmd.at, Stamp::UptimeCentis(_));
         self.edits()
             .command_seen(&store, &id, start, coarse, trackers);
@@ -230,8 +228,7 @@ impl Session {
         let Some((id, start)) = self.command_id(n, cmd) else {
             return;
         };
-        let cwd = std::path::Path::new(std::ffi::OsStr::from_bytes(&cmd.cwd));
-        let store = router.store_for(cwd);
+        let store = router.store_for_bytes(&cmd.cwd);
         let (end, to) = match self.times(cmd, exit).window {
             Some(w) => (Ctime::from(w.end), w.to),
             None => (Ctime::from(start), Ctime::from(start)),

@@ -5,6 +5,7 @@
 use crate::store::{self, Store};
 use anyhow::Result;
 use std::collections::HashMap;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,11 @@ pub fn repo_root(dir: &Path) -> Option<String> {
 }
 
 impl Router {
+    /// The store of a directory as a record carries it (bytes).
+    pub fn store_for_bytes(&mut self, cwd: &[u8]) -> PathBuf {
+        self.store_for(Path::new(std::ffi::OsStr::from_bytes(cwd)))
+    }
+
     pub fn store_for(&mut self, cwd: &Path) -> PathBuf {
         if let Some((dir, at)) = self.stores.get(cwd) {
             if at.elapsed() < TTL {

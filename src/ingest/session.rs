@@ -253,8 +253,7 @@ impl Session {
             },
             Item::Record(r) => {
                 if let Record::Cmd(c) = &r {
-                    let cwd = PathBuf::from(std::ffi::OsStr::from_bytes_lossless(&c.cwd));
-                    let store = router.store_for(&cwd);
+                    let store = router.store_for_bytes(&c.cwd);
                     let at = self.stamp(c.at);
                     self.edits().command_started(&store, at, trackers, out);
                 }
@@ -317,8 +316,7 @@ impl Session {
                             continue;
                         }
                     };
-                    let cwd_path = PathBuf::from(std::ffi::OsStr::from_bytes_lossless(&cmd.cwd));
-                    let store = router.store_for(&cwd_path);
+                    let store = router.store_for_bytes(&cmd.cwd);
                     self.ensure_started(&store, out);
                     let (ev, mut window) =
                         self.command_event(n, &cmd, exit.as_ref(), &text, router);
@@ -394,14 +392,5 @@ impl Session {
         for f in self.chan.all_files() {
             let _ = fs::remove_file(f);
         }
-    }
-}
-
-trait FromBytesLossless {
-    fn from_bytes_lossless(b: &[u8]) -> &std::ffi::OsStr;
-}
-impl FromBytesLossless for std::ffi::OsStr {
-    fn from_bytes_lossless(b: &[u8]) -> &std::ffi::OsStr {
-        std::os::unix::ffi::OsStrExt::from_bytes(b)
     }
 }

@@ -26,7 +26,6 @@ impl Dir {
 }
 
 /// Longest string kept in recorded arguments and results.
-const MAX_STRING: usize = 4096;
 /// Most bytes of a recorded result (its strings cut first).
 const MAX_RESULT: usize = 64 * 1024;
 
@@ -159,7 +158,7 @@ impl Calls {
         McpCall {
             server: Some(self.server.clone()),
             tool: Some(p.tool),
-            arguments: bound(p.arguments),
+            arguments: crate::event::bound_strings(p.arguments),
             result: result.map(bound_result).unwrap_or(Value::Null),
             is_error,
             error_code,
@@ -177,28 +176,12 @@ fn ms(d: Duration) -> Duration {
 
 /// A result with its strings cut, and cut whole when still too big.
 fn bound_result(v: Value) -> Value {
-    let v = bound(v);
+    let v = crate::event::bound_strings(v);
     let size = v.to_string().len();
     if size <= MAX_RESULT {
         return v;
     }
     serde_json::json!({ "cut": true, "bytes": size })
-}
-
-/// Strings over `MAX_STRING` bytes cut, with their length noted.
-fn bound(v: Value) -> Value {
-    match v {
-        Value::String(s) if s.len() > MAX_STRING => {
-            let mut cut = MAX_STRING;
-            while !s.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            Value::String(format!("{}… [{} bytes]", &s[..cut], s.len()))
-        }
-        Value::Array(a) => Value::Array(a.into_iter().map(bound).collect()),
-        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, bound(v))).collect()),
-        other => other,
-    }
 }
 
 #[cfg(test)]

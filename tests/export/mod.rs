@@ -126,38 +126,19 @@ impl Drop for Receiver {
     }
 }
 
-/// One Claude Code hook call.
-pub fn claude(w: &World, sid: &str, event: &str, extra: Value) {
-    let mut v = json!({
-        "session_id": sid,
-        "transcript_path": "/home/u/.claude/projects/x/t.jsonl",
-        "cwd": w.repo.to_string_lossy(),
-        "hook_event_name": event,
-    });
-    for (k, x) in extra.as_object().unwrap() {
-        v[k] = x.clone();
-    }
-    let out = output_with_stdin(
-        w.cmd_in(BIN, &w.repo)
-            .args(["agent", "hook", "claude-code"]),
-        v.to_string().as_bytes(),
-    );
-    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
-}
-
 /// One Bash tool call of an agent, before and after.
 pub fn tool_call(w: &World, sid: &str, id: &str, command: &str, ok: bool) {
     let input = json!({"command": command});
     let pre = json!({"tool_name": "Bash", "tool_use_id": id, "tool_input": input});
-    claude(w, sid, "PreToolUse", pre);
+    claude_hook(w, sid, "PreToolUse", pre);
     if ok {
         let after = json!({"tool_name": "Bash", "tool_use_id": id, "tool_input": input,
                "tool_response": {"stdout": "done", "stderr": "", "interrupted": false}});
-        claude(w, sid, "PostToolUse", after);
+        claude_hook(w, sid, "PostToolUse", after);
     } else {
         let after = json!({"tool_name": "Bash", "tool_use_id": id, "tool_input": input,
                "error": "Exit code 1"});
-        claude(w, sid, "PostToolUseFailure", after);
+        claude_hook(w, sid, "PostToolUseFailure", after);
     }
 }
 
@@ -174,13 +155,13 @@ pub fn recorded_world() -> World {
     sh.exit();
     w.ended_session(&w.repo);
     let sid = "0f1e2d3c-agent-session";
-    claude(
+    claude_hook(
         &w,
         sid,
         "SessionStart",
         json!({"source": "startup", "model": "claude-opus-4"}),
     );
-    claude(
+    claude_hook(
         &w,
         sid,
         "UserPromptSubmit",
@@ -188,14 +169,14 @@ pub fn recorded_world() -> World {
     );
     tool_call(&w, sid, "toolu_1", "ls", true);
     tool_call(&w, sid, "toolu_2", "git status", true);
-    claude(
+    claude_hook(
         &w,
         sid,
         "UserPromptSubmit",
         json!({"prompt": "run the tests"}),
     );
     tool_call(&w, sid, "toolu_3", "cargo test", false);
-    claude(
+    claude_hook(
         &w,
         sid,
         "SessionEnd",

@@ -593,6 +593,26 @@ impl Drop for Pty {
     }
 }
 
+/// `devtrace agent hook claude-code` with one payload of Claude Code session
+/// `sid` (`extra`: the event's own fields); the hook must say nothing.
+pub fn claude_hook(w: &World, sid: &str, event: &str, extra: serde_json::Value) {
+    let mut v = serde_json::json!({
+        "session_id": sid,
+        "transcript_path": w.home.join("t.jsonl"),
+        "cwd": w.repo.to_string_lossy(),
+        "hook_event_name": event,
+    });
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    let out = output_with_stdin(
+        w.cmd_in(BIN, &w.repo)
+            .args(["agent", "hook", "claude-code"]),
+        v.to_string().as_bytes(),
+    );
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+}
+
 /// Every regular file under `dirs`, recursively (FIFOs are not read: they
 /// would block).
 pub fn files_under(dirs: &[PathBuf]) -> Vec<PathBuf> {

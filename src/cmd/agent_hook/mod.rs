@@ -26,8 +26,6 @@ use input::{Step, ToolCallStart};
 use serde_json::Value;
 use std::io::Read;
 
-/// Longest string kept from a tool's input (a Write's whole file, say).
-const MAX_STRING: usize = 4096;
 /// The most kept of the agent's own words before a call, or of a turn's
 /// last message.
 const MAX_WORDS: usize = 8 * 1024;
@@ -153,7 +151,7 @@ fn tool_start(c: Call) -> Result<()> {
     remember_call(&c.chan, &call_id, seq)?;
     let mut start = ToolCallStart {
         tool: c.v.tool.clone().unwrap_or_else(|| "?".into()),
-        input: bound(c.v.input.clone()),
+        input: crate::event::bound_strings(c.v.input.clone()),
         intent: c.v.intent(),
         reasoning: reasoning(&c),
         call_id,
@@ -274,21 +272,4 @@ fn send_event(chan: &Channel, at: Timestamp, cwd: &str, mut data: Data) -> Resul
         data: serde_json::to_vec(&data)?,
     });
     crate::channel::append_spool(chan, &crate::wire::encode(&rec))
-}
-
-/// Strings cut to a readable length, so that a tool's input (a file's whole
-/// content) does not fill the store.
-pub fn bound(v: Value) -> Value {
-    match v {
-        Value::String(s) if s.len() > MAX_STRING => {
-            let mut cut = MAX_STRING;
-            while !s.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            Value::String(format!("{}… [{} bytes]", &s[..cut], s.len()))
-        }
-        Value::Array(a) => Value::Array(a.into_iter().map(bound).collect()),
-        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, bound(v))).collect()),
-        other => other,
-    }
 }

@@ -91,7 +91,7 @@ fn assistant(
                 let call = ToolCall {
                     tool: c["name"].as_str().unwrap_or("?").to_owned(),
                     intent: input["description"].as_str().map(str::to_owned),
-                    input: sink::bound(input),
+                    input: crate::event::bound_strings(input),
                     reasoning: reasoning.map(|r| outcome::bound_to(&r, 8 * 1024)),
                     call_id: id.clone(),
                     agent_session: Some(session.to_owned()),

@@ -74,9 +74,3 @@ pub fn imported() -> Extra {
     m.insert("imported".into(), Value::Bool(true));
     m
 }
-
-/// A tool's input with its strings cut to a readable length, as the hook
-/// keeps them.
-pub fn bound(v: Value) -> Value {
-    crate::cmd::agent_hook::bound(v)
-}
