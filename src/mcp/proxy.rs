@@ -124,10 +124,13 @@ fn relay(mut from: impl Read, mut to: impl Write + 'static, dir: Dir, tx: &mpsc:
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
+        // The copy is queued before the bytes go on: whatever the other side
+        // sends in reply is read after they arrive, so the recorder always
+        // meets a request before its answer.
+        let _ = tx.send(Copy::Bytes(dir, buf[..n].to_vec(), Instant::now()));
         if open && (to.write_all(&buf[..n]).is_err() || to.flush().is_err()) {
             open = false;
         }
-        let _ = tx.send(Copy::Bytes(dir, buf[..n].to_vec(), Instant::now()));
     }
     // Closing our end tells the other side this one is done.
     drop(to);

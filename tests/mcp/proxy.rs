@@ -135,17 +135,8 @@ fn recorded_calls(w: &World, n: usize) -> Vec<Value> {
 }
 
 fn check_recorded(calls: &[Value], report: &Value) {
-    // Calls are recorded as they end, and stored in that order: match each
-    // call the client made with a recorded one of its tool, in turn.
-    let mut left: Vec<&Value> = calls.iter().collect();
-    let mut calls: Vec<Value> = Vec::new();
-    for t in report["calls"].as_array().unwrap() {
-        if let Some(i) = left.iter().position(|c| c["data"]["tool"] == *t) {
-            calls.push(left.remove(i).clone());
-        }
-    }
-    calls.extend(left.into_iter().cloned());
-    let calls = &calls[..];
+    // The client calls one after another: each call ends before the next
+    // begins, so they are stored in the order made.
     let tools: Vec<&str> = calls
         .iter()
         .map(|c| c["data"]["tool"].as_str().unwrap())
@@ -164,6 +155,7 @@ fn check_recorded(calls: &[Value], report: &Value) {
         assert_eq!(d["server"], "everything", "{c:#}");
         assert_eq!(d["protocol_version"], report["protocol_version"], "{c:#}");
         assert!(d["duration_ms"].is_u64(), "{c:#}");
+        assert_ne!(d["answered"], false, "{c:#}");
     }
     assert_eq!(
         calls[0]["data"]["arguments"],
@@ -174,6 +166,8 @@ fn check_recorded(calls: &[Value], report: &Value) {
         calls[1]["data"]["result"]["content"],
         report["results"][1]["content"]
     );
+    // The long-running operation: its time, from call to answer.
+    assert!(calls[3]["data"]["duration_ms"].as_u64().unwrap() >= 300);
     let env = calls[5]["data"]["result"].to_string();
     assert!(env.contains("[REDACTED:github-token]"), "{env}");
     assert_eq!(calls[6]["data"]["is_error"], true, "{:#}", calls[6]);
@@ -284,15 +278,61 @@ fn typescript_sdk_through_the_proxy_answers_as_directly() {
     assert_eq!(through["results"], direct["results"]);
     assert_eq!(through["tools"], direct["tools"]);
     assert!(direct["results"][1]["text"].as_str().unwrap().contains("3"));
-    // Calls are recorded as they end: in any order.
     let recorded = recorded_calls(&w, 3);
-    let mut tools: Vec<&str> = recorded
+    let tools: Vec<&str> = recorded
         .iter()
         .map(|c| c["data"]["tool"].as_str().unwrap())
         .collect();
-    tools.sort_unstable();
     assert_eq!(tools, ["echo", "get-sum", "get-sum"]);
+    let errors: Vec<&Value> = recorded.iter().map(|c| &c["data"]["is_error"]).collect();
+    assert_eq!(errors, [false, false, true], "{recorded:#?}");
     assert!(recorded
         .iter()
         .all(|c| c["data"]["server"] == "server-everything"));
+}
+
+/// A server that answers at once and a client that calls again as soon as
+/// it has its answer: the tightest race between the relay's two directions.
+/// Every call is recorded answered, with its own result, in the order made.
+#[test]
+fn quick_answers_are_each_paired_with_their_call() {
+    const N: usize = 300;
+    let w = World::initialised();
+    let server = "import sys, json\n\
+        for line in sys.stdin:\n\
+        \x20   m = json.loads(line)\n\
+        \x20   r = {'jsonrpc': '2.0', 'id': m['id'], 'result': {'content': [{'type': 'text', 'text': 'r%d' % m['id']}]}}\n\
+        \x20   sys.stdout.write(json.dumps(r) + '\\n'); sys.stdout.flush()\n";
+    let client = format!(
+        "import sys, json, subprocess\n\
+         p = subprocess.Popen([sys.argv[1], 'mcp', 'proxy', '--name', 'quick', '--', 'python3', '-c', sys.argv[2]], stdin=subprocess.PIPE, stdout=subprocess.PIPE)\n\
+         for i in range(1, {N} + 1):\n\
+         \x20   q = {{'jsonrpc': '2.0', 'id': i, 'method': 'tools/call', 'params': {{'name': 'quick', 'arguments': {{'n': i}}}}}}\n\
+         \x20   p.stdin.write((json.dumps(q) + '\\n').encode()); p.stdin.flush()\n\
+         \x20   assert json.loads(p.stdout.readline())['id'] == i\n\
+         p.stdin.close(); sys.exit(p.wait())\n"
+    );
+    let out = w
+        .cmd_in("python3", &w.repo)
+        .args(["-c", &client, BIN, server])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let calls = recorded_calls(&w, N);
+    assert_eq!(calls.len(), N);
+    let unanswered: Vec<&Value> = calls
+        .iter()
+        .filter(|c| c["data"]["answered"] == false)
+        .collect();
+    assert!(unanswered.is_empty(), "{} unanswered", unanswered.len());
+    for (i, c) in calls.iter().enumerate() {
+        let n = i + 1;
+        assert_eq!(c["data"]["arguments"]["n"], n, "{c:#}");
+        let text = &c["data"]["result"]["content"][0]["text"];
+        assert_eq!(text, &json!(format!("r{n}")), "{c:#}");
+    }
 }
