@@ -562,12 +562,14 @@ fn plain_directories_limits_and_large_files() {
     let snap = evs.iter().find(|e| e["type"] == "git_snapshot").unwrap();
     assert_eq!(snap["repo"], Value::Null);
     assert_eq!(snap["data"]["head"], Value::Null);
+    // The change itself (given to the command, or to "it or just before").
     let big = evs
         .iter()
-        .find(|e| e["data"]["command"] == big_cmd)
+        .find(|e| e["type"] == "edit_files" && e["data"]["files"][0]["path"] == "big.txt")
         .unwrap();
     let out = w.devtrace(&["diff", big["id"].as_str().unwrap()], &plain);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("contents not kept"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("contents not kept"), "{text}");
     let out = w.devtrace(&["diff", "--session", "latest"], &plain);
     assert!(String::from_utf8_lossy(&out.stdout).contains("+b"));
 

@@ -16,7 +16,7 @@ pub fn run(dir: &Path, rounds: usize) -> Result<i32> {
     let mut t = Tracker::open(&store)?;
     let ms = |i: Instant| i.elapsed().as_secs_f64() * 1000.0;
     let start = Instant::now();
-    let first = t.scan(false, None, &mut || {})?;
+    let first = t.scan(None, &mut || {})?;
     let first_ms = ms(start);
     if let Err(why) = first {
         anyhow::bail!("not scanned: {why}");
@@ -27,9 +27,7 @@ pub fn run(dir: &Path, rounds: usize) -> Result<i32> {
     let target = dir.join(".bench-scan-touch");
     for i in 0..rounds {
         let s = Instant::now();
-        t.scan(false, None, &mut || {})?
-            .ok()
-            .context("scan stopped")?;
+        t.scan(None, &mut || {})?.ok().context("scan stopped")?;
         idle.push(ms(s));
         let mut f = std::fs::OpenOptions::new()
             .create(true)
@@ -38,10 +36,8 @@ pub fn run(dir: &Path, rounds: usize) -> Result<i32> {
         writeln!(f, "{i}")?;
         drop(f);
         let s = Instant::now();
-        let found = t
-            .scan(true, None, &mut || {})?
-            .ok()
-            .context("scan stopped")?;
+        let found = t.scan(None, &mut || {})?.ok().context("scan stopped")?;
+        t.save_due()?;
         one.push(ms(s));
         anyhow::ensure!(found >= 1, "the change was not found");
     }

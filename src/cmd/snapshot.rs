@@ -17,7 +17,7 @@ pub fn run(a: SnapshotArgs) -> Result<i32> {
             )
         })?;
     let mut t = Tracker::open(&store)?;
-    if let Err(why) = t.scan(false, None, &mut || {})? {
+    if let Err(why) = t.scan(None, &mut || {})? {
         return Err(crate::fail(
             format!("cannot snapshot {}: {why}", t.root.display()),
             "raise the limit with DEVTRACE_MAX_FILES, or ignore build output in .gitignore",

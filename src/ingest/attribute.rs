@@ -112,6 +112,16 @@ impl Spans {
         }
     }
 
+    /// A command stored before this ingest began, with its recorded run
+    /// (a span already known is left as it is).
+    pub fn recall(&mut self, id: &str, session: &str, start: Ctime, end: Ctime) {
+        if self.by_id.contains_key(id) {
+            return;
+        }
+        self.open(id, session, start, start);
+        self.close(id, end, end.saturating_add(Duration::from_millis(1)), true);
+    }
+
     /// Forgets the commands that ended long before the newest began.
     fn prune(&mut self) {
         let Some(((newest, _), _)) = self.by_start.last_key_value() else {

@@ -53,6 +53,17 @@ impl Trackers {
         }
     }
 
+    /// Saves the trackers whose save is due: once a batch is stored, so that
+    /// no saved state is ahead of the store.
+    pub fn save_due(&mut self) {
+        for t in self.map.values_mut().flatten() {
+            if let Err(e) = t.save_due() {
+                self.errors
+                    .push(format!("file changes in {}: {e:#}", t.root.display()));
+            }
+        }
+    }
+
     pub fn get(&mut self, store: &Path) -> Option<&mut Tracker> {
         self.parts(store).map(|(t, _, _)| t)
     }
@@ -65,7 +76,12 @@ impl Trackers {
                 None
             } else {
                 match Tracker::open(store) {
-                    Ok(t) => Some(t),
+                    Ok(t) => {
+                        let spans = self.spans.entry(store.to_path_buf()).or_default();
+                        let looked = t.looked().unwrap_or_else(Ctime::now);
+                        super::recall::stored_runs(store, looked, spans);
+                        Some(t)
+                    }
                     Err(e) => {
                         self.errors
                             .push(format!("file changes in {}: {e:#}", store.display()));
@@ -117,7 +133,7 @@ impl Window {
 /// Looks at the tree. A bug here must not take recording down with it: a
 /// panic is caught, and the tracker starts over on its next scan.
 fn scan(t: &mut Tracker, pump: &mut dyn FnMut(), since: Option<Ctime>) -> Result<(), String> {
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.scan(true, since, pump)));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.scan(since, pump)));
     match r {
         Ok(Ok(Ok(_))) => Ok(()),
         Ok(Ok(Err(why))) => Err(why),
@@ -406,7 +422,7 @@ impl Edits<'_> {
             if let Some(e) = self.snapshot_event(t, "session end", &[], at, &root) {
                 out.push(store.clone(), e);
             }
-            let _ = t.save();
+            t.save_soon();
         }
     }
 }

@@ -13,6 +13,7 @@ mod policy;
 mod progress;
 mod pump;
 mod reader;
+mod recall;
 pub mod route;
 mod session;
 mod wake;
@@ -366,6 +367,7 @@ impl Ingest {
             fault_point("crash-after-store");
         }
         self.save_progress(touched);
+        self.trackers.save_due();
     }
 
     /// Saves the progress of the sessions a stored batch came from; then

@@ -161,6 +161,19 @@ impl Pairing {
         out
     }
 
+    /// The command records held (read, and not handed on yet).
+    pub fn held_commands(&self) -> Vec<(u64, CmdRecord)> {
+        self.pending
+            .iter()
+            .filter_map(
+                |(&n, slot)| match slot.cmd.as_deref().and_then(decode_one) {
+                    Some(Record::Cmd(c)) => Some((n, c)),
+                    _ => None,
+                },
+            )
+            .collect()
+    }
+
     pub fn has_end(&self) -> bool {
         self.end.is_some()
     }

@@ -40,6 +40,8 @@ pub struct Session {
     pub known_at: Ctime,
     /// A change waits for the next read: another pass follows at once.
     pub recheck: bool,
+    /// Whether the commands held in the saved pairing are candidates yet.
+    held_seen: bool,
 }
 
 impl Session {
@@ -77,6 +79,7 @@ impl Session {
             read_at: Ctime::EPOCH,
             known_at: Ctime::EPOCH,
             recheck: false,
+            held_seen: false,
         };
         if !runtime::process_alive(s.meta.shell_pid, s.meta.shell_start_ticks) {
             s.gone = true;
@@ -160,6 +163,14 @@ impl Session {
             let store = router.store_for(&cwd);
             self.ensure_started(&store, out);
             self.edits().warm_up(&store, trackers);
+        }
+        if !self.held_seen {
+            // Commands an earlier ingest read and saved, still running when
+            // it stopped: candidates for what this one finds.
+            self.held_seen = true;
+            for (n, c) in self.state.pairing.held_commands() {
+                self.command_seen(n, &c, router, trackers);
+            }
         }
         let next_start = self.next_starts(&items);
         // Every command read is a candidate from its start, before any

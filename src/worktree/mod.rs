@@ -20,3 +20,6 @@ pub mod watch;
 
 pub use change::Change;
 pub use state::Tracker;
+
+#[cfg(test)]
+mod tests;

@@ -83,6 +83,8 @@ pub struct Tracker {
     retiring: Option<Watch>,
     watch_failed: bool,
     unsaved: bool,
+    /// A save is wanted at the next chance (a session ended).
+    soon: bool,
     saved: Ctime,
     /// Trees known to be stored (here or in the user's commit).
     pub(super) stored_trees: std::cell::RefCell<HashSet<Oid>>,
@@ -111,6 +113,7 @@ impl Tracker {
             retiring: None,
             watch_failed: false,
             unsaved: false,
+            soon: false,
             saved: Ctime::EPOCH,
             stored_trees: Default::default(),
             kept_bytes: Default::default(),
@@ -168,6 +171,11 @@ impl Tracker {
         self.watch = None;
     }
 
+    /// When the look that the current state comes from began.
+    pub fn looked(&self) -> Option<Ctime> {
+        self.scanned
+    }
+
     pub fn has_baseline(&self) -> bool {
         self.scanned.is_some()
     }
@@ -190,7 +198,6 @@ impl Tracker {
     /// `pump` is called now and then while it works.
     pub fn scan(
         &mut self,
-        persist: bool,
         since: Option<Ctime>,
         pump: &mut dyn FnMut(),
     ) -> Result<std::result::Result<usize, String>> {
@@ -246,12 +253,6 @@ impl Tracker {
         self.unclaimed.extend(changes);
         if first || n > 0 {
             self.unsaved = true;
-        }
-        // Saved now and then, not after every command: a restarted ingest
-        // that starts from an older state finds the same changes again, with
-        // the same times, and the store drops what it already has.
-        if persist && self.unsaved && (first || self.saved.saturating_add(SAVE_EVERY) < t0) {
-            self.save()?;
         }
         Ok(Ok(n))
     }
@@ -354,18 +355,45 @@ impl Tracker {
         (base, changes)
     }
 
-    /// Saves the last scanned state, for the next ingest to start from.
+    /// Saves the state now and then, not after every command: when it
+    /// changed, and the last save is old (or there was none yet, or `soon`
+    /// asked for one). Call it once what the scans found is stored: a
+    /// restarted ingest starts from the saved state.
+    pub fn save_due(&mut self) -> Result<()> {
+        let due = self.soon
+            || self.saved == Ctime::EPOCH
+            || self.saved.saturating_add(SAVE_EVERY) < Ctime::now();
+        if due {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// Asks the next [`save_due`](Self::save_due) to save.
+    pub fn save_soon(&mut self) {
+        self.soon = true;
+    }
+
+    /// Saves the last scanned state, for the next ingest to start from,
+    /// with the changes not claimed yet undone (and the look dated before
+    /// them): they are not stored yet, and an ingest that starts from this
+    /// state finds them again rather than taking them for the old state.
+    /// Changes already stored may be found again from an older state; the
+    /// store drops what it already has.
     pub fn save(&mut self) -> Result<()> {
         let Some(scanned) = self.scanned.filter(|_| self.unsaved) else {
             return Ok(());
         };
-        let tree = self.write_tree(&[])?;
+        let tree = self.write_tree(&self.unclaimed)?;
+        let first_unclaimed = self.unclaimed.iter().map(|c| c.after).min();
         let saved = Saved {
             tree: tree.to_string(),
-            scanned,
+            scanned: first_unclaimed.map_or(scanned, |a| a.min(scanned)),
         };
         crate::runtime::write_atomic(&self.baseline_path(), &serde_json::to_vec(&saved)?)?;
-        self.unsaved = false;
+        // Saved again once the unclaimed changes are stored.
+        self.unsaved = !self.unclaimed.is_empty();
+        self.soon = false;
         self.saved = Ctime::now();
         Ok(())
     }

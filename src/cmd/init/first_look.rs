@@ -36,7 +36,9 @@ pub fn scan(dir: &Path) {
             late
         })
     });
-    let _ = t.scan(true, None, &mut || {});
+    if t.scan(None, &mut || {}).is_ok_and(|r| r.is_ok()) {
+        let _ = t.save();
+    }
     let _ = done.send(());
     if notice.is_some_and(|n| n.join().unwrap_or(false)) {
         eprintln!(
