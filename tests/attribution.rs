@@ -405,8 +405,14 @@ fn wait_running_command_saved(w: &World) {
 /// (its record was read, and saved, by the ingest that died).
 #[test]
 fn a_command_running_while_ingest_restarts_keeps_its_change() {
+    for shell in ["bash", "zsh", "fish"] {
+        running_across_a_restart(shell);
+    }
+}
+
+fn running_across_a_restart(shell: &str) {
     let w = World::initialised();
-    let mut sh = Pty::spawn(&w, "bash", &w.repo);
+    let mut sh = Pty::spawn(&w, shell, &w.repo);
     sh.run(": begin");
     sh.send("echo made > r.txt; sleep 1.5\r");
     wait_running_command_saved(&w);
@@ -430,7 +436,7 @@ fn a_command_running_while_ingest_restarts_keeps_its_change() {
     let d = &edit["data"];
     assert!(
         d["cause"] == made || d["causes"] == serde_json::json!([made]),
-        "r.txt not given to its command: {edit:#}"
+        "{shell}: r.txt not given to its command: {edit:#}"
     );
 }
 
