@@ -156,7 +156,11 @@ fn check_changes_between_commands(evs: &[Value], ctx: &str) {
     // editor's save belongs to no command either, and sits before `ls`.
     let between: Vec<&Value> = evs
         .iter()
-        .filter(|e| e["type"] == "edit_files" && e["data"]["cause"].is_null())
+        .filter(|e| {
+            e["type"] == "edit_files"
+                && e["data"]["cause"].is_null()
+                && e["data"].get("causes").is_none()
+        })
         .collect();
     assert_eq!(between.len(), 2, "{ctx}");
     assert!(

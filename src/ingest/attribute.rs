@@ -13,6 +13,7 @@
 //! Commands of every session that records into the store are candidates,
 //! so two shells working in one tree never take each other's changes.
 
+use super::claims::Claim;
 use crate::timestamp::Ctime;
 use crate::worktree::{change, Change, Tracker};
 use std::collections::{BTreeMap, HashMap};
@@ -56,6 +57,8 @@ pub struct Spans {
     next: u64,
     /// Spans closed since the last pruning.
     closed: u32,
+    /// What agents' edit calls say they wrote, by call.
+    claims: HashMap<String, Claim>,
 }
 
 /// Old spans are pruned after this many commands end.
@@ -128,11 +131,12 @@ impl Spans {
             return;
         };
         let horizon = newest.saturating_sub(KEEP);
-        let by_id = &mut self.by_id;
+        let (by_id, claims) = (&mut self.by_id, &mut self.claims);
         self.by_start.retain(|_, s| {
             let keep = s.end.is_none_or(|(e, _)| e > horizon);
             if !keep {
                 by_id.remove(&s.id);
+                claims.remove(&s.id);
             }
             keep
         });
@@ -164,6 +168,30 @@ impl Spans {
             .map(|(_, s)| s)
             .filter(|s| s.end.is_none_or(|(e, _)| e >= first))
             .collect()
+    }
+
+    /// What call `id` says it wrote (an agent's edit).
+    pub fn claim(&mut self, id: &str, claim: Claim) {
+        self.claims.insert(id.to_owned(), claim);
+    }
+
+    /// The change split among the candidates that say they made it, when
+    /// their edits add up to it exactly (see `claims.rs`).
+    fn split(&self, o: &Outcome, ch: &Change, t: &Tracker) -> Option<Vec<(Outcome, Change)>> {
+        let Outcome::Among(ids) = o else {
+            return None;
+        };
+        let claims: Vec<(&str, &Claim)> = ids
+            .iter()
+            .filter_map(|id| Some((id.as_str(), self.claims.get(id)?)))
+            .collect();
+        let pieces = super::claims::split(ch, &claims, t)?;
+        Some(
+            pieces
+                .into_iter()
+                .map(|(id, c)| (Outcome::By(id), c))
+                .collect(),
+        )
     }
 
     /// `ids` in the order their commands began.
@@ -240,6 +268,9 @@ pub fn settle(
     // back is no change.
     let pending = t.unclaimed.iter().any(|c| !known.all(c));
     let mut settled: Vec<(Outcome, Change)> = Vec::new();
+    // Changes that agents' own edits account for, step by step: each step
+    // is its call's, and is not joined with the file's other steps.
+    let mut split: Vec<(Outcome, Change)> = Vec::new();
     let mut keep = Vec::new();
     for ch in std::mem::take(&mut t.unclaimed) {
         let outcome = if known.all(&ch) {
@@ -249,7 +280,10 @@ pub fn settle(
         };
         match outcome.filter(|o| !pending || *o == Outcome::Between) {
             None => keep.push(ch),
-            Some(o) => settled.push((o, ch)),
+            Some(o) => match spans.split(&o, &ch, t) {
+                Some(pieces) => split.extend(pieces),
+                None => settled.push((o, ch)),
+            },
         }
     }
     t.unclaimed = keep;
@@ -265,16 +299,30 @@ pub fn settle(
         }
     }
     let mut groups: Vec<(Outcome, Vec<Change>)> = Vec::new();
-    for (_, ch) in settled {
+    let joined_all = settled.into_iter().map(|(_, ch)| {
         let mut o = by_path[&ch.path].clone();
         if let Outcome::Among(ids) = &mut o {
             spans.in_order(ids);
         }
+        (o, ch)
+    });
+    for (o, ch) in joined_all.chain(split) {
         match groups.iter_mut().find(|(g, _)| *g == o) {
             Some((_, v)) => v.push(ch),
             None => groups.push((o, vec![ch])),
         }
     }
+    // Oldest first: a command's group where it began, changes between
+    // commands where they were made (the steps of one file in order).
+    groups.sort_by_key(|(o, v)| {
+        let first = |id: &String| spans.by_id.get(id).copied();
+        match o {
+            Outcome::By(id) => first(id),
+            Outcome::Among(ids) => ids.first().and_then(first),
+            Outcome::Between => None,
+        }
+        .unwrap_or_else(|| (v.iter().map(|c| c.ctime).min().unwrap_or(Ctime::EPOCH), 0))
+    });
     let groups = groups
         .into_iter()
         .map(|(o, v)| (o, change::merge(v)))
@@ -308,125 +356,5 @@ fn joined(a: &Outcome, b: &Outcome) -> Outcome {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ms(n: u64) -> Ctime {
-        Ctime::from_parts(
-            1_000_000 + (n / 1000) as i64,
-            ((n % 1000) * 1_000_000) as i64,
-        )
-    }
-
-    fn change(after: u64, ctime: u64, seen: u64) -> Change {
-        written(after, ctime, seen, 0)
-    }
-
-    fn written(after: u64, ctime: u64, seen: u64, writes: u32) -> Change {
-        Change {
-            path: b"q.txt".to_vec(),
-            from: None,
-            old: None,
-            new: None,
-            ctime: ms(ctime),
-            after: ms(after),
-            seen: ms(seen),
-            writes,
-        }
-    }
-
-    /// Three commands 100 ms apart, each running 50 ms.
-    fn three() -> Spans {
-        let mut s = Spans::default();
-        for (i, at) in [1000u64, 1100, 1200].into_iter().enumerate() {
-            let id = format!("c{i}");
-            s.open(&id, "s", ms(at), ms(at));
-            s.close(&id, ms(at + 50), ms(at + 51), true);
-        }
-        s
-    }
-
-    #[test]
-    fn a_change_seen_between_two_looks_inside_one_command_is_that_commands() {
-        let s = three();
-        assert_eq!(
-            s.outcome(&change(1101, 1120, 1180)),
-            Some(Outcome::By("c1".into()))
-        );
-    }
-
-    #[test]
-    fn a_change_whose_look_before_came_first_is_not_given_to_one_command() {
-        let s = three();
-        // The look before was before c1 began: it may have been made just
-        // before c1, between commands.
-        assert_eq!(
-            s.outcome(&change(1060, 1120, 1180)),
-            Some(Outcome::Among(vec!["c1".into()]))
-        );
-        // Seen only after all three ran: any of them.
-        assert_eq!(
-            s.outcome(&change(990, 1220, 1300)),
-            Some(Outcome::Among(vec!["c0".into(), "c1".into(), "c2".into()]))
-        );
-    }
-
-    #[test]
-    fn one_whole_write_stamped_in_the_run_is_the_commands_even_if_the_look_came_first() {
-        let s = three();
-        // Stamped 3 ms before c1's recorded start (a coarse file clock).
-        assert_eq!(
-            s.outcome(&written(1060, 1097, 1180, 1)),
-            Some(Outcome::By("c1".into()))
-        );
-        // Two writes: the first may have been made before c1.
-        assert_eq!(
-            s.outcome(&written(1060, 1120, 1180, 2)),
-            Some(Outcome::Among(vec!["c1".into()]))
-        );
-        // Stamped after c1 ended: made between commands.
-        assert_eq!(
-            s.outcome(&written(1101, 1152, 1180, 1)),
-            Some(Outcome::Between)
-        );
-        // One write, seen only after c2 ran: c0 had ended when it was made.
-        assert_eq!(
-            s.outcome(&written(990, 1120, 1260, 1)),
-            Some(Outcome::By("c1".into()))
-        );
-    }
-
-    #[test]
-    fn a_write_stamped_just_before_a_command_began_may_be_that_commands() {
-        let s = three();
-        // Stamped 5 ms before c2 began, seen after: c1's end or c2's start.
-        let o = s.outcome(&change(1101, 1195, 1260));
-        assert_eq!(o, Some(Outcome::Among(vec!["c1".into(), "c2".into()])));
-    }
-
-    #[test]
-    fn changes_with_no_command_in_their_span_are_between() {
-        let s = three();
-        assert_eq!(s.outcome(&change(1260, 1270, 1280)), Some(Outcome::Between));
-    }
-
-    #[test]
-    fn a_change_that_a_running_command_may_have_made_waits() {
-        let mut s = three();
-        s.open("c3", "other", ms(1110), ms(1110));
-        assert_eq!(s.outcome(&change(1101, 1120, 1180)), None);
-        s.close("c3", ms(1130), ms(1131), true);
-        assert_eq!(
-            s.outcome(&change(1101, 1120, 1180)),
-            Some(Outcome::Among(vec!["c1".into(), "c3".into()]))
-        );
-    }
-
-    #[test]
-    fn an_unrecorded_command_is_never_named() {
-        let mut s = Spans::default();
-        s.open("c0", "s", ms(1000), ms(1000));
-        s.close("c0", ms(1050), ms(1051), false);
-        assert_eq!(s.outcome(&change(1001, 1020, 1080)), Some(Outcome::Between));
-    }
-}
+#[path = "attribute_tests.rs"]
+mod tests;

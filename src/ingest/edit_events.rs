@@ -48,7 +48,13 @@ impl Edits<'_> {
             Outcome::By(_) => "e",
             Outcome::Among(_) => "a",
         };
-        let key = key.map_or_else(|| format!("{tag}{}", latest.as_nanos()), str::to_owned);
+        // Steps of one change split among calls share their time: the
+        // cause tells them apart.
+        let by = match o {
+            Outcome::By(id) => id.as_str(),
+            _ => "",
+        };
+        let key = key.map_or_else(|| format!("{tag}{}{by}", latest.as_nanos()), str::to_owned);
         let e = self.edit_event(store, o, cwd, changes, at, &key, unchecked);
         out.push(store.to_path_buf(), e);
     }

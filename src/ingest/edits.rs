@@ -8,8 +8,9 @@
 //! The events it all becomes are made in `edit_events`.
 
 use super::attribute::{self, Known, Outcome, Spans, SLACK};
+use super::claims::Claim;
 use super::progress::{Batch, State};
-use crate::event::Event;
+use crate::event::{Data, Event};
 use crate::runtime::SessionMeta;
 use crate::timestamp::{Ctime, Timestamp};
 use crate::worktree::{Change, Tracker};
@@ -320,6 +321,11 @@ impl Edits<'_> {
             return;
         };
         spans.close(&ev.id, Ctime::from(w.end), w.to, true);
+        if let Data::ToolCall(d) = &ev.data {
+            if let Some(c) = Claim::of(&d.tool, &d.input, &ev.cwd, &t.root) {
+                spans.claim(&ev.id, c);
+            }
+        }
         let unchecked = if t.covers(w.to) {
             None
         } else {

@@ -4,6 +4,7 @@
 //! exits (pidfd), or it is asked to stop: no polling loop, no idle CPU.
 
 mod attribute;
+mod claims;
 mod edit_events;
 mod edits;
 mod events;
