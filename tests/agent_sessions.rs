@@ -378,6 +378,9 @@ fn claude_code_sessions_are_imported_once() {
     );
     assert_eq!(c[1]["data"]["duration_ms"], 1000);
     assert_eq!(c[2]["data"]["tool"], "Task");
+    // The subagent it started, by its result's `agentId`.
+    assert_eq!(c[2]["data"]["started_subagent"]["id"], "a7f3");
+    assert_eq!(c[2]["data"]["started_subagent"]["type"], "test-runner");
     let t = turns(&evs);
     assert_eq!(t[0]["data"]["usage"]["input_tokens"], 1770);
     // Twice is once.

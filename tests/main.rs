@@ -2,6 +2,7 @@
 
 mod support;
 
+mod agent_import;
 mod agent_install;
 mod agent_sessions;
 mod agents;

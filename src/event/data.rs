@@ -189,6 +189,11 @@ pub struct ToolCall {
     /// The subagent that made the call (its id and type), when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subagent: Option<Subagent>,
+    /// The subagent this call started, where the agent says which (Claude
+    /// Code's Task tool: its result's `agentId`); that subagent's calls have
+    /// it as their `subagent`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_subagent: Option<Subagent>,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -24,11 +24,15 @@ pub fn text(text: &str) -> Cow<'_, str> {
 pub fn text_with<'a>(text: &'a str, extra: &[Pattern]) -> Cow<'a, str> {
     let rules = rules::compiled();
     let mut out = Cow::Borrowed(text);
-    // One pass over the text says which rules match it: most texts hold no
-    // secret, and cost that pass only.
-    for i in rules.set.matches(text).iter() {
+    // One pass of the rules' keywords says which rules may match: most
+    // texts hold no secret, and cost that pass only. A rule applies when it
+    // matches the text as given, as a set of every rule would say.
+    let candidates = rules.candidates(text);
+    for i in (0..rules::RULES.len()).filter(|i| candidates & (1 << i) != 0) {
         let (name, re) = rules.rule(i);
-        replace(&mut out, name, re);
+        if matches!(out, Cow::Borrowed(_)) || re.is_match(text) {
+            replace(&mut out, name, re);
+        }
     }
     for p in extra {
         replace(&mut out, "custom", &p.re);
@@ -86,7 +90,7 @@ pub fn value_with(v: &mut Value, extra: &[Pattern]) {
         }
         Value::Array(a) => a.iter_mut().for_each(|v| value_with(v, extra)),
         Value::Object(m) => {
-            let secret_key = &rules::compiled().secret_key;
+            let secret_key = rules::secret_key();
             for (k, v) in m.iter_mut() {
                 match v {
                     // `{"password": "..."}`: the key says what the value is.

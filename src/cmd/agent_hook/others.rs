@@ -9,11 +9,18 @@
 //! - GitHub Copilot CLI: docs.github.com, "GitHub Copilot CLI hooks
 //!   reference" (camelCase payloads without the event's name:
 //!   `sessionId`, `timestamp`, `cwd`, `prompt`, `toolName`, `toolArgs` as a
-//!   JSON string, `toolResult {resultType, textResultForLlm}`, `reason`).
-//! - Cline: docs.cline.bot/features/hooks/hook-reference (`hookName`,
-//!   `taskId`, `workspaceRoots`, and one object per hook: `preToolUse
-//!   {toolName, parameters}`, `postToolUse {toolName, parameters, result,
-//!   success, executionTimeMs}`, `userPromptSubmit {prompt}`).
+//!   JSON string, `toolResult {resultType, textResultForLlm}`, `reason`);
+//!   newer versions call `postToolUse` for successes only and
+//!   `postToolUseFailure` (`toolName`, `toolArgs`, `error`) for failures, as
+//!   the Copilot SDK's hook types (github/copilot-sdk, PR 1421) document.
+//! - Cline: docs.cline.bot/features/hooks/hook-reference and its source
+//!   (cline/cline, proto/cline/hooks.proto: `HookInput`, sent as
+//!   `JSON.stringify(HookInput.toJSON(input))`, so camelCase and without
+//!   default values): `hookName`, `taskId`, `workspaceRoots`, and one
+//!   object per hook: `preToolUse {toolName, parameters}` (a string map),
+//!   `postToolUse {toolName, parameters, result, success, executionTimeMs}`
+//!   (`success` only when true, `executionTimeMs` a number, left out when
+//!   0), `userPromptSubmit {prompt}`.
 //! - opencode: DevTrace's own plugin (`agent_install/opencode.js`) sends
 //!   what opencode's plugin hooks give it (`tool.execute.before/after`,
 //!   `chat.message`, the `session.*` events) in Claude Code's field names.
@@ -69,6 +76,7 @@ pub fn copilot(v: Value, event: Option<&str>) -> Hook {
         let has = |k: &str| v.get(k).is_some();
         match () {
             _ if has("toolResult") => "postToolUse",
+            _ if has("toolName") && has("error") => "postToolUseFailure",
             _ if has("toolName") => "preToolUse",
             _ if has("prompt") => "userPromptSubmitted",
             _ if has("reason") => "sessionEnd",
@@ -84,6 +92,7 @@ pub fn copilot(v: Value, event: Option<&str>) -> Hook {
         "userPromptSubmitted" => Step::Prompt,
         "preToolUse" => Step::ToolStart,
         "postToolUse" => Step::ToolEnd { failed },
+        "postToolUseFailure" => Step::ToolEnd { failed: true },
         "sessionEnd" => Step::End,
         _ => Step::Other,
     };
@@ -95,7 +104,8 @@ pub fn copilot(v: Value, event: Option<&str>) -> Hook {
         tool: text(&v, "toolName"),
         input: unstring(v.get("toolArgs").cloned().unwrap_or_default()),
         call_id: text(&v, "toolCallId"),
-        error: failed.then(|| text(&result, "textResultForLlm")).flatten(),
+        error: text(&v, "error")
+            .or_else(|| failed.then(|| text(&result, "textResultForLlm")).flatten()),
         response: result
             .get("textResultForLlm")
             .cloned()
@@ -110,13 +120,13 @@ pub fn cline(v: Value) -> Hook {
     let pre = v.get("preToolUse").cloned().unwrap_or_default();
     let post = v.get("postToolUse").cloned().unwrap_or_default();
     let tool_part = if post.is_object() { &post } else { &pre };
-    let success = post.get("success").and_then(Value::as_bool);
+    // Cline writes its proto3 `HookInput` with ts-proto's `toJSON`, which
+    // leaves out default values: a failed call has no `success` at all.
+    let failed = post.get("success").and_then(Value::as_bool) != Some(true);
     let step = match event.as_str() {
         "UserPromptSubmit" => Step::Prompt,
         "PreToolUse" => Step::ToolStart,
-        "PostToolUse" => Step::ToolEnd {
-            failed: success == Some(false),
-        },
+        "PostToolUse" => Step::ToolEnd { failed },
         "TaskComplete" | "TaskCancel" => Step::End,
         _ => Step::Other,
     };
@@ -131,7 +141,7 @@ pub fn cline(v: Value) -> Hook {
         prompt: v.get("userPromptSubmit").and_then(|p| text(p, "prompt")),
         tool: text(tool_part, "toolName"),
         input: tool_part.get("parameters").cloned().unwrap_or_default(),
-        error: (success == Some(false))
+        error: (failed && post.is_object())
             .then(|| result.as_str().map(str::to_owned))
             .flatten(),
         response: result,
@@ -193,6 +203,13 @@ mod tests {
         assert_eq!(p.step, Step::ToolEnd { failed: true });
         assert_eq!(p.error.as_deref(), Some("no such file"));
         assert_eq!(p.input["command"], "ls");
+        let p = copilot(
+            json!({"sessionId":"s","cwd":"/w","toolName":"bash",
+                "toolArgs":"{\"command\":\"false\"}","error":"exit code 1"}),
+            None,
+        );
+        assert_eq!(p.step, Step::ToolEnd { failed: true });
+        assert_eq!(p.error.as_deref(), Some("exit code 1"));
         let l = cline(
             json!({"hookName":"PostToolUse","taskId":"k","workspaceRoots":["/w"],
             "postToolUse":{"toolName":"execute_command","parameters":{"command":"make"},
@@ -201,6 +218,14 @@ mod tests {
         assert_eq!(l.step, Step::ToolEnd { failed: false });
         assert_eq!(l.duration_ms, Some(12));
         assert_eq!(l.input["command"], "make");
+        // proto3 JSON: a false `success` is left out.
+        let l = cline(
+            json!({"hookName":"PostToolUse","taskId":"k","workspaceRoots":["/w"],
+            "postToolUse":{"toolName":"execute_command","parameters":{"command":"false"},
+            "result":"exit 1"}}),
+        );
+        assert_eq!(l.step, Step::ToolEnd { failed: true });
+        assert_eq!(l.error.as_deref(), Some("exit 1"));
         let o = opencode(
             json!({"hook_event_name":"tool.execute.after","session_id":"s",
             "tool_name":"bash","tool_use_id":"c","tool_response":{"output":"x","metadata":{"exit":2}}}),

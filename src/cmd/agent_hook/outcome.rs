@@ -33,6 +33,18 @@ pub fn of(h: &Hook) -> Outcome {
     }
 }
 
+/// The subagent a call started: Claude Code's Task (Agent) tool returns
+/// `{"agentId", "agentType"?, ...}`, the subagent's own calls carrying that
+/// id as their `agent_id`.
+pub fn started_subagent(h: &Hook) -> Option<crate::event::Subagent> {
+    let id = text(&h.response, "agentId").filter(|id| !id.is_empty())?;
+    Some(crate::event::Subagent {
+        id,
+        kind: text(&h.response, "agentType").or_else(|| text(&h.input, "subagent_type")),
+        ..Default::default()
+    })
+}
+
 /// The exit status the agent gave: a field of the response, or "exit code
 /// N" in a failed call's error (Claude Code, Cursor) or in a shell tool's
 /// output (Copilot CLI, Gemini CLI).

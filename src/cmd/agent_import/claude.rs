@@ -154,6 +154,7 @@ fn results(
         let out = outcome::of(&h);
         o.call.output = out.output;
         o.call.exit_code = out.exit_code;
+        o.call.started_subagent = outcome::started_subagent(&h);
         o.call.is_error = Some(failed);
         o.call.ended_at = at;
         o.call.duration = at.map(|e| crate::timestamp::round_ms(e.since(o.at)));

@@ -4,12 +4,14 @@
 //! `"imported": true`. Ids derive from the agent's session and each
 //! event's place in it, so importing twice adds nothing.
 //!
-//! Claude Code only, for now: its transcripts are
-//! `$CLAUDE_CONFIG_DIR` (default `~/.claude`) `/projects/PROJECT/*.jsonl`,
-//! PROJECT being the project's path with every character other than a
-//! letter, digit or `-` made a `-`.
+//! Claude Code's transcripts are `$CLAUDE_CONFIG_DIR` (default
+//! `~/.claude`) `/projects/PROJECT/*.jsonl`, PROJECT being the project's
+//! path with every character other than a letter, digit or `-` made a `-`;
+//! Codex's are every session file it keeps (`codex.rs`), of which those
+//! whose lines happened in this repository count.
 
 mod claude;
+mod codex;
 mod sink;
 
 use anyhow::{Context, Result};
@@ -17,10 +19,10 @@ use sink::Sink;
 use std::path::{Path, PathBuf};
 
 pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
-    if name != "claude-code" {
+    if !["claude-code", "codex"].contains(&name) {
         return Err(crate::usage(
             format!("no import for the agent '{name}'"),
-            "supported: claude-code",
+            "supported: claude-code, codex",
         ));
     }
     let since = crate::resolve::when(since)?;
@@ -34,14 +36,21 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
     let mut store = crate::store::Store::open(&dir)?;
     let cfg = crate::config::load(Some(&dir)).unwrap_or_default();
     let (mut sessions, mut found, mut added) = (0, 0, 0);
-    for file in transcripts(&root) {
+    let files = match name {
+        "codex" => codex::transcripts(),
+        _ => transcripts(&root),
+    };
+    for file in files {
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("could not read {}", file.display()))?;
         let Some(agent_session) = file.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
             continue;
         };
         let mut sink = Sink::new(&root, &agent_session);
-        claude::read(&text, &agent_session, &mut sink);
+        match name {
+            "codex" => codex::read(&text, &mut sink),
+            _ => claude::read(&text, &agent_session, &mut sink),
+        }
         let mut events = sink.finish(name, since);
         if events.is_empty() {
             continue;

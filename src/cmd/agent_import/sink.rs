@@ -22,6 +22,16 @@ impl Sink {
         }
     }
 
+    /// The agent's session these events are of.
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+
+    /// Names the session as the transcript does (Codex: its `session_meta`).
+    pub fn rename(&mut self, session: &str) {
+        self.session = session.to_owned();
+    }
+
     pub fn push(&mut self, at: Timestamp, cwd: &str, data: Data) {
         // Only what happened in this repository.
         if Path::new(cwd).starts_with(&self.root) {

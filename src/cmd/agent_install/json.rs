@@ -121,6 +121,7 @@ fn copilot() -> Agent {
             "userPromptSubmitted",
             "preToolUse",
             "postToolUse",
+            "postToolUseFailure",
             "sessionEnd",
         ],
         kind: Kind::Json(Format::Flat {
