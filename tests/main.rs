@@ -4,6 +4,7 @@ mod support;
 
 mod agent_import;
 mod agent_install;
+mod agent_overlap;
 mod agent_sessions;
 mod agents;
 mod attribution;

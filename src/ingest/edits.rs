@@ -187,6 +187,20 @@ impl Edits<'_> {
         );
     }
 
+    /// An agent's call that never ended is over by `at`.
+    pub(super) fn call_ended(
+        &mut self,
+        store: &Path,
+        id: &str,
+        at: Timestamp,
+        trackers: &mut Trackers,
+    ) {
+        if let Some(spans) = trackers.spans.get_mut(store) {
+            let at = Ctime::from(at);
+            spans.close(id, at, at, true);
+        }
+    }
+
     /// A command record arrived: if it is fresh, look at the tree now, so
     /// that edits made before the command are told apart from its own (and,
     /// for the session's first command, the tree before it is known).

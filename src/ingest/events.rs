@@ -209,10 +209,36 @@ impl Session {
         let Some((id, start)) = self.command_id(n, cmd) else {
             return;
         };
+        if starts_subagent(cmd) {
+            // Its subagent's own calls make the changes: not a candidate.
+            return;
+        }
         let store = router.store_for_bytes(&cmd.cwd);
         let coarse = matches!(cmd.at, Stamp::UptimeCentis(_));
         self.edits()
             .command_seen(&store, &id, start, coarse, trackers);
+    }
+
+    /// A new prompt at `at`: the agent's calls of the turn before that never
+    /// ended (interrupted) are over; they are stored without an outcome,
+    /// and what comes after is no longer theirs.
+    pub(super) fn close_calls(
+        &mut self,
+        at: Timestamp,
+        router: &mut Router,
+        trackers: &mut super::edits::Trackers,
+        out: &mut Batch,
+    ) {
+        let open = self.state.pairing.take_open_calls();
+        let mut done = Vec::new();
+        for (n, cmd) in open {
+            if let Some((id, _)) = self.command_id(n, &cmd) {
+                let store = router.store_for_bytes(&cmd.cwd);
+                self.edits().call_ended(&store, &id, at, trackers);
+            }
+            done.push(super::pairing::Done::Command { n, cmd, exit: None });
+        }
+        self.push_done(done, None, router, trackers, out);
     }
 
     /// A command that is not stored: what it changed counts as made between
@@ -290,4 +316,17 @@ fn outcome(d: &mut ToolCall, bytes: &[u8]) {
         d.output = o.output;
         d.exit_code = o.exit_code;
     }
+}
+
+/// Whether a call hands its work to a subagent (Claude Code's Task, or
+/// Agent as newer versions name it), whose own calls are hooked apart.
+fn starts_subagent(cmd: &crate::wire::CmdRecord) -> bool {
+    if cmd.source != crate::wire::TextSource::ToolCall {
+        return false;
+    }
+    #[derive(serde::Deserialize)]
+    struct Named {
+        tool: String,
+    }
+    serde_json::from_slice::<Named>(&cmd.text).is_ok_and(|c| c.tool == "Task" || c.tool == "Agent")
 }

@@ -91,7 +91,7 @@ impl Pairing {
             Record::HistoryBase(_) | Record::Event(_) => return,
             _ => {}
         }
-        if n <= self.done_n && n != 0 {
+        if n <= self.done_n && n != 0 && !self.pending.contains_key(&n) {
             return; // already handed on: a replayed record
         }
         let slot = self.pending.entry(n).or_default();
@@ -127,31 +127,32 @@ impl Pairing {
             .rev()
             .find(|(_, s)| s.cmd.is_some())
             .map(|(&n, _)| n);
-        while let Some((&n, slot)) = self.pending.iter().next() {
-            if hold_gaps && !closing && n != self.done_n + 1 {
+        // The next number due: one past it is a gap (see above). An agent's
+        // call still open may lie before it.
+        let mut due = self.done_n + 1;
+        let numbers: Vec<u64> = self.pending.keys().copied().collect();
+        for n in numbers {
+            if hold_gaps && !closing && n > due {
                 break;
             }
+            due = due.max(n + 1);
+            let slot = &self.pending[&n];
+            // An agent's calls may overlap (a Task while its subagent works,
+            // calls made in parallel): a later one proves nothing of this
+            // one, which is passed over until its outcome comes.
+            let call = slot.cmd.as_deref().and_then(decode_one).is_some_and(
+                |r| matches!(r, Record::Cmd(ref c) if c.source == TextSource::ToolCall),
+            );
             // (While more is to be read, the exit record may be in it.)
-            let has_later = !hold_gaps && last.is_some_and(|l| l > n);
+            let has_later = !hold_gaps && !call && last.is_some_and(|l| l > n);
             let ready = slot.exit.is_some() && slot.cmd.is_some();
             if !(ready || has_later || closing) {
+                if call {
+                    continue;
+                }
                 break;
             }
-            let slot = self.pending.remove(&n).unwrap_or_default();
-            self.done_n = self.done_n.max(n);
-            let cmd = slot.cmd.as_deref().and_then(decode_one);
-            let exit = slot.exit.as_deref().and_then(decode_one);
-            match (cmd, exit) {
-                (Some(Record::Cmd(cmd)), exit) => out.push(Done::Command {
-                    n,
-                    cmd,
-                    exit: match exit {
-                        Some(Record::Exit(e)) => Some(e),
-                        _ => None,
-                    },
-                }),
-                _ => self.orphan_exits += 1,
-            }
+            out.extend(self.hand_on(n));
         }
         if closing {
             if let Some(Record::End(e)) = self.end.take().as_deref().and_then(decode_one) {
@@ -159,6 +160,44 @@ impl Pairing {
             }
         }
         out
+    }
+
+    /// Takes line `n` out, as a finished command (or an orphan exit).
+    fn hand_on(&mut self, n: u64) -> Option<Done> {
+        let slot = self.pending.remove(&n).unwrap_or_default();
+        self.done_n = self.done_n.max(n);
+        let cmd = slot.cmd.as_deref().and_then(decode_one);
+        let exit = slot.exit.as_deref().and_then(decode_one);
+        match (cmd, exit) {
+            (Some(Record::Cmd(cmd)), exit) => Some(Done::Command {
+                n,
+                cmd,
+                exit: match exit {
+                    Some(Record::Exit(e)) => Some(e),
+                    _ => None,
+                },
+            }),
+            _ => {
+                self.orphan_exits += 1;
+                None
+            }
+        }
+    }
+
+    /// The agent's calls still open, taken out: a new prompt proves the
+    /// turn before it is over, so calls that never ended (interrupted) end
+    /// here, without an outcome.
+    pub fn take_open_calls(&mut self) -> Vec<(u64, CmdRecord)> {
+        let open: Vec<(u64, CmdRecord)> = self
+            .held_commands()
+            .into_iter()
+            .filter(|(_, c)| c.source == TextSource::ToolCall)
+            .collect();
+        for (n, _) in &open {
+            self.pending.remove(n);
+            self.done_n = self.done_n.max(*n);
+        }
+        open
     }
 
     /// The command records held (read, and not handed on yet).

@@ -250,6 +250,9 @@ impl Session {
             }
             Item::Record(Record::Event(v)) => match self.sent_event(&v, router) {
                 Some((store, mut ev)) => {
+                    if ev.kind() == Some(crate::event::Kind::Prompt) {
+                        self.close_calls(ev.ts, router, trackers, out);
+                    }
                     self.ensure_started(&store, out);
                     ev.seq = self.next_seq();
                     out.push(store, ev);
@@ -308,7 +311,7 @@ impl Session {
         Ok(())
     }
 
-    fn push_done(
+    pub(super) fn push_done(
         &mut self,
         ready: Vec<Done>,
         next_start: Option<Timestamp>,
