@@ -10,20 +10,14 @@ use serde_json::{json, Value};
 const SID: &str = "5f0e7c1a-0000-4000-8000-00000000000b";
 
 fn pre(w: &World, id: &str, tool: &str, input: Value, extra: Value) {
-    let mut v = json!({"tool_name": tool, "tool_use_id": id, "tool_input": input});
-    for (k, x) in extra.as_object().unwrap() {
-        v[k] = x.clone();
-    }
-    claude_hook(w, SID, "PreToolUse", v);
+    let v = json!({"tool_name": tool, "tool_use_id": id, "tool_input": input});
+    claude_hook(w, SID, "PreToolUse", with_fields(v, &extra));
 }
 
 fn post(w: &World, id: &str, tool: &str, input: Value, response: Value, extra: Value) {
-    let mut v = json!({"tool_name": tool, "tool_use_id": id, "tool_input": input,
-                       "tool_response": response});
-    for (k, x) in extra.as_object().unwrap() {
-        v[k] = x.clone();
-    }
-    claude_hook(w, SID, "PostToolUse", v);
+    let v = json!({"tool_name": tool, "tool_use_id": id, "tool_input": input,
+                   "tool_response": response});
+    claude_hook(w, SID, "PostToolUse", with_fields(v, &extra));
 }
 
 #[test]

@@ -38,11 +38,7 @@ fn pasted_bursts_in_a_large_repository_are_never_given_to_the_wrong_command() {
         paste_bursts(&mut sh, shell, &mut truth, 0..5);
         sh.exit();
         let evs = w.ended_session(&w.repo);
-        if std::env::var_os("DEVTRACE_TEST_VERBOSE").is_some() {
-            for e in &evs {
-                eprintln!("EV {} {} {}", e["type"], e["id"], e["data"]);
-            }
-        }
+        dump_if_verbose(&evs);
         let s = score(&evs, &truth);
         report(&format!("{shell}, 30,000 files, 5 bursts of 3"), &s);
         assert_eq!(s.missing, 0, "{shell}: changes not recorded");
@@ -94,11 +90,7 @@ fn a_stopped_or_killed_ingest_gives_no_change_to_the_wrong_command() {
     paste_bursts(&mut sh, "s", &mut truth, 3..5);
     sh.exit();
     let evs = w.ended_session(&w.repo);
-    if std::env::var_os("DEVTRACE_TEST_VERBOSE").is_some() {
-        for e in &evs {
-            eprintln!("EV {} {} {}", e["type"], e["id"], e["data"]);
-        }
-    }
+    dump_if_verbose(&evs);
     let s = score(&evs, &truth);
     report("bash, ingest stopped and killed", &s);
     // Nothing lost either: a change found before the kill and not stored
@@ -406,6 +398,23 @@ fn wait_running_command_saved(w: &World) {
     }
 }
 
+/// Whether the change of `file` in `evs` names the command typed as
+/// `command`, as its cause or among its causes; and that change.
+fn names_its_command(evs: &[Value], command: &str, file: &str) -> (bool, Value) {
+    let made = evs
+        .iter()
+        .find(|e| e["data"]["command"] == command)
+        .map(|e| e["id"].clone())
+        .unwrap_or_else(|| panic!("{command} not recorded: {evs:#?}"));
+    let edit = evs
+        .iter()
+        .find(|e| e["type"] == "edit_files" && e["data"]["files"][0]["path"] == file)
+        .unwrap_or_else(|| panic!("{file}'s change not recorded: {evs:#?}"));
+    let d = &edit["data"];
+    let named = d["cause"] == made || d["causes"].as_array().is_some_and(|c| c.contains(&made));
+    (named, edit.clone())
+}
+
 /// A command that runs across an ingest killed and started again: the next
 /// ingest finds its file, and the command is still a candidate for it
 /// (its record was read, and saved, by the ingest that died).
@@ -428,21 +437,9 @@ fn running_across_a_restart(shell: &str) {
     sh.run(": after");
     sh.exit();
     let evs = w.ended_session(&w.repo);
-    let id = |text: &str| {
-        evs.iter()
-            .find(|e| e["data"]["command"] == text)
-            .map(|e| e["id"].clone())
-            .unwrap_or_else(|| panic!("{text} not recorded: {evs:#?}"))
-    };
-    let made = id("echo made > r.txt; sleep 1.5");
-    let edit = evs
-        .iter()
-        .find(|e| e["type"] == "edit_files" && e["data"]["files"][0]["path"] == "r.txt")
-        .unwrap_or_else(|| panic!("r.txt's change not recorded: {evs:#?}"));
     // Its command, or (fish stamps times in hundredths of a second) it
     // and the line just before, never without it.
-    let d = &edit["data"];
-    let named = d["cause"] == made || d["causes"].as_array().is_some_and(|c| c.contains(&made));
+    let (named, edit) = names_its_command(&evs, "echo made > r.txt; sleep 1.5", "r.txt");
     assert!(named, "{shell}: r.txt not given to its command: {edit:#}");
 }
 
@@ -471,19 +468,7 @@ fn a_change_waiting_when_ingest_dies_keeps_its_stored_command_as_a_candidate() {
     let evs = w.wait_events(&w.repo, &["--type", "session_end"], 2);
     assert_eq!(evs.len(), 2);
     let all = parse_lines(&w.devtrace(&["log", "--json", "-n", "1000"], &w.repo).stdout);
-    let id = |text: &str| {
-        all.iter()
-            .find(|e| e["data"]["command"] == text)
-            .map(|e| e["id"].clone())
-            .unwrap_or_else(|| panic!("{text} not recorded: {all:#?}"))
-    };
-    let made = id("echo made > s.txt");
-    let edit = all
-        .iter()
-        .find(|e| e["type"] == "edit_files" && e["data"]["files"][0]["path"] == "s.txt")
-        .unwrap_or_else(|| panic!("s.txt's change not recorded: {all:#?}"));
-    let d = &edit["data"];
-    let named = d["cause"] == made || d["causes"].as_array().is_some_and(|c| c.contains(&made));
+    let (named, edit) = names_its_command(&all, "echo made > s.txt", "s.txt");
     assert!(named, "s.txt's change does not name its command: {edit:#}");
 }
 
@@ -524,11 +509,7 @@ fn an_agents_own_edits_make_its_calls_exact_when_ingest_looks_late() {
     kill(Pid::from_raw(pid), Signal::SIGCONT).unwrap();
     claude_hook(&w, SID, "SessionEnd", serde_json::json!({"reason": "exit"}));
     let evs = w.ended_session(&w.repo);
-    if std::env::var_os("DEVTRACE_TEST_VERBOSE").is_some() {
-        for e in &evs {
-            eprintln!("EV {} {} {}", e["type"], e["id"], e["data"]);
-        }
-    }
+    dump_if_verbose(&evs);
     let s = score(&evs, &truth);
     report("claude-code edits, ingest stopped", &s);
     assert_eq!(s.missing, 0, "{s:?}");

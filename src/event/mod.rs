@@ -362,18 +362,26 @@ pub const MAX_VALUE_STRING: usize = 4096;
 
 /// `v` with every string over [`MAX_VALUE_STRING`] bytes cut, its length noted.
 pub fn bound_strings(v: Value) -> Value {
+    cut_strings(v, &|len| format!("[{len} bytes]"))
+}
+
+/// `v` with every string over [`MAX_VALUE_STRING`] bytes cut at a character
+/// boundary and followed by `… ` and `note(its length)`.
+pub fn cut_strings(v: Value, note: &dyn Fn(usize) -> String) -> Value {
     match v {
         Value::String(s) if s.len() > MAX_VALUE_STRING => {
             let mut cut = MAX_VALUE_STRING;
             while !s.is_char_boundary(cut) {
                 cut -= 1;
             }
-            Value::String(format!("{}… [{} bytes]", &s[..cut], s.len()))
+            Value::String(format!("{}… {}", &s[..cut], note(s.len())))
         }
-        Value::Array(a) => Value::Array(a.into_iter().map(bound_strings).collect()),
-        Value::Object(m) => {
-            Value::Object(m.into_iter().map(|(k, v)| (k, bound_strings(v))).collect())
-        }
+        Value::Array(a) => Value::Array(a.into_iter().map(|x| cut_strings(x, note)).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, x)| (k, cut_strings(x, note)))
+                .collect(),
+        ),
         other => other,
     }
 }

@@ -324,9 +324,6 @@ fn starts_subagent(cmd: &crate::wire::CmdRecord) -> bool {
     if cmd.source != crate::wire::TextSource::ToolCall {
         return false;
     }
-    #[derive(serde::Deserialize)]
-    struct Named {
-        tool: String,
-    }
-    serde_json::from_slice::<Named>(&cmd.text).is_ok_and(|c| c.tool == "Task" || c.tool == "Agent")
+    serde_json::from_slice::<ToolCall>(&cmd.text)
+        .is_ok_and(|c| c.tool == "Task" || c.tool == "Agent")
 }

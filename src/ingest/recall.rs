@@ -36,27 +36,19 @@ pub fn stored_runs(store: &Path, looked: Ctime, spans: &mut Spans) {
         return;
     };
     for (_, ev) in events {
-        let (start, end) = match &ev.data {
-            Data::RunCommand(c) => (c.started_at, c.ended_at),
-            Data::ToolCall(c) => (c.started_at, c.ended_at),
+        let (start, end, duration) = match &ev.data {
+            Data::RunCommand(c) => (c.started_at, c.ended_at, c.duration),
+            Data::ToolCall(c) => (c.started_at, c.ended_at, c.duration),
             _ => continue,
         };
         let start = start.unwrap_or(ev.ts);
-        let Some(end) = end.or_else(|| duration_end(&ev.data, start)) else {
-            continue;
-        };
-        spans.recall(&ev.id, &ev.session, Ctime::from(start), Ctime::from(end));
+        // Where no end was recorded, the one its duration gives.
+        let end = end.or_else(|| {
+            let us = i64::try_from(duration?.as_micros()).ok()?;
+            Some(Timestamp::from_micros(start.as_micros() + us))
+        });
+        if let Some(end) = end {
+            spans.recall(&ev.id, &ev.session, Ctime::from(start), Ctime::from(end));
+        }
     }
-}
-
-/// The end a duration gives, where no end time was recorded.
-fn duration_end(data: &Data, start: Timestamp) -> Option<Timestamp> {
-    let d = match data {
-        Data::RunCommand(c) => c.duration?,
-        Data::ToolCall(c) => c.duration?,
-        _ => return None,
-    };
-    Some(Timestamp::from_micros(
-        start.as_micros() + i64::try_from(d.as_micros()).ok()?,
-    ))
 }

@@ -11,17 +11,10 @@ use std::time::{Duration, Instant};
 
 /// `devtrace agent hook claude-code` with one payload of session `5e55-mcp`.
 fn hook(w: &World, event: &str, extra: Value) {
-    let mut v = json!({
+    let v = json!({
         "session_id": "5e55-mcp", "cwd": w.repo.to_string_lossy(), "hook_event_name": event,
     });
-    for (k, x) in extra.as_object().unwrap() {
-        v[k] = x.clone();
-    }
-    let out = output_with_stdin(
-        w.cmd_in(BIN, &w.repo)
-            .args(["agent", "hook", "claude-code"]),
-        v.to_string().as_bytes(),
-    );
+    let out = claude_hook_output(w, with_fields(v, &extra));
     assert!(out.status.success(), "{out:?}");
 }
 

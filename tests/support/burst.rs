@@ -233,6 +233,15 @@ fn judge(s: &mut Score, path: &str, cause: Option<&str>, causes: &[&str], made_b
     }
 }
 
+/// Every event, one line each, when DEVTRACE_TEST_VERBOSE is set.
+pub fn dump_if_verbose(evs: &[Value]) {
+    if std::env::var_os("DEVTRACE_TEST_VERBOSE").is_some() {
+        for e in evs {
+            eprintln!("EV {} {} {}", e["type"], e["id"], e["data"]);
+        }
+    }
+}
+
 pub fn report(what: &str, s: &Score) {
     eprintln!(
         "{what}: {} exact, {} uncertain, {} wrong, {} steps unaccounted",

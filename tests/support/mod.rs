@@ -596,21 +596,31 @@ impl Drop for Pty {
 /// `devtrace agent hook claude-code` with one payload of Claude Code session
 /// `sid` (`extra`: the event's own fields); the hook must say nothing.
 pub fn claude_hook(w: &World, sid: &str, event: &str, extra: serde_json::Value) {
-    let mut v = serde_json::json!({
+    let v = serde_json::json!({
         "session_id": sid,
         "transcript_path": w.home.join("t.jsonl"),
         "cwd": w.repo.to_string_lossy(),
         "hook_event_name": event,
     });
-    for (k, x) in extra.as_object().unwrap() {
-        v[k] = x.clone();
-    }
-    let out = output_with_stdin(
+    let out = claude_hook_output(w, with_fields(v, &extra));
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+}
+
+/// `devtrace agent hook claude-code` given `payload`, in the repository.
+pub fn claude_hook_output(w: &World, payload: serde_json::Value) -> Output {
+    output_with_stdin(
         w.cmd_in(BIN, &w.repo)
             .args(["agent", "hook", "claude-code"]),
-        v.to_string().as_bytes(),
-    );
-    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+        payload.to_string().as_bytes(),
+    )
+}
+
+/// The object `v` with the fields of the object `extra` set in it.
+pub fn with_fields(mut v: serde_json::Value, extra: &serde_json::Value) -> serde_json::Value {
+    for (k, x) in extra.as_object().into_iter().flatten() {
+        v[k] = x.clone();
+    }
+    v
 }
 
 /// Every regular file under `dirs`, recursively (FIFOs are not read: they

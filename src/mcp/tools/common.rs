@@ -27,8 +27,6 @@ pub struct Ctx {
     pub patterns: Vec<crate::config::Pattern>,
 }
 
-/// Longest string kept in an event of a result.
-const MAX_STRING: usize = 4096;
 /// Most bytes of events one result carries (at least one event).
 pub(super) const MAX_EVENTS_BYTES: usize = 256 * 1024;
 
@@ -117,18 +115,8 @@ pub(super) fn bounded_event(ev: &crate::event::Event) -> Value {
     bound(serde_json::to_value(ev).unwrap_or(Value::Null))
 }
 
-/// Strings longer than `MAX_STRING` bytes cut, with their length noted.
+/// Strings longer than `MAX_VALUE_STRING` bytes cut, with their length
+/// noted.
 pub(super) fn bound(v: Value) -> Value {
-    match v {
-        Value::String(s) if s.len() > MAX_STRING => {
-            let mut cut = MAX_STRING;
-            while !s.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            Value::String(format!("{}… [cut: {} bytes in all]", &s[..cut], s.len()))
-        }
-        Value::Array(a) => Value::Array(a.into_iter().map(bound).collect()),
-        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, bound(v))).collect()),
-        other => other,
-    }
+    crate::event::cut_strings(v, &|len| format!("[cut: {len} bytes in all]"))
 }
