@@ -6,14 +6,14 @@ use crate::support::*;
 use serde_json::Value;
 use std::path::Path;
 
-fn fixture(name: &str) -> String {
+pub fn fixture(name: &str) -> String {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/agent_fixtures")
         .join(name);
     std::fs::read_to_string(p).unwrap()
 }
 
-fn of_type<'a>(evs: &'a [Value], t: &str) -> Vec<&'a Value> {
+pub fn of_type<'a>(evs: &'a [Value], t: &str) -> Vec<&'a Value> {
     evs.iter().filter(|e| e["type"] == t).collect()
 }
 
@@ -71,7 +71,7 @@ fn import(w: &World, home: &Path, args: &[&str]) -> String {
 
 /// The sessions of this repository, in the store, oldest first, each in
 /// its order.
-fn imported(w: &World) -> Vec<Vec<Value>> {
+pub fn imported(w: &World) -> Vec<Vec<Value>> {
     let out = w.devtrace(&["log", "--json", "-n", "1000"], &w.repo);
     assert!(out.status.success(), "{out:?}");
     let all = parse_lines(&out.stdout);

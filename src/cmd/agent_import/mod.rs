@@ -8,21 +8,23 @@
 //! `~/.claude`) `/projects/PROJECT/*.jsonl`, PROJECT being the project's
 //! path with every character other than a letter, digit or `-` made a `-`;
 //! Codex's are every session file it keeps (`codex.rs`), of which those
-//! whose lines happened in this repository count.
+//! whose lines happened in this repository count; Gemini CLI's are the
+//! chat files of the projects at or under this repository (`gemini.rs`).
 
 mod claude;
 mod codex;
+mod gemini;
 mod sink;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sink::Sink;
 use std::path::{Path, PathBuf};
 
 pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
-    if !["claude-code", "codex"].contains(&name) {
+    if !["claude-code", "codex", "gemini-cli"].contains(&name) {
         return Err(crate::usage(
             format!("no import for the agent '{name}'"),
-            "supported: claude-code, codex",
+            "supported: claude-code, codex, gemini-cli",
         ));
     }
     let since = crate::resolve::when(since)?;
@@ -35,20 +37,34 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
     };
     let mut store = crate::store::Store::open(&dir)?;
     let cfg = crate::config::load(Some(&dir)).unwrap_or_default();
-    let (mut sessions, mut found, mut added) = (0, 0, 0);
-    let files = match name {
-        "codex" => codex::transcripts(),
-        _ => transcripts(&root),
+    let (mut sessions, mut found, mut added, mut skipped) = (0, 0, 0, 0);
+    let files: Vec<(PathBuf, PathBuf)> = match name {
+        "codex" => with_root(codex::transcripts(), &root),
+        "gemini-cli" => gemini::transcripts(&root),
+        _ => with_root(transcripts(&root), &root),
     };
-    for file in files {
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("could not read {}", file.display()))?;
+    for (file, project) in files {
+        // One file unreadable (or not text) costs only itself.
+        let text = match read_text(&file) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("devtrace: skipped {}: {e}", file.display());
+                skipped += 1;
+                continue;
+            }
+        };
         let Some(agent_session) = file.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
             continue;
         };
         let mut sink = Sink::new(&root, &agent_session);
         match name {
             "codex" => codex::read(&text, &mut sink),
+            "gemini-cli" => {
+                let (id, messages) = gemini::load(&text);
+                let session = id.unwrap_or(agent_session);
+                sink.rename(&session);
+                gemini::read(&messages, &session, &project.to_string_lossy(), &mut sink);
+            }
             _ => claude::read(&text, &agent_session, &mut sink),
         }
         let mut events = sink.finish(name, since);
@@ -62,13 +78,26 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
         found += events.len();
         added += store.append(&events)?;
     }
+    let skipped = match skipped {
+        0 => String::new(),
+        n => format!(" ({} skipped)", crate::output::count(n, "file")),
+    };
     println!(
-        "{name}: {} from {}, {} new",
+        "{name}: {} from {}, {} new{skipped}",
         crate::output::count(found as u64, "event"),
         crate::output::count(sessions as u64, "session"),
         added
     );
     Ok(0)
+}
+
+fn read_text(file: &Path) -> Result<String> {
+    let bytes = std::fs::read(file)?;
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("it is not UTF-8 text"))
+}
+
+fn with_root(files: Vec<PathBuf>, root: &Path) -> Vec<(PathBuf, PathBuf)> {
+    files.into_iter().map(|f| (f, root.to_path_buf())).collect()
 }
 
 /// The transcripts Claude Code keeps for the project at `root`.
