@@ -8,6 +8,7 @@ mod agent_install;
 mod agent_overlap;
 mod agent_sessions;
 mod agents;
+mod agents_real;
 mod attribution;
 mod bash_preexec;
 mod cli;

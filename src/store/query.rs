@@ -309,6 +309,18 @@ impl Store {
         Ok(out)
     }
 
+    /// The agent's own sessions (`data.agent_session`) that its hooks
+    /// recorded here (events not imported).
+    pub fn hooked_sessions(&self, agent: &str) -> Result<std::collections::HashSet<String>> {
+        let mut q = self.conn().prepare(
+            "SELECT DISTINCT json_extract(json, '$.data.agent_session') FROM events
+             WHERE agent = ?1 AND json_extract(json, '$.data.imported') IS NULL
+               AND json_extract(json, '$.data.agent_session') IS NOT NULL",
+        )?;
+        let rows = q.query_map([agent], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The ids of the events matching an SQL condition.
     pub fn ids_where(&self, cond: &str, args: Vec<SqlValue>) -> Result<Vec<String>> {
         let mut q = self

@@ -167,7 +167,13 @@ pub fn read(messages: &[Value], session: &str, cwd: &str, sink: &mut Sink) {
             Some("user") => {
                 let typed = text_of(&m["displayContent"]);
                 let text = typed.or_else(|| text_of(&m["content"])).unwrap_or_default();
-                if text.trim().is_empty() {
+                // What Gemini adds as the user's (the workspace, a hook's
+                // context) is no prompt; a tool's result carries no text.
+                let t = text.trim_start();
+                if t.is_empty()
+                    || t.starts_with("<session_context>")
+                    || t.starts_with("<hook_context>")
+                {
                     continue;
                 }
                 end_turn(&mut turn, session, cwd, sink);

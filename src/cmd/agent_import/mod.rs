@@ -37,7 +37,9 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
     };
     let mut store = crate::store::Store::open(&dir)?;
     let cfg = crate::config::load(Some(&dir)).unwrap_or_default();
-    let (mut sessions, mut found, mut added, mut skipped) = (0, 0, 0, 0);
+    let (mut sessions, mut found, mut added, mut skipped, mut hooked) = (0, 0, 0, 0, 0);
+    // A session the agent's hooks recorded is not recorded twice.
+    let by_hooks = store.hooked_sessions(name)?;
     let files: Vec<(PathBuf, PathBuf)> = match name {
         "codex" => with_root(codex::transcripts(), &root),
         "gemini-cli" => gemini::transcripts(&root),
@@ -67,6 +69,10 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
             }
             _ => claude::read(&text, &agent_session, &mut sink),
         }
+        if by_hooks.contains(sink.session()) {
+            hooked += 1;
+            continue;
+        }
         let mut events = sink.finish(name, since);
         if events.is_empty() {
             continue;
@@ -78,12 +84,20 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
         found += events.len();
         added += store.append(&events)?;
     }
-    let skipped = match skipped {
-        0 => String::new(),
-        n => format!(" ({} skipped)", crate::output::count(n, "file")),
+    let mut notes = Vec::new();
+    if hooked > 0 {
+        let n = crate::output::count(hooked, "session");
+        notes.push(format!("{n} already recorded by its hooks"));
+    }
+    if skipped > 0 {
+        notes.push(format!("{} skipped", crate::output::count(skipped, "file")));
+    }
+    let notes = match notes.is_empty() {
+        true => String::new(),
+        false => format!(" ({})", notes.join("; ")),
     };
     println!(
-        "{name}: {} from {}, {} new{skipped}",
+        "{name}: {} from {}, {} new{notes}",
         crate::output::count(found as u64, "event"),
         crate::output::count(sessions as u64, "session"),
         added

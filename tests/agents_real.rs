@@ -1,0 +1,229 @@
+//! An agent's own CLI, run for real: Gemini CLI (from npm, installed by
+//! scripts/test.sh) against a stand-in for the Gemini API on loopback
+//! (tests/agents_real/fake_gemini.py), with DevTrace's hooks installed by
+//! `devtrace agent install gemini-cli`. Its tools run for real, so the
+//! hooks, the chat file Gemini writes and the files the calls change are
+//! Gemini's own, not fixtures.
+//!
+//! The other agents' CLIs cannot run here: Claude Code, Codex, Cursor,
+//! Copilot CLI and Cline need an account (or a native binary fetched from
+//! their vendor) before their first hook fires.
+
+use crate::support::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn gemini_cli() -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/test-deps/npm/node_modules/@google/gemini-cli/bundle/gemini.js");
+    assert!(
+        p.is_file(),
+        "Gemini CLI is not installed at {}; run ./scripts/test.sh",
+        p.display()
+    );
+    p
+}
+
+/// The stand-in model, until dropped.
+struct FakeModel {
+    child: Child,
+    port: u16,
+}
+
+impl FakeModel {
+    fn start(log: &Path) -> FakeModel {
+        require("python3");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agents_real/fake_gemini.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(log)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().expect("the fake model's port");
+        FakeModel { child, port }
+    }
+}
+
+impl Drop for FakeModel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `gemini -p PROMPT --yolo` in `w`'s repository against `model`.
+fn run_gemini(w: &World, model: &FakeModel, prompt: &str) -> std::process::Output {
+    // The user's settings: an API key (the stand-in's), no folder-trust
+    // question, nothing sent elsewhere.
+    let settings = serde_json::json!({
+        "security": {"auth": {"selectedType": "gemini-api-key"}, "folderTrust": {"enabled": false}},
+        "general": {"disableAutoUpdate": true, "disableUpdateNag": true},
+        "privacy": {"usageStatisticsEnabled": false},
+        "telemetry": {"enabled": false},
+    });
+    std::fs::create_dir_all(w.home.join(".gemini")).unwrap();
+    std::fs::write(w.home.join(".gemini/settings.json"), settings.to_string()).unwrap();
+    let mut c = w.cmd_in("timeout", &w.repo);
+    c.arg("120")
+        .arg("node")
+        .arg(gemini_cli())
+        .args(["-p", prompt, "--yolo"])
+        .env("GEMINI_API_KEY", "test-key")
+        .env(
+            "GOOGLE_GEMINI_BASE_URL",
+            format!("http://127.0.0.1:{}", model.port),
+        )
+        .stdin(Stdio::null());
+    c.output().unwrap()
+}
+
+fn of_type<'a>(evs: &'a [Value], t: &str) -> Vec<&'a Value> {
+    evs.iter().filter(|e| e["type"] == t).collect()
+}
+
+#[test]
+fn gemini_cli_run_for_real_is_recorded_by_its_hooks() {
+    let w = World::initialised();
+    let out = w.devtrace(&["agent", "install", "gemini-cli"], &w.repo);
+    assert!(out.status.success(), "{out:?}");
+    let model = FakeModel::start(&w.home.join("model.log"));
+    let out = run_gemini(&w, &model, "make a file");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        std::fs::read_to_string(w.repo.join("made.txt")).unwrap(),
+        "hi\n"
+    );
+
+    let evs = w.wait_events(&w.repo, &["--type", "turn_end"], 1);
+    let evs: Vec<Value> = {
+        let all = w.wait_events(&w.repo, &[], evs.len());
+        all.into_iter()
+            .filter(|e| e["agent"] == "gemini-cli")
+            .collect()
+    };
+    let prompts = of_type(&evs, "prompt");
+    assert_eq!(prompts.len(), 1, "{evs:#?}");
+    assert_eq!(prompts[0]["data"]["text"], "make a file");
+    let calls = of_type(&evs, "tool_call");
+    assert_eq!(calls.len(), 2, "{evs:#?}");
+    let (write, ls) = (&calls[0]["data"], &calls[1]["data"]);
+    assert_eq!(write["tool"], "run_shell_command");
+    assert_eq!(write["input"]["command"], "printf 'hi\\n' > made.txt");
+    assert_eq!(write["is_error"], false, "{write}");
+    assert_eq!(ls["input"]["command"], "ls no-such-file");
+    assert_eq!(ls["exit_code"], 2, "{ls}");
+    assert!(
+        ls["output"].as_str().unwrap().contains("no-such-file"),
+        "{ls}"
+    );
+    // The file the first call wrote is that call's, exactly (the settings
+    // `agent install` wrote were changed between calls).
+    let edits: Vec<&Value> = of_type(&evs, "edit_files")
+        .into_iter()
+        .filter(|e| e["data"]["files"][0]["path"] == "made.txt")
+        .collect();
+    assert_eq!(edits.len(), 1, "{evs:#?}");
+    assert_eq!(edits[0]["data"]["cause"], calls[0]["id"], "{evs:#?}");
+    assert_eq!(edits[0]["data"]["files"].as_array().unwrap().len(), 1);
+    // AfterAgent's `prompt_response` is all the text of the turn.
+    let turns = of_type(&evs, "turn_end");
+    let said = turns[0]["data"]["message"].as_str().unwrap();
+    assert!(said.starts_with("I will write the file."), "{said}");
+    assert!(
+        said.ends_with("\nMade the file; no-such-file is missing."),
+        "{said}"
+    );
+
+    // Importing Gemini's chats now adds nothing: its hooks recorded it.
+    let mut c = w.cmd_in(BIN, &w.repo);
+    let out = c
+        .args(["agent", "import", "gemini-cli"])
+        .env("GEMINI_CLI_HOME", &w.home)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("0 new (1 session already recorded by its hooks)"),
+        "{out:?}"
+    );
+
+    chat_is_read_as_the_hooks_recorded_it(&w, &write["input"]);
+}
+
+/// Gemini's own chat file, imported into another repository's store, is
+/// read as its hooks recorded it, with the thoughts and text as reasons.
+fn chat_is_read_as_the_hooks_recorded_it(w: &World, input: &Value) {
+    let chats: Vec<PathBuf> = glob_chats(&w.home.join(".gemini/tmp"));
+    assert_eq!(chats.len(), 1, "{chats:?}");
+    let w2 = World::initialised();
+    let dir = w2.home.join("g/.gemini/tmp/repo");
+    std::fs::create_dir_all(dir.join("chats")).unwrap();
+    std::fs::write(
+        dir.join(".project_root"),
+        w2.repo.to_string_lossy().as_bytes(),
+    )
+    .unwrap();
+    std::fs::copy(
+        &chats[0],
+        dir.join("chats").join(chats[0].file_name().unwrap()),
+    )
+    .unwrap();
+    let mut c = w2.cmd_in(BIN, &w2.repo);
+    let out = c
+        .args(["agent", "import", "gemini-cli"])
+        .env("GEMINI_CLI_HOME", w2.home.join("g"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let got = parse_lines(&w2.devtrace(&["log", "--json"], &w2.repo).stdout);
+    let types: Vec<&str> = got.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "session_start",
+            "prompt",
+            "tool_call",
+            "tool_call",
+            "turn_end"
+        ],
+        "{got:#?}"
+    );
+    assert_eq!(got[1]["data"]["text"], "make a file");
+    assert_eq!(&got[2]["data"]["input"], input);
+    let reasons = got[2]["data"]["reasoning"].as_str().unwrap_or_default();
+    assert!(reasons.contains("Planning the change"), "{got:#?}");
+    assert!(reasons.contains("I will write the file."), "{got:#?}");
+    assert_eq!(got[3]["data"]["exit_code"], 2, "{got:#?}");
+    assert_eq!(
+        got[4]["data"]["message"],
+        "Made the file; no-such-file is missing."
+    );
+    assert!(
+        got[4]["data"]["usage"]["input_tokens"].as_u64() > Some(0),
+        "{got:#?}"
+    );
+}
+
+/// The chat files under Gemini's `tmp` folder.
+fn glob_chats(tmp: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for d in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(d.path().join("chats"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if f.file_name().to_string_lossy().starts_with("session-") {
+                out.push(f.path());
+            }
+        }
+    }
+    out
+}
