@@ -117,6 +117,17 @@ fn gemini_cli_run_for_real_is_recorded_by_its_hooks() {
     assert_eq!(write["tool"], "run_shell_command");
     assert_eq!(write["input"]["command"], "printf 'hi\\n' > made.txt");
     assert_eq!(write["is_error"], false, "{write}");
+    // The model's thoughts and text before each call, read by the hooks
+    // from the chat Gemini was writing.
+    assert_eq!(
+        write["reasoning"],
+        "Planning the change: The file is written first.\n\nI will write the file.",
+        "{write}"
+    );
+    assert_eq!(
+        ls["reasoning"], "Now I check a file that is not there.",
+        "{ls}"
+    );
     assert_eq!(ls["input"]["command"], "ls no-such-file");
     assert_eq!(ls["exit_code"], 2, "{ls}");
     assert!(
@@ -139,6 +150,19 @@ fn gemini_cli_run_for_real_is_recorded_by_its_hooks() {
     assert!(
         said.ends_with("\nMade the file; no-such-file is missing."),
         "{said}"
+    );
+    // Its model and the tokens of its three answers, from the chat.
+    let model = turns[0]["data"]["model"].as_str().unwrap_or_default();
+    assert!(model.starts_with("gemini"), "{:#?}", turns[0]);
+    assert_eq!(
+        turns[0]["data"]["usage"]["input_tokens"], 300,
+        "{:#?}",
+        turns[0]
+    );
+    assert_eq!(
+        turns[0]["data"]["usage"]["output_tokens"], 30,
+        "{:#?}",
+        turns[0]
     );
 
     // Importing Gemini's chats now adds nothing: its hooks recorded it.

@@ -10,6 +10,7 @@
 
 mod calls;
 mod claude;
+pub mod gemini_chat;
 mod input;
 mod others;
 pub mod outcome;
@@ -59,6 +60,7 @@ pub fn run(agent: &str, event: Option<&str>) -> Result<i32> {
 /// One hook call: what the agent sent, the session it belongs to, and the
 /// record it becomes.
 struct Call {
+    agent: String,
     v: Hook,
     session: String,
     cwd: String,
@@ -108,6 +110,7 @@ fn gather(agent: &str, event: Option<&str>) -> Result<Call> {
     let link = Some((session.clone(), v.model.clone()));
     let chan = crate::channel::session_for(&dir, &key, agent, owner, Some(agent.into()), link)?;
     Ok(Call {
+        agent: agent.to_owned(),
         v,
         session,
         cwd,
@@ -191,6 +194,12 @@ fn checkpoint(chan: &Channel, end: u64) {
 /// own, where it has one).
 fn reasoning(c: &Call) -> Option<String> {
     let path = c.v.transcript.as_deref()?;
+    if c.agent == "gemini-cli" {
+        // Its calls have no id: the newest answer, if it made this call.
+        let tool = c.v.tool.as_deref()?;
+        let r = gemini_chat::reasoning(path, tool, &c.v.input)?;
+        return Some(outcome::bound_to(&r, MAX_WORDS));
+    }
     let id = c.v.call_id.as_deref()?;
     let sub = c.v.subagent.as_ref();
     // A subagent's words are in its own transcript, never the session's.
@@ -226,11 +235,11 @@ fn tool_end(c: &Call, failed: bool) -> Result<()> {
 /// last message, the model and the tokens used, from the hook or the
 /// agent's transcript.
 fn turn_end(c: &Call) -> Result<()> {
-    let from =
-        c.v.transcript
-            .as_deref()
-            .map(transcript::turn)
-            .unwrap_or_default();
+    let read = match c.agent.as_str() {
+        "gemini-cli" => gemini_chat::turn,
+        _ => transcript::turn,
+    };
+    let from = c.v.transcript.as_deref().map(read).unwrap_or_default();
     let t = TurnEnd {
         message: c
             .v

@@ -10,28 +10,14 @@
 //! this repository counts. Subagents' chats (`chats/PARENT/*.jsonl`) are
 //! not read.
 //!
-//! Two formats. The older is one JSON object, `{"sessionId", "projectHash",
-//! "startTime", "lastUpdated", "messages": [...]}`. The newer is JSON
-//! lines: that object's fields first (without `messages`), then one
-//! message a line, a message written again under its id when it grows (its
-//! tool calls done, its tokens counted), `{"$set": {...}}` to change the
-//! fields (`messages` in it replaces them all), and `{"$rewindTo": ID}` to
-//! drop that message and every one after it.
-//!
-//! A message is `{"id", "timestamp", "type": "user" | "gemini" | "info" |
-//! "error" | "warning", "content"}`, content a string or a list of parts
-//! (`{"text"}`); a user's `displayContent` is what they typed. A `gemini`
-//! message may have `thoughts` (`[{"subject", "description"}]`), `tokens`
-//! (`{"input", "output", "cached", "thoughts", "tool", "total"}`), `model`
-//! and `toolCalls`: `[{"id", "name", "args", "result", "status",
-//! "timestamp", "resultDisplay"}]`, a result being parts with a
-//! `functionResponse.response` of `{"output"}` or `{"error"}`.
+//! The formats, and what a message holds: `agent_hook/gemini_chat.rs`.
 
 use super::sink::{self, Sink};
+use crate::cmd::agent_hook::gemini_chat::{is_prompt, reasons, text_of, usage};
 use crate::cmd::agent_hook::{outcome, Hook};
 use crate::event::{Data, Prompt, ToolCall, TurnEnd, Usage};
 use crate::timestamp::Timestamp;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The chat files of every Gemini project at or under `root`, each with
@@ -81,68 +67,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// A chat file's session id and messages, as Gemini CLI would load it.
-pub fn load(text: &str) -> (Option<String>, Vec<Value>) {
-    // The older format: one object, perhaps over many lines.
-    if let Ok(Value::Object(whole)) = serde_json::from_str::<Value>(text) {
-        if whole.contains_key("messages") || !text.trim().contains('\n') {
-            let messages = whole
-                .get("messages")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            return (session_of(&whole), messages);
-        }
-    }
-    let mut session = None;
-    let mut messages: Vec<(String, Value)> = Vec::new();
-    for line in text.lines() {
-        let Ok(Value::Object(rec)) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
-        if let Some(id) = rec.get("$rewindTo").and_then(Value::as_str) {
-            let at = messages.iter().position(|(m, _)| m == id);
-            messages.truncate(at.unwrap_or(0));
-        } else if let Some(set) = rec.get("$set").and_then(Value::as_object) {
-            session = session_of(set).or(session);
-            if let Some(all) = set.get("messages").and_then(Value::as_array) {
-                messages = all.iter().filter_map(keyed).collect();
-            }
-        } else if rec.contains_key("type") && rec.contains_key("id") {
-            let Some((id, m)) = keyed(&Value::Object(rec)) else {
-                continue;
-            };
-            // Written again as it grows: it keeps its place.
-            match messages.iter_mut().find(|(k, _)| *k == id) {
-                Some(slot) => slot.1 = m,
-                None => messages.push((id, m)),
-            }
-        } else {
-            session = session_of(&rec).or(session);
-            for m in rec
-                .get("messages")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                messages.extend(keyed(m));
-            }
-        }
-    }
-    (session, messages.into_iter().map(|(_, m)| m).collect())
-}
-
-fn session_of(rec: &Map<String, Value>) -> Option<String> {
-    rec.get("sessionId")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
-
-fn keyed(m: &Value) -> Option<(String, Value)> {
-    Some((m.get("id")?.as_str()?.to_owned(), m.clone()))
-}
-
 /// What the model said and thought before its calls, and its tokens, over
 /// one turn (the messages after a prompt).
 #[derive(Default)]
@@ -165,17 +89,10 @@ pub fn read(messages: &[Value], session: &str, cwd: &str, sink: &mut Sink) {
         };
         match m["type"].as_str() {
             Some("user") => {
-                let typed = text_of(&m["displayContent"]);
-                let text = typed.or_else(|| text_of(&m["content"])).unwrap_or_default();
-                // What Gemini adds as the user's (the workspace, a hook's
-                // context) is no prompt; a tool's result carries no text.
-                let t = text.trim_start();
-                if t.is_empty()
-                    || t.starts_with("<session_context>")
-                    || t.starts_with("<hook_context>")
-                {
+                // Not Gemini's context, nor a tool's result.
+                let Some(text) = is_prompt(m) else {
                     continue;
-                }
+                };
                 end_turn(&mut turn, session, cwd, sink);
                 let p = Prompt {
                     text,
@@ -195,14 +112,7 @@ pub fn read(messages: &[Value], session: &str, cwd: &str, sink: &mut Sink) {
 fn answer(m: &Value, at: Timestamp, session: &str, cwd: &str, turn: &mut Turn, sink: &mut Sink) {
     turn.at = Some(at);
     turn.model = m["model"].as_str().map(str::to_owned).or(turn.model.take());
-    if let Some(t) = m["tokens"].as_object() {
-        let n = |k: &str| t.get(k).and_then(Value::as_u64);
-        let u = Usage {
-            input_tokens: n("input"),
-            output_tokens: n("output"),
-            cache_read_tokens: n("cached"),
-            ..Usage::default()
-        };
+    if let Some(u) = usage(m) {
         turn.usage.get_or_insert_with(Usage::default).add(&u);
     }
     let said = text_of(&m["content"]).filter(|t| !t.trim().is_empty());
@@ -221,26 +131,6 @@ fn answer(m: &Value, at: Timestamp, session: &str, cwd: &str, turn: &mut Turn, s
             Data::ToolCall(call(c, session, &reasons, started)),
         );
     }
-}
-
-/// The thoughts (`subject: description`) and the text of an answer.
-fn reasons(m: &Value, said: Option<&str>) -> Option<String> {
-    let mut parts: Vec<String> = m["thoughts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| {
-            let subject = t["subject"].as_str().unwrap_or_default().trim();
-            let what = t["description"].as_str().unwrap_or_default().trim();
-            match (subject.is_empty(), what.is_empty()) {
-                (true, true) => None,
-                (false, false) => Some(format!("{subject}: {what}")),
-                _ => Some(format!("{subject}{what}")),
-            }
-        })
-        .collect();
-    parts.extend(said.map(str::to_owned));
-    (!parts.is_empty()).then(|| outcome::bound_to(&parts.join("\n\n"), 8 * 1024))
 }
 
 fn call(c: &Value, session: &str, reasons: &Option<String>, at: Option<Timestamp>) -> ToolCall {
@@ -283,18 +173,6 @@ fn call(c: &Value, session: &str, reasons: &Option<String>, at: Option<Timestamp
         started_at: at,
         extra: sink::imported(),
         ..ToolCall::default()
-    }
-}
-
-/// A string, or the texts of a list of parts.
-fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(parts) => {
-            let texts: Vec<&str> = parts.iter().filter_map(|p| p["text"].as_str()).collect();
-            (!texts.is_empty()).then(|| texts.concat())
-        }
-        _ => None,
     }
 }
 

@@ -62,7 +62,7 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
         match name {
             "codex" => codex::read(&text, &mut sink),
             "gemini-cli" => {
-                let (id, messages) = gemini::load(&text);
+                let (id, messages) = crate::cmd::agent_hook::gemini_chat::load(&text);
                 let session = id.unwrap_or(agent_session);
                 sink.rename(&session);
                 gemini::read(&messages, &session, &project.to_string_lossy(), &mut sink);
