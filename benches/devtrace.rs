@@ -442,7 +442,11 @@ fn agent_fixture_times(w: &World, agent: &str, n: usize) -> Vec<f64> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agent_fixtures");
     let repo = w.repo.to_string_lossy().into_owned();
     let transcript = w.home.join(format!("{agent}.transcript.jsonl"));
-    if let Ok(t) = std::fs::read_to_string(dir.join(format!("{agent}.transcript.jsonl"))) {
+    // Claude Code's and Codex's transcripts, Gemini CLI's chat.
+    let kept = ["transcript", "chat"]
+        .iter()
+        .find_map(|k| std::fs::read_to_string(dir.join(format!("{agent}.{k}.jsonl"))).ok());
+    if let Some(t) = kept {
         let lines: Vec<&str> = t.lines().collect();
         let mut big = String::new();
         while big.len() < 4 << 20 {
