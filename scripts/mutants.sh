@@ -48,7 +48,7 @@ mutations=(
   'no-color-ignored@@src/config.rs@@tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())@@tty@@test(terminal_output_pages_and_colours_pipes_stay_plain)'
   'zsh-rejected-lines-unseen@@shell/devtrace.zsh@@  add-zsh-hook zshaddhistory __devtrace_addhist\n@@\n@@test(zsh_records_lines_it_rejects_with_status_1)'
   'fish-rejected-lines-unseen@@shell/devtrace.fish@@function __devtrace_rejected --on-event fish_posterror@@function __devtrace_rejected@@test(fish_records_lines_it_rejects_with_status_123)'
-  'bash-empty-prompt-command-not-refilled@@shell/devtrace.bash@@${__devtrace_nil#${PROMPT_COMMAND:=__devtrace_precmd}}@@@@test(bash_records_when_a_later_rc_line_empties_or_unsets_prompt_command)'
+  'bash-empty-prompt-command-not-refilled@@shell/devtrace.bash@@${__devtrace_x#[x"${PROMPT_COMMAND:=__devtrace_precmd}"]}@@@@test(bash_records_when_a_later_rc_line_empties_or_unsets_prompt_command)'
   'bash-exit-trusts-a-dying-ingest@@shell/devtrace.bash@@  if __devtrace_dying "$__devtrace_ipid"; then@@  if false; then@@test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)'
   'ensure-trusts-a-dying-ingest@@src/ingest/lifecycle.rs@@        Some((pid, _)) if dying(pid) => {}@@        Some((pid, _)) if !Path::new(&format!("/proc/{pid}/exe")).exists() => {}@@test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)'
   'spool-error-drops-the-journal@@src/ingest/session.rs@@            Err(e) => Ok((items, Some(e))),@@            Err(e) => Err(e),@@test(a_spool_that_cannot_be_read_costs_none_of_the_fifo_records)'
