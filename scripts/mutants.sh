@@ -49,6 +49,8 @@ mutations=(
   'zsh-rejected-lines-unseen@@shell/devtrace.zsh@@  add-zsh-hook zshaddhistory __devtrace_addhist\n@@\n@@test(zsh_records_lines_it_rejects_with_status_1)'
   'fish-rejected-lines-unseen@@shell/devtrace.fish@@function __devtrace_rejected --on-event fish_posterror@@function __devtrace_rejected@@test(fish_records_lines_it_rejects_with_status_123)'
   'bash-empty-prompt-command-not-refilled@@shell/devtrace.bash@@${__devtrace_x#[x"${PROMPT_COMMAND:=__devtrace_precmd}"]}@@@@test(bash_records_when_a_later_rc_line_empties_or_unsets_prompt_command)'
+  'bash-ps0-substitutes@@shell/devtrace.bash@@[x"${PROMPT_COMMAND:=__devtrace_precmd}"]@@[x"$(:)${PROMPT_COMMAND:=__devtrace_precmd}"]@@test(no_shell_starts_a_process_per_command)'
+  'deleted-fifo-not-read-through-the-shell@@src/ingest/reader.rs@@format!("{} (deleted)", path.display())@@format!("{} (gone)", path.display())@@test(records_left_in_a_deleted_fifo_are_read_through_the_shell)'
   'bash-exit-trusts-a-dying-ingest@@shell/devtrace.bash@@  if __devtrace_dying "$__devtrace_ipid"; then@@  if false; then@@test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)'
   'ensure-trusts-a-dying-ingest@@src/ingest/lifecycle.rs@@        Some((pid, _)) if dying(pid) => {}@@        Some((pid, _)) if !Path::new(&format!("/proc/{pid}/exe")).exists() => {}@@test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)'
   'spool-error-drops-the-journal@@src/ingest/session.rs@@            Err(e) => Ok((items, Some(e))),@@            Err(e) => Err(e),@@test(a_spool_that_cannot_be_read_costs_none_of_the_fifo_records)'
