@@ -159,6 +159,7 @@ fn bash_records_when_a_later_rc_line_empties_or_unsets_prompt_command() {
         }
         // And a first line that does run a command in the shell.
         let (_, events) = bash_with(&before, "unset PROMPT_COMMAND", &LINES);
+        let how = format!("{how}, then unset PROMPT_COMMAND, a first line in the shell");
         assert_recorded(&events, &LINES, &[6, 0, 2], &how);
     }
 }
