@@ -42,12 +42,16 @@ __devtrace_ipid=0 __devtrace_retry=0 __devtrace_bp=0 __devtrace_since=0
 __devtrace_starting=5 __devtrace_idle=0 __devtrace_accepted=1 __devtrace_running=2 __devtrace_ended=3
 __devtrace_state=$__devtrace_idle __devtrace_n=0 __devtrace_t0=0 __devtrace_hc=0 __devtrace_ph=0
 __devtrace_st=0 __devtrace_stps=() __devtrace_prev_debug='' __devtrace_prev_exit=''
-__devtrace_late=0 __devtrace_nil=''
+__devtrace_late=0 __devtrace_x=x
 # PS0 also notes a line accepted while still starting (no prompt was seen:
 # a later rc line emptied or unset PROMPT_COMMAND), and puts our entry back
-# into an empty PROMPT_COMMAND (expanding to nothing: $__devtrace_nil is empty).
+# into an empty PROMPT_COMMAND: a line that runs only in subshells fires no
+# DEBUG trap, and without the entry its own record and every later line's
+# exit record would be lost. The assignment sits in a bracket pattern that
+# always matches $__devtrace_x, so it expands to nothing (bash expands no
+# pattern at all when the value it cuts from is empty).
 # shellcheck disable=SC2016 # expanded by bash in PS0, not here
-__devtrace_ps0='${__devtrace_e[__devtrace_late=__devtrace_state==__devtrace_starting,__devtrace_state=$__devtrace_accepted,__devtrace_n+=1,__devtrace_hc=HISTCMD,__devtrace_t0=${EPOCHREALTIME/[.,]/}]-}${__devtrace_nil#${PROMPT_COMMAND:=__devtrace_precmd}}'
+__devtrace_ps0='${__devtrace_e[__devtrace_late=__devtrace_state==__devtrace_starting,__devtrace_state=$__devtrace_accepted,__devtrace_n+=1,__devtrace_hc=HISTCMD,__devtrace_t0=${EPOCHREALTIME/[.,]/}]-}${__devtrace_x#[x"${PROMPT_COMMAND:=__devtrace_precmd}"]}'
 
 # Sets $? (and, through its last argument, $_) for whatever runs next.
 __devtrace_ret() { return "$1"; }

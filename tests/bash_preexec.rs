@@ -130,13 +130,36 @@ fn bash_records_when_a_later_rc_line_empties_or_unsets_prompt_command() {
             "unset PROMPT_COMMAND",
             "PROMPT_COMMAND=()",
         ] {
+            // A first line that runs only in a subshell fires no DEBUG trap
+            // in the shell: only PS0 can put our entry back before the
+            // prompt, or every later line's status is lost. That first line
+            // itself is not recorded (README, Limits), and doctor counts it.
+            let lines = ["(exit 3)", LINES[0], LINES[1], LINES[2]];
             let how = format!("{how}, then {after}");
-            let (out, events) = bash_with(&before, after, &LINES);
-            assert_recorded(&events, &LINES, &[6, 0, 2], &how);
+            let (out, events) = bash_with(&before, after, &lines);
+            // bash-preexec makes PROMPT_COMMAND an array (bash 5.1 on), and
+            // `PROMPT_COMMAND=` empties only its first element: our entry
+            // stays, the first prompt takes the history base, and the first
+            // line is recorded like any other.
+            let entry_kept = !before.is_empty() && after == "PROMPT_COMMAND=";
+            let how = format!("{how} (rc left our entry: {entry_kept})");
+            if entry_kept {
+                assert_recorded(&events, &lines, &[3, 6, 0, 2], &how);
+            } else {
+                assert_recorded(&events, &LINES, &[6, 0, 2], &how);
+                assert!(
+                    out.contains("skipped: not in bash history (private or ignored line) (1)"),
+                    "{how}: doctor does not count the first line:\n{out}"
+                );
+            }
             assert!(
                 out.contains("it records through DevTrace's own DEBUG trap"),
                 "{how}: doctor does not say which path records:\n{out}"
             );
         }
+        // And a first line that does run a command in the shell.
+        let (_, events) = bash_with(&before, "unset PROMPT_COMMAND", &LINES);
+        let how = format!("{how}, then unset PROMPT_COMMAND, a first line in the shell");
+        assert_recorded(&events, &LINES, &[6, 0, 2], &how);
     }
 }

@@ -134,12 +134,16 @@ fn a_deleted_fifo_loses_nothing_even_across_an_ingest_restart() {
         std::fs::remove_file(w.runtime().join(format!("{sid}.fifo"))).unwrap();
         snappy(&mut sh, 3, "nofifo");
         kill_ingest(&w);
-        snappy(&mut sh, 3, "restarted");
+        // Five prompts: the median is not the one that starts a new ingest,
+        // nor the next, which shares the CPU with its start-up (with three,
+        // 2 runs in 20 went over 50 ms on a loaded 2-core machine; no record
+        // was ever lost).
+        snappy(&mut sh, 5, "restarted");
         let out = sh.output();
         sh.exit();
         assert_quiet(&out, shell);
         let evs = w.ended_session(&w.repo);
-        assert_eq!(commands(&evs).len(), 8, "{shell}: {:?}", texts(&evs));
+        assert_eq!(commands(&evs).len(), 10, "{shell}: {:?}", texts(&evs));
     }
 }
 

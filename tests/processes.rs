@@ -75,15 +75,16 @@ fn calls(out: &std::path::Path) -> Vec<String> {
 }
 
 /// The process starts of `shell` (rc file `rc`, DevTrace's hook line after
-/// it when `hooked`) while 50 lines of builtins and then `/bin/true` are
-/// typed, as strace attached to it saw them.
-fn starts_while_typing(shell: &str, rc: &str, hooked: bool) -> Vec<String> {
+/// it when `hooked`, then `after`) while 50 lines of builtins and then
+/// `/bin/true` are typed, as strace attached to it saw them.
+fn starts_while_typing(shell: &str, rc: &str, hooked: bool, after: &str) -> Vec<String> {
     let w = World::new();
     w.write_rc(rc, "", "");
     if hooked {
         let init = w.devtrace(&["init", "--shell", shell], &w.repo);
         assert!(init.status.success());
     }
+    w.append_rc(shell, after);
     let mut sh = Pty::spawn(&w, shell, &w.repo);
     // Warm up: the first prompt's work (history base, FIFO set-up) done.
     sh.run("true");
@@ -120,21 +121,23 @@ fn no_shell_starts_a_process_per_command() {
         "bash-preexec.sh not found: set DEVTRACE_TEST_BASH_PREEXEC to its path (./scripts/test.sh fetches it)"
     );
     let with_bp = format!("source '{bp}'");
-    for (shell, rc) in [
-        ("bash", ""),
-        ("zsh", ""),
-        ("fish", ""),
+    for (shell, rc, after) in [
+        ("bash", "", ""),
+        ("zsh", "", ""),
+        ("fish", "", ""),
         // bash-preexec starts a subshell per command of its own
         // (`$(history 1)`): DevTrace may add none.
-        ("bash", with_bp.as_str()),
+        ("bash", with_bp.as_str(), ""),
+        // No hook at the first prompt: PS0 puts our entry back.
+        ("bash", "", "unset PROMPT_COMMAND"),
     ] {
-        let with = starts_while_typing(shell, rc, true);
+        let with = starts_while_typing(shell, rc, true, after);
         let without = if rc.is_empty() {
             // Only /bin/true's own start (a clone or fork; its execve happens
             // in the child, which strace without -f does not follow).
             1
         } else {
-            starts_while_typing(shell, rc, false).len()
+            starts_while_typing(shell, rc, false, after).len()
         };
         assert!(
             without >= 1,
@@ -143,7 +146,7 @@ fn no_shell_starts_a_process_per_command() {
         assert_eq!(
             with.len(),
             without,
-            "{shell} {rc}: 50 lines of builtins started processes: {with:#?}"
+            "{shell} {rc} {after}: 50 lines of builtins started processes: {with:#?}"
         );
     }
 }
