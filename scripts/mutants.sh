@@ -68,6 +68,9 @@ mutations=(
 copy=$(mktemp -d "${TMPDIR:-/tmp}/devtrace-mutants.XXXXXX")
 trap 'rm -rf "$copy"' EXIT
 git -C "$root" archive HEAD | tar -x -C "$copy"
+# The tests' third-party parts (MCP SDKs, Gemini CLI, ...), as installed.
+mkdir -p "$copy/target"
+ln -s "$root/target/test-deps" "$copy/target/test-deps"
 export CARGO_TARGET_DIR=$root/target/mutants
 echo "mutants.sh: a copy of HEAD in $copy; target $CARGO_TARGET_DIR" >&2
 
