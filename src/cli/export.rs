@@ -60,6 +60,10 @@ pub struct OtlpArgs {
     /// At most this many events per request
     #[arg(long, value_name = "N", default_value_t = 500)]
     pub batch: usize,
+    /// Send each file change's unified diff (redacted, at most 8 KiB a
+    /// file); without it (or `[export] diffs = true`) no diff text is sent
+    #[arg(long)]
+    pub diffs: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }
