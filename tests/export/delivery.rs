@@ -140,8 +140,22 @@ fn a_one_shot_export_gives_up_in_bounded_time_and_sends_the_rest_next_time() {
         "{st}"
     );
     assert!(st["backlog"].as_i64().unwrap() > 0, "{st}");
+    // The cursor: the last event of the acknowledged batch; the backlog:
+    // every event stored after it.
+    let stored: Vec<String> = parse_lines(&export(&w, &["json"]).stdout)
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    let cursor = st["acknowledged"].as_str().unwrap();
+    let at = stored.iter().position(|id| id == cursor).unwrap();
+    assert_eq!(at, 2, "one batch of 3 acknowledged: {st}");
+    assert_eq!(
+        st["backlog"].as_u64().unwrap() as usize,
+        stored.len() - at - 1
+    );
     let human = String::from_utf8_lossy(&export(&w, &["status"]).stdout).into_owned();
     assert!(human.contains("last error 503"), "{human}");
+    assert!(human.contains(&format!("cursor     {cursor}")), "{human}");
 
     rx.set_mode("200");
     let out = export(&w, &["otlp", "--endpoint", &rx.url(), "--batch", "3"]);

@@ -351,3 +351,18 @@ fn the_export_section_names_the_endpoints_and_the_types() {
         "{err}"
     );
 }
+
+#[test]
+fn a_one_shot_export_gives_up_after_30_seconds_unless_told() {
+    // The delivery tests run the give-up with a short --timeout; the
+    // default is what a user who gives none gets.
+    let w = World::new();
+    let out = w.devtrace(&["export", "otlp", "--help"], &w.repo);
+    let help = String::from_utf8_lossy(&out.stdout);
+    let line = help
+        .lines()
+        .skip_while(|l| !l.contains("--timeout <SECS>"))
+        .take(4)
+        .collect::<String>();
+    assert!(line.contains("[default: 30]"), "{help}");
+}
