@@ -66,6 +66,17 @@ fn check_shell(spans: &[Value], events: &[Value]) {
         assert_eq!(sattr(span, "process.command_line"), line);
         assert_eq!(sattr(span, "process.working_directory"), ev["cwd"]);
         assert_eq!(attr(span, "process.exit.code"), &json!(["int_value", code]));
+        // The shell that ran it, as its session recorded it.
+        let shell = events
+            .iter()
+            .find(|e| e["type"] == "session_start" && e["session"] == sid)
+            .unwrap()["data"]["shell_pid"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(
+            attr(span, "process.parent_pid"),
+            &json!(["int_value", shell])
+        );
         let started = time_ns(&ev["data"]["started_at"]);
         assert_eq!(
             span["start"].as_u64().unwrap(),

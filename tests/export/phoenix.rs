@@ -210,8 +210,10 @@ fn a_re_sent_root_keeps_its_first_copy(w: &World, px: &Phoenix, before: usize) {
         .status
         .success());
     assert!(export(w, &["otlp", "--endpoint", &url]).status.success());
-    // A later marker: a session of one command, sent after the re-sent
-    // root; once Phoenix lists it, it has handled the copies before it.
+    // A later marker: a session of one command (its root and the
+    // command), sent after the re-sent root; once Phoenix lists it, it has
+    // handled the copies before it.
+    let commands = w.wait_events(&w.repo, &["--type", "run_command"], 1).len();
     let out = w
         .cmd_in(BIN, &w.repo)
         .args(["exec", "--", "true"])
@@ -219,20 +221,25 @@ fn a_re_sent_root_keeps_its_first_copy(w: &World, px: &Phoenix, before: usize) {
         .output()
         .unwrap();
     assert!(out.status.success());
-    w.wait_events(&w.repo, &["--type", "session_end"], 4);
+    w.wait_events(&w.repo, &["--type", "run_command"], commands + 1);
     assert!(export(w, &["otlp", "--endpoint", &url]).status.success());
     let after = spans(px, open.len() + 2);
     assert_eq!(after.len(), open.len() + 2, "no span id twice");
 
     let whole = rx.acknowledged();
-    let find = |name: &str, key: &str, value: &str| {
+    let tool = whole
+        .iter()
+        .find(|s| s["attrs"]["gen_ai.tool.call.id"][1] == "toolu_px")
+        .unwrap();
+    let parent = |s: &Value| {
         whole
             .iter()
-            .find(|s| s["name"] == name && s["attrs"][key][1] == value)
+            .find(|p| p["span_id"] == s["parent"])
             .unwrap()
+            .clone()
     };
-    let root = find("session claude-code", "session.id", sid);
-    let tool = find("execute_tool Bash", "gen_ai.tool.call.id", "toolu_px");
+    let root = parent(&parent(tool));
+    assert_eq!(root["name"], "session claude-code");
     assert!(root["end"].as_u64() > root["start"].as_u64());
     let root_id = root["span_id"].as_str().unwrap();
     let kept = &after[root_id];
