@@ -208,6 +208,12 @@ fn tool_output_is_sent_redacted_unless_kept_home() {
         assert_eq!(sattr(t, "langfuse.observation.output"), recorded, "{id}");
     }
     assert!(sattr(&spans["toolu_ok"], "output.value").contains("done"));
+    // The failed call's exit status (from "Exit code 1") is its error type.
+    let failed = &spans["toolu_fail"];
+    assert_eq!(attr(failed, "process.exit.code"), &json!(["int_value", 1]));
+    assert_eq!(sattr(failed, "error.type"), "1");
+    assert_eq!(failed["status"]["code"], 2);
+    assert!(attr(&spans["toolu_ok"], "error.type").is_null());
     let secret = sattr(&spans["toolu_secret"], "gen_ai.tool.call.result");
     assert!(secret.starts_with("KEY=[REDACTED"), "{secret}");
     assert!(!serde_json::to_string(&rx.requests())
