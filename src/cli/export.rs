@@ -31,7 +31,9 @@ pub struct TableArgs {
     after_help = "The endpoint is a base URL: spans go to URL/v1/traces. Without --endpoint: \
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else OTEL_EXPORTER_OTLP_ENDPOINT, else the \
 endpoints of the [export] configuration. Headers also come from OTEL_EXPORTER_OTLP_HEADERS and \
-OTEL_EXPORTER_OTLP_TRACES_HEADERS (k=v,k2=v2).
+OTEL_EXPORTER_OTLP_TRACES_HEADERS (k=v,k2=v2). OTEL_EXPORTER_OTLP_TIMEOUT bounds each request \
+(milliseconds), OTEL_EXPORTER_OTLP_COMPRESSION=gzip gzips the bodies, and \
+OTEL_EXPORTER_OTLP_PROTOCOL may only be http/protobuf (each also as its _TRACES_ variable).
 
 Examples:
   devtrace export otlp --endpoint http://localhost:6006
