@@ -156,8 +156,9 @@ fn tools(rx: &Receiver) -> std::collections::HashMap<String, Value> {
         .collect()
 }
 
-#[test]
-fn tool_output_is_sent_redacted_unless_kept_home() {
+/// A Claude Code session of three Bash calls: one that succeeds, one whose
+/// output holds a secret, one that fails with exit status 1.
+fn calls_with_output() -> World {
     let w = World::initialised();
     let sid = "5a6b7c8d-tool-output";
     claude_hook(&w, sid, "SessionStart", json!({"source": "startup"}));
@@ -180,6 +181,12 @@ fn tool_output_is_sent_redacted_unless_kept_home() {
     tool_call(&w, sid, "toolu_fail", "false", false);
     claude_hook(&w, sid, "SessionEnd", json!({"reason": "other"}));
     w.ended_session(&w.repo);
+    w
+}
+
+#[test]
+fn tool_output_is_sent_redacted_unless_kept_home() {
+    let w = calls_with_output();
     let recorded = w.wait_events(&w.repo, &["--type", "tool_call"], 3);
     let output = |id: &str| {
         recorded
