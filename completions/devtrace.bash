@@ -811,7 +811,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__export__subcmd__otlp)
-            opts="-s -f -h -V --endpoint --header --session --since --follow --timeout --batch --global --help --version"
+            opts="-s -f -h -V --endpoint --header --session --since --follow --timeout --batch --diffs --global --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

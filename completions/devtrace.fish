@@ -248,6 +248,7 @@ complete -c devtrace -n "__fish_devtrace_using_subcommand export; and __fish_see
 complete -c devtrace -n "__fish_devtrace_using_subcommand export; and __fish_seen_subcommand_from otlp" -l timeout -d 'Give up after this many seconds of failed attempts (one-shot export)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand export; and __fish_seen_subcommand_from otlp" -l batch -d 'At most this many events per request' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand export; and __fish_seen_subcommand_from otlp" -s f -l follow -d 'Keep running: send new events as they are recorded (Ctrl-C to stop)'
+complete -c devtrace -n "__fish_devtrace_using_subcommand export; and __fish_seen_subcommand_from otlp" -l diffs -d 'Send each file change\'s unified diff (redacted, at most 8 KiB a file); without it (or `[export] diffs = true`) no diff text is sent'
 complete -c devtrace -n "__fish_devtrace_using_subcommand export; and __fish_seen_subcommand_from otlp" -l global -d 'Use the global store (~/.devtrace) instead of this directory\'s'
 complete -c devtrace -n "__fish_devtrace_using_subcommand export; and __fish_seen_subcommand_from otlp" -s h -l help -d 'Print help'
 complete -c devtrace -n "__fish_devtrace_using_subcommand export; and __fish_seen_subcommand_from otlp" -s V -l version -d 'Print version'

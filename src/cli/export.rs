@@ -31,7 +31,9 @@ pub struct TableArgs {
     after_help = "The endpoint is a base URL: spans go to URL/v1/traces. Without --endpoint: \
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else OTEL_EXPORTER_OTLP_ENDPOINT, else the \
 endpoints of the [export] configuration. Headers also come from OTEL_EXPORTER_OTLP_HEADERS and \
-OTEL_EXPORTER_OTLP_TRACES_HEADERS (k=v,k2=v2).
+OTEL_EXPORTER_OTLP_TRACES_HEADERS (k=v,k2=v2). OTEL_EXPORTER_OTLP_TIMEOUT bounds each request \
+(milliseconds), OTEL_EXPORTER_OTLP_COMPRESSION=gzip gzips the bodies, and \
+OTEL_EXPORTER_OTLP_PROTOCOL may only be http/protobuf (each also as its _TRACES_ variable).
 
 Examples:
   devtrace export otlp --endpoint http://localhost:6006
@@ -60,6 +62,10 @@ pub struct OtlpArgs {
     /// At most this many events per request
     #[arg(long, value_name = "N", default_value_t = 500)]
     pub batch: usize,
+    /// Send each file change's unified diff (redacted, at most 8 KiB a
+    /// file); without it (or `[export] diffs = true`) no diff text is sent
+    #[arg(long)]
+    pub diffs: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }

@@ -119,6 +119,11 @@ fn export_rows(e: &config::ExportConfig) -> Vec<(&'static str, String, String)> 
             e.tool_output.value.to_string(),
             e.tool_output.source.to_string(),
         ),
+        (
+            "export.diffs",
+            e.diffs.value.to_string(),
+            e.diffs.source.to_string(),
+        ),
     ]
 }
 
@@ -142,6 +147,7 @@ fn to_json(cfg: &Config, files: &[PathBuf]) -> Value {
         "export.endpoints": {"value": cfg.export.endpoints.value, "source": source(&cfg.export.endpoints.source)},
         "export.types": {"value": cfg.export.types.value, "source": source(&cfg.export.types.source)},
         "export.tool_output": {"value": cfg.export.tool_output.value, "source": source(&cfg.export.tool_output.source)},
+        "export.diffs": {"value": cfg.export.diffs.value, "source": source(&cfg.export.diffs.source)},
     })
 }
 

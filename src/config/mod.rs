@@ -108,6 +108,8 @@ pub struct ExportConfig {
     pub types: Setting<Vec<String>>,
     /// Whether tool calls' output and MCP results are sent.
     pub tool_output: Setting<bool>,
+    /// Whether file changes' diff text is sent.
+    pub diffs: Setting<bool>,
 }
 
 impl Default for ExportConfig {
@@ -116,6 +118,7 @@ impl Default for ExportConfig {
             endpoints: Setting::default(Vec::new()),
             types: Setting::default(Vec::new()),
             tool_output: Setting::default(true),
+            diffs: Setting::default(false),
         }
     }
 }
@@ -163,6 +166,7 @@ struct RawExport {
     endpoints: Option<Spanned<Vec<String>>>,
     types: Option<Spanned<Vec<String>>>,
     tool_output: Option<Spanned<bool>>,
+    diffs: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -398,6 +402,12 @@ fn apply_export(
     }
     if let Some(v) = &raw.tool_output {
         cfg.tool_output = Setting {
+            value: *v.get_ref(),
+            source: src(v.span()),
+        };
+    }
+    if let Some(v) = &raw.diffs {
+        cfg.diffs = Setting {
             value: *v.get_ref(),
             source: src(v.span()),
         };

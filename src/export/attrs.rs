@@ -3,7 +3,7 @@
 //! Langfuse (`langfuse.*`) and Arize Phoenix (OpenInference) read.
 
 use super::span::{s, Attrs, SpanEvent, Val};
-use crate::event::{Data, Event, McpCall, Prompt, RunCommand, SessionStart, ToolCall};
+use crate::event::{Data, Event, FileChange, McpCall, Prompt, RunCommand, SessionStart, ToolCall};
 use serde_json::Value;
 
 /// What may leave the machine besides the events themselves.
@@ -13,6 +13,8 @@ pub struct Policy {
     pub tool_output: bool,
     /// Only these event types become spans or span events (empty: all).
     pub types: Vec<crate::event::Kind>,
+    /// File changes' unified diffs (`--diffs`, `[export] diffs`).
+    pub diffs: bool,
 }
 
 impl Default for Policy {
@@ -20,6 +22,7 @@ impl Default for Policy {
         Policy {
             tool_output: true,
             types: Vec::new(),
+            diffs: false,
         }
     }
 }
@@ -61,7 +64,9 @@ pub fn session(start: Option<&SessionStart>, agent: Option<&str>, end_reason: &s
     if let Some(ag) = agent {
         a.push(("gen_ai.agent.name", s(ag)));
     }
-    a.push(("devtrace.session.end_reason", s(end_reason)));
+    if !end_reason.is_empty() {
+        a.push(("devtrace.session.end_reason", s(end_reason)));
+    }
     let (oi, lf) = if agent.is_some() {
         ("AGENT", "agent")
     } else {
@@ -83,13 +88,19 @@ pub fn executable(line: &str) -> String {
 }
 
 /// A command (process conventions, kind CLIENT).
-pub fn command(ev: &Event, c: &RunCommand, exe: &str) -> Attrs {
+/// The shell that ran it is the command's parent process: its pid (as
+/// the session recorded it) is `process.parent_pid`; the command's own
+/// pid is not recorded.
+pub fn command(ev: &Event, c: &RunCommand, exe: &str, start: Option<&SessionStart>) -> Attrs {
     let line = c.command.text();
     let mut a: Attrs = vec![
         ("process.executable.name", s(exe)),
         ("process.command_line", s(line)),
         ("process.working_directory", s(&ev.cwd)),
     ];
+    if let Some(pid) = start.and_then(|st| st.shell_pid).filter(|&p| p > 0) {
+        a.push(("process.parent_pid", Val::Int(pid.into())));
+    }
     if let Some(code) = c.exit_code {
         a.push(("process.exit.code", Val::Int(code.into())));
         if code != 0 {
@@ -119,7 +130,7 @@ fn json_text(v: &Value) -> String {
 }
 
 /// The output and errors shared by tool calls and MCP calls.
-fn call_io(a: &mut Attrs, input: &Value, output: Option<&Value>, p: &Policy) {
+fn call_io(a: &mut Attrs, input: &Value, output: Option<String>, p: &Policy) {
     let args = json_text(input);
     a.push(("gen_ai.tool.call.arguments", s(&args)));
     a.push(("input.value", s(&args)));
@@ -127,8 +138,7 @@ fn call_io(a: &mut Attrs, input: &Value, output: Option<&Value>, p: &Policy) {
         a.push(("input.mime_type", s("application/json")));
     }
     a.push(("langfuse.observation.input", s(args)));
-    if let Some(out) = output.filter(|o| p.tool_output && !o.is_null()) {
-        let out = json_text(out);
+    if let Some(out) = output.filter(|_| p.tool_output) {
         a.push(("gen_ai.tool.call.result", s(&out)));
         a.push(("output.value", s(&out)));
         a.push(("langfuse.observation.output", s(out)));
@@ -151,18 +161,28 @@ pub fn tool(ev: &Event, t: &ToolCall, p: &Policy) -> Attrs {
     if let Some(i) = &t.intent {
         a.push(("devtrace.tool.intent", s(i)));
     }
-    if let Some(code) = ev.data.exit_code() {
-        a.push(("process.exit.code", Val::Int(code)));
+    if let Some(code) = t.exit_code {
+        a.push(("process.exit.code", Val::Int(code.into())));
     }
-    call_io(&mut a, &t.input, t.extra.get("output"), p);
+    call_io(&mut a, &t.input, t.output.clone(), p);
     a.push(("openinference.span.kind", s("TOOL")));
     a.push(("tool.name", s(&t.tool)));
     a.push(("langfuse.observation.type", s("tool")));
-    if t.is_error == Some(true) {
-        a.push(("error.type", s("tool_error")));
+    if let Some(err) = tool_error(t) {
+        a.push(("error.type", s(err)));
         a.push(("langfuse.observation.level", s("ERROR")));
     }
     a
+}
+
+/// What went wrong with a tool call, if it did: its exit status when it
+/// has one (as `error.type` is a command's), else a tool error.
+pub fn tool_error(t: &ToolCall) -> Option<String> {
+    match (t.is_error, t.exit_code) {
+        (_, Some(code)) if code != 0 => Some(code.to_string()),
+        (Some(true), _) => Some("tool_error".to_owned()),
+        _ => None,
+    }
 }
 
 /// A call to an MCP server (MCP client span). Never `mcp.session.id`.
@@ -179,7 +199,8 @@ pub fn mcp(m: &McpCall, p: &Policy) -> Attrs {
     if let Some(server) = &m.server {
         a.push(("devtrace.mcp.server", s(server)));
     }
-    call_io(&mut a, &m.arguments, Some(&m.result), p);
+    let result = Some(&m.result).filter(|r| !r.is_null()).map(json_text);
+    call_io(&mut a, &m.arguments, result, p);
     if let Some(code) = m.error_code {
         a.push(("rpc.response.status_code", s(code.to_string())));
     }
@@ -226,8 +247,12 @@ pub fn turn(ev: &Event, prompt: &Prompt, start: Option<&SessionStart>) -> Attrs 
 }
 
 /// The span events an event becomes inside the span it belongs to: a
-/// file change per file, a note, a snapshot.
-pub fn span_events(ev: &Event) -> Vec<SpanEvent> {
+/// file change per file (with its diff, where `diff` gives one), a note,
+/// a snapshot.
+pub fn span_events(
+    ev: &Event,
+    diff: &mut dyn FnMut(&FileChange) -> Option<String>,
+) -> Vec<SpanEvent> {
     let one = |name, attrs| SpanEvent {
         name,
         time: ev.ts,
@@ -248,6 +273,9 @@ pub fn span_events(ev: &Event) -> Vec<SpanEvent> {
                 // Made during one of these commands, or between them.
                 if let Some(c) = e.causes.as_ref().filter(|c| !c.is_empty()) {
                     a.push(("devtrace.change.candidates", s(c.join(" "))));
+                }
+                if let Some(d) = diff(f) {
+                    a.push(("devtrace.change.diff", s(d)));
                 }
                 one("devtrace.file_change", a)
             })

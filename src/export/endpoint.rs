@@ -2,6 +2,7 @@
 //! standard `OTEL_EXPORTER_OTLP_*` variables, the `[export]` configuration.
 
 use anyhow::Result;
+use std::time::Duration;
 
 /// One receiver: the URL spans are posted to, and the headers to send.
 #[derive(Debug, Clone)]
@@ -9,7 +10,14 @@ pub struct Endpoint {
     /// The full URL (…/v1/traces); also the key of its cursor.
     pub url: String,
     pub headers: Vec<(String, String)>,
+    /// How long one request may take (`OTEL_EXPORTER_OTLP_TIMEOUT`).
+    pub timeout: Duration,
+    /// Bodies gzipped (`OTEL_EXPORTER_OTLP_COMPRESSION=gzip`).
+    pub gzip: bool,
 }
+
+/// One request's time limit when no variable sets it (the spec's 10 s).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `k=v,k2=v2` (the form of OTEL_EXPORTER_OTLP_HEADERS and
 /// OTEL_RESOURCE_ATTRIBUTES), values percent-decoded.
@@ -69,6 +77,56 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// The traces variable of a setting, else the general one (per the spec),
+/// with the name it came from.
+fn env_pair(setting: &str) -> Option<(String, String)> {
+    [
+        format!("OTEL_EXPORTER_OTLP_TRACES_{setting}"),
+        format!("OTEL_EXPORTER_OTLP_{setting}"),
+    ]
+    .into_iter()
+    .find_map(|name| env(&name).map(|v| (name, v.trim().to_owned())))
+}
+
+/// `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`: DevTrace speaks http/protobuf.
+fn check_protocol() -> Result<()> {
+    match env_pair("PROTOCOL") {
+        None => Ok(()),
+        Some((_, v)) if v == "http/protobuf" => Ok(()),
+        Some((name, v)) => Err(crate::usage(
+            format!("{name}={v} is not supported: devtrace exports OTLP over http/protobuf only"),
+            format!("unset {name} or set it to http/protobuf (a Collector takes http/protobuf on port 4318)"),
+        )),
+    }
+}
+
+/// `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT`, in milliseconds.
+fn request_timeout() -> Result<Duration> {
+    let Some((name, v)) = env_pair("TIMEOUT") else {
+        return Ok(REQUEST_TIMEOUT);
+    };
+    match v.parse::<u64>() {
+        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+        _ => Err(crate::usage(
+            format!("{name}={v} is not a positive number of milliseconds"),
+            format!("for example {name}=10000"),
+        )),
+    }
+}
+
+/// `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION`: gzip or none.
+fn gzip() -> Result<bool> {
+    match env_pair("COMPRESSION") {
+        None => Ok(false),
+        Some((_, v)) if v == "gzip" => Ok(true),
+        Some((_, v)) if v == "none" => Ok(false),
+        Some((name, v)) => Err(crate::usage(
+            format!("{name}={v} is not supported"),
+            format!("set {name} to gzip or none"),
+        )),
+    }
+}
+
 /// The endpoints to export to: `--endpoint`, else the OTLP variables, else
 /// the configured ones.
 pub fn resolve(
@@ -97,12 +155,16 @@ pub fn resolve(
             "give --endpoint URL, set OTEL_EXPORTER_OTLP_ENDPOINT, or list endpoints under [export] in config.toml",
         ));
     }
+    check_protocol()?;
     let headers = headers(cli_headers)?;
+    let (timeout, gzip) = (request_timeout()?, gzip()?);
     Ok(urls
         .into_iter()
         .map(|url| Endpoint {
             url,
             headers: headers.clone(),
+            timeout,
+            gzip,
         })
         .collect())
 }

@@ -2,14 +2,16 @@
 //! (sent when the session ends), a span per command and per tool or MCP
 //! call (sent as soon as the event is read), an `invoke_agent` span per
 //! prompt turn (sent when the next prompt or the session's end closes it),
-//! with tool calls nested in their turn. File changes, notes and snapshots
+//! with tool calls nested in their turn. A session or turn still open at
+//! the end of a batch is sent early, as it is so far, and again when it
+//! closes, with the same id. File changes, notes and snapshots
 //! are span events of the span they belong to: a change of the command
 //! that caused it (when both are in one batch, as ingest stores them),
 //! else of the turn or session it happened in.
 
 use super::attrs::{self, Policy};
-use super::span::{event_span_id, session_span_id, trace_id, Span, SpanKind};
-use crate::event::{Data, Event, SessionStart};
+use super::span::{event_span_id, session_span_id, trace_id, Span, SpanEvent, SpanKind};
+use crate::event::{Data, Event, FileChange, SessionStart};
 use crate::timestamp::Timestamp;
 use std::collections::HashSet;
 
@@ -24,6 +26,16 @@ pub trait Lookup {
     fn between(&mut self, session: &str, after: u64, before: u64) -> Vec<Event>;
     /// Hears of each event after it was mapped (to keep caches current).
     fn saw(&mut self, _ev: &Event) {}
+    /// A file change's unified diff, redacted and bounded (None when its
+    /// contents were not kept).
+    fn diff(&mut self, _f: &FileChange) -> Option<String> {
+        None
+    }
+}
+
+/// An event's span events, with diffs when the policy sends them.
+fn events_of(ev: &Event, l: &mut dyn Lookup, p: &Policy) -> Vec<SpanEvent> {
+    attrs::span_events(ev, &mut |f| if p.diffs { l.diff(f) } else { None })
 }
 
 /// One batch of events being mapped.
@@ -36,6 +48,13 @@ impl<'a> Batch<'a> {
     pub fn new(events: &'a [Event]) -> Batch<'a> {
         let ids = events.iter().map(|e| e.id.as_str()).collect();
         Batch { events, ids }
+    }
+
+    /// Whether an event of `ev`'s session after it in this batch matches.
+    fn later(&self, ev: &Event, what: fn(&Data) -> bool) -> bool {
+        self.events
+            .iter()
+            .any(|e| e.session == ev.session && e.seq > ev.seq && what(&e.data))
     }
 
     /// The changes the event caused, stored in this batch.
@@ -95,14 +114,24 @@ fn spans_of(ev: &Event, b: &Batch, l: &mut dyn Lookup, p: &Policy, out: &mut Vec
                     start: ev.ts,
                     end: ev.ts,
                     attrs: a,
-                    events: attrs::span_events(ev),
+                    events: events_of(ev, l, p),
                     error: None,
                 });
             }
         }
+        // A session or turn still open at the end of the batch is sent
+        // now as it is, so that what happens in it never waits for its
+        // parent; its close sends it again, whole, with the same id.
+        Data::SessionStart(_) if !b.later(ev, |d| matches!(d, Data::SessionEnd(_))) => {
+            out.push(root_span(ev, l, p));
+        }
         Data::Prompt(_) => {
             if let Some(prev) = l.turn_of(&ev.session, ev.seq) {
                 out.extend(turn_span(&prev, ev, l, p));
+            }
+            let closes = |d: &Data| matches!(d, Data::Prompt(_) | Data::SessionEnd(_));
+            if !b.later(ev, closes) {
+                out.extend(turn_span(ev, ev, l, p));
             }
         }
         Data::SessionEnd(_) => {
@@ -140,10 +169,18 @@ fn call_span(ev: &Event, b: &Batch, l: &mut dyn Lookup, p: &Policy) -> Span {
             } else {
                 exe.clone()
             };
-            (name, SpanKind::Client, err, attrs::command(ev, c, &exe))
+            (
+                name,
+                SpanKind::Client,
+                err,
+                attrs::command(ev, c, &exe, start.as_ref()),
+            )
         }
         Data::ToolCall(t) => {
-            let err = (t.is_error == Some(true)).then(|| "the tool call failed".to_owned());
+            let err = attrs::tool_error(t).map(|e| match t.exit_code {
+                Some(code) if code != 0 => format!("exit status {e}"),
+                _ => "the tool call failed".to_owned(),
+            });
             (
                 format!("execute_tool {}", t.tool),
                 SpanKind::Internal,
@@ -162,11 +199,10 @@ fn call_span(ev: &Event, b: &Batch, l: &mut dyn Lookup, p: &Policy) -> Span {
     };
     a.extend(more);
     let (t0, t1) = times(ev);
-    let events = b
-        .caused_by(&ev.id)
-        .filter(|e| p.allows(e))
-        .flat_map(attrs::span_events)
-        .collect();
+    let mut events = Vec::new();
+    for change in b.caused_by(&ev.id).filter(|e| p.allows(e)) {
+        events.extend(events_of(change, l, p));
+    }
     Span {
         trace_id: trace_id(&ev.session),
         span_id: event_span_id(&ev.id),
@@ -183,19 +219,23 @@ fn call_span(ev: &Event, b: &Batch, l: &mut dyn Lookup, p: &Policy) -> Span {
 
 /// The span events of what happened in a turn or session outside any
 /// command: notes, snapshots, changes made between commands.
-fn loose_events(evs: &[Event], p: &Policy) -> Vec<super::span::SpanEvent> {
-    evs.iter()
-        .filter(|e| p.allows(e))
-        .filter(|e| match &e.data {
+fn loose_events(evs: &[Event], l: &mut dyn Lookup, p: &Policy) -> Vec<SpanEvent> {
+    let mut out = Vec::new();
+    for e in evs.iter().filter(|e| p.allows(e)) {
+        let loose = match &e.data {
             Data::EditFiles(f) => f.cause.is_none(),
             Data::Note(_) | Data::GitSnapshot(_) => true,
             _ => false,
-        })
-        .flat_map(attrs::span_events)
-        .collect()
+        };
+        if loose {
+            out.extend(events_of(e, l, p));
+        }
+    }
+    out
 }
 
-/// The turn of `prompt`, closed by `close` (the next prompt or the end).
+/// The turn of `prompt`, closed by `close` (the next prompt or the end;
+/// the prompt itself while the turn is open).
 fn turn_span(prompt: &Event, close: &Event, l: &mut dyn Lookup, p: &Policy) -> Option<Span> {
     let Data::Prompt(pr) = &prompt.data else {
         return None;
@@ -222,12 +262,12 @@ fn turn_span(prompt: &Event, close: &Event, l: &mut dyn Lookup, p: &Policy) -> O
         start: prompt.ts,
         end,
         attrs: a,
-        events: loose_events(&inside, p),
+        events: loose_events(&inside, l, p),
         error: None,
     })
 }
 
-/// The session's root span, at its end.
+/// The session's root span, at its end (at its start while it is open).
 fn root_span(end: &Event, l: &mut dyn Lookup, p: &Policy) -> Span {
     let start = l.session_start(&end.session);
     let all = l.between(&end.session, 0, end.seq);
@@ -262,7 +302,7 @@ fn root_span(end: &Event, l: &mut dyn Lookup, p: &Policy) -> Span {
         start: t0,
         end: end.ts.max(t0),
         attrs: a,
-        events: loose_events(&before, p),
+        events: loose_events(&before, l, p),
         error: None,
     }
 }

@@ -44,14 +44,14 @@ fn ev(seq: u64, data: Data) -> Event {
 }
 
 fn store() -> Vec<Event> {
-    let mut tool = ToolCall {
+    let tool = ToolCall {
         tool: "Read".into(),
         input: json!({"file_path": "a.rs"}),
         call_id: "toolu_9".into(),
         is_error: Some(false),
+        output: Some("fn main() {}".into()),
         ..ToolCall::default()
     };
-    tool.extra.insert("output".into(), json!("fn main() {}"));
     let mcp = McpCall {
         server: Some("files".into()),
         tool: Some("read_file".into()),
@@ -132,7 +132,7 @@ fn tool_output_leaves_only_when_allowed() {
     assert_eq!(str_attr(tool, "gen_ai.tool.call.result"), "fn main() {}");
     let off = map_all(&Policy {
         tool_output: false,
-        types: Vec::new(),
+        ..Policy::default()
     });
     for s in &off {
         for k in [
@@ -148,8 +148,8 @@ fn tool_output_leaves_only_when_allowed() {
 #[test]
 fn only_the_configured_types_become_spans() {
     let p = Policy {
-        tool_output: true,
         types: vec![crate::event::Kind::ToolCall],
+        ..Policy::default()
     };
     let spans = map_all(&p);
     let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();

@@ -76,6 +76,7 @@ pub fn otlp_command(a: OtlpArgs) -> Result<i32> {
             .iter()
             .filter_map(|t| crate::event::Kind::parse(t))
             .collect(),
+        diffs: a.diffs || cfg.export.diffs.value,
     };
     let jobs: Vec<pump::Job> = endpoints
         .into_iter()

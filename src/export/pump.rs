@@ -71,21 +71,32 @@ impl Job {
         }
     }
 
+    /// The object store the file changes name, when diffs are sent.
+    fn objects(&self) -> Result<Option<git2::Repository>> {
+        if !self.policy.diffs {
+            return Ok(None);
+        }
+        let root = self.dir.parent().unwrap_or(&self.dir);
+        let objects = crate::worktree::objects::Objects::open(&self.dir, root)?;
+        Ok(Some(objects.reader()?))
+    }
+
     pub fn run(&self) -> Result<Sent> {
         let _running = cursor::running(&self.dir, &self.endpoint.url)?;
         let mut store = Store::open(&self.dir)?;
         let mut pos = self.start(&store)?;
-        let sender = Sender::new();
+        let sender = Sender::new(self.endpoint.timeout);
         let resource = super::otlp::resource();
         let mut sent = Sent::default();
         let mut caches = super::source::Caches::default();
+        let objects = self.objects()?;
         loop {
             // Ctrl-C or SIGTERM: stop between batches; the cursor is saved.
             if self.stop.load(std::sync::atomic::Ordering::Relaxed) {
                 return Ok(sent);
             }
             let (events, last) = {
-                let source = Source::new(&store, &self.patterns, &mut caches);
+                let source = Source::new(&store, &self.patterns, &mut caches, None);
                 source.batch(pos, self.batch.max(1))?
             };
             if events.is_empty() {
@@ -98,7 +109,7 @@ impl Job {
             }
             let wanted: Vec<Event> = events.into_iter().filter(|e| self.wanted(e)).collect();
             let spans = {
-                let mut source = Source::new(&store, &self.patterns, &mut caches);
+                let mut source = Source::new(&store, &self.patterns, &mut caches, objects.as_ref());
                 super::map::batch_spans(&super::map::Batch::new(&wanted), &mut source, &self.policy)
             };
             self.deliver(&sender, &spans, &resource)?;

@@ -36,10 +36,11 @@ pub struct Sender {
 }
 
 impl Sender {
-    pub fn new() -> Sender {
+    /// `timeout`: how long one request may take.
+    pub fn new(timeout: Duration) -> Sender {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(10)))
+            .timeout_global(Some(timeout))
             .user_agent(format!("devtrace/{}", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
@@ -51,6 +52,9 @@ impl Sender {
             .agent
             .post(&ep.url)
             .header("Content-Type", "application/x-protobuf");
+        if ep.gzip {
+            req = req.header("Content-Encoding", "gzip");
+        }
         for (k, v) in &ep.headers {
             req = req.header(k.as_str(), v.as_str());
         }
@@ -93,6 +97,13 @@ impl Sender {
         stop: &AtomicBool,
         on_fail: &mut dyn FnMut(&str),
     ) -> Result<Vec<u8>, SendError> {
+        let gzipped;
+        let body = if ep.gzip {
+            gzipped = gzip(body);
+            &gzipped[..]
+        } else {
+            body
+        };
         let mut backoff = FIRST_BACKOFF;
         let mut attempts = 0;
         loop {
@@ -116,6 +127,14 @@ impl Sender {
             }
         }
     }
+}
+
+fn gzip(body: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing to memory cannot fail.
+    z.write_all(body).expect("gzip into memory");
+    z.finish().expect("gzip into memory")
 }
 
 /// Sleeps, waking early when asked to stop; false when stopped.

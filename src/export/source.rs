@@ -4,7 +4,7 @@
 
 use super::map::Lookup;
 use crate::config::Pattern;
-use crate::event::{Data, Event, SessionStart};
+use crate::event::{Data, Event, FileChange, SessionStart};
 use crate::store::{EventFilter, Store};
 use anyhow::Result;
 use rusqlite::types::Value as SqlValue;
@@ -18,18 +18,29 @@ pub struct Caches {
     turns: HashMap<String, (Option<Event>, u64)>,
 }
 
+/// A file change's diff is cut after this many bytes, with a marker.
+pub const DIFF_MAX: usize = 8 * 1024;
+
 pub struct Source<'a> {
     pub store: &'a Store,
     patterns: &'a [Pattern],
     caches: &'a mut Caches,
+    /// The objects that file changes name, when diffs are sent.
+    objects: Option<&'a git2::Repository>,
 }
 
 impl<'a> Source<'a> {
-    pub fn new(store: &'a Store, patterns: &'a [Pattern], caches: &'a mut Caches) -> Source<'a> {
+    pub fn new(
+        store: &'a Store,
+        patterns: &'a [Pattern],
+        caches: &'a mut Caches,
+        objects: Option<&'a git2::Repository>,
+    ) -> Source<'a> {
         Source {
             store,
             patterns,
             caches,
+            objects,
         }
     }
 
@@ -132,6 +143,15 @@ impl Lookup for Source<'_> {
 
     fn saw(&mut self, ev: &Event) {
         self.note_seen(ev);
+    }
+
+    fn diff(&mut self, f: &FileChange) -> Option<String> {
+        let repo = self.objects?;
+        let changes = crate::worktree::diff::from_json(std::slice::from_ref(f));
+        let text = crate::worktree::diff::patch_text(repo, &changes).ok()?;
+        let text = crate::redact::text_with(&text, self.patterns).into_owned();
+        let hint = "see it whole with `devtrace diff`";
+        Some(crate::worktree::diff::cut(text, DIFF_MAX, hint).0)
     }
 
     fn between(&mut self, session: &str, after: u64, before: u64) -> Vec<Event> {

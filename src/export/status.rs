@@ -68,6 +68,12 @@ pub fn status_command(a: StatusArgs) -> Result<i32> {
             r.last_ok.as_deref().unwrap_or("never")
         ))?;
         out.line(&format!(
+            "  cursor     {}",
+            r.acknowledged
+                .as_deref()
+                .unwrap_or("(nothing acknowledged yet)")
+        ))?;
+        out.line(&format!(
             "  backlog    {}",
             crate::output::count(r.backlog as u64, "event")
         ))?;

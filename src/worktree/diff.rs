@@ -234,6 +234,49 @@ pub fn render(repo: &Repository, changes: &[Change], fmt: Format, out: &mut Out)
     Ok(())
 }
 
+/// The changes as a plain unified diff (git's format, no colour).
+pub fn patch_text(repo: &Repository, changes: &[Change]) -> Result<String> {
+    /// A writer into shared memory (the renderer owns its writer).
+    #[derive(Clone, Default)]
+    struct Memory(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+    impl std::io::Write for Memory {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mem = Memory::default();
+    {
+        let mut out = Out::plain(Box::new(mem.clone()));
+        render(repo, changes, Format::Patch, &mut out)?;
+        out.flush()?;
+    }
+    let bytes = mem.0.borrow().clone();
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A diff cut at a line end within `max` bytes, with a marker saying how
+/// much is left out (and `hint`: how to see more); true when cut.
+pub fn cut(text: String, max: usize, hint: &str) -> (String, bool) {
+    if text.len() <= max {
+        return (text, false);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let end = text[..end].rfind('\n').map_or(end, |i| i + 1);
+    let rest = text.len() - end;
+    let mut head = text[..end].to_owned();
+    head.push_str(&format!(
+        "[devtrace: diff cut here; {rest} more bytes: {hint}]\n"
+    ));
+    (head, true)
+}
+
 /// Hunk lines, coloured when on a terminal: `@@` cyan, additions green,
 /// removals red.
 fn paint_hunks(buf: &[u8], out: &mut Out) -> Result<()> {

@@ -45,9 +45,24 @@ fn all_spans(w: &World) -> BTreeSet<String> {
     ids(&rx.acknowledged()).into_iter().collect()
 }
 
-/// Each span acknowledged exactly once, and all of them.
+/// Whether a span is the early copy of a session or turn that was still
+/// open when it was sent (no time yet; sent again whole when it closes).
+fn early_copy(s: &Value, acked: &[Value]) -> bool {
+    s["start"] == s["end"]
+        && acked
+            .iter()
+            .any(|t| t["span_id"] == s["span_id"] && t["end"].as_u64() > s["end"].as_u64())
+}
+
+/// Each span acknowledged exactly once (early copies of open sessions and
+/// turns aside), and all of them.
 fn exactly_once(acked: &[Value], all: &BTreeSet<String>) {
-    let got = ids(acked);
+    let whole: Vec<Value> = acked
+        .iter()
+        .filter(|s| !early_copy(s, acked))
+        .cloned()
+        .collect();
+    let got = ids(&whole);
     let unique: BTreeSet<String> = got.iter().cloned().collect();
     assert_eq!(unique.len(), got.len(), "a span was acknowledged twice");
     assert_eq!(&unique, all, "spans missing or extra");
@@ -125,8 +140,22 @@ fn a_one_shot_export_gives_up_in_bounded_time_and_sends_the_rest_next_time() {
         "{st}"
     );
     assert!(st["backlog"].as_i64().unwrap() > 0, "{st}");
+    // The cursor: the last event of the acknowledged batch; the backlog:
+    // every event stored after it.
+    let stored: Vec<String> = parse_lines(&export(&w, &["json"]).stdout)
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    let cursor = st["acknowledged"].as_str().unwrap();
+    let at = stored.iter().position(|id| id == cursor).unwrap();
+    assert_eq!(at, 2, "one batch of 3 acknowledged: {st}");
+    assert_eq!(
+        st["backlog"].as_u64().unwrap() as usize,
+        stored.len() - at - 1
+    );
     let human = String::from_utf8_lossy(&export(&w, &["status"]).stdout).into_owned();
     assert!(human.contains("last error 503"), "{human}");
+    assert!(human.contains(&format!("cursor     {cursor}")), "{human}");
 
     rx.set_mode("200");
     let out = export(&w, &["otlp", "--endpoint", &rx.url(), "--batch", "3"]);
@@ -256,4 +285,86 @@ fn follow_sends_new_events_within_a_second() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(status(&w, &rx)["backlog"], 0);
+}
+
+#[test]
+fn follow_sends_an_open_session_and_turn_before_their_calls() {
+    let w = World::initialised();
+    let rx = Receiver::start(w.tmp.path(), &[]);
+    let mut child = w
+        .cmd_in(BIN, &w.repo)
+        .args(["export", "otlp", "--follow", "--endpoint", &rx.url()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sid = "7e8f9a0b-follow-open";
+    claude_hook(&w, sid, "SessionStart", json!({"source": "startup"}));
+    claude_hook(
+        &w,
+        sid,
+        "UserPromptSubmit",
+        json!({"prompt": "look around"}),
+    );
+    tool_call(&w, sid, "toolu_open", "ls", true);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let acked = loop {
+        let acked = rx.acknowledged();
+        if acked.iter().any(|s| s["name"] == "execute_tool Bash") {
+            break acked;
+        }
+        assert!(Instant::now() < deadline, "the tool call never came");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Each span's parent arrived no later than the span itself, while the
+    // session and its turn are still open.
+    let at = |id: &Value| acked.iter().position(|s| &s["span_id"] == id);
+    let tool = acked
+        .iter()
+        .find(|s| s["name"] == "execute_tool Bash")
+        .unwrap();
+    let turn = &acked[at(&tool["parent"]).expect("the turn was sent")];
+    assert_eq!(turn["name"], "invoke_agent claude-code");
+    assert_eq!(sattr(turn, "input.value"), "look around");
+    let root = &acked[at(&turn["parent"]).expect("the session was sent")];
+    assert_eq!(root["name"], "session claude-code");
+    assert_eq!(root["parent"], "");
+    assert!(at(&root["span_id"]) < at(&turn["span_id"]));
+    assert!(at(&turn["span_id"]) < at(&tool["span_id"]));
+    assert!(attr(root, "devtrace.session.end_reason").is_null());
+
+    // The end sends both again, whole, with the same ids.
+    claude_hook(&w, sid, "SessionEnd", json!({"reason": "other"}));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let last = loop {
+        let acked = rx.acknowledged();
+        let roots: Vec<Value> = acked
+            .iter()
+            .filter(|s| s["span_id"] == root["span_id"])
+            .cloned()
+            .collect();
+        if roots.len() == 2 {
+            break acked;
+        }
+        assert!(Instant::now() < deadline, "the session's end never came");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let again =
+        |id: &Value| -> Vec<&Value> { last.iter().filter(|s| &s["span_id"] == id).collect() };
+    let roots = again(&root["span_id"]);
+    assert_eq!(roots[1]["trace_id"], root["trace_id"]);
+    assert_eq!(sattr(roots[1], "devtrace.session.end_reason"), "other");
+    assert_eq!(roots[1]["start"], root["start"]);
+    assert!(roots[1]["end"].as_u64() >= tool["end"].as_u64());
+    let turns = again(&turn["span_id"]);
+    assert_eq!(turns.len(), 2);
+    assert!(turns[1]["end"].as_u64() >= tool["end"].as_u64());
+    assert_eq!(again(&tool["span_id"]).len(), 1, "the call is sent once");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
 }

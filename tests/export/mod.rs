@@ -2,7 +2,9 @@
 //! against a real OTLP/HTTP receiver that decodes them with the
 //! `opentelemetry-proto` PyPI package (otlp.rs, delivery.rs).
 
+mod content;
 mod delivery;
+mod env;
 mod otlp;
 mod phoenix;
 mod table;

@@ -66,6 +66,17 @@ fn check_shell(spans: &[Value], events: &[Value]) {
         assert_eq!(sattr(span, "process.command_line"), line);
         assert_eq!(sattr(span, "process.working_directory"), ev["cwd"]);
         assert_eq!(attr(span, "process.exit.code"), &json!(["int_value", code]));
+        // The shell that ran it, as its session recorded it.
+        let shell = events
+            .iter()
+            .find(|e| e["type"] == "session_start" && e["session"] == sid)
+            .unwrap()["data"]["shell_pid"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(
+            attr(span, "process.parent_pid"),
+            &json!(["int_value", shell])
+        );
         let started = time_ns(&ev["data"]["started_at"]);
         assert_eq!(
             span["start"].as_u64().unwrap(),
@@ -350,4 +361,19 @@ fn the_export_section_names_the_endpoints_and_the_types() {
         err.contains("config.toml:3: unknown event type \"commands\""),
         "{err}"
     );
+}
+
+#[test]
+fn a_one_shot_export_gives_up_after_30_seconds_unless_told() {
+    // The delivery tests run the give-up with a short --timeout; the
+    // default is what a user who gives none gets.
+    let w = World::new();
+    let out = w.devtrace(&["export", "otlp", "--help"], &w.repo);
+    let help = String::from_utf8_lossy(&out.stdout);
+    let line = help
+        .lines()
+        .skip_while(|l| !l.contains("--timeout <SECS>"))
+        .take(4)
+        .collect::<String>();
+    assert!(line.contains("[default: 30]"), "{help}");
 }

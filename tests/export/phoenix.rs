@@ -186,4 +186,73 @@ fn phoenix_shows_sessions_turns_and_tool_calls_as_sent() {
         .filter_map(|p| p["attributes"]["session.id"].as_str())
         .collect();
     assert_eq!(sessions.len(), 2, "{sessions:?}");
+    a_re_sent_root_keeps_its_first_copy(&w, &px, got.len());
+}
+
+/// A session exported while open, then again after its end: Phoenix
+/// stores a span id once and ignores later copies (its span insert is ON
+/// CONFLICT DO NOTHING), so the root keeps the early copy's times while
+/// the calls nest in it; the README says so.
+fn a_re_sent_root_keeps_its_first_copy(w: &World, px: &Phoenix, before: usize) {
+    let url = format!("http://127.0.0.1:{}", px.port);
+    let sid = "3c4d5e6f-phoenix-open";
+    claude_hook(w, sid, "SessionStart", json!({"source": "startup"}));
+    claude_hook(w, sid, "UserPromptSubmit", json!({"prompt": "open turn"}));
+    tool_call(w, sid, "toolu_px", "ls", true);
+    w.wait_events(&w.repo, &["--type", "tool_call"], 4);
+    assert!(export(w, &["otlp", "--endpoint", &url]).status.success());
+    let open = spans(px, before + 3);
+    assert_eq!(open.len(), before + 3);
+    claude_hook(w, sid, "SessionEnd", json!({"reason": "other"}));
+    w.ended_session(&w.repo);
+    let rx = Receiver::start(w.tmp.path(), &[]);
+    assert!(export(w, &["otlp", "--endpoint", &rx.url()])
+        .status
+        .success());
+    assert!(export(w, &["otlp", "--endpoint", &url]).status.success());
+    // A later marker: a session of one command (its root and the
+    // command), sent after the re-sent root; once Phoenix lists it, it has
+    // handled the copies before it.
+    let commands = w.wait_events(&w.repo, &["--type", "run_command"], 1).len();
+    let out = w
+        .cmd_in(BIN, &w.repo)
+        .args(["exec", "--", "true"])
+        .env_remove("DEVTRACE_SESSION")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    w.wait_events(&w.repo, &["--type", "run_command"], commands + 1);
+    assert!(export(w, &["otlp", "--endpoint", &url]).status.success());
+    let after = spans(px, open.len() + 2);
+    assert_eq!(after.len(), open.len() + 2, "no span id twice");
+
+    let whole = rx.acknowledged();
+    let tool = whole
+        .iter()
+        .find(|s| s["attrs"]["gen_ai.tool.call.id"][1] == "toolu_px")
+        .unwrap();
+    let parent = |s: &Value| {
+        whole
+            .iter()
+            .find(|p| p["span_id"] == s["parent"])
+            .unwrap()
+            .clone()
+    };
+    let root = parent(&parent(tool));
+    assert_eq!(root["name"], "session claude-code");
+    assert!(root["end"].as_u64() > root["start"].as_u64());
+    let root_id = root["span_id"].as_str().unwrap();
+    let kept = &after[root_id];
+    assert_eq!(
+        ns(&kept["end_time"]),
+        ns(&kept["start_time"]),
+        "Phoenix kept the early copy: {kept:#}"
+    );
+    let turn = &after[after[tool["span_id"].as_str().unwrap()]["parent_id"]
+        .as_str()
+        .unwrap()];
+    assert_eq!(
+        turn["parent_id"], root_id,
+        "the call nests in turn and session"
+    );
 }

@@ -6,6 +6,7 @@ the mode file (re-read at each request; "200" when absent).
 Answers: 200, 503, 429:SECS (Retry-After), hang (never answers), drop
 (closes the connection unanswered), exit (the receiver goes away)."""
 
+import gzip
 import json
 import os
 import socket
@@ -71,6 +72,9 @@ def make_handler(plan, log, mode_file):
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            encoding = self.headers.get("Content-Encoding")
+            if encoding == "gzip":
+                body = gzip.decompress(body)
             i, answer = next_answer(plan, mode_file)
             req = ts.ExportTraceServiceRequest()
             req.ParseFromString(body)
@@ -85,6 +89,7 @@ def make_handler(plan, log, mode_file):
                 "path": self.path,
                 "answer": answer,
                 "content_type": self.headers.get("Content-Type"),
+                "content_encoding": encoding,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "resource": resource,
                 "spans": spans,

@@ -130,3 +130,57 @@ fn a_closed_pipe_ends_an_export_quietly() {
         );
     }
 }
+
+#[test]
+fn the_filters_select_by_agent_person_and_time() {
+    let w = World::initialised();
+    let out = w
+        .cmd_in(BIN, &w.repo)
+        .args(["exec", "--agent", "bot", "--", "true"])
+        .env_remove("DEVTRACE_SESSION")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    w.wait_events(&w.repo, &["--type", "run_command"], 1);
+    w.devtrace(&["note", "by hand, \"quoted\", 2 lines\nsecond"], &w.repo);
+    let all = w.wait_events(&w.repo, &["--type", "note"], 1);
+    let note = &all[0];
+    let json = |args: &[&str]| {
+        let mut a = vec!["json"];
+        a.extend_from_slice(args);
+        let out = export(&w, &a);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        parse_lines(&out.stdout)
+    };
+    let bot = json(&["--agent", "bot"]);
+    assert!(bot.iter().any(|e| e["type"] == "run_command"), "{bot:#?}");
+    assert!(bot.iter().all(|e| e["agent"] == "bot"), "{bot:#?}");
+    let agents = json(&["--agent", "*"]);
+    assert_eq!(agents, bot);
+    let human = json(&["--human"]);
+    assert!(human.iter().all(|e| e["agent"].is_null()), "{human:#?}");
+    assert!(human.iter().any(|e| e["id"] == note["id"]));
+    // Time: from the note on; before all of it; after all of it.
+    let ts = note["ts"].as_str().unwrap();
+    let since = json(&["--since", ts]);
+    assert!(since.iter().any(|e| e["id"] == note["id"]));
+    assert!(
+        since.iter().all(|e| e["ts"].as_str().unwrap() >= ts),
+        "{since:#?}"
+    );
+    assert!(json(&["--until", "2000-01-01"]).is_empty());
+    let out = export(&w, &["csv", "--since", "2099-01-01"]);
+    assert!(out.status.success(), "{out:?}");
+    let mut r = csv::Reader::from_reader(&out.stdout[..]);
+    assert!(r.headers().is_ok_and(|h| h.len() > 5));
+    assert_eq!(r.records().count(), 0);
+    // The note's text, quoted as CSV readers expect.
+    let out = export(&w, &["csv", "--type", "note"]);
+    let mut r = csv::Reader::from_reader(&out.stdout[..]);
+    let head = r.headers().unwrap().clone();
+    let text = head.iter().position(|h| h == "text").unwrap();
+    let row = r.records().next().unwrap().unwrap();
+    assert_eq!(&row[text], "by hand, \"quoted\", 2 lines\nsecond");
+    let out = export(&w, &["json", "--since", "not a time"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}

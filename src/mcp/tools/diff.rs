@@ -3,13 +3,9 @@
 
 use super::common::{session_id, Ctx, ToolError, ToolResult};
 use crate::review::changes;
-use crate::worktree::diff::{render, Format};
 use crate::worktree::{objects::Objects, Change};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -110,47 +106,12 @@ fn file_out(c: &Change) -> FileOut {
     }
 }
 
-/// A writer into shared memory (the renderer owns its writer).
-#[derive(Clone, Default)]
-struct Memory(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Memory {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The changes as a plain unified diff.
 fn patch(repo: &git2::Repository, changes: &[Change]) -> ToolResult<String> {
-    let mem = Memory::default();
-    {
-        let mut out = crate::output::Out::plain(Box::new(mem.clone()));
-        render(repo, changes, Format::Patch, &mut out)?;
-        out.flush()?;
-    }
-    let bytes = mem.0.borrow().clone();
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(crate::worktree::diff::patch_text(repo, changes)?)
 }
 
-/// The text cut at a line end within `max` bytes, with a marker saying
-/// how much is left out.
+/// The text cut at a line end within `max` bytes, with a marker.
 fn cut(text: String, max: usize) -> (String, bool) {
-    if text.len() <= max {
-        return (text, false);
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let end = text[..end].rfind('\n').map_or(end, |i| i + 1);
-    let rest = text.len() - end;
-    let mut head = text[..end].to_owned();
-    head.push_str(&format!(
-        "[devtrace: diff cut here; {rest} more bytes: narrow it with `path` or raise `max_bytes`]\n"
-    ));
-    (head, true)
+    crate::worktree::diff::cut(text, max, "narrow it with `path` or raise `max_bytes`")
 }
