@@ -35,3 +35,4 @@ mod startup;
 mod structure;
 mod times;
 mod truth;
+mod ui;

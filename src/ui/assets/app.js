@@ -294,7 +294,12 @@ async function sessionPage(main, wanted, focus) {
     for (const ev of events) {
       if (ev.type === "edit_files" && ev.data.cause && T.byId.has(ev.data.cause)) {
         const host = list.querySelector(`[data-id="${ev.data.cause}"] .files`);
-        if (host) { host.append(...fileChips(ev)); host.closest(".item").dataset.changed = "1"; continue; }
+        if (host) {
+          host.append(...fileChips(ev));
+          const tools = host.closest(".item").querySelector(".tools");
+          tools.querySelector(".copy").replaceWith(copyButton(tools.dataset.diffCmd));
+          continue;
+        }
       }
       let into = list.lastElementChild;
       if (ev.type === "prompt" || !into || !into.classList.contains("turn")) {
@@ -425,10 +430,12 @@ function item(ev, T) {
     const btn = el("button", { type: "button", class: "small show-diff", "aria-expanded": "false", text: "Show changes", onclick: () => toggleDiff(ev, btn, diffBox) });
     tools.append(btn);
   }
-  const cmd = changes
-    ? `devtrace diff${globalFlag()} ${ev.id}`
-    : `devtrace show${globalFlag()} --session ${ev.session.slice(0, 12)} --ids --output`;
-  tools.append(copyButton(storePrefix() + cmd));
+  // What shows the same in a terminal: its diff once it is known to have
+  // changed files, else its session's timeline with ids.
+  const diffCmd = `${storePrefix()}devtrace diff${globalFlag()} ${ev.id}`;
+  const showCmd = `${storePrefix()}devtrace show${globalFlag()} --session ${ev.session.slice(0, 12)} --ids --output`;
+  tools.append(copyButton(ev.type === "edit_files" || ev.type === "git_snapshot" ? diffCmd : showCmd));
+  tools.dataset.diffCmd = diffCmd;
   const node = el("article", {
     class: `item k-${kind} ${bad ? "failed" : ""} ${["run_command", "tool_call", "mcp_call", "edit_files", "note", "git_snapshot"].includes(ev.type) ? "nested" : ""}`,
     "data-id": ev.id, "data-type": ev.type, tabindex: "0",
