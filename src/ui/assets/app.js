@@ -498,7 +498,7 @@ function drawDiff(box, f) {
     }
   }
   table.append(tb);
-  box.replaceChildren(title, table, f.cut ? message("(cut: the diff is longer than shown)") : null);
+  box.replaceChildren(...[title, table, f.cut ? message("(cut: the diff is longer than shown)") : null].filter(Boolean));
 }
 
 function splitRow(l, r) {
@@ -532,10 +532,10 @@ async function filePage(main, path) {
     tb.append(el("tr", { id: `L${n}`, class: l.c !== undefined && l.c === f.lines[i - 1]?.c ? "same" : "first" },
       note, el("td", { class: "ln", text: n }), html("td", "src", l.h)));
   });
-  main.replaceChildren(...head,
-    f.not_utf8 ? el("p", {}, el("span", { class: "badge warn", text: "not UTF-8: shown with � for the bad bytes" })) : null,
+  main.replaceChildren(...[...head,
+    f.not_utf8 ? el("p", {}, el("span", { class: "badge warn", text: "not UTF-8: shown with \ufffd for the bad bytes" })) : null,
     el("table", { class: "code blame-view" }, tb),
-    f.cut ? message("(cut: the file is longer than shown)") : null);
+    f.cut ? message("(cut: the file is longer than shown)") : null].filter(Boolean));
 }
 
 function blameNote(ch) {
