@@ -3,7 +3,7 @@
 //! a change's diff, a file's lines. Each answer reads the store through a
 //! read-only connection on a blocking thread.
 
-use super::server::App;
+use super::state::App;
 use crate::event::Data;
 use crate::review::search;
 use crate::store::Store;

@@ -1,7 +1,7 @@
 //! The page and its script and styles, embedded in the binary: nothing is
 //! loaded from anywhere else.
 
-use super::server::App;
+use super::state::App;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

@@ -4,7 +4,7 @@
 //! for the sessions page, that something changed (`{"last_n": N}`).
 
 use super::api::event_json;
-use super::server::App;
+use super::state::App;
 use crate::store::Store;
 use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};

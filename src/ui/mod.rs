@@ -3,7 +3,8 @@
 //! `cmd/ui.rs` builds), who may read (`access.rs`), the JSON the page reads
 //! (`api.rs`), live updates (`live.rs`), diffs and files as the page shows
 //! them (`diffview.rs`, `fileview.rs`), highlighting (`highlight.rs`), and
-//! the page itself, embedded (`assets.rs`, `assets/`).
+//! the page itself, embedded (`assets.rs`, `assets/`); what requests share
+//! (`state.rs`).
 
 pub mod access;
 mod api;
@@ -13,3 +14,4 @@ mod fileview;
 pub mod highlight;
 mod live;
 pub mod server;
+mod state;

@@ -4,6 +4,7 @@
 //! JSON, every request through the access check.
 
 use super::access::{Access, Verdict};
+use super::state::App;
 use super::{api, assets, live};
 use crate::store::Store;
 use anyhow::{Context, Result};
@@ -23,19 +24,27 @@ pub struct Options {
     pub open: bool,
 }
 
-/// What every request shares.
-pub struct App {
-    pub stores: Vec<PathBuf>,
-    pub access: Access,
-    pub highlight_css: String,
-}
-
 pub async fn serve(o: Options) -> Result<()> {
     // Each store's index made and caught up once (the search index too),
     // as every review command does; requests then only read.
-    for dir in &o.stores {
-        let mut store = Store::open(dir)?;
-        crate::review::search::catch_up(&mut store);
+    // With --global, a store that cannot be opened is left out, and said.
+    let single = o.stores.len() == 1;
+    let mut stores = Vec::new();
+    for dir in o.stores {
+        match Store::open(&dir) {
+            Ok(mut store) => {
+                crate::review::search::catch_up(&mut store);
+                stores.push(dir);
+            }
+            Err(e) if single => return Err(e),
+            Err(e) => eprintln!("devtrace ui: leaving out {}: {e:#}", dir.display()),
+        }
+    }
+    if stores.is_empty() {
+        return Err(crate::fail(
+            "none of the stores could be opened",
+            "see `devtrace doctor`",
+        ));
     }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", o.port))
         .await
@@ -47,7 +56,7 @@ pub async fn serve(o: Options) -> Result<()> {
         })?;
     let port = listener.local_addr()?.port();
     let app = Arc::new(App {
-        stores: o.stores,
+        stores,
         access: Access::new(port).context("cannot make a token")?,
         highlight_css: super::highlight::css(),
     });

@@ -110,12 +110,17 @@ def main():
         # Live: a command typed into the still-open shell appears without
         # a reload.
         expect(page.locator("#live.on")).to_be_visible()
-        say("WAIT live")
-        marker = sys.stdin.readline().split(" ", 1)[1].strip()
-        typed = time.monotonic()
-        live = timeline.locator(".item[data-type=run_command]", has_text=marker)
-        expect(live).to_be_visible(timeout=3000)
-        report["live_ms"] = round((time.monotonic() - typed) * 1000)
+        # Timed from before the command is typed (the test types it, and
+        # waits for its prompt, after reading this line), twice.
+        report["live_ms"] = []
+        for _ in range(2):
+            asked = time.monotonic()
+            say("WAIT live")
+            marker = sys.stdin.readline().split(" ", 1)[1].strip()
+            left = 3000 - (time.monotonic() - asked) * 1000
+            live = timeline.locator(".item[data-type=run_command]", has_text=marker)
+            expect(live).to_be_visible(timeout=max(left, 1))
+            report["live_ms"].append(round((time.monotonic() - asked) * 1000))
         page.screenshot(path=f"{shots}/live.png", full_page=True)
 
         # The agent's session: the prompt, its reasons, its tool calls.
