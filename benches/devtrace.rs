@@ -4,7 +4,7 @@
 //!   cargo bench --bench devtrace             # the full run (several minutes)
 //!   cargo bench --bench devtrace -- --smoke  # a quick check that it all runs (CI)
 //!   cargo bench --bench devtrace -- --only commands,startup
-//!       # some sections: commands startup agents ingest idle follow queries files forks mcp export
+//!       # some sections: commands startup agents ingest idle follow queries files forks mcp export ui
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -15,6 +15,9 @@ use procfs::{cpu_ticks, proc_field};
 
 #[path = "parts/export_rows.rs"]
 mod export_rows;
+
+#[path = "parts/ui_rows.rs"]
+mod ui_rows;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -990,7 +993,7 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
-    let sections: [(&str, Section); 11] = [
+    let sections: [(&str, Section); 12] = [
         ("commands", command_rows),
         ("startup", startup_rows),
         ("agents", agent_rows),
@@ -1002,6 +1005,7 @@ fn main() {
         ("forks", fork_rows),
         ("mcp", mcp_rows),
         ("export", export_rows::export_rows),
+        ("ui", ui_rows::ui_rows),
     ];
     for (name, rows) in sections {
         if want(name) {

@@ -112,6 +112,9 @@ _devtrace() {
             devtrace,stats)
                 cmd="devtrace__subcmd__stats"
                 ;;
+            devtrace,ui)
+                cmd="devtrace__subcmd__ui"
+                ;;
             devtrace__subcmd__agent,help)
                 cmd="devtrace__subcmd__agent__subcmd__help"
                 ;;
@@ -262,6 +265,9 @@ _devtrace() {
             devtrace__subcmd__help,stats)
                 cmd="devtrace__subcmd__help__subcmd__stats"
                 ;;
+            devtrace__subcmd__help,ui)
+                cmd="devtrace__subcmd__help__subcmd__ui"
+                ;;
             devtrace__subcmd__help__subcmd__agent,hook)
                 cmd="devtrace__subcmd__help__subcmd__agent__subcmd__hook"
                 ;;
@@ -323,7 +329,7 @@ _devtrace() {
 
     case "${cmd}" in
         devtrace)
-            opts="-h -V --help --version init hook sessions show log snapshot diff note explain exec shell agent mcp search stats pause resume forget gc config doctor export reindex completions man ingest session-start agent-cmd nonblock bench-scan bench-fill help"
+            opts="-h -V --help --version init hook sessions show log snapshot diff note explain exec shell agent mcp ui search stats pause resume forget gc config doctor export reindex completions man ingest session-start agent-cmd nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -915,7 +921,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__help)
-            opts="init hook sessions show log snapshot diff note explain exec shell agent mcp search stats pause resume forget gc config doctor export reindex completions man ingest session-start agent-cmd nonblock bench-scan bench-fill help"
+            opts="init hook sessions show log snapshot diff note explain exec shell agent mcp ui search stats pause resume forget gc config doctor export reindex completions man ingest session-start agent-cmd nonblock bench-scan bench-fill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1516,6 +1522,20 @@ _devtrace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        devtrace__subcmd__help__subcmd__ui)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         devtrace__subcmd__hook)
             opts="-h -V --help --version bash zsh fish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2034,6 +2054,24 @@ _devtrace() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        devtrace__subcmd__ui)
+            opts="-h -V --port --no-open --global --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -80,6 +80,18 @@ if [ ! -x "$deps/phoenix-venv/bin/phoenix" ]; then
   python3 -m venv "$deps/phoenix-venv"
   "$deps/phoenix-venv/bin/pip" install --quiet arize-phoenix==20.26.1
 fi
+# The web timeline's browser test (tests/ui/): Debian's Chromium, driven by
+# Playwright for Python, pinned, in a venv; Playwright downloads no browser.
+command -v chromium >/dev/null 2>&1 || {
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+}
+playwright_py=playwright==1.65.2
+if ! "$deps/ui-venv/bin/python" -c "import importlib.metadata as m; assert m.version('playwright') == '${playwright_py#playwright==}'" 2>/dev/null; then
+  python3 -m venv "$deps/ui-venv"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "$deps/ui-venv/bin/pip" install --quiet "$playwright_py"
+fi
+export DEVTRACE_TEST_UI_PYTHON="$PWD/$deps/ui-venv/bin/python"
 export DEVTRACE_TEST_OTLP_PYTHON="$PWD/$deps/otlp-venv/bin/python"
 export DEVTRACE_TEST_PHOENIX="$PWD/$deps/phoenix-venv/bin/phoenix"
 

@@ -32,6 +32,7 @@ pub mod shell_kind;
 pub mod store;
 pub mod timefmt;
 pub mod timestamp;
+pub mod ui;
 pub mod wire;
 pub mod worktree;
 

@@ -37,3 +37,4 @@ mod startup;
 mod structure;
 mod times;
 mod truth;
+mod ui;

@@ -60,6 +60,8 @@ pub enum Command {
     /// Serve the record to agents over MCP, record their MCP tool calls
     #[command(subcommand)]
     Mcp(McpCmd),
+    /// Serve a local, read-only web timeline of this store (127.0.0.1, a secret URL)
+    Ui(UiArgs),
     /// Find commands by their text, best match first
     Search(SearchArgs),
     /// What was run here: by whom, how often it failed, the most used commands, the busiest hours
@@ -180,6 +182,26 @@ pub struct InitArgs {
     /// repositories (through BASH_ENV and ~/.zshenv); with --uninstall, stop
     #[arg(long)]
     pub agents: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "The URL printed on the first line carries a secret token: \
+anyone who has it can read this store's record while the server runs.\n\n\
+Examples:\n  devtrace ui                 serve this repository's store, open the browser\n  \
+devtrace ui --no-open --port 8765\n  devtrace ui --global        every store on this machine"
+)]
+pub struct UiArgs {
+    /// Listen on this port of 127.0.0.1 (default: any free port)
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Do not open a browser; only print the URL
+    #[arg(long)]
+    pub no_open: bool,
+    /// Serve every store on this machine: the global one and every
+    /// repository's that DevTrace has recorded into
+    #[arg(long)]
+    pub global: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

@@ -33,6 +33,7 @@ mod show;
 mod snapshot;
 mod stats;
 mod tool_detail;
+mod ui;
 
 use crate::cli::Command;
 use anyhow::Result;
@@ -63,6 +64,7 @@ pub fn run(command: Command) -> Result<i32> {
             agent_hook::run(&name, event.as_deref())
         }
         Command::Mcp(c) => mcp::run(c),
+        Command::Ui(a) => ui::run(a),
         Command::Search(a) => search::run(a),
         Command::Stats(a) => stats::run(a),
         Command::Pause(a) => pause::pause(a),

@@ -2,7 +2,6 @@
 
 use crate::cli::SessionsArgs;
 use crate::output::{tilde, Out};
-use crate::store::SessionRow;
 use crate::timefmt;
 use anyhow::Result;
 
@@ -16,7 +15,7 @@ pub fn run(a: SessionsArgs) -> Result<i32> {
     let mut out = Out::paged(a.json)?;
     if a.json {
         for r in &rows {
-            out.line(&serde_json::to_string(&json_row(r))?)?;
+            out.line(&serde_json::to_string(&r.json())?)?;
         }
         out.flush()?;
         return Ok(0);
@@ -69,22 +68,4 @@ pub fn run(a: SessionsArgs) -> Result<i32> {
     }
     out.flush()?;
     Ok(0)
-}
-
-fn json_row(r: &SessionRow) -> serde_json::Value {
-    serde_json::json!({
-        "session": r.session,
-        "started_at": timefmt::rfc3339_ms(r.start_ms),
-        "ended_at": r.end_ms.map(timefmt::rfc3339_ms),
-        "last_at": timefmt::rfc3339_ms(r.last_ms),
-        "duration_ms": r.end_ms.unwrap_or(r.last_ms) - r.start_ms,
-        "end_reason": r.end_reason,
-        "shell": r.shell,
-        "agent": r.agent,
-        "host": r.host,
-        "user": r.user,
-        "cwd": r.first_cwd,
-        "commands": r.commands,
-        "failures": r.failures,
-    })
 }

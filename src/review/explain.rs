@@ -128,27 +128,46 @@ fn trace_line(old: Option<&[u8]>, new: &[u8], l: usize) -> Result<Option<usize>>
     let Some(old) = old else {
         return Ok(None); // the file was made here: every line is new
     };
+    Ok(trace(&hunks(old, new)?, l))
+}
+
+/// The hunks of a change from `old` to `new` without context: each as
+/// (new start, new lines, old lines).
+pub(crate) fn hunks(old: &[u8], new: &[u8]) -> Result<Vec<(usize, usize, usize)>> {
     let mut opts = DiffOptions::new();
     opts.context_lines(0);
     let patch = Patch::from_buffers(old, None, new, None, Some(&mut opts))?;
-    let mut shift: i64 = 0;
+    let mut out = Vec::with_capacity(patch.num_hunks());
     for h in 0..patch.num_hunks() {
         let (hunk, _) = patch.hunk(h)?;
-        let new_start = hunk.new_start() as usize;
-        let new_end = new_start + hunk.new_lines() as usize;
-        if l < new_start || (hunk.new_lines() == 0 && l == new_start) {
+        out.push((
+            hunk.new_start() as usize,
+            hunk.new_lines() as usize,
+            hunk.old_lines() as usize,
+        ));
+    }
+    Ok(out)
+}
+
+/// Where line `l` of a change's new side was on its old side, or None when
+/// one of the change's hunks wrote it.
+pub(crate) fn trace(hunks: &[(usize, usize, usize)], l: usize) -> Option<usize> {
+    let mut shift: i64 = 0;
+    for &(new_start, new_lines, old_lines) in hunks {
+        let new_end = new_start + new_lines;
+        if l < new_start || (new_lines == 0 && l == new_start) {
             break;
         }
         if l < new_end {
-            return Ok(None); // one of the lines this change wrote
+            return None; // one of the lines this change wrote
         }
-        shift += hunk.new_lines() as i64 - hunk.old_lines() as i64;
+        shift += new_lines as i64 - old_lines as i64;
     }
-    Ok(Some((l as i64 - shift).max(1) as usize))
+    Some((l as i64 - shift).max(1) as usize)
 }
 
 /// The newest prompt of `ev`'s session before it.
-fn prompt_before(store: &Store, ev: &Event) -> Result<Option<Event>> {
+pub(crate) fn prompt_before(store: &Store, ev: &Event) -> Result<Option<Event>> {
     let prompts = store.events(&EventFilter {
         session: Some(ev.session.clone()),
         types: vec![Kind::Prompt.to_string()],

@@ -3,6 +3,7 @@
 //! which change is behind a line. They return values; printing is the
 //! caller's.
 
+pub mod blame;
 pub mod changes;
 pub mod explain;
 pub mod search;

@@ -180,6 +180,22 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens the index of the store in `dir` read-only, as it is: nothing
+    /// is created, caught up or rebuilt (`devtrace ui`, whose requests must
+    /// change nothing). `Store::open` once before makes sure it exists.
+    pub fn open_read_only(dir: &Path) -> Result<Store> {
+        let db = Connection::open_with_flags(
+            dir.join(DB),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("could not open the index of {}", dir.display()))?;
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            db,
+        })
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }

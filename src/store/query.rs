@@ -23,6 +23,28 @@ pub struct SessionRow {
     pub failures: i64,
 }
 
+impl SessionRow {
+    /// The row as `devtrace sessions --json` prints it.
+    pub fn json(&self) -> serde_json::Value {
+        let ms = crate::timefmt::rfc3339_ms;
+        serde_json::json!({
+            "session": self.session,
+            "started_at": ms(self.start_ms),
+            "ended_at": self.end_ms.map(ms),
+            "last_at": ms(self.last_ms),
+            "duration_ms": self.end_ms.unwrap_or(self.last_ms) - self.start_ms,
+            "end_reason": self.end_reason,
+            "shell": self.shell,
+            "agent": self.agent,
+            "host": self.host,
+            "user": self.user,
+            "cwd": self.first_cwd,
+            "commands": self.commands,
+            "failures": self.failures,
+        })
+    }
+}
+
 const SESSION_COLUMNS: &str =
     "id, start_ms, last_ms, end_ms, end_reason, shell, agent, host, user, \
      first_cwd, commands, failures";
@@ -168,6 +190,35 @@ impl Store {
         let (cond, args) = where_clause(&f);
         let sql = format!("SELECT n, json FROM events{cond} ORDER BY n LIMIT {count}");
         self.read_rows(&sql, args)
+    }
+
+    /// Up to `count` events of a session past its `after_seq`, in session
+    /// order: one page of a session's timeline.
+    pub fn session_page(
+        &self,
+        session: &str,
+        after_seq: i64,
+        count: usize,
+    ) -> Result<Vec<(i64, Event)>> {
+        let sql = format!(
+            "SELECT n, json FROM events WHERE session = ?1 AND seq > ?2 ORDER BY seq LIMIT {count}"
+        );
+        self.read_rows(
+            &sql,
+            vec![
+                SqlValue::Text(session.to_owned()),
+                SqlValue::Integer(after_seq),
+            ],
+        )
+    }
+
+    /// How many events a session has.
+    pub fn session_len(&self, session: &str) -> Result<i64> {
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM events WHERE session = ?1",
+            [session],
+            |r| r.get(0),
+        )?)
     }
 
     fn read_rows(&self, sql: &str, args: Vec<SqlValue>) -> Result<Vec<(i64, Event)>> {

@@ -102,20 +102,20 @@ pub enum Format {
     Json,
 }
 
-fn show_path(p: &[u8]) -> String {
+pub fn show_path(p: &[u8]) -> String {
     crate::output::printable(&String::from_utf8_lossy(p))
 }
 
 /// One file's diff body (hunks, no header) and its line counts.
-struct Body {
-    hunks: Vec<u8>,
-    binary: bool,
-    ins: usize,
-    del: usize,
+pub struct Body {
+    pub hunks: Vec<u8>,
+    pub binary: bool,
+    pub ins: usize,
+    pub del: usize,
 }
 
 /// The diff of one change, or None when a side's content was not kept.
-fn body(repo: &Repository, c: &Change) -> Result<Option<Body>> {
+pub fn body(repo: &Repository, c: &Change) -> Result<Option<Body>> {
     let content = |e: Option<Entry>| -> Option<Vec<u8>> {
         match e {
             None => Some(Vec::new()),
