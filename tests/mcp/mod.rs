@@ -115,22 +115,29 @@ pub fn drive_node_env(
     })
 }
 
-/// tokio (the MCP server's runtime) is started in `cmd/mcp.rs` alone and
-/// used only under `src/mcp/`: no other command pays for it.
+/// tokio (the runtime of the MCP server and of the web timeline) is
+/// started in `cmd/mcp.rs` and `cmd/ui.rs` alone and used only under
+/// `src/mcp/` and `src/ui/`, rmcp only under `src/mcp/`: no other command
+/// pays for them.
 #[test]
-fn only_mcp_serve_starts_a_runtime() {
+fn only_mcp_and_ui_start_a_runtime() {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
     for f in files_under(std::slice::from_ref(&src)) {
         let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&f).unwrap_or_default();
+        let mcp = rel.starts_with("mcp/") || rel == "cmd/mcp.rs";
+        let ui = rel.starts_with("ui/") || rel == "cmd/ui.rs";
         if text.contains("tokio::runtime") {
-            assert_eq!(rel, "cmd/mcp.rs", "{rel} builds a tokio runtime");
-        }
-        if text.contains("tokio::") || text.contains("rmcp::") {
             assert!(
-                rel.starts_with("mcp/") || rel == "cmd/mcp.rs",
-                "{rel} uses tokio or rmcp"
+                rel == "cmd/mcp.rs" || rel == "cmd/ui.rs",
+                "{rel} builds a tokio runtime"
             );
+        }
+        if text.contains("tokio::") {
+            assert!(mcp || ui, "{rel} uses tokio");
+        }
+        if text.contains("rmcp::") {
+            assert!(mcp, "{rel} uses rmcp");
         }
     }
 }
