@@ -107,7 +107,8 @@ PY
   if (cd "$copy" && cargo nextest run --no-fail-fast -E "$filter" >"$log" 2>&1); then
     echo "MISSED  $name (no test failed: $filter)"
     missed=1
-  elif grep -q "error\[E\|could not compile" "$log"; then
+  # A compile error starts its line (a test's output may quote one).
+  elif grep -qE '^error\[E[0-9]+\]: |^error: could not compile' "$log"; then
     echo "BROKEN  $name (it does not compile: fix the patch)"
     missed=1
   else
