@@ -852,17 +852,17 @@ fn idle_rows(t: &mut Table, z: &Sizes) {
 /// A store of `z.fill_events` events in `z.fill_sessions` sessions
 /// (`bench-fill`), in a world of its own.
 fn filled_store(z: &Sizes) -> World {
+    fill(z.fill_events, z.fill_sessions)
+}
+
+/// A store of `events` events in `sessions` sessions (`bench-fill`), in a
+/// world of its own.
+fn fill(events: u64, sessions: u64) -> World {
     let w = World::new();
     let out = w
         .cmd_in(BIN, &w.repo)
-        .args([
-            "bench-fill",
-            "--dir",
-            ".",
-            "--events",
-            &z.fill_events.to_string(),
-        ])
-        .args(["--sessions", &z.fill_sessions.to_string()])
+        .args(["bench-fill", "--dir", ".", "--events", &events.to_string()])
+        .args(["--sessions", &sessions.to_string()])
         .output()
         .unwrap();
     assert!(

@@ -51,6 +51,11 @@ fn fnv1a(seed: u64, a: &[u8], b: &[u8]) -> u64 {
     h
 }
 
+/// Bytes as lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,25 +26,7 @@ fn get(port: u16, cookie: &str, path: &str) -> usize {
 
 pub fn ui_rows(t: &mut Table, z: &Sizes) {
     let events = 10_000u64;
-    let w = World::new();
-    let out = w
-        .cmd_in(BIN, &w.repo)
-        .args([
-            "bench-fill",
-            "--dir",
-            ".",
-            "--events",
-            &events.to_string(),
-            "--sessions",
-            "1",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let w = fill(events, 1);
     let mut child = w
         .cmd_in(BIN, &w.repo)
         .args(["ui", "--no-open"])

@@ -75,9 +75,7 @@ pub fn session_span_id(session: &str) -> [u8; 8] {
     fnv(&[b"devtrace.session", session.as_bytes()]).to_be_bytes()
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::ids::hex;
 
 pub fn s(v: impl Into<String>) -> Val {
     Val::Str(v.into())

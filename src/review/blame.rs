@@ -3,12 +3,11 @@
 //! file view). One pass over the file's changes, newest first, each diffed
 //! once.
 
-use super::explain::{hunks, prompt_before, trace};
-use crate::event::{ChangeKind, Data, Event, Kind};
+use super::explain::{blob, change_of, hunks, prompt_before, trace};
+use crate::event::{ChangeKind, Event, Kind};
 use crate::store::{EventFilter, Store};
 use crate::worktree::objects::Objects;
 use anyhow::Result;
-use git2::{Oid, Repository};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -51,14 +50,7 @@ pub fn gather(store: &Store, rel: &[u8], count: usize) -> Result<Blame> {
         if pending.is_empty() {
             break;
         }
-        let Data::EditFiles(edit) = &ev.data else {
-            continue;
-        };
-        let Some(f) = edit
-            .files
-            .iter()
-            .find(|f| f.path.bytes().as_deref() == Some(path.as_slice()))
-        else {
+        let Some(f) = change_of(ev, &path) else {
             continue;
         };
         if f.change == ChangeKind::Deleted {
@@ -92,11 +84,6 @@ pub fn gather(store: &Store, rel: &[u8], count: usize) -> Result<Blame> {
         changes.insert(id, behind(store, edit)?);
     }
     Ok(Blame { lines, changes })
-}
-
-fn blob(repo: &Repository, oid: &Option<String>) -> Option<Vec<u8>> {
-    let oid = Oid::from_str(oid.as_deref()?).ok()?;
-    repo.find_blob(oid).ok().map(|b| b.content().to_vec())
 }
 
 fn behind(store: &Store, edit: Event) -> Result<Behind> {

@@ -2,7 +2,7 @@
 //! touched it, the command or tool call that made that change, and the
 //! prompt before it: `devtrace explain` and the MCP tool `explain`.
 
-use crate::event::{ChangeKind, Data, Event, Kind};
+use crate::event::{ChangeKind, Data, Event, FileChange, Kind};
 use crate::store::{EventFilter, Store};
 use crate::worktree::objects::Objects;
 use anyhow::Result;
@@ -82,19 +82,8 @@ fn last_change(
     let mut path = path.to_vec();
     let mut line = line;
     for (_, ev) in edits.iter().rev() {
-        let Data::EditFiles(edit) = &ev.data else {
+        let Some(f) = change_of(ev, &path) else {
             continue;
-        };
-        let Some(f) = edit
-            .files
-            .iter()
-            .find(|f| f.path.bytes().as_deref() == Some(path.as_slice()))
-        else {
-            continue;
-        };
-        let blob = |oid: &Option<String>| -> Option<Vec<u8>> {
-            let oid = Oid::from_str(oid.as_deref()?).ok()?;
-            repo.find_blob(oid).ok().map(|b| b.content().to_vec())
         };
         let Some(l) = line else {
             return Ok(Some(Found {
@@ -105,8 +94,8 @@ fn last_change(
         if f.change == ChangeKind::Deleted {
             continue;
         }
-        let old = blob(&f.old);
-        let new = blob(&f.new).unwrap_or_default();
+        let old = blob(repo, &f.old);
+        let new = blob(repo, &f.new).unwrap_or_default();
         match trace_line(old.as_deref(), &new, l)? {
             None => {
                 return Ok(Some(Found {
@@ -121,6 +110,22 @@ fn last_change(
         }
     }
     Ok(None)
+}
+
+/// What the edit event `ev` says of the file at `path`, if it changed it.
+pub(super) fn change_of<'a>(ev: &'a Event, path: &[u8]) -> Option<&'a FileChange> {
+    let Data::EditFiles(edit) = &ev.data else {
+        return None;
+    };
+    edit.files
+        .iter()
+        .find(|f| f.path.bytes().as_deref() == Some(path))
+}
+
+/// A blob's contents, by its id as events record it.
+pub(super) fn blob(repo: &Repository, oid: &Option<String>) -> Option<Vec<u8>> {
+    let oid = Oid::from_str(oid.as_deref()?).ok()?;
+    repo.find_blob(oid).ok().map(|b| b.content().to_vec())
 }
 
 /// Where line `l` of `new` was in `old`, or None when this change wrote it.

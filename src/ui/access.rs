@@ -31,7 +31,7 @@ impl Access {
                 rustix::rand::GetRandomFlags::empty(),
             )?;
         }
-        let token = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let token = crate::ids::hex(&bytes);
         Ok(Access { token, port })
     }
 

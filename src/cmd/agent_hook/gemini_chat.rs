@@ -24,7 +24,6 @@
 //! and the calls' results (a `user` message of `functionResponse` parts)
 //! before the next answer.
 
-use super::outcome;
 use super::transcript::Turn;
 use crate::event::Usage;
 use serde_json::{Map, Value};
@@ -96,8 +95,14 @@ fn keyed(m: &Value) -> Option<(String, Value)> {
     Some((m.get("id")?.as_str()?.to_owned(), m.clone()))
 }
 
-/// The thoughts (`subject: description`) and the text of an answer.
-pub fn reasons(m: &Value, said: Option<&str>) -> Option<String> {
+/// An answer's text, when it has any.
+pub fn said(m: &Value) -> Option<String> {
+    text_of(&m["content"]).filter(|t| !t.trim().is_empty())
+}
+
+/// The thoughts (`subject: description`) and the text of an answer, whole
+/// (the caller bounds it).
+pub fn reasons(m: &Value) -> Option<String> {
     let mut parts: Vec<String> = m["thoughts"]
         .as_array()
         .into_iter()
@@ -112,8 +117,8 @@ pub fn reasons(m: &Value, said: Option<&str>) -> Option<String> {
             }
         })
         .collect();
-    parts.extend(said.map(str::to_owned));
-    (!parts.is_empty()).then(|| outcome::bound_to(&parts.join("\n\n"), 8 * 1024))
+    parts.extend(said(m));
+    (!parts.is_empty()).then(|| parts.join("\n\n"))
 }
 
 /// A string, or the texts of a list of parts.
@@ -173,8 +178,7 @@ pub fn reasoning(path: &str, tool: &str, input: &Value) -> Option<String> {
             return None;
         }
     }
-    let said = text_of(&m["content"]).filter(|t| !t.trim().is_empty());
-    reasons(m, said.as_deref())
+    reasons(m)
 }
 
 /// The turn that just ended: the model of its last answer and the tokens
@@ -196,7 +200,7 @@ pub fn turn(path: &str) -> Turn {
 }
 
 /// The model of the last of `messages`' answers, and their tokens summed.
-fn answers(messages: &[Value]) -> Turn {
+pub fn answers(messages: &[Value]) -> Turn {
     let mut t = Turn::default();
     let mut total = Usage::default();
     let mut any = false;

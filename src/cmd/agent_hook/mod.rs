@@ -29,7 +29,7 @@ use std::io::Read;
 
 /// The most kept of the agent's own words before a call, or of a turn's
 /// last message.
-const MAX_WORDS: usize = 8 * 1024;
+pub const MAX_WORDS: usize = 8 * 1024;
 
 /// How long a tool call's hook waits for ingest to look at the tree, so
 /// that the call's changes are told apart from the next call's. Past it,

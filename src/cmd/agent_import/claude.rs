@@ -4,7 +4,7 @@
 //! end with its last message, model and tokens.
 
 use super::sink::{self, Sink};
-use crate::cmd::agent_hook::{outcome, Hook};
+use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
 use crate::event::{Data, Prompt, ToolCall, TurnEnd, Usage};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
@@ -92,7 +92,7 @@ fn assistant(
                     tool: c["name"].as_str().unwrap_or("?").to_owned(),
                     intent: input["description"].as_str().map(str::to_owned),
                     input: crate::event::bound_strings(input),
-                    reasoning: reasoning.map(|r| outcome::bound_to(&r, 8 * 1024)),
+                    reasoning: reasoning.map(|r| outcome::bound_to(&r, MAX_WORDS)),
                     call_id: id.clone(),
                     agent_session: Some(session.to_owned()),
                     started_at: Some(at),
@@ -184,7 +184,7 @@ fn end_turn(turn: &mut Turn, session: &str, sink: &mut Sink) {
         return;
     }
     let d = TurnEnd {
-        message: message.map(|m| outcome::bound_to(&m, 8 * 1024)),
+        message: message.map(|m| outcome::bound_to(&m, MAX_WORDS)),
         model: t.model,
         usage: t.usage,
         agent_session: Some(session.to_owned()),

@@ -9,7 +9,7 @@
 //! what the user typed; `token_count`: a model call's tokens), `compacted`.
 
 use super::sink::{self, Sink};
-use crate::cmd::agent_hook::{outcome, Hook};
+use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
 use crate::event::{Data, Prompt, ToolCall, TurnEnd, Usage};
 use crate::timestamp::Timestamp;
 use serde_json::{json, Value};
@@ -227,7 +227,7 @@ fn call(st: &mut State, at: Timestamp, p: &Value, session: &str) {
         tool,
         intent: input["justification"].as_str().map(str::to_owned),
         input: crate::event::bound_strings(input),
-        reasoning: reasoning.map(|r| outcome::bound_to(&r, 8 * 1024)),
+        reasoning: reasoning.map(|r| outcome::bound_to(&r, MAX_WORDS)),
         call_id: id.to_owned(),
         agent_session: Some(session.to_owned()),
         started_at: Some(at),
@@ -320,7 +320,7 @@ fn end_turn(st: &mut State, sink: &mut Sink) {
     }
     let session = sink.session().to_owned();
     let d = TurnEnd {
-        message: message.map(|m| outcome::bound_to(&m, 8 * 1024)),
+        message: message.map(|m| outcome::bound_to(&m, MAX_WORDS)),
         model: st.model.clone(),
         usage,
         agent_session: Some(session),

@@ -13,9 +13,9 @@
 //! The formats, and what a message holds: `agent_hook/gemini_chat.rs`.
 
 use super::sink::{self, Sink};
-use crate::cmd::agent_hook::gemini_chat::{is_prompt, reasons, text_of, usage};
-use crate::cmd::agent_hook::{outcome, Hook};
-use crate::event::{Data, Prompt, ToolCall, TurnEnd, Usage};
+use crate::cmd::agent_hook::gemini_chat::{answers, is_prompt, reasons, said};
+use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
+use crate::event::{Data, Prompt, ToolCall, TurnEnd};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -29,7 +29,10 @@ pub fn transcripts(root: &Path) -> Vec<(PathBuf, PathBuf)> {
         .unwrap_or_else(crate::paths::home_dir);
     let tmp = home.join(".gemini").join("tmp");
     let path = root.to_string_lossy();
-    let hash = sha256_hex(path.trim_end_matches('/').as_bytes());
+    let hash = {
+        use sha2::Digest;
+        crate::ids::hex(&sha2::Sha256::digest(path.trim_end_matches('/').as_bytes()))
+    };
     let mut files = Vec::new();
     for dir in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
         let dir = dir.path();
@@ -59,78 +62,70 @@ pub fn transcripts(root: &Path) -> Vec<(PathBuf, PathBuf)> {
     files
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// What the model said and thought before its calls, and its tokens, over
-/// one turn (the messages after a prompt).
-#[derive(Default)]
-struct Turn {
-    at: Option<Timestamp>,
-    /// The last answer's text: the turn's last message unless a call
-    /// follows it.
-    last: Option<String>,
-    model: Option<String>,
-    usage: Option<Usage>,
-}
-
-/// The events of one chat, pushed to `sink` in order. `cwd` is where they
+/// The events of one chat, pushed to `sink` in order, a turn (a prompt
+/// and the messages up to the next) at a time. `cwd` is where they
 /// happened: the project Gemini ran in.
 pub fn read(messages: &[Value], session: &str, cwd: &str, sink: &mut Sink) {
-    let mut turn = Turn::default();
-    for m in messages {
+    let mut rest = messages;
+    while !rest.is_empty() {
+        let next = rest.iter().skip(1).position(|m| is_prompt(m).is_some());
+        let (turn, after) = rest.split_at(next.map_or(rest.len(), |i| i + 1));
+        read_turn(turn, session, cwd, sink);
+        rest = after;
+    }
+}
+
+/// A turn's prompt, its calls with the words before them, and its end: the
+/// last answer's text (unless a call follows it), model and tokens.
+fn read_turn(turn: &[Value], session: &str, cwd: &str, sink: &mut Sink) {
+    let mut end: Option<(Timestamp, Option<String>)> = None;
+    for m in turn {
         let Some(at) = m["timestamp"].as_str().and_then(Timestamp::parse_rfc3339) else {
             continue;
         };
-        match m["type"].as_str() {
-            Some("user") => {
-                // Not Gemini's context, nor a tool's result.
-                let Some(text) = is_prompt(m) else {
-                    continue;
-                };
-                end_turn(&mut turn, session, cwd, sink);
-                let p = Prompt {
-                    text,
-                    prompt_id: crate::ids::event_id(at, session, "prompt"),
-                    agent_session: Some(session.to_owned()),
-                    extra: sink::imported(),
-                };
-                sink.push(at, cwd, Data::Prompt(p));
-            }
-            Some("gemini") => answer(m, at, session, cwd, &mut turn, sink),
-            _ => {}
+        // Not Gemini's context, nor a tool's result.
+        if let Some(text) = is_prompt(m) {
+            let p = Prompt {
+                text,
+                prompt_id: crate::ids::event_id(at, session, "prompt"),
+                agent_session: Some(session.to_owned()),
+                extra: sink::imported(),
+            };
+            sink.push(at, cwd, Data::Prompt(p));
+            continue;
+        }
+        if m["type"] != "gemini" {
+            continue;
+        }
+        let last = end.take().and_then(|(_, last)| last);
+        let Some(calls) = m["toolCalls"].as_array().filter(|c| !c.is_empty()) else {
+            end = Some((at, said(m).or(last)));
+            continue;
+        };
+        end = Some((at, None));
+        let reasons = reasons(m).map(|r| outcome::bound_to(&r, MAX_WORDS));
+        for c in calls {
+            let started = c["timestamp"].as_str().and_then(Timestamp::parse_rfc3339);
+            let call = call(c, session, &reasons, started);
+            sink.push(started.unwrap_or(at), cwd, Data::ToolCall(call));
         }
     }
-    end_turn(&mut turn, session, cwd, sink);
-}
-
-fn answer(m: &Value, at: Timestamp, session: &str, cwd: &str, turn: &mut Turn, sink: &mut Sink) {
-    turn.at = Some(at);
-    turn.model = m["model"].as_str().map(str::to_owned).or(turn.model.take());
-    if let Some(u) = usage(m) {
-        turn.usage.get_or_insert_with(Usage::default).add(&u);
-    }
-    let said = text_of(&m["content"]).filter(|t| !t.trim().is_empty());
-    let calls = m["toolCalls"].as_array().filter(|c| !c.is_empty());
-    let Some(calls) = calls else {
-        turn.last = said.or(turn.last.take());
+    let Some((at, last)) = end else {
         return;
     };
-    turn.last = None;
-    let reasons = reasons(m, said.as_deref());
-    for c in calls {
-        let started = c["timestamp"].as_str().and_then(Timestamp::parse_rfc3339);
-        sink.push(
-            started.unwrap_or(at),
-            cwd,
-            Data::ToolCall(call(c, session, &reasons, started)),
-        );
+    let t = answers(turn);
+    if last.is_none() && t.usage.is_none() {
+        return;
     }
+    let d = TurnEnd {
+        message: last.map(|m| outcome::bound_to(&m, MAX_WORDS)),
+        model: t.model,
+        usage: t.usage,
+        agent_session: Some(session.to_owned()),
+        subagent: None,
+        extra: sink::imported(),
+    };
+    sink.push(at, cwd, Data::TurnEnd(d));
 }
 
 fn call(c: &Value, session: &str, reasons: &Option<String>, at: Option<Timestamp>) -> ToolCall {
@@ -153,7 +148,7 @@ fn call(c: &Value, session: &str, reasons: &Option<String>, at: Option<Timestamp
         _ => Value::Null,
     };
     let h = Hook {
-        error: error.clone(),
+        error,
         input: input.clone(),
         response: if response.is_null() { shown } else { response },
         ..Hook::default()
@@ -174,23 +169,4 @@ fn call(c: &Value, session: &str, reasons: &Option<String>, at: Option<Timestamp
         extra: sink::imported(),
         ..ToolCall::default()
     }
-}
-
-fn end_turn(turn: &mut Turn, session: &str, cwd: &str, sink: &mut Sink) {
-    let t = std::mem::take(turn);
-    let Some(at) = t.at else {
-        return;
-    };
-    if t.last.is_none() && t.usage.is_none() {
-        return;
-    }
-    let d = TurnEnd {
-        message: t.last.map(|m| outcome::bound_to(&m, 8 * 1024)),
-        model: t.model,
-        usage: t.usage,
-        agent_session: Some(session.to_owned()),
-        subagent: None,
-        extra: sink::imported(),
-    };
-    sink.push(at, cwd, Data::TurnEnd(d));
 }
