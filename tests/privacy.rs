@@ -225,7 +225,7 @@ fn ignore_rules_user_patterns_and_private_modes_keep_commands_out() {
     )
     .unwrap();
     let mut sh = Pty::spawn(&w, "bash", &w.repo);
-    sh.run("echo ticket corp-1234 pin=9876");
+    sh.run("echo ticket corp-1234 pin=918273645");
     sh.run("vault () { echo v; }");
     sh.run("vault read kv/prod");
     sh.run("echo not vault read");
@@ -274,7 +274,7 @@ fn ignore_rules_user_patterns_and_private_modes_keep_commands_out() {
     let bytes = all_bytes(&w);
     for never in [
         "corp-1234",
-        "9876",
+        "918273645",
         "kv/prod",
         "inside-private",
         "in-private-fish",
