@@ -13,3 +13,15 @@ pub fn millis(var: &str, default: Duration) -> Duration {
     let _ = var;
     default
 }
+
+/// Whether, in a test build, `var` is set (a switch a test turns to prove
+/// what a feature is worth); always false in an install.
+pub fn flag(var: &str) -> bool {
+    #[cfg(feature = "testing")]
+    return std::env::var_os(var).is_some();
+    #[cfg(not(feature = "testing"))]
+    {
+        let _ = var;
+        false
+    }
+}

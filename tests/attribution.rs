@@ -23,6 +23,53 @@ fn paste_bursts(sh: &mut Pty, tag: &str, truth: &mut Truth, rounds: std::ops::Ra
     }
 }
 
+/// Three lines typed one after another, each writing `q.txt`, while
+/// ingest's looks at the tree come late (as on a busy machine): each look
+/// sees the net change of several lines, and only the contents each write
+/// left, taken as it closed, tell the lines apart.
+fn typed_while_looks_are_late(shell: &str, takes: bool) -> Score {
+    let w = World::initialised();
+    std::fs::write(w.repo.join("q.txt"), "start\n").unwrap();
+    let mut truth = Truth::new(&[("q.txt", "start\n")]);
+    let mut env = vec![("DEVTRACE_TEST_LOOK_LATE_MS", "400")];
+    if !takes {
+        env.push(("DEVTRACE_NO_TAKES", "1"));
+    }
+    let mut sh = Pty::spawn_with(&w, shell, &w.repo, &env);
+    // A change found: ingest watches the tree.
+    sh.run("echo m > marker.txt");
+    w.wait_events(&w.repo, &["--type", "edit_files", "--session", "latest"], 1);
+    // Written again as it was: the contents the lines start from are
+    // known as they closed (a file no write touched since ingest started
+    // has no such start, and its first change is told whole).
+    sh.run("echo start > q.txt");
+    for l in truth.burst(&format!("{shell}late"), 0, 3) {
+        sh.run(&l);
+    }
+    sh.exit();
+    let evs = w.ended_session(&w.repo);
+    dump_if_verbose(&evs);
+    let s = score(&evs, &truth);
+    report(&format!("{shell}, typed, looks late, takes {takes}"), &s);
+    s
+}
+
+#[test]
+fn lines_typed_while_looks_come_late_are_exact_from_what_each_write_left() {
+    for shell in ["bash", "zsh", "fish"] {
+        let s = typed_while_looks_are_late(shell, true);
+        assert_eq!((s.exact, s.missing), (3, 0), "{shell}: {s:?}");
+    }
+}
+
+#[test]
+fn without_the_contents_each_write_left_late_looks_can_only_say_one_of_these() {
+    // The test above fails without takes: this one shows it does not pass
+    // by chance (the looks really are late, and the lines run together).
+    let s = typed_while_looks_are_late("bash", false);
+    assert!(s.exact < 3 && s.uncertain > 0, "{s:?}");
+}
+
 #[test]
 fn pasted_bursts_in_a_large_repository_are_never_given_to_the_wrong_command() {
     let w = world_with_files(std::env::var("DT_FILES").map_or(30_000, |v| v.parse().unwrap()));

@@ -194,6 +194,28 @@ impl Spans {
         )
     }
 
+    /// The change told step by step: the steps the kernel proved (see
+    /// `worktree::steps`), each with what the evidence says of it, when
+    /// each names its one command; else, unless one command made all of
+    /// it, the split agents' claims make, or the steps as they are.
+    fn pieces(&self, o: &Outcome, ch: &Change, t: &Tracker) -> Option<Vec<(Outcome, Change)>> {
+        let steps: Option<Vec<(Outcome, Change)>> = (!ch.steps.is_empty())
+            .then(|| {
+                ch.steps
+                    .iter()
+                    .map(|s| Some((self.outcome(s)?, s.clone())))
+                    .collect()
+            })
+            .flatten();
+        let exact = |p: &Vec<(Outcome, Change)>| p.iter().all(|(o, _)| matches!(o, Outcome::By(_)));
+        match steps {
+            Some(p) if exact(&p) => Some(p),
+            // Named whole: no step says more.
+            _ if matches!(o, Outcome::By(_)) => None,
+            steps => self.split(o, ch, t).or(steps),
+        }
+    }
+
     /// `ids` in the order their commands began.
     fn in_order(&self, ids: &mut [String]) {
         ids.sort_by_key(|id| self.by_id.get(id).copied().unwrap_or((Ctime::EPOCH, 0)));
@@ -280,7 +302,7 @@ pub fn settle(
         };
         match outcome.filter(|o| !pending || *o == Outcome::Between) {
             None => keep.push(ch),
-            Some(o) => match spans.split(&o, &ch, t) {
+            Some(o) => match spans.pieces(&o, &ch, t) {
                 Some(pieces) => split.extend(pieces),
                 None => settled.push((o, ch)),
             },

@@ -22,6 +22,7 @@ fn written(after: u64, ctime: u64, seen: u64, writes: u32) -> Change {
         after: ms(after),
         seen: ms(seen),
         writes,
+        steps: Vec::new(),
     }
 }
 

@@ -122,6 +122,7 @@ pub fn split(ch: &Change, claims: &[(&str, &Claim)], t: &Tracker) -> Option<Vec<
         piece.old = old;
         piece.new = Some(entry);
         piece.writes = 0;
+        piece.steps.clear();
         out.push((id.to_string(), piece));
         old = Some(entry);
     }

@@ -134,6 +134,11 @@ impl Window {
 /// Looks at the tree. A bug here must not take recording down with it: a
 /// panic is caught, and the tracker starts over on its next scan.
 fn scan(t: &mut Tracker, pump: &mut dyn FnMut(), since: Option<Ctime>) -> Result<(), String> {
+    // Tests make looks late, as a busy machine does.
+    let late = crate::knobs::millis("DEVTRACE_TEST_LOOK_LATE_MS", std::time::Duration::ZERO);
+    if !late.is_zero() {
+        std::thread::sleep(late);
+    }
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.scan(since, pump)));
     match r {
         Ok(Ok(Ok(_))) => Ok(()),

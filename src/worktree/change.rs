@@ -32,6 +32,9 @@ pub struct Change {
     /// How many whole writes (a write closed, a create, delete or move) the
     /// kernel reported for it between the two looks; 0 when unknown.
     pub writes: u32,
+    /// The steps that made it, each with its own time, when the kernel
+    /// proves them (see `steps.rs`); empty when unknown.
+    pub steps: Vec<Change>,
 }
 
 impl Change {
@@ -72,6 +75,7 @@ pub(super) fn later_changes(
             after: Ctime::EPOCH,
             seen: Ctime::EPOCH,
             writes: 0,
+            steps: Vec::new(),
         });
     }
     changes
@@ -113,6 +117,7 @@ fn pair_renames(
             after: Ctime::EPOCH,
             seen: Ctime::EPOCH,
             writes: 0,
+            steps: Vec::new(),
         });
     }
     for (i, (p, e)) in deleted.iter().enumerate() {
@@ -128,6 +133,7 @@ fn pair_renames(
             after: Ctime::EPOCH,
             seen: Ctime::EPOCH,
             writes: 0,
+            steps: Vec::new(),
         });
     }
     out
@@ -174,6 +180,7 @@ pub fn merge(changes: Vec<Change>) -> Vec<Change> {
                 prev.after = prev.after.min(c.after);
                 prev.seen = prev.seen.max(c.seen);
                 prev.writes = 0; // several changes: not one write
+                prev.steps.clear();
                 if c.from.is_some() && prev.from.is_none() {
                     prev.from = c.from;
                 }
@@ -197,6 +204,7 @@ pub fn merge(changes: Vec<Change>) -> Vec<Change> {
                             after: prev.after.min(c.after),
                             seen: prev.seen.max(c.seen),
                             writes: 0,
+                            steps: Vec::new(),
                         });
                     }
                     _ => {
@@ -257,6 +265,7 @@ mod tests {
             after: Ctime::EPOCH,
             seen: Ctime::EPOCH,
             writes: 0,
+            steps: Vec::new(),
         }
     }
 

@@ -57,6 +57,7 @@ pub fn from_json(files: &[FileChange]) -> Vec<Change> {
             after: Ctime::EPOCH,
             seen: Ctime::EPOCH,
             writes: 0,
+            steps: Vec::new(),
         });
     }
     out
@@ -89,6 +90,7 @@ pub fn between_trees(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Ve
             after: Ctime::EPOCH,
             seen: Ctime::EPOCH,
             writes: 0,
+            steps: Vec::new(),
         });
     }
     Ok(out)

@@ -90,6 +90,7 @@ impl IndexHint {
                     after: Ctime::EPOCH,
                     seen: Ctime::EPOCH,
                     writes: 0,
+                    steps: Vec::new(),
                 });
             }
         }
@@ -108,6 +109,7 @@ impl IndexHint {
                     after: Ctime::EPOCH,
                     seen: Ctime::EPOCH,
                     writes: 0,
+                    steps: Vec::new(),
                 });
             }
         }

@@ -13,9 +13,11 @@ pub mod diff;
 mod evidence;
 mod index_hint;
 pub mod objects;
+mod reader;
 pub mod scan;
 pub mod snapshot;
 pub mod state;
+mod steps;
 pub mod watch;
 
 pub use change::Change;

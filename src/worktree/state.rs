@@ -9,6 +9,7 @@ use super::evidence::Evidence;
 use super::index_hint::IndexHint;
 use super::objects::{self, Objects, MODE_TREE};
 use super::scan::{self, Scan, Stop};
+use super::steps;
 use super::watch::Watch;
 use crate::timestamp::Ctime;
 use anyhow::{Context, Result};
@@ -243,11 +244,16 @@ impl Tracker {
         let (after, done) = (self.scanned.unwrap_or(Ctime::EPOCH), Ctime::now());
         // The writes the kernel reported since the look before: from the
         // watch that saw them (replaced by a full walk, or still in use).
-        let ops = match (self.retiring.take(), &mut self.watch, partial) {
-            (Some(mut old), _, false) => old.finish_look(),
-            (_, Some(w), true) => w.finish_look(),
-            _ => Default::default(),
+        let mut retiring = self.retiring.take();
+        let mut source = match (retiring.as_mut(), self.watch.as_mut(), partial) {
+            (Some(old), _, false) => Some(old),
+            (_, Some(w), true) => Some(w),
+            _ => None,
         };
+        let ops = source
+            .as_deref_mut()
+            .map(Watch::finish_look)
+            .unwrap_or_default();
         let evidence = Evidence {
             ops: &ops,
             dirs: &seen.dirs,
@@ -257,6 +263,12 @@ impl Tracker {
             c.seen = done;
             evidence.apply(c);
         }
+        if let Some(w) = source {
+            // What a partial look read, it read after the queue was drained.
+            let began = if partial { w.drained().max(t0) } else { t0 };
+            steps::cut(&mut changes, w.takes_mut(), began, &self.objects);
+        }
+        drop(retiring);
         self.base.extend(base);
         self.scanned = Some(t0);
         if !partial {
@@ -304,7 +316,7 @@ impl Tracker {
         let mut w = if self.watch_failed {
             None
         } else {
-            Watch::new()
+            Watch::new(&self.root)
         };
         let s = match scan::scan(&self.root, self.limits.max_files, w.as_mut(), pump)? {
             Ok(s) => s,

@@ -3,16 +3,22 @@
 //! directories it touched are read again, not the whole tree. When the
 //! kernel's event queue overflowed, a watch could not be added, or an ignore
 //! file changed, the answer is "everything" and the next scan is a full one.
+//! A thread of its own reads the events as they come (`reader.rs`), and
+//! takes the contents each closed write left.
 
+use super::reader::{self, Reader, Shared, Take};
+use crate::timestamp::Ctime;
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::Arc;
 
 pub struct Watch {
-    ino: Inotify,
-    by_wd: HashMap<WatchDescriptor, Vec<u8>>,
+    shared: Arc<Shared>,
+    /// The thread reading `shared`'s queue; stopped when dropped.
+    _reader: Option<Reader>,
     by_path: HashMap<Vec<u8>, WatchDescriptor>,
     /// A watch could not be added (the per-user limit): results are partial.
     pub broken: bool,
@@ -25,6 +31,11 @@ pub struct Watch {
     ops: HashMap<Vec<u8>, Ops>,
     /// Directories written while a look ran: dirty for the next one.
     carry: HashSet<Vec<u8>>,
+    /// The contents closed writes left, per file, oldest first.
+    takes: HashMap<Vec<u8>, Vec<Take>>,
+    /// When a look last read the queue before reading the tree: every
+    /// write made before is in what it read.
+    drained: Ctime,
 }
 
 /// What the kernel reported of one path between two looks.
@@ -68,17 +79,21 @@ fn flags() -> AddWatchFlags {
 }
 
 impl Watch {
-    pub fn new() -> Option<Watch> {
+    /// A watch of the tree at `root`, with its reading thread.
+    pub fn new(root: &Path) -> Option<Watch> {
         let ino = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).ok()?;
+        let shared = Arc::new(Shared::new(ino, root.to_path_buf()));
         Some(Watch {
-            ino,
-            by_wd: HashMap::new(),
+            _reader: Reader::start(shared.clone()),
+            shared,
             by_path: HashMap::new(),
             broken: false,
             full: false,
             lost: false,
             ops: HashMap::new(),
             carry: HashSet::new(),
+            takes: HashMap::new(),
+            drained: Ctime::EPOCH,
         })
     }
 
@@ -96,9 +111,10 @@ impl Watch {
         } else {
             root.join(OsStr::from_bytes(rel))
         };
-        match self.ino.add_watch(&path, flags()) {
+        match self.shared.ino.add_watch(&path, flags()) {
             Ok(wd) => {
-                if let Some(old) = self.by_wd.insert(wd, rel.to_vec()) {
+                let old = reader_lock(&self.shared).insert(wd, rel.to_vec());
+                if let Some(old) = old {
                     self.by_path.remove(&old);
                 }
                 self.by_path.insert(rel.to_vec(), wd);
@@ -121,8 +137,8 @@ impl Watch {
             .collect();
         for p in gone {
             if let Some(wd) = self.by_path.remove(&p) {
-                self.by_wd.remove(&wd);
-                let _ = self.ino.rm_watch(wd);
+                reader_lock(&self.shared).remove(&wd);
+                let _ = self.shared.ino.rm_watch(wd);
             }
         }
     }
@@ -132,6 +148,7 @@ impl Watch {
     pub fn dirty(&mut self) -> Option<HashSet<Vec<u8>>> {
         let mut dirty = std::mem::take(&mut self.carry);
         self.read(&mut dirty);
+        self.drained = Ctime::now();
         if self.full || self.broken {
             return None;
         }
@@ -148,6 +165,7 @@ impl Watch {
         self.carry = carry;
         if self.lost || self.broken {
             self.ops.clear();
+            self.lose_takes();
             return HashMap::new();
         }
         let mut all = before;
@@ -161,21 +179,39 @@ impl Watch {
         all
     }
 
+    /// The contents closed writes left, per file, held until a look has
+    /// used them (see `steps.rs`).
+    pub fn takes_mut(&mut self) -> &mut HashMap<Vec<u8>, Vec<Take>> {
+        &mut self.takes
+    }
+
+    /// When the look under way read the queue, before it read the tree.
+    pub fn drained(&self) -> Ctime {
+        self.drained
+    }
+
     /// Reads what the kernel queued: directories into `dirty`, writes into
-    /// `ops`.
+    /// `ops`, contents into `takes`.
     fn read(&mut self, dirty: &mut HashSet<Vec<u8>>) {
-        loop {
-            let events = match self.ino.read_events() {
-                Ok(e) if !e.is_empty() => e,
-                _ => break,
-            };
-            for ev in events {
+        let inbox = self.shared.drain();
+        if inbox.overflow {
+            self.full = true;
+            self.lost = true;
+        }
+        for t in inbox.takes {
+            self.takes.entry(t.path.clone()).or_default().push(t);
+        }
+        if inbox.takes_lost {
+            self.lose_takes();
+        }
+        {
+            for ev in inbox.events {
                 if ev.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
                     self.full = true;
                     self.lost = true;
                     continue;
                 }
-                let Some(dir) = self.by_wd.get(&ev.wd).cloned() else {
+                let Some(dir) = reader_lock(&self.shared).get(&ev.wd).cloned() else {
                     continue;
                 };
                 if ev.mask.intersects(
@@ -210,6 +246,12 @@ impl Watch {
         }
     }
 
+    /// Some closed write has no take: none held counts (a later run of
+    /// takes begins at a new anchor).
+    fn lose_takes(&mut self) {
+        self.takes.clear();
+    }
+
     fn count_op(&mut self, dir: &[u8], name: &[u8], mask: AddWatchFlags) {
         let mut path = dir.to_vec();
         if !path.is_empty() {
@@ -242,4 +284,8 @@ impl Watch {
             op.whole += 1;
         }
     }
+}
+
+fn reader_lock(sh: &Shared) -> std::sync::MutexGuard<'_, HashMap<WatchDescriptor, Vec<u8>>> {
+    reader::lock(&sh.by_wd)
 }

@@ -1,0 +1,301 @@
+//! The thread that reads the kernel's file events as they come, so that
+//! no scan, store write or shell record delays them: it stamps each batch
+//! when it has it in hand, and when a write to a file closes it takes the
+//! file's contents at once ("a take"). A take counts only when the kernel
+//! proves no later write touched the file before it was read: no later
+//! event for it was queued, before or while it was read, and its ctime did
+//! not move. Takes let a change found by a look be cut into the steps that
+//! made it (see `steps.rs`), each with a narrow time of its own.
+//!
+//! The thread and the look share one lock: a look drains what the thread
+//! read and reads the rest of the kernel's queue itself, so it never misses
+//! an event the thread has in hand.
+
+use crate::timestamp::Ctime;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::inotify::{AddWatchFlags, Inotify, InotifyEvent, WatchDescriptor};
+use std::collections::{HashMap, VecDeque};
+use std::ffi::OsStr;
+use std::io::Read;
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+/// Files larger than this are not taken (their steps stay unknown).
+const MAX_FILE: u64 = 1 << 20;
+/// Bytes of takes held between two looks; past it, takes stop until the
+/// next look (and the ones held are dropped: a missing take would hide a
+/// write from the steps).
+const MAX_HELD: usize = 16 << 20;
+/// Events held between two looks; past it, they are dropped and the next
+/// look is a full one (as when the kernel's own queue overflows).
+const MAX_EVENTS: usize = 1 << 16;
+
+/// A file's contents taken when a write to it closed.
+#[derive(Debug, Clone)]
+pub struct Take {
+    /// Relative to the tree's root.
+    pub path: Vec<u8>,
+    /// The contents the write left; None when they could not be taken
+    /// whole (a later write came first, the file is large, or the look
+    /// read the event before the thread did).
+    pub content: Option<Vec<u8>>,
+    /// The file's ctime when it was read (EPOCH without contents).
+    pub ctime: Ctime,
+    /// When the close was in hand: the write was made before.
+    pub seen: Ctime,
+    /// Until when no later write had touched the file: the next write was
+    /// made after.
+    pub until: Ctime,
+}
+
+impl Take {
+    fn unknown(path: Vec<u8>, at: Ctime) -> Take {
+        Take {
+            path,
+            content: None,
+            ctime: Ctime::EPOCH,
+            seen: at,
+            until: at,
+        }
+    }
+}
+
+/// What the thread read since the last look.
+#[derive(Default)]
+pub struct Inbox {
+    pub events: Vec<InotifyEvent>,
+    pub takes: Vec<Take>,
+    bytes: usize,
+    /// Events were dropped: only a full look sorts it out.
+    pub overflow: bool,
+    /// Takes were dropped: none of this look's counts.
+    pub takes_lost: bool,
+}
+
+/// The inotify instance and what the look and the thread share of it.
+pub struct Shared {
+    pub ino: Inotify,
+    pub by_wd: Mutex<HashMap<WatchDescriptor, Vec<u8>>>,
+    inbox: Mutex<Inbox>,
+    root: PathBuf,
+    stop: AtomicBool,
+}
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn closed_file(ev: &InotifyEvent) -> bool {
+    ev.mask.contains(AddWatchFlags::IN_CLOSE_WRITE)
+        && !ev.mask.contains(AddWatchFlags::IN_ISDIR)
+        && ev.name.is_some()
+}
+
+impl Shared {
+    pub fn new(ino: Inotify, root: PathBuf) -> Shared {
+        Shared {
+            ino,
+            by_wd: Mutex::default(),
+            inbox: Mutex::default(),
+            root,
+            stop: AtomicBool::new(false),
+        }
+    }
+
+    fn path_of(&self, ev: &InotifyEvent) -> Option<Vec<u8>> {
+        let mut path = lock(&self.by_wd).get(&ev.wd)?.clone();
+        if !path.is_empty() {
+            path.push(b'/');
+        }
+        path.extend_from_slice(ev.name.as_ref()?.as_bytes());
+        Some(path)
+    }
+
+    /// Everything read since the last drain, with the rest of the kernel's
+    /// queue read now (its closed writes get no contents: no time is left
+    /// to prove them).
+    pub fn drain(&self) -> Inbox {
+        let mut inbox = lock(&self.inbox);
+        while let Ok(evs) = self.ino.read_events() {
+            if evs.is_empty() {
+                break;
+            }
+            let at = Ctime::now();
+            for ev in evs {
+                if closed_file(&ev) {
+                    if let Some(p) = self.path_of(&ev) {
+                        inbox.takes.push(Take::unknown(p, at));
+                    }
+                }
+                inbox.events.push(ev);
+            }
+        }
+        std::mem::take(&mut *inbox)
+    }
+
+    /// Reads one batch of the kernel's queue, taking the contents of the
+    /// files whose writes closed.
+    fn read_batch(&self) {
+        let mut inbox = lock(&self.inbox);
+        let evs = match self.ino.read_events() {
+            Ok(evs) if !evs.is_empty() => evs,
+            _ => return,
+        };
+        let seen = Ctime::now();
+        let mut queue: VecDeque<(InotifyEvent, Ctime)> =
+            evs.into_iter().map(|e| (e, seen)).collect();
+        while let Some((ev, seen)) = queue.pop_front() {
+            if closed_file(&ev) {
+                if let Some(path) = self.path_of(&ev) {
+                    let take = self.take(&ev, path, seen, &mut queue, &inbox);
+                    inbox.bytes += take.content.as_ref().map_or(0, Vec::len);
+                    inbox.takes.push(take);
+                }
+            }
+            if inbox.events.len() >= MAX_EVENTS {
+                inbox.overflow = true;
+                inbox.events.clear();
+            }
+            inbox.events.push(ev);
+        }
+        if inbox.bytes > MAX_HELD {
+            inbox.takes_lost = true;
+        }
+    }
+
+    /// The contents `ev`'s write left, if nothing touched the file after.
+    fn take(
+        &self,
+        ev: &InotifyEvent,
+        path: Vec<u8>,
+        seen: Ctime,
+        queue: &mut VecDeque<(InotifyEvent, Ctime)>,
+        inbox: &Inbox,
+    ) -> Take {
+        let mut take = Take::unknown(path, seen);
+        if inbox.takes_lost || inbox.bytes > MAX_HELD || touched(ev, queue.iter()) {
+            return take;
+        }
+        let Some((content, ctime)) = read_whole(&self.root.join(OsStr::from_bytes(&take.path)))
+        else {
+            return take;
+        };
+        // A write made while it was read is in the queue by now.
+        let until = Ctime::now();
+        let from = queue.len();
+        if let Ok(more) = self.ino.read_events() {
+            let at = Ctime::now();
+            queue.extend(more.into_iter().map(|e| (e, at)));
+        }
+        if touched(ev, queue.range(from..)) {
+            return take;
+        }
+        take.content = Some(content);
+        take.ctime = ctime;
+        take.until = until;
+        take
+    }
+}
+
+/// Whether an event in `q` touched `ev`'s file again.
+fn touched<'a>(ev: &InotifyEvent, mut q: impl Iterator<Item = &'a (InotifyEvent, Ctime)>) -> bool {
+    q.any(|(e, _)| {
+        e.wd == ev.wd
+            && e.name == ev.name
+            && e.mask.intersects(
+                AddWatchFlags::IN_MODIFY
+                    | AddWatchFlags::IN_CLOSE_WRITE
+                    | AddWatchFlags::IN_DELETE
+                    | AddWatchFlags::IN_MOVED_FROM
+                    | AddWatchFlags::IN_MOVED_TO
+                    | AddWatchFlags::IN_CREATE,
+            )
+    })
+}
+
+/// A regular file's whole contents and its ctime, if no write moved the
+/// ctime while it was read.
+fn read_whole(path: &std::path::Path) -> Option<(Vec<u8>, Ctime)> {
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    let before = f.metadata().ok()?;
+    if !before.is_file() || before.len() > MAX_FILE {
+        return None;
+    }
+    let mut content = Vec::with_capacity(before.len() as usize);
+    (&mut f).take(MAX_FILE + 1).read_to_end(&mut content).ok()?;
+    let after = f.metadata().ok()?;
+    let stamp = |m: &std::fs::Metadata| (m.ctime(), m.ctime_nsec(), m.len());
+    if stamp(&before) != stamp(&after) || content.len() as u64 != after.len() {
+        return None;
+    }
+    Some((
+        content,
+        Ctime::from_parts(after.ctime(), after.ctime_nsec()),
+    ))
+}
+
+/// The running thread; stopped when dropped.
+pub struct Reader {
+    shared: Arc<Shared>,
+    wake: UnixStream,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Reader {
+    /// Starts the thread; None when it cannot (the look then reads the
+    /// queue alone, and no change is cut into steps).
+    pub fn start(shared: Arc<Shared>) -> Option<Reader> {
+        if crate::knobs::flag("DEVTRACE_NO_TAKES") {
+            return None;
+        }
+        let (wake, stop_r) = UnixStream::pair().ok()?;
+        let sh = shared.clone();
+        let handle = std::thread::Builder::new()
+            .name("devtrace-files".into())
+            .spawn(move || run(&sh, &stop_r))
+            .ok()?;
+        Some(Reader {
+            shared,
+            wake,
+            handle: Some(handle),
+        })
+    }
+}
+
+fn run(sh: &Shared, stop: &UnixStream) {
+    loop {
+        let mut fds = [
+            PollFd::new(sh.ino.as_fd(), PollFlags::POLLIN),
+            PollFd::new(stop.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => return,
+        }
+        let stopped = fds[1].revents().is_some_and(|r| !r.is_empty());
+        if stopped || sh.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        sh.read_batch();
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        let _ = std::io::Write::write(&mut &self.wake, b"x");
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
