@@ -299,3 +299,72 @@ impl Drop for Reader {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::sys::inotify::InitFlags;
+    use std::time::{Duration, Instant};
+
+    fn watched(dir: &std::path::Path) -> Arc<Shared> {
+        let ino = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).unwrap();
+        let sh = Arc::new(Shared::new(ino, dir.to_path_buf()));
+        let wd = sh.ino.add_watch(dir, super::super::watch::flags()).unwrap();
+        lock(&sh.by_wd).insert(wd, Vec::new());
+        sh
+    }
+
+    /// The takes, once the thread has made `n` (a drain would read the
+    /// queue itself, and its takes have no contents).
+    fn takes(sh: &Shared, n: usize) -> Vec<Take> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while lock(&sh.inbox).takes.len() < n && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::mem::take(&mut lock(&sh.inbox).takes)
+    }
+
+    #[test]
+    fn a_closed_write_is_taken_whole_with_its_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let sh = watched(dir.path());
+        let _r = Reader::start(sh.clone()).unwrap();
+        let before = Ctime::now();
+        std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
+        let t = takes(&sh, 1).pop().expect("a take");
+        let meta = std::fs::metadata(dir.path().join("a.txt")).unwrap();
+        assert_eq!(t.path, b"a.txt");
+        assert_eq!(t.content.as_deref(), Some(&b"one\n"[..]));
+        assert_eq!(t.ctime, Ctime::from_parts(meta.ctime(), meta.ctime_nsec()));
+        assert!(before <= t.seen && t.seen <= t.until, "{t:?}");
+    }
+
+    #[test]
+    fn a_write_followed_by_another_before_it_was_read_has_no_contents() {
+        let dir = tempfile::tempdir().unwrap();
+        let sh = watched(dir.path());
+        let _r = Reader::start(sh.clone()).unwrap();
+        // The thread cannot read while the look holds the lock: both
+        // writes are queued before it reads either.
+        let held = lock(&sh.inbox);
+        std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
+        std::fs::write(dir.path().join("a.txt"), "two\n").unwrap();
+        drop(held);
+        let got = takes(&sh, 2);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].content, None, "overwritten before it was read");
+        assert_eq!(got[1].content.as_deref(), Some(&b"two\n"[..]));
+    }
+
+    #[test]
+    fn large_files_and_links_are_not_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'x'; MAX_FILE as usize + 1]).unwrap();
+        assert!(read_whole(&big).is_none());
+        std::os::unix::fs::symlink(&big, dir.path().join("link")).unwrap();
+        assert!(read_whole(&dir.path().join("link")).is_none());
+        std::fs::write(dir.path().join("small"), "s").unwrap();
+        assert_eq!(read_whole(&dir.path().join("small")).unwrap().0, b"s");
+    }
+}

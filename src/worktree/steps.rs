@@ -129,3 +129,131 @@ fn steps(c: &Change, v: &[Take], objects: &Objects) -> Option<Vec<Change>> {
     }
     Some(out).filter(|o| !o.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: i128) -> Ctime {
+        Ctime::from_nanos(1_700_000_000_000_000_000 + n * 1_000_000)
+    }
+
+    /// A take of `text` written at `at` ms, in hand 1 ms later.
+    fn take(text: Option<&str>, at: i128) -> Take {
+        Take {
+            path: b"q.txt".to_vec(),
+            content: text.map(|t| t.as_bytes().to_vec()),
+            ctime: if text.is_some() { ms(at) } else { Ctime::EPOCH },
+            seen: ms(at + 1),
+            until: ms(at + 2),
+        }
+    }
+
+    fn entry(text: &str) -> Entry {
+        Entry {
+            oid: oid(text.as_bytes()).unwrap(),
+            mode: 0o100644,
+        }
+    }
+
+    /// The look's change from `old` to `new`, last written at `at` ms.
+    fn change(old: &str, new: &str, at: i128) -> Change {
+        Change {
+            path: b"q.txt".to_vec(),
+            from: None,
+            old: Some(entry(old)),
+            new: Some(entry(new)),
+            ctime: ms(at),
+            after: ms(0),
+            seen: ms(1000),
+            writes: 3,
+            steps: Vec::new(),
+        }
+    }
+
+    fn cut_one(c: &mut Change, v: Vec<Take>) -> HashMap<Vec<u8>, Vec<Take>> {
+        let dir = tempfile::tempdir().unwrap();
+        let objects = Objects::open(&dir.path().join(".devtrace"), dir.path()).unwrap();
+        let mut takes = HashMap::from([(b"q.txt".to_vec(), v)]);
+        cut(std::slice::from_mut(c), &mut takes, ms(500), &objects);
+        takes
+    }
+
+    #[test]
+    fn each_closed_write_from_the_anchor_on_is_a_step_with_its_own_time() {
+        let mut c = change("a", "abc", 30);
+        let v = vec![
+            take(Some("a"), 5),
+            take(Some("ab"), 10),
+            take(None, 15),
+            take(Some("abc"), 30),
+        ];
+        let left = cut_one(&mut c, v);
+        let s = &c.steps;
+        assert_eq!(s.len(), 2, "{s:#?}");
+        assert_eq!((s[0].old, s[0].new), (Some(entry("a")), Some(entry("ab"))));
+        assert_eq!((s[0].after, s[0].seen, s[0].ctime), (ms(7), ms(11), ms(10)));
+        assert_eq!(s[0].writes, 1);
+        // A write without contents joins the next step.
+        assert_eq!(
+            (s[1].old, s[1].new),
+            (Some(entry("ab")), Some(entry("abc")))
+        );
+        assert_eq!((s[1].after, s[1].seen, s[1].writes), (ms(12), ms(31), 2));
+        // The state the look saw is the next change's anchor.
+        assert_eq!(left[&b"q.txt".to_vec()].len(), 1);
+    }
+
+    #[test]
+    fn no_steps_without_a_take_of_the_old_contents() {
+        // "a" was read by a look in the middle of a write, or before
+        // ingest watched: when the file held it, closed, is not known.
+        let mut c = change("a", "abc", 30);
+        cut_one(&mut c, vec![take(Some("ab"), 10), take(Some("abc"), 30)]);
+        assert!(c.steps.is_empty());
+    }
+
+    #[test]
+    fn no_steps_unless_the_last_take_is_the_state_the_look_saw() {
+        let v = || {
+            vec![
+                take(Some("a"), 5),
+                take(Some("ab"), 10),
+                take(Some("abc"), 30),
+            ]
+        };
+        // Same contents, another time: a later write of the same text.
+        let mut c = change("a", "abc", 31);
+        cut_one(&mut c, v());
+        assert!(c.steps.is_empty());
+        // Same time, other contents: the look read it in the middle.
+        let mut c = change("a", "abx", 30);
+        cut_one(&mut c, v());
+        assert!(c.steps.is_empty());
+    }
+
+    #[test]
+    fn pruning_keeps_a_whole_run_from_the_last_state_a_look_saw() {
+        let mut takes = HashMap::from([(
+            b"q.txt".to_vec(),
+            vec![
+                take(Some("a"), 5),
+                take(None, 10),
+                take(Some("b"), 20),
+                take(None, 600),
+                take(Some("c"), 700),
+            ],
+        )]);
+        prune(&mut takes, ms(500));
+        let v = &takes[&b"q.txt".to_vec()];
+        assert_eq!(v.len(), 3, "{v:#?}");
+        assert_eq!(v[0].content.as_deref(), Some(&b"b"[..]));
+        // Past the bound a file keeps none (no run with a hole in it).
+        let many: Vec<Take> = (0..=MAX_PER_FILE as i128)
+            .map(|i| take(None, 600 + i))
+            .collect();
+        let mut takes = HashMap::from([(b"q.txt".to_vec(), many)]);
+        prune(&mut takes, ms(500));
+        assert!(takes.is_empty());
+    }
+}

@@ -64,7 +64,7 @@ impl Ops {
     }
 }
 
-fn flags() -> AddWatchFlags {
+pub(super) fn flags() -> AddWatchFlags {
     AddWatchFlags::IN_CREATE
         | AddWatchFlags::IN_DELETE
         | AddWatchFlags::IN_MODIFY
