@@ -12,6 +12,7 @@
 //! an event the thread has in hand.
 
 use crate::timestamp::Ctime;
+use git2::{ObjectType, Oid};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::inotify::{AddWatchFlags, Inotify, InotifyEvent, WatchDescriptor};
 use std::collections::{HashMap, VecDeque};
@@ -41,9 +42,12 @@ const MAX_EVENTS: usize = 1 << 16;
 pub struct Take {
     /// Relative to the tree's root.
     pub path: Vec<u8>,
-    /// The contents the write left; None when they could not be taken
-    /// whole (a later write came first, the file is large, or the look
-    /// read the event before the thread did).
+    /// The id of the contents the write left; None when they could not be
+    /// taken whole (a later write came first, the file is large, or the
+    /// look read the event before the thread did).
+    pub oid: Option<Oid>,
+    /// The contents themselves, while a step may need them (an anchor
+    /// keeps only their id).
     pub content: Option<Vec<u8>>,
     /// The file's ctime when it was read (EPOCH without contents).
     pub ctime: Ctime,
@@ -58,6 +62,7 @@ impl Take {
     fn unknown(path: Vec<u8>, at: Ctime) -> Take {
         Take {
             path,
+            oid: None,
             content: None,
             ctime: Ctime::EPOCH,
             seen: at,
@@ -196,6 +201,10 @@ impl Shared {
         if touched(ev, queue.range(from..)) {
             return take;
         }
+        let Ok(oid) = Oid::hash_object(ObjectType::Blob, &content) else {
+            return take;
+        };
+        take.oid = Some(oid);
         take.content = Some(content);
         take.ctime = ctime;
         take.until = until;

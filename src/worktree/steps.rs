@@ -17,12 +17,16 @@ use super::change::{Change, Entry};
 use super::objects::Objects;
 use super::reader::Take;
 use crate::timestamp::Ctime;
-use git2::{ObjectType, Oid};
+use git2::ObjectType;
 use std::collections::HashMap;
 
 /// Takes held for a file past this many are all dropped (its next change
 /// is then told whole).
 const MAX_PER_FILE: usize = 64;
+/// Past this many files with takes, or this many bytes of contents held,
+/// all takes are dropped (the next changes are told whole).
+const MAX_FILES: usize = 50_000;
+const MAX_BYTES: usize = 64 << 20;
 
 /// Sets the steps of each change the takes prove (`Change::steps`), then
 /// drops the takes no later look can use (`prune`; `began`: when this look
@@ -41,6 +45,7 @@ pub fn cut(
         if let Some((m, steps)) = matched {
             // The state the look saw is the next change's anchor.
             v.drain(..m);
+            v[0].content = None;
             c.steps = steps;
         }
     }
@@ -52,21 +57,24 @@ pub fn cut(
 /// takes past [`MAX_PER_FILE`].
 fn prune(takes: &mut HashMap<Vec<u8>, Vec<Take>>, began: Ctime) {
     for v in takes.values_mut() {
-        let anchor = v
-            .iter()
-            .rposition(|t| t.content.is_some() && t.seen <= began);
+        let anchor = v.iter().rposition(|t| t.oid.is_some() && t.seen <= began);
         if let Some(i) = anchor {
             v.drain(..i);
+            v[0].content = None; // an anchor needs only the id
         }
         if v.len() > MAX_PER_FILE {
             v.clear();
         }
     }
     takes.retain(|_, v| !v.is_empty());
-}
-
-fn oid(bytes: &[u8]) -> Option<Oid> {
-    Oid::hash_object(ObjectType::Blob, bytes).ok()
+    let bytes: usize = takes
+        .values()
+        .flatten()
+        .map(|t| t.content.as_ref().map_or(0, Vec::len))
+        .sum();
+    if takes.len() > MAX_FILES || bytes > MAX_BYTES {
+        takes.clear();
+    }
 }
 
 /// The one take of the state the look saw: its ctime and contents.
@@ -75,12 +83,12 @@ fn last_take(c: &Change, v: &[Take]) -> Option<usize> {
     let mut same_time = v
         .iter()
         .enumerate()
-        .filter(|(_, t)| t.content.is_some() && t.ctime == c.ctime);
+        .filter(|(_, t)| t.oid.is_some() && t.ctime == c.ctime);
     let (m, t) = same_time.next()?;
     if same_time.next().is_some() {
         return None; // a coarse clock: which one is not known
     }
-    (oid(t.content.as_deref()?)? == new.oid).then_some(m)
+    (t.oid == Some(new.oid)).then_some(m)
 }
 
 /// The steps from `c.old` through the takes `v` (the last is `c.new`),
@@ -88,22 +96,21 @@ fn last_take(c: &Change, v: &[Take]) -> Option<usize> {
 fn steps(c: &Change, v: &[Take], objects: &Objects) -> Option<Vec<Change>> {
     let new = c.new?;
     let old = c.old?.oid;
-    let start = v[..v.len() - 1]
-        .iter()
-        .rposition(|t| t.content.as_deref().and_then(oid) == Some(old))?;
+    let start = v[..v.len() - 1].iter().rposition(|t| t.oid == Some(old))?;
     let mut after = v[start].until;
     let mut cur = c.old;
     let mut writes = 0;
     let mut out = Vec::new();
     for (k, t) in v.iter().enumerate().skip(start + 1) {
         writes += 1;
-        let Some(content) = &t.content else { continue };
+        let Some(oid) = t.oid else { continue };
         let entry = if k + 1 == v.len() {
             new
         } else {
-            let oid = oid(content)?;
             if cur.map(|e| e.oid) != Some(oid) {
-                objects.write(ObjectType::Blob, content).ok()?;
+                objects
+                    .write(ObjectType::Blob, t.content.as_deref()?)
+                    .ok()?;
             }
             Entry {
                 oid,
@@ -134,6 +141,10 @@ fn steps(c: &Change, v: &[Take], objects: &Objects) -> Option<Vec<Change>> {
 mod tests {
     use super::*;
 
+    fn oid(bytes: &[u8]) -> Option<git2::Oid> {
+        Oid::hash_object(ObjectType::Blob, bytes).ok()
+    }
+
     fn ms(n: i128) -> Ctime {
         Ctime::from_nanos(1_700_000_000_000_000_000 + n * 1_000_000)
     }
@@ -142,6 +153,7 @@ mod tests {
     fn take(text: Option<&str>, at: i128) -> Take {
         Take {
             path: b"q.txt".to_vec(),
+            oid: text.and_then(|t| oid(t.as_bytes())),
             content: text.map(|t| t.as_bytes().to_vec()),
             ctime: if text.is_some() { ms(at) } else { Ctime::EPOCH },
             seen: ms(at + 1),
@@ -247,7 +259,8 @@ mod tests {
         prune(&mut takes, ms(500));
         let v = &takes[&b"q.txt".to_vec()];
         assert_eq!(v.len(), 3, "{v:#?}");
-        assert_eq!(v[0].content.as_deref(), Some(&b"b"[..]));
+        assert_eq!(v[0].oid, oid(b"b"));
+        assert_eq!(v[0].content, None, "an anchor keeps only the id");
         // Past the bound a file keeps none (no run with a hole in it).
         let many: Vec<Take> = (0..=MAX_PER_FILE as i128)
             .map(|i| take(None, 600 + i))
