@@ -142,7 +142,7 @@ mod tests {
     use super::*;
 
     fn oid(bytes: &[u8]) -> Option<git2::Oid> {
-        Oid::hash_object(ObjectType::Blob, bytes).ok()
+        git2::Oid::hash_object(ObjectType::Blob, bytes).ok()
     }
 
     fn ms(n: i128) -> Ctime {
