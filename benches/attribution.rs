@@ -47,8 +47,9 @@ fn run(w: &World, shell: &str, size: usize, rounds: usize) -> Row {
         let lines = truth.burst(&format!("{shell}{size}-"), round, size);
         sh.run_many(&lines, size);
     }
+    let shell_pid = sh.pid();
     sh.exit();
-    let evs = w.ended_session(&w.repo);
+    let evs = w.ended_session_of(&w.repo, shell_pid);
     let cpu = cpu_ticks(pid).saturating_sub(cpu0);
     let commands = size * rounds;
     Row {

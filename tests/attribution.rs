@@ -83,8 +83,9 @@ fn pasted_bursts_in_a_large_repository_are_never_given_to_the_wrong_command() {
         let mut sh = Pty::spawn(&w, shell, &w.repo);
         sh.run(": begin");
         paste_bursts(&mut sh, shell, &mut truth, 0..5);
+        let pid = sh.pid();
         sh.exit();
-        let evs = w.ended_session(&w.repo);
+        let evs = w.ended_session_of(&w.repo, pid);
         dump_if_verbose(&evs);
         let s = score(&evs, &truth);
         report(&format!("{shell}, 30,000 files, 5 bursts of 3"), &s);

@@ -192,6 +192,41 @@ impl World {
         }
     }
 
+    /// The events of the session of the shell with `pid`, once it ended
+    /// (a session that started later than another's end is not mistaken
+    /// for it: ingest may store it late, after a large tree's first scan).
+    pub fn ended_session_of(&self, dir: &Path, pid: i32) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let starts = parse_lines(
+                &self
+                    .devtrace(
+                        &["log", "--json", "-n", "100000", "--type", "session_start"],
+                        dir,
+                    )
+                    .stdout,
+            );
+            let id = starts
+                .iter()
+                .find(|e| e["data"]["shell_pid"] == pid)
+                .and_then(|e| e["session"].as_str().map(str::to_owned));
+            if let Some(id) = id {
+                let out = self.devtrace(&["show", "--session", &id, "--json"], dir);
+                let evs = parse_lines(&out.stdout);
+                if evs.iter().any(|e| e["type"] == "session_end") {
+                    return evs;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the session of shell {pid} in {} never ended; ingest log: {}",
+                dir.display(),
+                std::fs::read_to_string(self.run.join("devtrace/ingest.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits (up to 15 s) until the store in `dir` holds `n` or more events
     /// of the `log` arguments `args` (ingest stores asynchronously).
     pub fn wait_events(&self, dir: &Path, args: &[&str], n: usize) -> Vec<Value> {
