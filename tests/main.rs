@@ -3,6 +3,7 @@
 mod support;
 
 mod agent_import;
+mod agent_import_cline;
 mod agent_import_copilot;
 mod agent_import_gemini;
 mod agent_install;

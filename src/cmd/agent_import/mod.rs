@@ -11,9 +11,12 @@
 //! whose lines happened in this repository count; Gemini CLI's are the
 //! chat files of the projects at or under this repository (`gemini.rs`);
 //! Copilot CLI's are every session log it keeps (`copilot.rs`), of which
-//! those whose events happened in this repository count.
+//! those whose events happened in this repository count; Cline's are the
+//! tasks its task history says were started at or under this repository
+//! (`cline.rs`).
 
 mod claude;
+mod cline;
 mod codex;
 mod copilot;
 mod gemini;
@@ -24,7 +27,7 @@ use sink::Sink;
 use std::path::{Path, PathBuf};
 
 /// The agents whose stored sessions can be imported.
-const AGENTS: [&str; 4] = ["claude-code", "codex", "copilot", "gemini-cli"];
+const AGENTS: [&str; 5] = ["claude-code", "cline", "codex", "copilot", "gemini-cli"];
 
 pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
     if !AGENTS.contains(&name) {
@@ -53,6 +56,7 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
     let files: Vec<(PathBuf, PathBuf)> = match name {
         "codex" => with_root(codex::transcripts(), &root),
         "copilot" => with_root(copilot::transcripts(), &root),
+        "cline" => cline::tasks(&root),
         "gemini-cli" => gemini::transcripts(&root),
         _ => with_root(transcripts(&root), &root),
     };
@@ -77,9 +81,10 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
 /// The sessions one of the agent's files holds, read into their events.
 fn read(name: &str, root: &Path, file: &Path, project: &Path) -> Result<Vec<Sink>> {
     let text = read_text(file)?;
-    // A Copilot session's log is its directory's `events.jsonl`.
+    // A Copilot session's log, a Cline task's history, is in a directory
+    // named after it.
     let named = match name {
-        "copilot" => file.parent().and_then(Path::file_name),
+        "copilot" | "cline" => file.parent().and_then(Path::file_name),
         _ => file.file_stem(),
     };
     let Some(agent_session) = named.map(|s| s.to_string_lossy().into_owned()) else {
@@ -89,6 +94,7 @@ fn read(name: &str, root: &Path, file: &Path, project: &Path) -> Result<Vec<Sink
     match name {
         "codex" => codex::read(&text, &mut sink),
         "copilot" => copilot::read(&text, &mut sink),
+        "cline" => cline::read(&text, file, &project.to_string_lossy(), &mut sink)?,
         "gemini-cli" => {
             let (id, messages) = crate::cmd::agent_hook::gemini_chat::load(&text);
             let session = id.unwrap_or(agent_session);
