@@ -13,13 +13,15 @@
 //! Copilot CLI's are every session log it keeps (`copilot.rs`), of which
 //! those whose events happened in this repository count; Cline's are the
 //! tasks its task history says were started at or under this repository
-//! (`cline.rs`).
+//! (`cline.rs`); opencode's are the sessions of its database and older
+//! storage whose directory is at or under this repository (`opencode.rs`).
 
 mod claude;
 mod cline;
 mod codex;
 mod copilot;
 mod gemini;
+mod opencode;
 mod sink;
 
 use anyhow::Result;
@@ -27,7 +29,14 @@ use sink::Sink;
 use std::path::{Path, PathBuf};
 
 /// The agents whose stored sessions can be imported.
-const AGENTS: [&str; 5] = ["claude-code", "cline", "codex", "copilot", "gemini-cli"];
+const AGENTS: [&str; 6] = [
+    "claude-code",
+    "cline",
+    "codex",
+    "copilot",
+    "gemini-cli",
+    "opencode",
+];
 
 pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
     if !AGENTS.contains(&name) {
@@ -57,6 +66,7 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
         "codex" => with_root(codex::transcripts(), &root),
         "copilot" => with_root(copilot::transcripts(), &root),
         "cline" => cline::tasks(&root),
+        "opencode" => with_root(opencode::sources(), &root),
         "gemini-cli" => gemini::transcripts(&root),
         _ => with_root(transcripts(&root), &root),
     };
@@ -80,6 +90,9 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
 
 /// The sessions one of the agent's files holds, read into their events.
 fn read(name: &str, root: &Path, file: &Path, project: &Path) -> Result<Vec<Sink>> {
+    if name == "opencode" {
+        return opencode::read(file, root);
+    }
     let text = read_text(file)?;
     // A Copilot session's log, a Cline task's history, is in a directory
     // named after it.
@@ -110,6 +123,9 @@ fn read(name: &str, root: &Path, file: &Path, project: &Path) -> Result<Vec<Sink
 #[derive(Default)]
 struct Tally {
     by_hooks: std::collections::HashSet<String>,
+    /// The sessions read already (opencode's, in its database and in the
+    /// files it was moved from).
+    seen: std::collections::HashSet<String>,
     patterns: Vec<crate::config::Pattern>,
     sessions: u64,
     found: u64,
@@ -127,6 +143,9 @@ impl Tally {
         since: Option<i64>,
         store: &mut crate::store::Store,
     ) -> Result<()> {
+        if !self.seen.insert(sink.session().to_owned()) {
+            return Ok(());
+        }
         if self.by_hooks.contains(sink.session()) {
             self.hooked += 1;
             return Ok(());
