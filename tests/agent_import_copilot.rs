@@ -208,3 +208,76 @@ fn copilot_import_skips_hooked_sessions_and_keeps_since() {
         "{out:?}"
     );
 }
+
+/// Copilot's hooks take each call's reasons from the session log Copilot
+/// keeps: the words of the message that asked for that call (same tool,
+/// same arguments) and those before it, never another call's.
+#[test]
+fn copilot_hooks_take_reasons_from_its_session_log() {
+    let w = World::initialised();
+    let home = copilot_home(&w);
+    let repo = w.repo.to_string_lossy().into_owned();
+    let hook = |event: &str, payload: Value| {
+        let out = output_with_stdin(
+            w.cmd_in(BIN, &w.repo)
+                .args(["agent", "hook", "copilot", "--event", event])
+                .env("COPILOT_HOME", &home),
+            payload.to_string().as_bytes(),
+        );
+        assert!(out.status.success(), "{out:?}");
+    };
+    let base = json!({"sessionId": SESSION, "timestamp": 1796112001000u64, "cwd": repo});
+    let with = |extra: Value| {
+        let mut v = base.clone();
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        v
+    };
+    hook(
+        "userPromptSubmitted",
+        with(json!({"prompt": "Rename total to sum in billing.rs and run the tests"})),
+    );
+    for (args, result) in [
+        (
+            json!({"command": "grep -rn sum .", "description": "Find the callers"}),
+            "./billing.rs:1:fn sum() {} // zebrafish\n",
+        ),
+        (
+            json!({"command": "ls", "description": "Look around"}),
+            "billing.rs\n",
+        ),
+    ] {
+        let call = json!({"toolName": "bash", "toolArgs": args.to_string()});
+        hook("preToolUse", with(call.clone()));
+        let mut done = with(call);
+        done["toolResult"] = json!({"resultType": "success", "textResultForLlm": result});
+        hook("postToolUse", done);
+    }
+    hook("sessionEnd", with(json!({"reason": "complete"})));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let evs = loop {
+        let out = w.devtrace(
+            &[
+                "show",
+                "--session",
+                "latest",
+                "--json",
+                "--agent",
+                "copilot",
+            ],
+            &w.repo,
+        );
+        let evs = parse_lines(&out.stdout);
+        if evs.iter().any(|e| e["type"] == "session_end") {
+            break evs;
+        }
+        assert!(std::time::Instant::now() < deadline, "{evs:#?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let calls = of_type(&evs, "tool_call");
+    assert_eq!(calls.len(), 2, "{evs:#?}");
+    assert_eq!(calls[0]["data"]["reasoning"], "Now I'll find the callers.");
+    // A call the log does not hold borrows no one's words.
+    assert!(calls[1]["data"].get("reasoning").is_none(), "{}", calls[1]);
+}

@@ -10,6 +10,7 @@
 
 mod calls;
 mod claude;
+mod copilot_log;
 pub mod gemini_chat;
 mod input;
 mod others;
@@ -193,6 +194,12 @@ fn checkpoint(chan: &Channel, end: u64) {
 /// The agent's words before the call, from its transcript (a subagent's
 /// own, where it has one).
 fn reasoning(c: &Call) -> Option<String> {
+    if c.agent == "copilot" {
+        // No transcript path in its payloads: the session's own log.
+        let path = copilot_log::path(&c.session)?;
+        let r = copilot_log::reasoning(&path, c.v.tool.as_deref()?, &c.v.input)?;
+        return Some(outcome::bound_to(&r, MAX_WORDS));
+    }
     let path = c.v.transcript.as_deref()?;
     if c.agent == "gemini-cli" {
         // Its calls have no id: the newest answer, if it made this call.
