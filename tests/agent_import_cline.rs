@@ -2,7 +2,7 @@
 //! (`state/taskHistory.json`) and each task's `api_conversation_history.json`
 //! and `ui_messages.json`, in `~/.cline/data` and in VS Code's storage.
 
-use crate::agent_import::{fixture, imported, of_type};
+use crate::agent_import::{fixture, imported, of_type, wait_hooked_prompt};
 use crate::support::*;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -205,6 +205,7 @@ fn cline_import_skips_hooked_tasks_and_keeps_since() {
         payload.to_string().as_bytes(),
     );
     assert!(out.status.success(), "{out:?}");
+    wait_hooked_prompt(&w, "cline");
     let out = import(&w, &["--since", "2026-11-30T05:13:26Z"]);
     assert!(
         said(&out).contains(

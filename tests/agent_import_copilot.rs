@@ -2,7 +2,7 @@
 //! (`$COPILOT_HOME/session-state/ID/events.jsonl`), in the event format of
 //! github/copilot-sdk's generated session-event types.
 
-use crate::agent_import::{fixture, imported, of_type};
+use crate::agent_import::{fixture, imported, of_type, wait_hooked_prompt};
 use crate::support::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -202,6 +202,7 @@ fn copilot_import_skips_hooked_sessions_and_keeps_since() {
         payload.to_string().as_bytes(),
     );
     assert!(out.status.success(), "{out:?}");
+    wait_hooked_prompt(&w2, "copilot");
     let out = import(&w2, &home2, &[]);
     assert!(
         said(&out).contains("0 new (1 session already recorded by its hooks; 1 file skipped)"),

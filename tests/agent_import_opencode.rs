@@ -2,7 +2,7 @@
 //! database (`opencode.db`: `session`, `message`, `part`) and from the
 //! JSON files it kept before (`storage/session|message|part/`).
 
-use crate::agent_import::{fixture, imported, of_type};
+use crate::agent_import::{fixture, imported, of_type, wait_hooked_prompt};
 use crate::support::*;
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
@@ -106,7 +106,7 @@ fn store_files(storage: &Path, s: &Value) {
 /// storage with an earlier session of a subdirectory, the first session
 /// again (as opencode leaves it after moving it) and a file that is not
 /// JSON.
-fn opencode_home(w: &World) -> PathBuf {
+pub fn opencode_home(w: &World) -> PathBuf {
     let xdg = w.home.join("xdg-data");
     let data = xdg.join("opencode");
     std::fs::create_dir_all(&data).unwrap();
@@ -294,6 +294,7 @@ fn opencode_import_skips_hooked_sessions_and_keeps_since() {
         payload.to_string().as_bytes(),
     );
     assert!(out.status.success(), "{out:?}");
+    wait_hooked_prompt(&w, "opencode");
     let out = import(&w, &xdg, &["--since", "2026-11-30T06:13:30Z"]);
     assert!(
         said(&out).contains(
@@ -301,4 +302,63 @@ fn opencode_import_skips_hooked_sessions_and_keeps_since() {
         ),
         "{out:?}"
     );
+}
+
+/// DevTrace's opencode plugin takes each call's reasons from the database
+/// opencode writes as it goes: the reasoning and text parts before the
+/// call's part, in its message; a call not there gets none.
+#[test]
+fn opencode_hooks_take_reasons_from_its_database() {
+    let w = World::initialised();
+    let xdg = opencode_home(&w);
+    let hook = |payload: Value| {
+        let out = output_with_stdin(
+            w.cmd_in(BIN, &w.repo)
+                .args(["agent", "hook", "opencode"])
+                .env("XDG_DATA_HOME", &xdg),
+            payload.to_string().as_bytes(),
+        );
+        assert!(out.status.success(), "{out:?}");
+    };
+    let ev = |name: &str, extra: Value| {
+        let mut v = json!({"cwd": w.repo, "hook_event_name": name, "session_id": SESSION});
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        v
+    };
+    hook(ev("chat.message", json!({"prompt": "Rename total to sum"})));
+    for (id, command) in [("toolu_oc2", "grep -rn sum ."), ("toolu_gone", "ls")] {
+        let call = json!({"tool_name": "bash", "tool_use_id": id,
+            "tool_input": {"command": command}});
+        hook(ev("tool.execute.before", call.clone()));
+        let mut after = ev("tool.execute.after", call);
+        after["tool_response"] = json!({"output": "x\n", "metadata": {"exit": 0}});
+        hook(after);
+    }
+    hook(ev("session.deleted", json!({})));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let evs = loop {
+        let out = w.devtrace(
+            &[
+                "show",
+                "--session",
+                "latest",
+                "--json",
+                "--agent",
+                "opencode",
+            ],
+            &w.repo,
+        );
+        let evs = parse_lines(&out.stdout);
+        if evs.iter().any(|e| e["type"] == "session_end") {
+            break evs;
+        }
+        assert!(std::time::Instant::now() < deadline, "{evs:#?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let calls = of_type(&evs, "tool_call");
+    assert_eq!(calls.len(), 2, "{evs:#?}");
+    assert_eq!(calls[0]["data"]["reasoning"], "Now the callers.");
+    assert!(calls[1]["data"].get("reasoning").is_none(), "{}", calls[1]);
 }

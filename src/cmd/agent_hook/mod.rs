@@ -13,6 +13,7 @@ mod claude;
 mod copilot_log;
 pub mod gemini_chat;
 mod input;
+mod opencode_db;
 mod others;
 pub mod outcome;
 mod transcript;
@@ -198,6 +199,11 @@ fn reasoning(c: &Call) -> Option<String> {
         // No transcript path in its payloads: the session's own log.
         let path = copilot_log::path(&c.session)?;
         let r = copilot_log::reasoning(&path, c.v.tool.as_deref()?, &c.v.input)?;
+        return Some(outcome::bound_to(&r, MAX_WORDS));
+    }
+    if c.agent == "opencode" {
+        // The parts opencode has written of this session.
+        let r = opencode_db::reasoning(&c.session, c.v.call_id.as_deref()?)?;
         return Some(outcome::bound_to(&r, MAX_WORDS));
     }
     let path = c.v.transcript.as_deref()?;
