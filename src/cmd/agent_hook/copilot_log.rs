@@ -56,7 +56,13 @@ fn texts(d: &Value) -> Vec<String> {
 /// agent's messages before it, back to a tool's result or the prompt.
 pub fn reasoning(path: &str, tool: &str, input: &Value) -> Option<String> {
     let mut found: Option<(Option<String>, Vec<String>)> = None;
+    let named = format!("\"{tool}\"");
     for line in super::transcript::tail_lines(path, TAIL) {
+        // Most lines are tools' results: parsed only once they matter.
+        let asks = line.contains("\"assistant.message\"");
+        if found.is_none() && !(asks && line.contains(&named)) {
+            continue;
+        }
         let Ok(v) = serde_json::from_str::<Value>(&line) else {
             continue;
         };
