@@ -439,8 +439,8 @@ fn agent_hook_times(w: &World, n: usize) -> Vec<f64> {
 /// Milliseconds for one `devtrace agent hook AGENT` process around each of
 /// `n` shell tool calls (its start and its end), with the payloads of the
 /// agent's fixture (tests/agent_fixtures/AGENT.jsonl, the `grep` call) and,
-/// for the agents that keep one, a transcript of several megabytes to read
-/// the call's reasons from.
+/// for the agents that keep one, a transcript (Copilot CLI: a session log)
+/// of several megabytes to read the call's reasons from.
 fn agent_fixture_times(w: &World, agent: &str, n: usize) -> Vec<f64> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agent_fixtures");
     let repo = w.repo.to_string_lossy().into_owned();
@@ -459,6 +459,17 @@ fn agent_fixture_times(w: &World, agent: &str, n: usize) -> Vec<f64> {
             }
         }
         std::fs::write(&transcript, big.replace("$REPO", &repo)).unwrap();
+    }
+    // Copilot CLI's session log, where its hooks read the reasons from.
+    if let Ok(t) = std::fs::read_to_string(dir.join(format!("{agent}.events.jsonl"))) {
+        let session = "5e6f7a8b-1c2d-4e3f-8a9b-0c1d2e3f4a5b";
+        let log = w.home.join(".copilot/session-state").join(session);
+        std::fs::create_dir_all(&log).unwrap();
+        let mut big = String::new();
+        while big.len() < 4 << 20 {
+            big.push_str(&t.replace("7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", session));
+        }
+        std::fs::write(log.join("events.jsonl"), big.replace("$REPO", &repo)).unwrap();
     }
     let text = std::fs::read_to_string(dir.join(format!("{agent}.jsonl"))).unwrap();
     let pair: Vec<serde_json::Value> = text

@@ -223,3 +223,19 @@ fn codex_import_since_leaves_out_the_earlier_session() {
     let said = import(&w, &home, &[]);
     assert!(said.contains("11 events from 2 sessions, 6 new"), "{said}");
 }
+
+/// Waits until the store holds the prompt an agent's hook sent.
+pub fn wait_hooked_prompt(w: &World, agent: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let out = w.devtrace(&["log", "--json", "--agent", agent], &w.repo);
+        if parse_lines(&out.stdout)
+            .iter()
+            .any(|e| e["type"] == "prompt")
+        {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{out:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -3,7 +3,10 @@
 mod support;
 
 mod agent_import;
+mod agent_import_cline;
+mod agent_import_copilot;
 mod agent_import_gemini;
+mod agent_import_opencode;
 mod agent_install;
 mod agent_overlap;
 mod agent_sessions;

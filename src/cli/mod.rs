@@ -290,7 +290,8 @@ pub enum AgentCmd {
     /// Record an agent's sessions from before DevTrace, from the transcripts
     /// it keeps for this repository (importing twice adds nothing)
     Import {
-        /// The agent: claude-code, codex or gemini-cli
+        /// The agent: claude-code, cline, codex, copilot, gemini-cli or
+        /// opencode
         name: String,
         /// Only what happened at or after this time
         #[arg(long, value_name = "T")]

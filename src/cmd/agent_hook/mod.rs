@@ -10,8 +10,10 @@
 
 mod calls;
 mod claude;
+mod copilot_log;
 pub mod gemini_chat;
 mod input;
+mod opencode_db;
 mod others;
 pub mod outcome;
 mod transcript;
@@ -193,6 +195,17 @@ fn checkpoint(chan: &Channel, end: u64) {
 /// The agent's words before the call, from its transcript (a subagent's
 /// own, where it has one).
 fn reasoning(c: &Call) -> Option<String> {
+    if c.agent == "copilot" {
+        // No transcript path in its payloads: the session's own log.
+        let path = copilot_log::path(&c.session)?;
+        let r = copilot_log::reasoning(&path, c.v.tool.as_deref()?, &c.v.input)?;
+        return Some(outcome::bound_to(&r, MAX_WORDS));
+    }
+    if c.agent == "opencode" {
+        // The parts opencode has written of this session.
+        let r = opencode_db::reasoning(&c.session, c.v.call_id.as_deref()?)?;
+        return Some(outcome::bound_to(&r, MAX_WORDS));
+    }
     let path = c.v.transcript.as_deref()?;
     if c.agent == "gemini-cli" {
         // Its calls have no id: the newest answer, if it made this call.

@@ -45,7 +45,7 @@ enum Item {
 }
 
 /// The transcript's last lines (of its last `size` bytes), newest first.
-fn tail_lines(path: &str, size: u64) -> Vec<String> {
+pub(super) fn tail_lines(path: &str, size: u64) -> Vec<String> {
     let Ok(mut f) = std::fs::File::open(path) else {
         return Vec::new();
     };

@@ -9,22 +9,40 @@
 //! path with every character other than a letter, digit or `-` made a `-`;
 //! Codex's are every session file it keeps (`codex.rs`), of which those
 //! whose lines happened in this repository count; Gemini CLI's are the
-//! chat files of the projects at or under this repository (`gemini.rs`).
+//! chat files of the projects at or under this repository (`gemini.rs`);
+//! Copilot CLI's are every session log it keeps (`copilot.rs`), of which
+//! those whose events happened in this repository count; Cline's are the
+//! tasks its task history says were started at or under this repository
+//! (`cline.rs`); opencode's are the sessions of its database and older
+//! storage whose directory is at or under this repository (`opencode.rs`).
 
 mod claude;
+mod cline;
 mod codex;
+mod copilot;
 mod gemini;
+mod opencode;
 mod sink;
 
 use anyhow::Result;
 use sink::Sink;
 use std::path::{Path, PathBuf};
 
+/// The agents whose stored sessions can be imported.
+const AGENTS: [&str; 6] = [
+    "claude-code",
+    "cline",
+    "codex",
+    "copilot",
+    "gemini-cli",
+    "opencode",
+];
+
 pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
-    if !["claude-code", "codex", "gemini-cli"].contains(&name) {
+    if !AGENTS.contains(&name) {
         return Err(crate::usage(
             format!("no import for the agent '{name}'"),
-            "supported: claude-code, codex, gemini-cli",
+            format!("supported: {}", AGENTS.join(", ")),
         ));
     }
     let since = crate::resolve::when(since)?;
@@ -36,73 +54,138 @@ pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
         ));
     };
     let mut store = crate::store::Store::open(&dir)?;
-    let cfg = crate::config::load(Some(&dir)).unwrap_or_default();
-    let (mut sessions, mut found, mut added, mut skipped, mut hooked) = (0, 0, 0, 0, 0);
-    // A session the agent's hooks recorded is not recorded twice.
-    let by_hooks = store.hooked_sessions(name)?;
+    let mut t = Tally {
+        // A session the agent's hooks recorded is not recorded twice.
+        by_hooks: store.hooked_sessions(name)?,
+        patterns: crate::config::load(Some(&dir))
+            .unwrap_or_default()
+            .redact_patterns,
+        ..Tally::default()
+    };
     let files: Vec<(PathBuf, PathBuf)> = match name {
         "codex" => with_root(codex::transcripts(), &root),
+        "copilot" => with_root(copilot::transcripts(), &root),
+        "cline" => cline::tasks(&root),
+        "opencode" => with_root(opencode::sources(), &root),
         "gemini-cli" => gemini::transcripts(&root),
         _ => with_root(transcripts(&root), &root),
     };
     for (file, project) in files {
         // One file unreadable (or not text) costs only itself.
-        let text = match read_text(&file) {
-            Ok(text) => text,
+        match read(name, &root, &file, &project) {
+            Ok(sinks) => {
+                for sink in sinks {
+                    t.record(sink, name, since, &mut store)?;
+                }
+            }
             Err(e) => {
                 eprintln!("devtrace: skipped {}: {e}", file.display());
-                skipped += 1;
-                continue;
+                t.skipped += 1;
             }
-        };
-        let Some(agent_session) = file.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
-            continue;
-        };
-        let mut sink = Sink::new(&root, &agent_session);
-        match name {
-            "codex" => codex::read(&text, &mut sink),
-            "gemini-cli" => {
-                let (id, messages) = crate::cmd::agent_hook::gemini_chat::load(&text);
-                let session = id.unwrap_or(agent_session);
-                sink.rename(&session);
-                gemini::read(&messages, &session, &project.to_string_lossy(), &mut sink);
-            }
-            _ => claude::read(&text, &agent_session, &mut sink),
         }
-        if by_hooks.contains(sink.session()) {
-            hooked += 1;
-            continue;
+    }
+    t.report(name);
+    Ok(0)
+}
+
+/// The sessions one of the agent's files holds, read into their events.
+fn read(name: &str, root: &Path, file: &Path, project: &Path) -> Result<Vec<Sink>> {
+    if name == "opencode" {
+        return opencode::read(file, root);
+    }
+    let text = read_text(file)?;
+    // A Copilot session's log, a Cline task's history, is in a directory
+    // named after it.
+    let named = match name {
+        "copilot" | "cline" => file.parent().and_then(Path::file_name),
+        _ => file.file_stem(),
+    };
+    let Some(agent_session) = named.map(|s| s.to_string_lossy().into_owned()) else {
+        return Ok(Vec::new());
+    };
+    let mut sink = Sink::new(root, &agent_session);
+    match name {
+        "codex" => codex::read(&text, &mut sink),
+        "copilot" => copilot::read(&text, &mut sink),
+        "cline" => cline::read(&text, file, &project.to_string_lossy(), &mut sink)?,
+        "gemini-cli" => {
+            let (id, messages) = crate::cmd::agent_hook::gemini_chat::load(&text);
+            let session = id.unwrap_or(agent_session);
+            sink.rename(&session);
+            gemini::read(&messages, &session, &project.to_string_lossy(), &mut sink);
+        }
+        _ => claude::read(&text, &agent_session, &mut sink),
+    }
+    Ok(vec![sink])
+}
+
+/// What an import found, added and left out.
+#[derive(Default)]
+struct Tally {
+    by_hooks: std::collections::HashSet<String>,
+    /// The sessions read already (opencode's, in its database and in the
+    /// files it was moved from).
+    seen: std::collections::HashSet<String>,
+    patterns: Vec<crate::config::Pattern>,
+    sessions: u64,
+    found: u64,
+    added: usize,
+    skipped: u64,
+    hooked: u64,
+}
+
+impl Tally {
+    /// Records one session's events, unless its hooks recorded it.
+    fn record(
+        &mut self,
+        sink: Sink,
+        name: &str,
+        since: Option<i64>,
+        store: &mut crate::store::Store,
+    ) -> Result<()> {
+        if !self.seen.insert(sink.session().to_owned()) {
+            return Ok(());
+        }
+        if self.by_hooks.contains(sink.session()) {
+            self.hooked += 1;
+            return Ok(());
         }
         let mut events = sink.finish(name, since);
         if events.is_empty() {
-            continue;
+            return Ok(());
         }
         for ev in &mut events {
-            crate::redact::event_with(ev, &cfg.redact_patterns);
+            crate::redact::event_with(ev, &self.patterns);
         }
-        sessions += 1;
-        found += events.len();
-        added += store.append(&events)?;
+        self.sessions += 1;
+        self.found += events.len() as u64;
+        self.added += store.append(&events)?;
+        Ok(())
     }
-    let mut notes = Vec::new();
-    if hooked > 0 {
-        let n = crate::output::count(hooked, "session");
-        notes.push(format!("{n} already recorded by its hooks"));
+
+    fn report(&self, name: &str) {
+        let mut notes = Vec::new();
+        if self.hooked > 0 {
+            let n = crate::output::count(self.hooked, "session");
+            notes.push(format!("{n} already recorded by its hooks"));
+        }
+        if self.skipped > 0 {
+            notes.push(format!(
+                "{} skipped",
+                crate::output::count(self.skipped, "file")
+            ));
+        }
+        let notes = match notes.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", notes.join("; ")),
+        };
+        println!(
+            "{name}: {} from {}, {} new{notes}",
+            crate::output::count(self.found, "event"),
+            crate::output::count(self.sessions, "session"),
+            self.added
+        );
     }
-    if skipped > 0 {
-        notes.push(format!("{} skipped", crate::output::count(skipped, "file")));
-    }
-    let notes = match notes.is_empty() {
-        true => String::new(),
-        false => format!(" ({})", notes.join("; ")),
-    };
-    println!(
-        "{name}: {} from {}, {} new{notes}",
-        crate::output::count(found as u64, "event"),
-        crate::output::count(sessions as u64, "session"),
-        added
-    );
-    Ok(0)
 }
 
 fn read_text(file: &Path) -> Result<String> {
