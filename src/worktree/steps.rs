@@ -2,9 +2,11 @@
 //! closed write left (`reader.rs`'s takes). A look sees only a file's net
 //! change since the look before; when three pasted lines each wrote the
 //! file, the takes show the states between, and when each write was made:
-//! after the state before it was taken whole (`Take::until`), and before
-//! its close was in hand (`Take::seen`). Each step then has a time of its
-//! own, narrow enough to name the one command that made it.
+//! after the state before it was taken whole, and before its own contents
+//! were (`Take::until`: a read begins only once its close is in hand, so
+//! the span is a few microseconds wider than the write's). Each step then
+//! has a time of its own, narrow enough to name the one command that made
+//! it.
 //!
 //! Only what the kernel proves is cut, from the takes alone: the chain
 //! begins at a take of the old contents (the anchor: the file held them,
@@ -125,7 +127,11 @@ fn steps(c: &Change, v: &[Take], objects: &Objects) -> Option<Vec<Change>> {
                 new: Some(entry),
                 ctime: t.ctime,
                 after,
-                seen: t.seen,
+                // What was read is the file as it was when the read ended:
+                // a next write begun in the instant before its report came
+                // (a truncation) may be in it, so its command is a
+                // candidate too.
+                seen: t.until,
                 writes,
                 steps: Vec::new(),
             });
@@ -204,14 +210,14 @@ mod tests {
         let s = &c.steps;
         assert_eq!(s.len(), 2, "{s:#?}");
         assert_eq!((s[0].old, s[0].new), (Some(entry("a")), Some(entry("ab"))));
-        assert_eq!((s[0].after, s[0].seen, s[0].ctime), (ms(7), ms(11), ms(10)));
+        assert_eq!((s[0].after, s[0].seen, s[0].ctime), (ms(7), ms(12), ms(10)));
         assert_eq!(s[0].writes, 1);
         // A write without contents joins the next step.
         assert_eq!(
             (s[1].old, s[1].new),
             (Some(entry("ab")), Some(entry("abc")))
         );
-        assert_eq!((s[1].after, s[1].seen, s[1].writes), (ms(12), ms(31), 2));
+        assert_eq!((s[1].after, s[1].seen, s[1].writes), (ms(12), ms(32), 2));
         // The state the look saw is the next change's anchor.
         assert_eq!(left[&b"q.txt".to_vec()].len(), 1);
     }
