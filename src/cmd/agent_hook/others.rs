@@ -168,6 +168,12 @@ pub fn opencode(v: Value) -> Hook {
         "session.deleted" => Step::End,
         _ => Step::Other,
     };
+    // An edit's output is empty: its diff is in the metadata.
+    let empty = h.response["output"].as_str().is_none_or(str::is_empty);
+    let diff = h.response["metadata"]["diff"].as_str().map(str::to_owned);
+    if let (true, Some(diff), Some(r)) = (empty, diff, h.response.as_object_mut()) {
+        r.insert("output".into(), Value::String(diff));
+    }
     h.exit_code = h
         .response
         .get("metadata")
@@ -232,5 +238,17 @@ mod tests {
         );
         assert_eq!(o.exit_code, Some(2));
         assert_eq!(o.step, Step::ToolEnd { failed: true });
+        let edit = opencode(
+            json!({"hook_event_name":"tool.execute.after","session_id":"s","tool_name":"edit",
+            "tool_use_id":"e","tool_response":{"output":"","metadata":{"diff":"-a\n+b\n"}}}),
+        );
+        let out = super::super::outcome::of(&edit).output;
+        assert_eq!(
+            out.as_deref(),
+            Some("-a\n+b\n"),
+            "an edit's diff is its output"
+        );
+        let odd = opencode(json!({"hook_event_name":"tool.execute.after","tool_response":"x"}));
+        assert_eq!(odd.response, "x");
     }
 }
