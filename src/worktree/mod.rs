@@ -11,6 +11,7 @@ pub mod change;
 pub mod contents;
 pub mod diff;
 mod evidence;
+pub mod files;
 mod index_hint;
 pub mod objects;
 pub mod scan;

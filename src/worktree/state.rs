@@ -6,6 +6,7 @@
 
 use super::change::{later_changes, merge, pair_moves, Change, Entry};
 use super::evidence::Evidence;
+use super::files::Files;
 use super::index_hint::IndexHint;
 use super::objects::{self, Objects, MODE_TREE};
 use super::scan::{self, Scan, Stop};
@@ -14,7 +15,7 @@ use crate::timestamp::Ctime;
 use anyhow::{Context, Result};
 use git2::{ObjectType, Oid};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -81,7 +82,7 @@ pub struct Tracker {
     pub root: PathBuf,
     store_dir: PathBuf,
     pub objects: Objects,
-    pub(super) base: BTreeMap<Vec<u8>, Entry>,
+    pub(super) base: Files,
     /// The wall clock when the scan that produced `base` began.
     pub(super) scanned: Option<Ctime>,
     /// Changes found and not yet claimed, oldest first.
@@ -115,7 +116,7 @@ impl Tracker {
             root,
             store_dir: store_dir.to_path_buf(),
             objects,
-            base: BTreeMap::new(),
+            base: Files::new(),
             scanned: None,
             unclaimed: Vec::new(),
             limits: Limits::default(),
@@ -133,11 +134,17 @@ impl Tracker {
             .and_then(|b| serde_json::from_slice(&b).ok());
         if let Some(s) = saved {
             if let Ok(tree) = Oid::from_str(&s.tree) {
-                let mut base = BTreeMap::new();
+                let mut base = Vec::new();
                 if t.load_tree(tree, &mut Vec::new(), &mut base) {
-                    t.base = base;
+                    // Git orders a directory as its name and a '/', which
+                    // is byte order of the whole paths; sorted anyway.
+                    base.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                    base.dedup_by(|b, a| a.0 == b.0);
+                    t.base = base.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
                     t.scanned = Some(s.scanned);
                 }
+                drop(base);
+                give_back_memory();
             }
         }
         Ok(t)
@@ -151,7 +158,7 @@ impl Tracker {
         &self,
         tree: Oid,
         prefix: &mut Vec<u8>,
-        out: &mut BTreeMap<Vec<u8>, Entry>,
+        out: &mut Vec<(Vec<u8>, Entry)>,
     ) -> bool {
         let Some((ObjectType::Tree, data)) = self.objects.read(tree) else {
             return false;
@@ -165,7 +172,7 @@ impl Tracker {
             let ok = if mode == MODE_TREE {
                 self.load_tree(oid, prefix, out)
             } else {
-                out.insert(prefix.clone(), Entry { oid, mode });
+                out.push((prefix.clone(), Entry { oid, mode }));
                 true
             };
             prefix.truncate(len);
@@ -225,12 +232,9 @@ impl Tracker {
         let partial = old_scope.is_some();
         // The earlier state of what this scan looked at: everything, or the
         // files of the directories that changed.
-        let old: BTreeMap<Vec<u8>, Entry> = match old_scope {
+        let old = match old_scope {
             None => std::mem::take(&mut self.base),
-            Some(keys) => keys
-                .into_iter()
-                .filter_map(|k| self.base.remove_entry(&k))
-                .collect(),
+            Some(keys) => self.base.take(&keys),
         };
         if partial {
             scan::stamp_moved_dirs(&mut seen);
@@ -257,7 +261,7 @@ impl Tracker {
             c.seen = done;
             evidence.apply(c);
         }
-        self.base.extend(base);
+        self.base.merge(base);
         self.scanned = Some(t0);
         if !partial {
             give_back_memory();
@@ -326,31 +330,30 @@ impl Tracker {
     fn compare(
         &self,
         seen: &mut Scan,
-        old: &BTreeMap<Vec<u8>, Entry>,
+        old: &Files,
         since: Option<Ctime>,
         t0: Ctime,
         pump: &mut dyn FnMut(),
-    ) -> (BTreeMap<Vec<u8>, Entry>, Vec<Change>) {
+    ) -> (Files, Vec<Change>) {
         let head_owned = self.head_tree();
         let head_tree = head_owned.as_ref();
         let hint = match self.scanned {
             None => IndexHint::load(&self.objects, head_tree),
             Some(_) => None,
         };
-        let mut base = BTreeMap::new();
+        let mut base = Files::new();
         let mut added = Vec::new();
         let mut modified = Vec::new();
         let entries = self.entries(seen, old, hint.as_ref(), head_tree, pump);
         let seen = &*seen;
         for (f, entry) in seen.files.iter().zip(entries) {
             let Some(entry) = entry else { continue };
-            let old = old.get(&f.path).copied();
-            match old {
+            match old.get(&f.path) {
                 None => added.push((f, entry)),
                 Some(o) if o != entry => modified.push((f, o, entry)),
                 Some(_) => {}
             }
-            base.insert(f.path.clone(), entry);
+            base.push(&f.path, entry);
         }
         // First scan: what the index knew is the earlier state of the files
         // changed since `since`.
@@ -365,6 +368,7 @@ impl Tracker {
             changes = later_changes(seen, old, &base, added, modified, t0);
         }
         changes.sort_by_key(|c| c.ctime);
+        base.shrink();
         (base, changes)
     }
 
@@ -428,5 +432,10 @@ impl Tracker {
 
     pub fn files(&self) -> usize {
         self.base.len()
+    }
+
+    /// Heap bytes the tracked state holds (the files' paths, ids, modes).
+    pub fn state_bytes(&self) -> usize {
+        self.base.heap_bytes()
     }
 }
