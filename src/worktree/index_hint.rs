@@ -1,10 +1,11 @@
 //! The user's git index as a cache of content ids, for a first scan.
 
 use super::change::{Change, Entry};
+use super::files::Files;
 use super::objects::Objects;
 use super::scan::{self, Scan, Seen};
 use crate::timestamp::Ctime;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
 
 /// The user's index as a cache of content ids: a file whose size, mtime,
@@ -20,7 +21,9 @@ pub(super) struct IndexHint {
 impl IndexHint {
     pub(super) fn load(objects: &Objects, head: Option<&git2::Tree>) -> Option<IndexHint> {
         let repo = objects.user()?;
-        let index = repo.index().ok()?;
+        // Opened apart from `repo`, which would keep it (the whole index,
+        // ~150 bytes a file) for as long as ingest runs.
+        let index = git2::Index::open(&repo.path().join("index")).ok()?;
         let meta = std::fs::metadata(repo.path().join("index")).ok()?;
         let staged = repo
             .diff_tree_to_index(head, Some(&index), None)
@@ -68,7 +71,7 @@ impl IndexHint {
         since: Ctime,
         added: &[(&Seen, Entry)],
         seen: &Scan,
-        base: &BTreeMap<Vec<u8>, Entry>,
+        base: &Files,
         t0: Ctime,
     ) -> Vec<Change> {
         let mut first_changes = Vec::new();
@@ -95,7 +98,7 @@ impl IndexHint {
         }
         for (p, ie) in &self.entries {
             let dir_t = scan::parent_ctime(seen, p).unwrap_or(t0);
-            if !base.contains_key(p) && dir_t > since {
+            if !base.contains(p) && dir_t > since {
                 first_changes.push(Change {
                     path: p.clone(),
                     from: None,
