@@ -11,21 +11,31 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-pub fn run(dir: &Path, rounds: usize) -> Result<i32> {
+pub fn run(dir: &Path, rounds: usize, firsts: usize) -> Result<i32> {
     let store = dir.join(crate::store::DIR);
-    let mut t = Tracker::open(&store)?;
     let ms = |i: Instant| i.elapsed().as_secs_f64() * 1000.0;
     // The walk alone (lstat per file, ignore rules), caches warm as below.
     let start = Instant::now();
-    let walked = crate::worktree::scan::scan(dir, t.limits.max_files, None, &mut || {})?;
+    let max = crate::worktree::state::Limits::default().max_files;
+    let walked = crate::worktree::scan::scan(dir, max, None, &mut || {})?;
     let walk_ms = ms(start);
     drop(walked);
-    let start = Instant::now();
-    let first = t.scan(None, &mut || {})?;
-    let first_ms = ms(start);
-    if let Err(why) = first {
-        anyhow::bail!("not scanned: {why}");
+    // First scans, each with no saved state to start from.
+    let mut first_ms = Vec::new();
+    let mut tracker = None;
+    for _ in 0..firsts.max(1) {
+        drop(tracker.take());
+        let _ = std::fs::remove_file(Tracker::baseline_path_of(&store));
+        let mut t = Tracker::open(&store)?;
+        let start = Instant::now();
+        let first = t.scan(None, &mut || {})?;
+        first_ms.push(ms(start));
+        if let Err(why) = first {
+            anyhow::bail!("not scanned: {why}");
+        }
+        tracker = Some(t);
     }
+    let mut t = tracker.expect("one first scan");
     let files = t.files();
     let state_bytes = t.state_bytes();
     let rss_first_kb = proc_status("VmRSS:");

@@ -151,7 +151,12 @@ impl Tracker {
     }
 
     fn baseline_path(&self) -> PathBuf {
-        self.store_dir.join(objects::DIR).join(BASELINE_FILE)
+        Tracker::baseline_path_of(&self.store_dir)
+    }
+
+    /// Where the state of the store in `store_dir` is saved.
+    pub fn baseline_path_of(store_dir: &Path) -> PathBuf {
+        store_dir.join(objects::DIR).join(BASELINE_FILE)
     }
 
     fn load_tree(
