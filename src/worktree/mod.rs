@@ -14,6 +14,7 @@ mod evidence;
 pub mod files;
 mod index_hint;
 pub mod objects;
+mod saved;
 pub mod scan;
 pub mod snapshot;
 pub mod state;

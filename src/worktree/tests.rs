@@ -87,7 +87,10 @@ fn a_state_saved_by_an_earlier_ingest_loads_whole_and_only_real_changes_are_foun
         top.push((f, blob(f), 0o100644));
     }
     let top = tree(&top);
-    assert_eq!(repo.find_object(top, None).unwrap().kind(), Some(ObjectType::Tree));
+    assert_eq!(
+        repo.find_object(top, None).unwrap().kind(),
+        Some(ObjectType::Tree)
+    );
     let scanned = Ctime::now();
     std::fs::write(
         store.join("git/devtrace-baseline"),
@@ -97,7 +100,11 @@ fn a_state_saved_by_an_earlier_ingest_loads_whole_and_only_real_changes_are_foun
 
     let mut t = Tracker::open(&store).unwrap();
     assert!(t.has_baseline(), "the saved state was read");
-    assert_eq!(t.files(), files.len(), "every file of the saved tree loaded");
+    assert_eq!(
+        t.files(),
+        files.len(),
+        "every file of the saved tree loaded"
+    );
     assert_eq!(look(&mut t), 0, "nothing changed since the save");
 
     std::fs::write(root.join("a/x"), "changed\n").unwrap();
