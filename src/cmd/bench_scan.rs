@@ -39,6 +39,7 @@ pub fn run(dir: &Path, rounds: usize, firsts: usize) -> Result<i32> {
     let files = t.files();
     let state_bytes = t.state_bytes();
     let rss_first_kb = proc_status("VmRSS:");
+    let anon_first_kb = proc_status("RssAnon:");
     let mut idle = Vec::new();
     let mut one = Vec::new();
     let target = dir.join(".bench-scan-touch");
@@ -65,7 +66,7 @@ pub fn run(dir: &Path, rounds: usize, firsts: usize) -> Result<i32> {
         "{}",
         json!({
             "files": files, "first_ms": first_ms, "walk_ms": walk_ms, "idle_ms": idle,
-            "one_change_ms": one, "peak_rss_kb": rss_kb, "rss_first_kb": rss_first_kb,
+            "one_change_ms": one, "peak_rss_kb": rss_kb, "rss_first_kb": rss_first_kb, "anon_first_kb": anon_first_kb,
             "rss_now_kb": rss_now_kb, "state_bytes": state_bytes,
         })
     );

@@ -25,6 +25,21 @@ pub(super) fn give_back_memory() {
     }
 }
 
+/// Large blocks (a walk's list of files, the state's table) each get their
+/// own mapping, returned whole when freed: glibc otherwise raises that
+/// threshold after the first such free, puts the next ones in the heap,
+/// and the files kept after a walk pin pages of what it freed.
+pub(super) fn map_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: mallopt only sets an allocator parameter.
+        ONCE.call_once(|| unsafe {
+            nix::libc::mallopt(nix::libc::M_MMAP_THRESHOLD, 128 << 10);
+        });
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Saved {
     tree: String,
@@ -129,7 +144,9 @@ impl Tracker {
         self.unsaved = !self.unclaimed.is_empty();
         self.soon = false;
         self.saved = Ctime::now();
-        // Writing the trees took a table of every file for a moment.
+        // Writing the trees took a table of every file for a moment, and
+        // mapped the packs of the user's repository.
+        self.objects.reopen_user();
         give_back_memory();
         Ok(())
     }

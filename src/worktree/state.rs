@@ -98,6 +98,7 @@ impl Tracker {
     /// starting from the state the last ingest saved, if any.
     pub fn open(store_dir: &Path) -> Result<Tracker> {
         no_object_cache();
+        saved::map_large_blocks();
         let root = store_dir
             .parent()
             .context("a store directory has a parent")?
@@ -205,6 +206,7 @@ impl Tracker {
         self.base.merge(base);
         self.scanned = Some(t0);
         if !partial {
+            self.objects.reopen_user();
             saved::give_back_memory();
         }
         let n = changes.len();
