@@ -205,8 +205,10 @@ impl Tracker {
         }
         self.base.merge(base);
         self.scanned = Some(t0);
+        // Reading the checked-out commit mapped the packs of the user's
+        // repository: unmapped again, so that they do not stay counted.
+        self.objects.reopen_user();
         if !partial {
-            self.objects.reopen_user();
             saved::give_back_memory();
         }
         let n = changes.len();
