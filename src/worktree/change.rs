@@ -9,11 +9,7 @@ use crate::timestamp::Ctime;
 use git2::{ObjectType, Oid};
 use std::collections::{HashMap, HashSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entry {
-    pub oid: Oid,
-    pub mode: u32,
-}
+pub use super::files::Entry;
 
 /// One file's change: `old` and `new` are None for an addition and a
 /// deletion; `from` is the old path of a rename.

@@ -8,8 +8,14 @@
 //! rows in one linear merge ([`Files::take`], [`Files::merge`]), never one
 //! row at a time.
 
-use super::change::Entry;
 use git2::Oid;
+
+/// A file's content id and git mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub oid: Oid,
+    pub mode: u32,
+}
 
 #[derive(Default)]
 pub struct Files {

@@ -13,6 +13,7 @@ pub mod diff;
 mod evidence;
 pub mod files;
 mod index_hint;
+mod memory;
 pub mod objects;
 mod saved;
 pub mod scan;

@@ -3,6 +3,7 @@
 //! the time the look began, so that a restarted ingest starts from it.
 
 use super::change::Entry;
+use super::memory::give_back_memory;
 use super::objects::{self, MODE_TREE};
 use super::state::Tracker;
 use crate::timestamp::Ctime;
@@ -14,31 +15,6 @@ use std::time::Duration;
 
 const BASELINE_FILE: &str = "devtrace-baseline";
 const SAVE_EVERY: Duration = Duration::from_secs(5);
-
-/// Hands the heap a full walk freed back to the system: glibc keeps it
-/// otherwise, and ingest would stay at the walk's peak size for good.
-pub(super) fn give_back_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free heap pages; it takes no pointer.
-    unsafe {
-        nix::libc::malloc_trim(0);
-    }
-}
-
-/// Large blocks (a walk's list of files, the state's table) each get their
-/// own mapping, returned whole when freed: glibc otherwise raises that
-/// threshold after the first such free, puts the next ones in the heap,
-/// and the files kept after a walk pin pages of what it freed.
-pub(super) fn map_large_blocks() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        // SAFETY: mallopt only sets an allocator parameter.
-        ONCE.call_once(|| unsafe {
-            nix::libc::mallopt(nix::libc::M_MMAP_THRESHOLD, 128 << 10);
-        });
-    }
-}
 
 #[derive(Serialize, Deserialize)]
 struct Saved {

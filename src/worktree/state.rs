@@ -8,8 +8,8 @@ use super::change::{later_changes, merge, pair_moves, Change};
 use super::evidence::Evidence;
 use super::files::Files;
 use super::index_hint::IndexHint;
+use super::memory;
 use super::objects::Objects;
-use super::saved;
 use super::scan::{self, Scan, Stop};
 use super::watch::Watch;
 use crate::timestamp::Ctime;
@@ -98,7 +98,7 @@ impl Tracker {
     /// starting from the state the last ingest saved, if any.
     pub fn open(store_dir: &Path) -> Result<Tracker> {
         no_object_cache();
-        saved::map_large_blocks();
+        memory::map_large_blocks();
         let root = store_dir
             .parent()
             .context("a store directory has a parent")?
@@ -209,7 +209,7 @@ impl Tracker {
         // repository: unmapped again, so that they do not stay counted.
         self.objects.reopen_user();
         if !partial {
-            saved::give_back_memory();
+            memory::give_back_memory();
         }
         let n = changes.len();
         self.unclaimed.extend(changes);
