@@ -525,7 +525,7 @@ _devtrace() {
             return 0
             ;;
         devtrace__subcmd__bench__subcmd__scan)
-            opts="-h -V --dir --rounds --help --version"
+            opts="-h -V --dir --rounds --firsts --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +536,10 @@ _devtrace() {
                     return 0
                     ;;
                 --rounds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --firsts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

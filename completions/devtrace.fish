@@ -294,6 +294,7 @@ complete -c devtrace -n "__fish_devtrace_using_subcommand nonblock" -s h -l help
 complete -c devtrace -n "__fish_devtrace_using_subcommand nonblock" -s V -l version -d 'Print version'
 complete -c devtrace -n "__fish_devtrace_using_subcommand bench-scan" -l dir -d 'The directory whose .devtrace/ store to scan' -r -F
 complete -c devtrace -n "__fish_devtrace_using_subcommand bench-scan" -l rounds -r
+complete -c devtrace -n "__fish_devtrace_using_subcommand bench-scan" -l firsts -d 'First scans to time (each from no saved state)' -r
 complete -c devtrace -n "__fish_devtrace_using_subcommand bench-scan" -s h -l help -d 'Print help'
 complete -c devtrace -n "__fish_devtrace_using_subcommand bench-scan" -s V -l version -d 'Print version'
 complete -c devtrace -n "__fish_devtrace_using_subcommand bench-fill" -l dir -d 'The directory whose .devtrace/ store to fill' -r -F

@@ -134,6 +134,9 @@ pub enum Command {
         dir: PathBuf,
         #[arg(long, default_value_t = 20)]
         rounds: usize,
+        /// First scans to time (each from no saved state)
+        #[arg(long, default_value_t = 1)]
+        firsts: usize,
     },
     /// Fill a store with synthetic events (for benches/)
     #[cfg(feature = "testing")]

@@ -11,17 +11,35 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-pub fn run(dir: &Path, rounds: usize) -> Result<i32> {
+pub fn run(dir: &Path, rounds: usize, firsts: usize) -> Result<i32> {
     let store = dir.join(crate::store::DIR);
-    let mut t = Tracker::open(&store)?;
     let ms = |i: Instant| i.elapsed().as_secs_f64() * 1000.0;
+    // The walk alone (lstat per file, ignore rules), caches warm as below.
     let start = Instant::now();
-    let first = t.scan(None, &mut || {})?;
-    let first_ms = ms(start);
-    if let Err(why) = first {
-        anyhow::bail!("not scanned: {why}");
+    let max = crate::worktree::state::Limits::default().max_files;
+    let walked = crate::worktree::scan::scan(dir, max, None, &mut || {})?;
+    let walk_ms = ms(start);
+    drop(walked);
+    // First scans, each with no saved state to start from.
+    let mut first_ms = Vec::new();
+    let mut tracker = None;
+    for _ in 0..firsts.max(1) {
+        drop(tracker.take());
+        let _ = std::fs::remove_file(Tracker::baseline_path_of(&store));
+        let mut t = Tracker::open(&store)?;
+        let start = Instant::now();
+        let first = t.scan(None, &mut || {})?;
+        first_ms.push(ms(start));
+        if let Err(why) = first {
+            anyhow::bail!("not scanned: {why}");
+        }
+        tracker = Some(t);
     }
+    let mut t = tracker.expect("one first scan");
     let files = t.files();
+    let state_bytes = t.state_bytes();
+    let rss_first_kb = proc_status("VmRSS:");
+    let anon_first_kb = proc_status("RssAnon:");
     let mut idle = Vec::new();
     let mut one = Vec::new();
     let target = dir.join(".bench-scan-touch");
@@ -42,16 +60,22 @@ pub fn run(dir: &Path, rounds: usize) -> Result<i32> {
         anyhow::ensure!(found >= 1, "the change was not found");
     }
     let _ = std::fs::remove_file(&target);
-    let rss_kb = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        });
+    let rss_kb = proc_status("VmHWM:");
+    let rss_now_kb = proc_status("VmRSS:");
     println!(
         "{}",
-        json!({ "files": files, "first_ms": first_ms, "idle_ms": idle, "one_change_ms": one, "peak_rss_kb": rss_kb })
+        json!({
+            "files": files, "first_ms": first_ms, "walk_ms": walk_ms, "idle_ms": idle,
+            "one_change_ms": one, "peak_rss_kb": rss_kb, "rss_first_kb": rss_first_kb, "anon_first_kb": anon_first_kb,
+            "rss_now_kb": rss_now_kb, "state_bytes": state_bytes,
+        })
     );
     Ok(0)
+}
+
+/// A memory field of /proc/self/status, in kB.
+fn proc_status(key: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

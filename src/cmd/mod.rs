@@ -80,7 +80,11 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Ingest { spawn } => ingest::run(spawn),
         Command::SessionStart { shell, pid } => crate::register::session_start(shell, pid),
         #[cfg(feature = "testing")]
-        Command::BenchScan { dir, rounds } => bench_scan::run(&dir, rounds),
+        Command::BenchScan {
+            dir,
+            rounds,
+            firsts,
+        } => bench_scan::run(&dir, rounds, firsts),
         #[cfg(feature = "testing")]
         Command::BenchFill {
             dir,

@@ -2,17 +2,14 @@
 //! folded together: one file changed twice is one change, a change undone
 //! is none, and a deletion and an addition of the same content are a rename.
 
+use super::files::Files;
 use super::scan::{self, Scan, Seen};
 use crate::event::ChangeKind;
 use crate::timestamp::Ctime;
 use git2::{ObjectType, Oid};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entry {
-    pub oid: Oid,
-    pub mode: u32,
-}
+pub use super::files::Entry;
 
 /// One file's change: `old` and `new` are None for an addition and a
 /// deletion; `from` is the old path of a rename.
@@ -53,17 +50,13 @@ impl Change {
 /// the same), and files modified.
 pub(super) fn later_changes(
     seen: &Scan,
-    old: &BTreeMap<Vec<u8>, Entry>,
-    base: &BTreeMap<Vec<u8>, Entry>,
+    old: &Files,
+    base: &Files,
     added: Vec<(&Seen, Entry)>,
     modified: Vec<(&Seen, Entry, Entry)>,
     t0: Ctime,
 ) -> Vec<Change> {
-    let deleted: Vec<(&Vec<u8>, Entry)> = old
-        .iter()
-        .filter(|(p, _)| !base.contains_key(*p))
-        .map(|(p, e)| (p, *e))
-        .collect();
+    let deleted: Vec<(&[u8], Entry)> = old.iter().filter(|(p, _)| !base.contains(p)).collect();
     let mut changes = pair_renames(seen, deleted, added, t0);
     for (f, o, e) in modified {
         changes.push(Change {
@@ -84,7 +77,7 @@ pub(super) fn later_changes(
 /// Deleted and added files with the same content are renames.
 fn pair_renames(
     seen: &Scan,
-    deleted: Vec<(&Vec<u8>, Entry)>,
+    deleted: Vec<(&[u8], Entry)>,
     added: Vec<(&Seen, Entry)>,
     t0: Ctime,
 ) -> Vec<Change> {
@@ -110,7 +103,7 @@ fn pair_renames(
         }
         out.push(Change {
             path: f.path.clone(),
-            from: from.map(|i| deleted[i].0.clone()),
+            from: from.map(|i| deleted[i].0.to_vec()),
             old: from.map(|i| deleted[i].1),
             new: Some(e),
             ctime: f.ctime,
@@ -125,7 +118,7 @@ fn pair_renames(
             continue;
         }
         out.push(Change {
-            path: (*p).clone(),
+            path: p.to_vec(),
             from: None,
             old: Some(*e),
             new: None,

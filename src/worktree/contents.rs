@@ -4,13 +4,13 @@
 //! `.devtrace/git`.
 
 use super::change::Entry;
+use super::files::Files;
 use super::index_hint::IndexHint;
 use super::objects::MODE_LINK;
 use super::scan::{Scan, Seen};
 use super::state::{Tracker, MARGIN};
 use crate::timestamp::Ctime;
 use git2::{ObjectType, Oid};
-use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -28,14 +28,14 @@ impl Tracker {
     pub(super) fn entries(
         &self,
         seen: &mut Scan,
-        old: &BTreeMap<Vec<u8>, Entry>,
+        old: &Files,
         hint: Option<&IndexHint>,
         head_tree: Option<&git2::Tree>,
         pump: &mut dyn FnMut(),
     ) -> Vec<Option<Entry>> {
         let mut entries: Vec<Option<Entry>> = Vec::with_capacity(seen.files.len());
         for f in seen.files.iter_mut() {
-            let old = old.get(&f.path).copied();
+            let old = old.get(&f.path);
             let fresh = match (old, self.scanned) {
                 (Some(o), Some(t)) if f.ctime < t.saturating_sub(MARGIN) && o.mode == f.mode => {
                     Some(o)

@@ -2,11 +2,12 @@
 //! metadata that tells whether it may have changed. Contents are not read
 //! here; `state` hashes only what the metadata says may be new.
 
+use super::files::Files;
 use super::objects::{MODE_EXEC, MODE_FILE, MODE_LINK};
 use super::watch::Watch;
 use crate::timestamp::Ctime;
 use anyhow::Result;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -208,18 +209,14 @@ pub fn parent_ctime(scan: &Scan, path: &[u8]) -> Option<Ctime> {
 /// The files of the last state that a partial scan of `dirs` covers:
 /// those directly in a changed directory, those under a directory that
 /// is gone from it, and those under a directory walked whole.
-pub(super) fn in_scope<E>(
-    base: &BTreeMap<Vec<u8>, E>,
-    dirs: &[Vec<u8>],
-    seen: &Scan,
-) -> Vec<Vec<u8>> {
+pub(super) fn in_scope(base: &Files, dirs: &[Vec<u8>], seen: &Scan) -> Vec<Vec<u8>> {
     let mut keys = Vec::new();
     let all_under = |prefix: &[u8], keys: &mut Vec<Vec<u8>>| {
-        for (k, _) in base.range(prefix.to_vec()..) {
+        for (k, _) in base.range_from(prefix) {
             if !k.starts_with(prefix) {
                 break;
             }
-            keys.push(k.clone());
+            keys.push(k.to_vec());
         }
     };
     for w in &seen.whole {
@@ -233,15 +230,15 @@ pub(super) fn in_scope<E>(
             prefix.push(b'/');
         }
         let mut cursor = prefix.clone();
-        while let Some((k, _)) = base.range(cursor.clone()..).next() {
+        while let Some((k, _)) = base.range_from(&cursor).next() {
             if !k.starts_with(&prefix) {
                 break;
             }
             let rest = &k[prefix.len()..];
             match rest.iter().position(|&b| b == b'/') {
                 None => {
-                    keys.push(k.clone());
-                    cursor = k.clone();
+                    keys.push(k.to_vec());
+                    cursor = k.to_vec();
                     cursor.push(0);
                 }
                 Some(i) => {

@@ -26,13 +26,11 @@ impl Tracker {
     /// undone: the state before those changes) and returns its id.
     pub fn write_tree(&self, revert: &[Change]) -> Result<Oid> {
         if revert.is_empty() {
-            let entries: Vec<(&[u8], Entry)> =
-                self.base.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
+            let entries: Vec<(&[u8], Entry)> = self.base.iter().collect();
             let head = self.head_tree();
             return Ok(self.build(&entries, 0, b"", head.as_ref())?.0);
         }
-        let mut state: BTreeMap<&[u8], Entry> =
-            self.base.iter().map(|(p, e)| (p.as_slice(), *e)).collect();
+        let mut state: BTreeMap<&[u8], Entry> = self.base.iter().collect();
         for c in revert.iter().rev() {
             state.remove(c.path.as_slice());
             if let Some(old) = c.old {

@@ -4,26 +4,25 @@
 //! `lstat` per file. Each change carries its ctime, so that it can be
 //! claimed later by the command whose run it falls in, or by nobody.
 
-use super::change::{later_changes, merge, pair_moves, Change, Entry};
+use super::change::{later_changes, merge, pair_moves, Change};
 use super::evidence::Evidence;
+use super::files::Files;
 use super::index_hint::IndexHint;
-use super::objects::{self, Objects, MODE_TREE};
+use super::memory;
+use super::objects::Objects;
 use super::scan::{self, Scan, Stop};
 use super::steps;
 use super::watch::Watch;
 use crate::timestamp::Ctime;
 use anyhow::{Context, Result};
-use git2::{ObjectType, Oid};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use git2::Oid;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// A file whose ctime is this close to the last scan's start is read again:
 /// the kernel stamps ctimes from a clock that lags by up to a tick.
 pub(super) const MARGIN: Duration = Duration::from_secs(2);
-const BASELINE_FILE: &str = "devtrace-baseline";
-const SAVE_EVERY: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -46,25 +45,17 @@ impl Default for Limits {
     }
 }
 
-/// Hands the heap a full walk freed back to the system: glibc keeps it
-/// otherwise, and ingest would stay at the walk's peak size for good.
-fn give_back_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free heap pages; it takes no pointer.
-    unsafe {
-        nix::libc::malloc_trim(0);
-    }
+/// Turns off libgit2's object cache, for the whole process: it kept every
+/// tree a scan or a save looked up in the checked-out commit (3.5 MB for
+/// 1,000 directories) for as long as ingest ran. A tracker reads each
+/// object about once per look, so the cache saved little.
+fn no_object_cache() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| git2::opts::enable_caching(false));
 }
 
 fn env_num(name: &str) -> Option<u64> {
     std::env::var(name).ok()?.parse().ok()
-}
-
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    tree: String,
-    #[serde(rename = "scanned_ns", with = "crate::timestamp::ctime_ns")]
-    scanned: Ctime,
 }
 
 /// What a walk of the tree found.
@@ -80,9 +71,9 @@ enum Walked {
 
 pub struct Tracker {
     pub root: PathBuf,
-    store_dir: PathBuf,
+    pub(super) store_dir: PathBuf,
     pub objects: Objects,
-    pub(super) base: BTreeMap<Vec<u8>, Entry>,
+    pub(super) base: Files,
     /// The wall clock when the scan that produced `base` began.
     pub(super) scanned: Option<Ctime>,
     /// Changes found and not yet claimed, oldest first.
@@ -93,10 +84,10 @@ pub struct Tracker {
     /// The watch a full walk replaces, until the walk's look is over.
     retiring: Option<Watch>,
     watch_failed: bool,
-    unsaved: bool,
+    pub(super) unsaved: bool,
     /// A save is wanted at the next chance (a session ended).
-    soon: bool,
-    saved: Ctime,
+    pub(super) soon: bool,
+    pub(super) saved: Ctime,
     /// Trees known to be stored (here or in the user's commit).
     pub(super) stored_trees: std::cell::RefCell<HashSet<Oid>>,
     /// Bytes of new contents kept by the scan under way.
@@ -107,6 +98,8 @@ impl Tracker {
     /// Opens the tracker of the store in `store_dir` (root: its parent),
     /// starting from the state the last ingest saved, if any.
     pub fn open(store_dir: &Path) -> Result<Tracker> {
+        no_object_cache();
+        memory::map_large_blocks();
         let root = store_dir
             .parent()
             .context("a store directory has a parent")?
@@ -116,7 +109,7 @@ impl Tracker {
             root,
             store_dir: store_dir.to_path_buf(),
             objects,
-            base: BTreeMap::new(),
+            base: Files::new(),
             scanned: None,
             unclaimed: Vec::new(),
             limits: Limits::default(),
@@ -129,52 +122,8 @@ impl Tracker {
             stored_trees: Default::default(),
             kept_bytes: Default::default(),
         };
-        let saved: Option<Saved> = std::fs::read(t.baseline_path())
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        if let Some(s) = saved {
-            if let Ok(tree) = Oid::from_str(&s.tree) {
-                let mut base = BTreeMap::new();
-                if t.load_tree(tree, &mut Vec::new(), &mut base) {
-                    t.base = base;
-                    t.scanned = Some(s.scanned);
-                }
-            }
-        }
+        t.load_saved();
         Ok(t)
-    }
-
-    fn baseline_path(&self) -> PathBuf {
-        self.store_dir.join(objects::DIR).join(BASELINE_FILE)
-    }
-
-    fn load_tree(
-        &self,
-        tree: Oid,
-        prefix: &mut Vec<u8>,
-        out: &mut BTreeMap<Vec<u8>, Entry>,
-    ) -> bool {
-        let Some((ObjectType::Tree, data)) = self.objects.read(tree) else {
-            return false;
-        };
-        for (name, mode, oid) in objects::parse_tree(&data) {
-            let len = prefix.len();
-            if !prefix.is_empty() {
-                prefix.push(b'/');
-            }
-            prefix.extend_from_slice(&name);
-            let ok = if mode == MODE_TREE {
-                self.load_tree(oid, prefix, out)
-            } else {
-                out.insert(prefix.clone(), Entry { oid, mode });
-                true
-            };
-            prefix.truncate(len);
-            if !ok {
-                return false;
-            }
-        }
-        true
     }
 
     /// Forgets the watch, so that the next scan looks at everything.
@@ -226,12 +175,9 @@ impl Tracker {
         let partial = old_scope.is_some();
         // The earlier state of what this scan looked at: everything, or the
         // files of the directories that changed.
-        let old: BTreeMap<Vec<u8>, Entry> = match old_scope {
+        let old = match old_scope {
             None => std::mem::take(&mut self.base),
-            Some(keys) => keys
-                .into_iter()
-                .filter_map(|k| self.base.remove_entry(&k))
-                .collect(),
+            Some(keys) => self.base.take(&keys),
         };
         if partial {
             scan::stamp_moved_dirs(&mut seen);
@@ -269,10 +215,13 @@ impl Tracker {
             steps::cut(&mut changes, w.takes_mut(), began, &self.objects);
         }
         drop(retiring);
-        self.base.extend(base);
+        self.base.merge(base);
         self.scanned = Some(t0);
+        // Reading the checked-out commit mapped the packs of the user's
+        // repository: unmapped again, so that they do not stay counted.
+        self.objects.reopen_user();
         if !partial {
-            give_back_memory();
+            memory::give_back_memory();
         }
         let n = changes.len();
         self.unclaimed.extend(changes);
@@ -338,31 +287,30 @@ impl Tracker {
     fn compare(
         &self,
         seen: &mut Scan,
-        old: &BTreeMap<Vec<u8>, Entry>,
+        old: &Files,
         since: Option<Ctime>,
         t0: Ctime,
         pump: &mut dyn FnMut(),
-    ) -> (BTreeMap<Vec<u8>, Entry>, Vec<Change>) {
+    ) -> (Files, Vec<Change>) {
         let head_owned = self.head_tree();
         let head_tree = head_owned.as_ref();
         let hint = match self.scanned {
             None => IndexHint::load(&self.objects, head_tree),
             Some(_) => None,
         };
-        let mut base = BTreeMap::new();
+        let mut base = Files::new();
         let mut added = Vec::new();
         let mut modified = Vec::new();
         let entries = self.entries(seen, old, hint.as_ref(), head_tree, pump);
         let seen = &*seen;
         for (f, entry) in seen.files.iter().zip(entries) {
             let Some(entry) = entry else { continue };
-            let old = old.get(&f.path).copied();
-            match old {
+            match old.get(&f.path) {
                 None => added.push((f, entry)),
                 Some(o) if o != entry => modified.push((f, o, entry)),
                 Some(_) => {}
             }
-            base.insert(f.path.clone(), entry);
+            base.push(&f.path, entry);
         }
         // First scan: what the index knew is the earlier state of the files
         // changed since `since`.
@@ -377,50 +325,8 @@ impl Tracker {
             changes = later_changes(seen, old, &base, added, modified, t0);
         }
         changes.sort_by_key(|c| c.ctime);
+        base.shrink();
         (base, changes)
-    }
-
-    /// Saves the state now and then, not after every command: when it
-    /// changed, and the last save is old (or there was none yet, or `soon`
-    /// asked for one). Call it once what the scans found is stored: a
-    /// restarted ingest starts from the saved state.
-    pub fn save_due(&mut self) -> Result<()> {
-        let due = self.soon
-            || self.saved == Ctime::EPOCH
-            || self.saved.saturating_add(SAVE_EVERY) < Ctime::now();
-        if due {
-            self.save()?;
-        }
-        Ok(())
-    }
-
-    /// Asks the next [`save_due`](Self::save_due) to save.
-    pub fn save_soon(&mut self) {
-        self.soon = true;
-    }
-
-    /// Saves the last scanned state, for the next ingest to start from,
-    /// with the changes not claimed yet undone (and the look dated before
-    /// them): they are not stored yet, and an ingest that starts from this
-    /// state finds them again rather than taking them for the old state.
-    /// Changes already stored may be found again from an older state; the
-    /// store drops what it already has.
-    pub fn save(&mut self) -> Result<()> {
-        let Some(scanned) = self.scanned.filter(|_| self.unsaved) else {
-            return Ok(());
-        };
-        let tree = self.write_tree(&self.unclaimed)?;
-        let first_unclaimed = self.unclaimed.iter().map(|c| c.after).min();
-        let saved = Saved {
-            tree: tree.to_string(),
-            scanned: first_unclaimed.map_or(scanned, |a| a.min(scanned)),
-        };
-        crate::runtime::write_atomic(&self.baseline_path(), &serde_json::to_vec(&saved)?)?;
-        // Saved again once the unclaimed changes are stored.
-        self.unsaved = !self.unclaimed.is_empty();
-        self.soon = false;
-        self.saved = Ctime::now();
-        Ok(())
     }
 
     pub(super) fn head_tree(&self) -> Option<git2::Tree<'_>> {
@@ -440,5 +346,10 @@ impl Tracker {
 
     pub fn files(&self) -> usize {
         self.base.len()
+    }
+
+    /// Heap bytes the tracked state holds (the files' paths, ids, modes).
+    pub fn state_bytes(&self) -> usize {
+        self.base.heap_bytes()
     }
 }
