@@ -37,6 +37,21 @@ const MAX_HELD: usize = 16 << 20;
 /// look is a full one (as when the kernel's own queue overflows).
 const MAX_EVENTS: usize = 1 << 16;
 
+/// The events each directory of the tree is watched for.
+pub fn flags() -> AddWatchFlags {
+    AddWatchFlags::IN_CREATE
+        | AddWatchFlags::IN_DELETE
+        | AddWatchFlags::IN_MODIFY
+        | AddWatchFlags::IN_ATTRIB
+        | AddWatchFlags::IN_CLOSE_WRITE
+        | AddWatchFlags::IN_MOVED_FROM
+        | AddWatchFlags::IN_MOVED_TO
+        | AddWatchFlags::IN_DELETE_SELF
+        | AddWatchFlags::IN_MOVE_SELF
+        | AddWatchFlags::IN_ONLYDIR
+        | AddWatchFlags::IN_DONT_FOLLOW
+}
+
 /// A file's contents taken when a write to it closed.
 #[derive(Debug, Clone)]
 pub struct Take {
@@ -318,7 +333,7 @@ mod tests {
     fn watched(dir: &std::path::Path) -> Arc<Shared> {
         let ino = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).unwrap();
         let sh = Arc::new(Shared::new(ino, dir.to_path_buf()));
-        let wd = sh.ino.add_watch(dir, super::super::watch::flags()).unwrap();
+        let wd = sh.ino.add_watch(dir, flags()).unwrap();
         lock(&sh.by_wd).insert(wd, Vec::new());
         sh
     }

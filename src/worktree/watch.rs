@@ -64,20 +64,6 @@ impl Ops {
     }
 }
 
-pub(super) fn flags() -> AddWatchFlags {
-    AddWatchFlags::IN_CREATE
-        | AddWatchFlags::IN_DELETE
-        | AddWatchFlags::IN_MODIFY
-        | AddWatchFlags::IN_ATTRIB
-        | AddWatchFlags::IN_CLOSE_WRITE
-        | AddWatchFlags::IN_MOVED_FROM
-        | AddWatchFlags::IN_MOVED_TO
-        | AddWatchFlags::IN_DELETE_SELF
-        | AddWatchFlags::IN_MOVE_SELF
-        | AddWatchFlags::IN_ONLYDIR
-        | AddWatchFlags::IN_DONT_FOLLOW
-}
-
 impl Watch {
     /// A watch of the tree at `root`, with its reading thread.
     pub fn new(root: &Path) -> Option<Watch> {
@@ -111,7 +97,7 @@ impl Watch {
         } else {
             root.join(OsStr::from_bytes(rel))
         };
-        match self.shared.ino.add_watch(&path, flags()) {
+        match self.shared.ino.add_watch(&path, reader::flags()) {
             Ok(wd) => {
                 let old = reader_lock(&self.shared).insert(wd, rel.to_vec());
                 if let Some(old) = old {
