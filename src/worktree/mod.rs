@@ -9,6 +9,7 @@
 
 pub mod change;
 pub mod contents;
+mod deferred;
 pub mod diff;
 mod evidence;
 pub mod files;

@@ -110,7 +110,12 @@ impl Tracker {
             return Ok(());
         };
         let tree = self.write_tree(&self.unclaimed)?;
-        let first_unclaimed = self.unclaimed.iter().map(|c| c.after).min();
+        let first_unclaimed = self
+            .unclaimed
+            .iter()
+            .map(|c| c.after)
+            .chain(self.deferred.floor())
+            .min();
         let saved = Saved {
             tree: tree.to_string(),
             scanned: first_unclaimed.map_or(scanned, |a| a.min(scanned)),

@@ -5,6 +5,7 @@
 //! claimed later by the command whose run it falls in, or by nobody.
 
 use super::change::{later_changes, merge, pair_moves, Change};
+use super::deferred::Deferred;
 use super::evidence::Evidence;
 use super::files::Files;
 use super::index_hint::IndexHint;
@@ -92,6 +93,8 @@ pub struct Tracker {
     pub(super) stored_trees: std::cell::RefCell<HashSet<Oid>>,
     /// Bytes of new contents kept by the scan under way.
     pub(super) kept_bytes: std::cell::Cell<u64>,
+    /// Changes put off while a write to their file was open.
+    pub(super) deferred: Deferred,
 }
 
 impl Tracker {
@@ -121,6 +124,7 @@ impl Tracker {
             saved: Ctime::EPOCH,
             stored_trees: Default::default(),
             kept_bytes: Default::default(),
+            deferred: Deferred::default(),
         };
         t.load_saved();
         Ok(t)
@@ -209,22 +213,32 @@ impl Tracker {
             c.seen = done;
             evidence.apply(c);
         }
+        let mut base = base;
+        let again = self.deferred.apply(&mut changes, &mut base, &ops);
+        let n = changes.len();
+        self.unclaimed.extend(changes);
         if let Some(w) = source {
             // What a partial look read, it read after the queue was drained.
             let began = if partial { w.drained().max(t0) } else { t0 };
-            steps::cut(&mut changes, w.takes_mut(), began, &self.objects);
+            // Changes found earlier are cut too: a look that read a file
+            // while its write was still open has its take only now.
+            steps::cut(&mut self.unclaimed, w.takes_mut(), began, &self.objects);
         }
         drop(retiring);
+        if let Some(w) = self.watch.as_mut() {
+            for d in again {
+                w.look_again(d);
+            }
+        }
         self.base.merge(base);
         self.scanned = Some(t0);
-        // Reading the checked-out commit mapped the packs of the user's
-        // repository: unmapped again, so that they do not stay counted.
-        self.objects.reopen_user();
         if !partial {
+            // Reading the checked-out commit mapped the packs of the
+            // user's repository: unmapped again after a full walk (not
+            // after every look: reopening costs each look milliseconds).
+            self.objects.reopen_user();
             memory::give_back_memory();
         }
-        let n = changes.len();
-        self.unclaimed.extend(changes);
         if first || n > 0 {
             self.unsaved = true;
         }

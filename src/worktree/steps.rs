@@ -30,7 +30,8 @@ const MAX_PER_FILE: usize = 64;
 const MAX_FILES: usize = 50_000;
 const MAX_BYTES: usize = 64 << 20;
 
-/// Sets the steps of each change the takes prove (`Change::steps`), then
+/// Sets the steps of each change (oldest first; those without steps yet)
+/// the takes prove (`Change::steps`), then
 /// drops the takes no later look can use (`prune`; `began`: when this look
 /// began reading the tree).
 pub fn cut(
@@ -39,7 +40,7 @@ pub fn cut(
     began: Ctime,
     objects: &Objects,
 ) {
-    for c in changes.iter_mut() {
+    for c in changes.iter_mut().filter(|c| c.steps.is_empty()) {
         let Some(v) = takes.get_mut(&c.path) else {
             continue;
         };

@@ -165,6 +165,11 @@ impl Watch {
         all
     }
 
+    /// Has the next look read directory `rel` again.
+    pub fn look_again(&mut self, rel: Vec<u8>) {
+        self.carry.insert(rel);
+    }
+
     /// The contents closed writes left, per file, held until a look has
     /// used them (see `steps.rs`).
     pub fn takes_mut(&mut self) -> &mut HashMap<Vec<u8>, Vec<Take>> {

@@ -1,0 +1,148 @@
+//! Changes a look put off: a file read while a write to it was still open
+//! (the kernel reported a write not yet closed: `>` has emptied the file
+//! and `echo` not yet written) shows a state no command left. Telling it
+//! as a change would split one command's write in two, the first half
+//! dated by a look that came in its middle. So the look keeps the file's
+//! earlier entry and looks at its directory again next time; the change
+//! then found keeps the earliest time its writes can have begun. A file
+//! held open for long (a log) is put off twice at most, then told as seen.
+
+use super::change::Change;
+use super::files::Files;
+use super::watch::Ops;
+use crate::timestamp::Ctime;
+use std::collections::HashMap;
+
+/// Times in a row a file's change is put off.
+const MAX_TIMES: u32 = 2;
+/// Files put off at once past which none is (the earliest times kept).
+const MAX_FILES: usize = 1024;
+
+#[derive(Debug, Default)]
+pub struct Deferred(HashMap<Vec<u8>, (Ctime, u32)>);
+
+/// The directory part of a relative path ("" for the top).
+fn parent(p: &[u8]) -> Vec<u8> {
+    p.iter()
+        .rposition(|&b| b == b'/')
+        .map_or(Vec::new(), |i| p[..i].to_vec())
+}
+
+impl Deferred {
+    /// Takes out of `changes` those of files a write to which was still
+    /// open (`ops`), putting their earlier entries back into `base` (this
+    /// look's new entries); dates the changes of files put off before no
+    /// later than they were. Returns the directories to look at again.
+    pub fn apply(
+        &mut self,
+        changes: &mut Vec<Change>,
+        base: &mut Files,
+        ops: &HashMap<Vec<u8>, Ops>,
+    ) -> Vec<Vec<u8>> {
+        let mut again = Vec::new();
+        let mut kept = Vec::with_capacity(changes.len());
+        for mut c in changes.drain(..) {
+            let (floor, times) = self.0.get(&c.path).copied().unwrap_or((c.after, 0));
+            c.after = c.after.min(floor);
+            let open = ops.get(&c.path).is_some_and(|o| o.open);
+            let defer = open
+                && c.from.is_none()
+                && c.new.is_some()
+                && times < MAX_TIMES
+                && self.0.len() < MAX_FILES;
+            if !defer {
+                self.0.remove(&c.path);
+                kept.push(c);
+                continue;
+            }
+            self.0.insert(c.path.clone(), (c.after, times + 1));
+            base.take(std::slice::from_ref(&c.path));
+            if let Some(old) = c.old {
+                let mut one = Files::new();
+                one.push(&c.path, old);
+                base.merge(one);
+            }
+            again.push(parent(&c.path));
+        }
+        *changes = kept;
+        again
+    }
+
+    /// The earliest time a put-off change's writes can have begun.
+    pub fn floor(&self) -> Option<Ctime> {
+        self.0.values().map(|(t, _)| *t).min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::worktree::change::Entry;
+    use git2::Oid;
+
+    fn entry(n: u8) -> Entry {
+        Entry {
+            oid: Oid::from_bytes(&[n; 20]).unwrap(),
+            mode: 0o100644,
+        }
+    }
+
+    fn change(after: i128) -> Change {
+        Change {
+            path: b"d/q.txt".to_vec(),
+            from: None,
+            old: Some(entry(1)),
+            new: Some(entry(2)),
+            ctime: Ctime::from_nanos(after + 5),
+            after: Ctime::from_nanos(after),
+            seen: Ctime::from_nanos(after + 9),
+            writes: 0,
+            steps: Vec::new(),
+        }
+    }
+
+    fn look(d: &mut Deferred, after: i128, open: bool) -> (Vec<Change>, Files, Vec<Vec<u8>>) {
+        let mut changes = vec![change(after)];
+        let mut base = Files::new();
+        base.push(b"d/q.txt", entry(2));
+        let ops = HashMap::from([(
+            b"d/q.txt".to_vec(),
+            Ops {
+                open,
+                ..Ops::default()
+            },
+        )]);
+        let again = d.apply(&mut changes, &mut base, &ops);
+        (changes, base, again)
+    }
+
+    #[test]
+    fn a_file_read_while_its_write_is_open_is_looked_at_again_and_keeps_its_time() {
+        let mut d = Deferred::default();
+        let (changes, base, again) = look(&mut d, 100, true);
+        assert!(changes.is_empty(), "put off");
+        assert_eq!(
+            base.get(b"d/q.txt"),
+            Some(entry(1)),
+            "its earlier entry kept"
+        );
+        assert_eq!(again, vec![b"d".to_vec()]);
+        assert_eq!(d.floor(), Some(Ctime::from_nanos(100)));
+        // Closed by the next look: told, dated from the first.
+        let (changes, base, _) = look(&mut d, 200, false);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].after, Ctime::from_nanos(100));
+        assert_eq!(base.get(b"d/q.txt"), Some(entry(2)));
+        assert_eq!(d.floor(), None);
+    }
+
+    #[test]
+    fn a_file_held_open_is_put_off_twice_at_most() {
+        let mut d = Deferred::default();
+        assert!(look(&mut d, 100, true).0.is_empty());
+        assert!(look(&mut d, 200, true).0.is_empty());
+        let (changes, _, _) = look(&mut d, 300, true);
+        assert_eq!(changes.len(), 1, "told as seen");
+        assert_eq!(changes[0].after, Ctime::from_nanos(100));
+    }
+}
