@@ -654,8 +654,16 @@ fn forks_per_command(shell: &str, n: usize) -> f64 {
     require("strace");
     let count = |cmds: usize| -> u64 {
         let w = world_with(shell, "devtrace");
-        // Ingest runs already, outside strace (strace -f would wait for it).
-        let _ = w.devtrace(&["ingest", "--spawn"], &w.repo);
+        // Ingest runs already, outside strace (strace -f would wait for it),
+        // and waits long enough for the traced shell's slow start: had it
+        // left before the shell registered, the shell would start it again
+        // (a revival now and then, not a process per command).
+        let _ = w
+            .cmd_in(BIN, &w.repo)
+            .args(["ingest", "--spawn"])
+            .env("DEVTRACE_INGEST_LINGER_MS", "5000")
+            .stdin(std::process::Stdio::null())
+            .output();
         let out = w.tmp.path().join("strace.txt");
         let wrapper = w.tmp.path().join("traced");
         std::fs::write(
