@@ -5,7 +5,7 @@
 
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, ToolCall, TurnEnd, Usage};
+use crate::event::{Data, Prompt, ToolCall, Usage};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -180,16 +180,7 @@ fn end_turn(turn: &mut Turn, session: &str, sink: &mut Sink) {
         return;
     };
     let message = (!t.texts.is_empty()).then(|| t.texts.join("\n\n"));
-    if message.is_none() && t.usage.is_none() {
-        return;
+    if let Some(d) = sink::turn_end(message, t.model, t.usage, session) {
+        sink.push(at, &cwd, d);
     }
-    let d = TurnEnd {
-        message: message.map(|m| outcome::bound_to(&m, MAX_WORDS)),
-        model: t.model,
-        usage: t.usage,
-        agent_session: Some(session.to_owned()),
-        subagent: None,
-        extra: sink::imported(),
-    };
-    sink.push(at, &cwd, Data::TurnEnd(d));
 }

@@ -17,7 +17,7 @@
 
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, ToolCall, TurnEnd, Usage};
+use crate::event::{Data, Prompt, ToolCall, Usage};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -287,16 +287,7 @@ fn end_turn(turn: &mut Turn, session: &str, events: &mut Vec<(Timestamp, Data)>)
     let message = t
         .answer
         .or_else(|| (!said.is_empty()).then(|| said.join("\n\n")));
-    if message.is_none() && t.usage.is_none() {
-        return;
+    if let Some(d) = sink::turn_end(message, t.model, t.usage, session) {
+        events.push((at, d));
     }
-    let d = TurnEnd {
-        message: message.map(|m| outcome::bound_to(&m, MAX_WORDS)),
-        model: t.model,
-        usage: t.usage,
-        agent_session: Some(session.to_owned()),
-        subagent: None,
-        extra: sink::imported(),
-    };
-    events.push((at, Data::TurnEnd(d)));
 }

@@ -10,7 +10,7 @@
 
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, ToolCall, TurnEnd, Usage};
+use crate::event::{Data, Prompt, ToolCall, Usage};
 use crate::timestamp::Timestamp;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -315,17 +315,8 @@ fn end_turn(st: &mut State, sink: &mut Sink) {
         return;
     };
     let message = (!texts.is_empty()).then(|| texts.join("\n\n"));
-    if message.is_none() && usage.is_none() {
-        return;
-    }
     let session = sink.session().to_owned();
-    let d = TurnEnd {
-        message: message.map(|m| outcome::bound_to(&m, MAX_WORDS)),
-        model: st.model.clone(),
-        usage,
-        agent_session: Some(session),
-        subagent: None,
-        extra: sink::imported(),
-    };
-    sink.push(at, &st.cwd, Data::TurnEnd(d));
+    if let Some(d) = sink::turn_end(message, st.model.clone(), usage, &session) {
+        sink.push(at, &st.cwd, d);
+    }
 }

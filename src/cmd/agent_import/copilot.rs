@@ -22,7 +22,7 @@
 
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, Subagent, ToolCall, TurnEnd, Usage};
+use crate::event::{Data, Prompt, Subagent, ToolCall, Usage};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -280,17 +280,8 @@ fn end_turn(st: &mut State, sink: &mut Sink) {
         return;
     };
     let message = (!texts.is_empty()).then(|| texts.join("\n\n"));
-    if message.is_none() && usage.is_none() {
-        return;
-    }
     let session = sink.session().to_owned();
-    let d = TurnEnd {
-        message: message.map(|m| outcome::bound_to(&m, MAX_WORDS)),
-        model: st.model.clone(),
-        usage,
-        agent_session: Some(session),
-        subagent: None,
-        extra: sink::imported(),
-    };
-    sink.push(at, &st.cwd, Data::TurnEnd(d));
+    if let Some(d) = sink::turn_end(message, st.model.clone(), usage, &session) {
+        sink.push(at, &st.cwd, d);
+    }
 }

@@ -15,7 +15,7 @@
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::gemini_chat::{answers, is_prompt, reasons, said};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, ToolCall, TurnEnd};
+use crate::event::{Data, Prompt, ToolCall};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -114,18 +114,9 @@ fn read_turn(turn: &[Value], session: &str, cwd: &str, sink: &mut Sink) {
         return;
     };
     let t = answers(turn);
-    if last.is_none() && t.usage.is_none() {
-        return;
+    if let Some(d) = sink::turn_end(last, t.model, t.usage, session) {
+        sink.push(at, cwd, d);
     }
-    let d = TurnEnd {
-        message: last.map(|m| outcome::bound_to(&m, MAX_WORDS)),
-        model: t.model,
-        usage: t.usage,
-        agent_session: Some(session.to_owned()),
-        subagent: None,
-        extra: sink::imported(),
-    };
-    sink.push(at, cwd, Data::TurnEnd(d));
 }
 
 fn call(c: &Value, session: &str, reasons: &Option<String>, at: Option<Timestamp>) -> ToolCall {

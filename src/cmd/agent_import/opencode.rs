@@ -20,7 +20,7 @@
 
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, ToolCall, TurnEnd, Usage};
+use crate::event::{Data, Prompt, ToolCall, Usage};
 use crate::timestamp::Timestamp;
 use anyhow::Result;
 use serde_json::Value;
@@ -271,16 +271,7 @@ fn end_turn(turn: &mut Turn, id: &str, dir: &str, sink: &mut Sink) {
         return;
     };
     let message = (!t.said.is_empty()).then(|| t.said.join("\n\n"));
-    if message.is_none() && t.usage.is_none() {
-        return;
+    if let Some(d) = sink::turn_end(message, t.model, t.usage, id) {
+        sink.push(at, dir, d);
     }
-    let d = TurnEnd {
-        message: message.map(|m| outcome::bound_to(&m, MAX_WORDS)),
-        model: t.model,
-        usage: t.usage,
-        agent_session: Some(id.to_owned()),
-        subagent: None,
-        extra: sink::imported(),
-    };
-    sink.push(at, dir, Data::TurnEnd(d));
 }

@@ -1,7 +1,8 @@
 //! The events of one imported session: collected in the transcript's
 //! order, then numbered, with ids that derive from the agent's session.
 
-use crate::event::{Data, Event, Extra, SessionStart, SCHEMA_VERSION};
+use crate::cmd::agent_hook::{outcome, MAX_WORDS};
+use crate::event::{Data, Event, Extra, SessionStart, TurnEnd, Usage, SCHEMA_VERSION};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -76,6 +77,27 @@ impl Sink {
             })
             .collect()
     }
+}
+
+/// An imported turn's end: its last message (bounded) and what it cost,
+/// in the session `session`; None when it says neither.
+pub fn turn_end(
+    message: Option<String>,
+    model: Option<String>,
+    usage: Option<Usage>,
+    session: &str,
+) -> Option<Data> {
+    if message.is_none() && usage.is_none() {
+        return None;
+    }
+    Some(Data::TurnEnd(TurnEnd {
+        message: message.map(|m| outcome::bound_to(&m, MAX_WORDS)),
+        model,
+        usage,
+        agent_session: Some(session.to_owned()),
+        subagent: None,
+        extra: imported(),
+    }))
 }
 
 /// The mark of an imported event's `data`.
