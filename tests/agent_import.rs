@@ -69,6 +69,16 @@ fn import(w: &World, home: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// What a command printed.
+pub fn said(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The events' types, in order.
+pub fn types(evs: &[Value]) -> Vec<&str> {
+    evs.iter().map(|e| e["type"].as_str().unwrap()).collect()
+}
+
 /// The sessions of this repository, in the store, oldest first, each in
 /// its order.
 pub fn imported(w: &World) -> Vec<Vec<Value>> {

@@ -2,7 +2,7 @@
 //! (`state/taskHistory.json`) and each task's `api_conversation_history.json`
 //! and `ui_messages.json`, in `~/.cline/data` and in VS Code's storage.
 
-use crate::agent_import::{fixture, imported, of_type, wait_hooked_prompt};
+use crate::agent_import::{fixture, imported, of_type, said, types, wait_hooked_prompt};
 use crate::support::*;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -72,14 +72,6 @@ fn import(w: &World, args: &[&str]) -> std::process::Output {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     out
-}
-
-fn said(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn types(evs: &[Value]) -> Vec<&str> {
-    evs.iter().map(|e| e["type"].as_str().unwrap()).collect()
 }
 
 #[test]

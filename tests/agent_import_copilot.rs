@@ -2,7 +2,7 @@
 //! (`$COPILOT_HOME/session-state/ID/events.jsonl`), in the event format of
 //! github/copilot-sdk's generated session-event types.
 
-use crate::agent_import::{fixture, imported, of_type, wait_hooked_prompt};
+use crate::agent_import::{fixture, imported, of_type, said, types, wait_hooked_prompt};
 use crate::support::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -38,14 +38,6 @@ fn import(w: &World, home: &Path, args: &[&str]) -> std::process::Output {
     let out = c.output().unwrap();
     assert!(out.status.success(), "{out:?}");
     out
-}
-
-fn said(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn types(evs: &[Value]) -> Vec<&str> {
-    evs.iter().map(|e| e["type"].as_str().unwrap()).collect()
 }
 
 #[test]

@@ -3,9 +3,8 @@
 //! written again as they grow, `$set` and `$rewindTo`), found by the
 //! project's `.project_root` or by the SHA-256 of its path.
 
-use crate::agent_import::{fixture, imported, of_type};
+use crate::agent_import::{fixture, imported, of_type, types};
 use crate::support::*;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// `$GEMINI_CLI_HOME/.gemini/tmp/`: this repository's chats under a short
@@ -81,10 +80,6 @@ fn import(w: &World, home: &Path) -> String {
     let out = c.output().unwrap();
     assert!(out.status.success(), "{out:?}");
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn types(evs: &[Value]) -> Vec<&str> {
-    evs.iter().map(|e| e["type"].as_str().unwrap()).collect()
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! database (`opencode.db`: `session`, `message`, `part`) and from the
 //! JSON files it kept before (`storage/session|message|part/`).
 
-use crate::agent_import::{fixture, imported, of_type, wait_hooked_prompt};
+use crate::agent_import::{fixture, imported, of_type, said, types, wait_hooked_prompt};
 use crate::support::*;
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
@@ -163,14 +163,6 @@ fn import(w: &World, xdg: &Path, args: &[&str]) -> std::process::Output {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     out
-}
-
-fn said(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn types(evs: &[Value]) -> Vec<&str> {
-    evs.iter().map(|e| e["type"].as_str().unwrap()).collect()
 }
 
 #[test]

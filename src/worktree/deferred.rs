@@ -8,6 +8,7 @@
 //! held open for long (a log) is put off twice at most, then told as seen.
 
 use super::change::Change;
+use super::evidence::parent;
 use super::files::Files;
 use super::watch::Ops;
 use crate::timestamp::Ctime;
@@ -20,13 +21,6 @@ const MAX_FILES: usize = 1024;
 
 #[derive(Debug, Default)]
 pub struct Deferred(HashMap<Vec<u8>, (Ctime, u32)>);
-
-/// The directory part of a relative path ("" for the top).
-fn parent(p: &[u8]) -> Vec<u8> {
-    p.iter()
-        .rposition(|&b| b == b'/')
-        .map_or(Vec::new(), |i| p[..i].to_vec())
-}
 
 impl Deferred {
     /// Takes out of `changes` those of files a write to which was still
@@ -62,7 +56,7 @@ impl Deferred {
                 one.push(&c.path, old);
                 base.merge(one);
             }
-            again.push(parent(&c.path));
+            again.push(parent(&c.path).to_vec());
         }
         *changes = kept;
         again

@@ -9,7 +9,7 @@ use crate::timestamp::Ctime;
 use std::collections::HashMap;
 
 /// The directory part of a relative path ("" for the top).
-fn parent(p: &[u8]) -> &[u8] {
+pub(super) fn parent(p: &[u8]) -> &[u8] {
     p.iter()
         .rposition(|&b| b == b'/')
         .map_or(&[][..], |i| &p[..i])

@@ -5,7 +5,7 @@
 
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, ToolCall, Usage};
+use crate::event::{Data, ToolCall, Usage};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -50,13 +50,8 @@ pub fn read(text: &str, session: &str, sink: &mut Sink) {
                 if text.starts_with("<command-") || text.starts_with("<local-command") {
                     continue;
                 }
-                let p = Prompt {
-                    text: text.to_owned(),
-                    prompt_id: crate::ids::event_id(at, session, "prompt"),
-                    agent_session: Some(session.to_owned()),
-                    extra: sink::imported(),
-                };
-                sink.push(at, &cwd, Data::Prompt(p));
+                let p = sink::prompt(at, text.to_owned(), session);
+                sink.push(at, &cwd, p);
             }
             Some("user") => results(&v, content, &mut open, &mut turn, sink),
             Some("assistant") => assistant(&v, at, &cwd, session, &mut open, &mut turn),

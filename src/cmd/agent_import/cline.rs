@@ -17,7 +17,7 @@
 
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, ToolCall, Usage};
+use crate::event::{Data, ToolCall, Usage};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -123,13 +123,8 @@ pub fn read(text: &str, file: &Path, cwd: &str, sink: &mut Sink) -> anyhow::Resu
     let mut events: Vec<(Timestamp, Data)> = prompts
         .into_iter()
         .map(|(at, text)| {
-            let p = Prompt {
-                text,
-                prompt_id: crate::ids::event_id(at, &session, "prompt"),
-                agent_session: Some(session.clone()),
-                extra: sink::imported(),
-            };
-            (at, Data::Prompt(p))
+            let p = sink::prompt(at, text, &session);
+            (at, p)
         })
         .collect();
     let fallback = starts.first().copied();

@@ -10,7 +10,7 @@
 
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, ToolCall, Usage};
+use crate::event::{Data, ToolCall, Usage};
 use crate::timestamp::Timestamp;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -112,14 +112,8 @@ fn prompt(st: &mut State, at: Timestamp, text: Option<&str>, sink: &mut Sink) {
         return;
     };
     end_turn(st, sink);
-    let session = sink.session().to_owned();
-    let p = Prompt {
-        text: text.to_owned(),
-        prompt_id: crate::ids::event_id(at, &session, "prompt"),
-        agent_session: Some(session),
-        extra: sink::imported(),
-    };
-    sink.push(at, &st.cwd, Data::Prompt(p));
+    let p = sink::prompt(at, text.to_owned(), sink.session());
+    sink.push(at, &st.cwd, p);
 }
 
 fn item(st: &mut State, at: Timestamp, p: &Value, typed: bool, sink: &mut Sink) {

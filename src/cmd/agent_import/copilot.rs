@@ -22,7 +22,7 @@
 
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, Subagent, ToolCall, Usage};
+use crate::event::{Data, Subagent, ToolCall, Usage};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -123,14 +123,8 @@ fn prompt(st: &mut State, at: Timestamp, d: &Value, sink: &mut Sink) {
         return;
     }
     end_turn(st, sink);
-    let session = sink.session().to_owned();
-    let p = Prompt {
-        text: text.to_owned(),
-        prompt_id: crate::ids::event_id(at, &session, "prompt"),
-        agent_session: Some(session),
-        extra: sink::imported(),
-    };
-    sink.push(at, &st.cwd, Data::Prompt(p));
+    let p = sink::prompt(at, text.to_owned(), sink.session());
+    sink.push(at, &st.cwd, p);
 }
 
 /// The assistant's words, its thinking, and the calls it asks for.

@@ -15,7 +15,7 @@
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::gemini_chat::{answers, is_prompt, reasons, said};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, ToolCall};
+use crate::event::{Data, ToolCall};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -85,13 +85,8 @@ fn read_turn(turn: &[Value], session: &str, cwd: &str, sink: &mut Sink) {
         };
         // Not Gemini's context, nor a tool's result.
         if let Some(text) = is_prompt(m) {
-            let p = Prompt {
-                text,
-                prompt_id: crate::ids::event_id(at, session, "prompt"),
-                agent_session: Some(session.to_owned()),
-                extra: sink::imported(),
-            };
-            sink.push(at, cwd, Data::Prompt(p));
+            let p = sink::prompt(at, text, session);
+            sink.push(at, cwd, p);
             continue;
         }
         if m["type"] != "gemini" {

@@ -20,7 +20,7 @@
 
 use super::sink::{self, Sink};
 use crate::cmd::agent_hook::{outcome, Hook, MAX_WORDS};
-use crate::event::{Data, Prompt, ToolCall, Usage};
+use crate::event::{Data, ToolCall, Usage};
 use crate::timestamp::Timestamp;
 use anyhow::Result;
 use serde_json::Value;
@@ -162,13 +162,8 @@ fn session(root: &Path, id: &str, dir: &str, messages: &[Message]) -> Sink {
                     continue;
                 }
                 end_turn(&mut turn, id, dir, &mut sink);
-                let p = Prompt {
-                    text: text.join("\n"),
-                    prompt_id: crate::ids::event_id(at, id, "prompt"),
-                    agent_session: Some(id.to_owned()),
-                    extra: sink::imported(),
-                };
-                sink.push(at, dir, Data::Prompt(p));
+                let p = sink::prompt(at, text.join("\n"), id);
+                sink.push(at, dir, p);
             }
             Some("assistant") => assistant(m, parts, at, id, dir, &mut turn, &mut sink),
             _ => {}

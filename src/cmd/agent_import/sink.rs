@@ -2,7 +2,7 @@
 //! order, then numbered, with ids that derive from the agent's session.
 
 use crate::cmd::agent_hook::{outcome, MAX_WORDS};
-use crate::event::{Data, Event, Extra, SessionStart, TurnEnd, Usage, SCHEMA_VERSION};
+use crate::event::{Data, Event, Extra, Prompt, SessionStart, TurnEnd, Usage, SCHEMA_VERSION};
 use crate::timestamp::Timestamp;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -77,6 +77,16 @@ impl Sink {
             })
             .collect()
     }
+}
+
+/// An imported prompt, as typed, in the session `session`.
+pub fn prompt(at: Timestamp, text: String, session: &str) -> Data {
+    Data::Prompt(Prompt {
+        text,
+        prompt_id: crate::ids::event_id(at, session, "prompt"),
+        agent_session: Some(session.to_owned()),
+        extra: imported(),
+    })
 }
 
 /// An imported turn's end: its last message (bounded) and what it cost,
