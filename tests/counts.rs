@@ -208,12 +208,15 @@ fn diff_of_a_session_shows_only_its_own_changes() {
     assert_ne!(edits[0]["session"], sid.as_str(), "{edits:?}");
     sh.run("echo a > mine.txt");
     sh.run("devtrace snapshot --label after");
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !stored_both_snapshots_and_the_edit(&w, &sid) {
-        assert!(
-            Instant::now() < deadline,
-            "the edit or the snapshots never came"
-        );
+        if Instant::now() >= deadline {
+            let all = w.devtrace(&["log", "--json", "-n", "1000"], &w.repo);
+            panic!(
+                "the edit or the snapshots of {sid} never came:\n{}",
+                String::from_utf8_lossy(&all.stdout)
+            );
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = w.devtrace(&["diff", "--session", &sid, "--name-only"], &w.repo);

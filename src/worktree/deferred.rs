@@ -3,9 +3,12 @@
 //! and `echo` not yet written) shows a state no command left. Telling it
 //! as a change would split one command's write in two, the first half
 //! dated by a look that came in its middle. So the look keeps the file's
-//! earlier entry and looks at its directory again next time; the change
-//! then found keeps the earliest time its writes can have begun. A file
-//! held open for long (a log) is put off twice at most, then told as seen.
+//! earlier entry and looks at its directory again; the change
+//! then found keeps the earliest time its writes can have begun. The same
+//! holds for a file written while the look ran, though that write closed
+//! before the look ended. The look looks again at once (`Tracker::scan`).
+//! A file held open for long (a log) is put off twice at most, then told
+//! as seen.
 
 use super::change::Change;
 use super::evidence::parent;
@@ -15,7 +18,9 @@ use crate::timestamp::Ctime;
 use std::collections::HashMap;
 
 /// Times in a row a file's change is put off.
-const MAX_TIMES: u32 = 2;
+pub const MAX_TIMES: u32 = 2;
+/// How long a look waits before it looks again at what it put off.
+pub const PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
 /// Files put off at once past which none is (the earliest times kept).
 const MAX_FILES: usize = 1024;
 
@@ -24,7 +29,7 @@ pub struct Deferred(HashMap<Vec<u8>, (Ctime, u32)>);
 
 impl Deferred {
     /// Takes out of `changes` those of files a write to which was still
-    /// open (`ops`), putting their earlier entries back into `base` (this
+    /// open, or was made while the look ran (`ops`), putting their earlier entries back into `base` (this
     /// look's new entries); dates the changes of files put off before no
     /// later than they were. Returns the directories to look at again.
     pub fn apply(
@@ -35,17 +40,19 @@ impl Deferred {
     ) -> Vec<Vec<u8>> {
         let mut again = Vec::new();
         let mut kept = Vec::with_capacity(changes.len());
+        // A file put off last time and unchanged now (written back as it
+        // was) keeps nothing: its directory was read again by this look.
+        let before = std::mem::take(&mut self.0);
         for mut c in changes.drain(..) {
-            let (floor, times) = self.0.get(&c.path).copied().unwrap_or((c.after, 0));
+            let (floor, times) = before.get(&c.path).copied().unwrap_or((c.after, 0));
             c.after = c.after.min(floor);
-            let open = ops.get(&c.path).is_some_and(|o| o.open);
+            let open = ops.get(&c.path).is_some_and(|o| o.open || o.late);
             let defer = open
                 && c.from.is_none()
                 && c.new.is_some()
                 && times < MAX_TIMES
                 && self.0.len() < MAX_FILES;
             if !defer {
-                self.0.remove(&c.path);
                 kept.push(c);
                 continue;
             }
@@ -96,16 +103,18 @@ mod tests {
     }
 
     fn look(d: &mut Deferred, after: i128, open: bool) -> (Vec<Change>, Files, Vec<Vec<u8>>) {
+        let ops = Ops {
+            open,
+            ..Ops::default()
+        };
+        look_with(d, after, ops)
+    }
+
+    fn look_with(d: &mut Deferred, after: i128, ops: Ops) -> (Vec<Change>, Files, Vec<Vec<u8>>) {
         let mut changes = vec![change(after)];
         let mut base = Files::new();
         base.push(b"d/q.txt", entry(2));
-        let ops = HashMap::from([(
-            b"d/q.txt".to_vec(),
-            Ops {
-                open,
-                ..Ops::default()
-            },
-        )]);
+        let ops = HashMap::from([(b"d/q.txt".to_vec(), ops)]);
         let again = d.apply(&mut changes, &mut base, &ops);
         (changes, base, again)
     }
@@ -138,5 +147,31 @@ mod tests {
         let (changes, _, _) = look(&mut d, 300, true);
         assert_eq!(changes.len(), 1, "told as seen");
         assert_eq!(changes[0].after, Ctime::from_nanos(100));
+    }
+
+    #[test]
+    fn a_file_written_while_the_look_ran_is_looked_at_again() {
+        let mut d = Deferred::default();
+        let late = Ops {
+            whole: 1,
+            late: true,
+            ..Ops::default()
+        };
+        let (changes, _, again) = look_with(&mut d, 100, late);
+        assert!(changes.is_empty(), "put off though its write had closed");
+        assert_eq!(again, vec![b"d".to_vec()]);
+    }
+
+    #[test]
+    fn a_file_put_off_and_then_found_as_it_was_keeps_no_time() {
+        let mut d = Deferred::default();
+        assert!(look(&mut d, 100, true).0.is_empty());
+        // The next look read its directory again and found no change.
+        let mut base = Files::new();
+        d.apply(&mut Vec::new(), &mut base, &HashMap::new());
+        assert_eq!(d.floor(), None);
+        // A later change of it is dated by its own look alone.
+        let (changes, _, _) = look(&mut d, 300, false);
+        assert_eq!(changes[0].after, Ctime::from_nanos(300));
     }
 }

@@ -5,7 +5,7 @@
 //! claimed later by the command whose run it falls in, or by nobody.
 
 use super::change::{later_changes, merge, pair_moves, Change};
-use super::deferred::Deferred;
+use super::deferred::{self, Deferred};
 use super::evidence::Evidence;
 use super::files::Files;
 use super::index_hint::IndexHint;
@@ -159,19 +159,47 @@ impl Tracker {
     /// says why the tree was not looked at (too large). On the first scan
     /// there is no earlier state to compare with; with `since`, files of a
     /// git work tree whose ctime is later are compared with the index.
-    /// `pump` is called now and then while it works.
+    /// `pump` is called now and then while it works. A look that put
+    /// changes off (their files were written while it read them) looks at
+    /// their directories again at once, a moment later: their writes have
+    /// closed, or soon will, and no later command need come for them to be
+    /// told.
     pub fn scan(
         &mut self,
         since: Option<Ctime>,
         pump: &mut dyn FnMut(),
     ) -> Result<std::result::Result<usize, String>> {
+        let mut found = 0;
+        let mut since = since;
+        for _ in 0..=deferred::MAX_TIMES {
+            match self.look(since.take(), pump)? {
+                Err(why) => return Ok(Err(why)),
+                Ok((n, again)) => {
+                    found += n;
+                    if !again {
+                        break;
+                    }
+                    std::thread::sleep(deferred::PAUSE);
+                }
+            }
+        }
+        Ok(Ok(found))
+    }
+
+    /// One look; says also whether changes were put off, to be looked at
+    /// again.
+    fn look(
+        &mut self,
+        since: Option<Ctime>,
+        pump: &mut dyn FnMut(),
+    ) -> Result<std::result::Result<(usize, bool), String>> {
         let t0 = Ctime::now();
         self.kept_bytes.set(0);
         let (mut seen, old_scope) = match self.walk(pump)? {
             Walked::Unchanged => {
                 // inotify saw nothing: nothing changed.
                 self.scanned = Some(t0);
-                return Ok(Ok(0));
+                return Ok(Ok((0, false)));
             }
             Walked::Refused(why) => return Ok(Err(why)),
             Walked::Seen(seen, scope) => (seen, scope),
@@ -225,9 +253,11 @@ impl Tracker {
             steps::cut(&mut self.unclaimed, w.takes_mut(), began, &self.objects);
         }
         drop(retiring);
+        let mut looks_again = false;
         if let Some(w) = self.watch.as_mut() {
             for d in again {
                 w.look_again(d);
+                looks_again = true;
             }
         }
         self.base.merge(base);
@@ -242,7 +272,7 @@ impl Tracker {
         if first || n > 0 {
             self.unsaved = true;
         }
-        Ok(Ok(n))
+        Ok(Ok((n, looks_again)))
     }
 
     /// Walks the tree: only the directories the watch saw change, when it

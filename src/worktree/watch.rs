@@ -51,6 +51,10 @@ pub struct Ops {
     pub entries: u32,
     /// A directory was made under this name.
     pub made_dir: bool,
+    /// Written (or moved) while the look ran: what it read may be a state in
+    /// the middle of a write (`>` had emptied the file, `echo` had not yet
+    /// written), though the write had closed by the time the look ended.
+    pub late: bool,
 }
 
 impl Ops {
@@ -161,6 +165,7 @@ impl Watch {
             o.open |= late.open;
             o.entries += late.entries;
             o.made_dir |= late.made_dir;
+            o.late |= late.open || late.whole > 0;
         }
         all
     }

@@ -70,8 +70,15 @@ fn record(w: &World) {
     let cargo = json!({"command": "cargo test", "description": "Run the test suite"});
     tool_call(w, "t2", "Bash", cargo, &|| {}, true);
     hook(w, "SessionEnd", json!({"reason": "exit"}));
+    // Each change stored before the next command: these tests are about
+    // what the server answers, not about commands run at once (see
+    // tests/attribution.rs), so each command's change is its own.
+    let edits = |n| w.wait_events(&w.repo, &["--type", "edit_files"], n);
+    edits(1);
     exec(w, &["sed", "-i", "2s/.*/fn b2() {}/", "app.rs"]);
+    edits(2);
     exec(w, &["sh", "-c", "seq 1 3000 > numbers.txt"]);
+    edits(3);
     exec(w, &["sh", "-c", "echo corp-4242 > token.txt"]);
 }
 
