@@ -809,6 +809,10 @@ fn check_shells_c_unchanged(w: &World, be: &str, script: &str) -> std::process::
 
 /// A nested `bash -c`, one with no agent, and one outside every store.
 fn run_nested_unnamed_and_outside(w: &World, be: &str) {
+    // The scripts' two commands stored (looked at) first: the nested one's
+    // edit is then its own, not one of three run at once (the attribution
+    // tests' matter, not this one's).
+    wait_commands(w, 2);
     let nested = shell_c(
         w,
         "bash",
@@ -861,9 +865,11 @@ fn check_recorded_once(w: &World, script: &str) {
     assert_eq!(cmds[0]["data"]["exit_code"], 7);
     assert_eq!(cmds[1]["data"]["exit_code"], 7);
     let nested_cmd = cmds[2];
-    assert!(evs
-        .iter()
-        .any(|e| e["type"] == "edit_files" && e["data"]["cause"] == nested_cmd["id"]));
+    assert!(
+        evs.iter()
+            .any(|e| e["type"] == "edit_files" && e["data"]["cause"] == nested_cmd["id"]),
+        "{evs:#?}"
+    );
 }
 
 /// A BASH_ENV whose devtrace is missing gives `script` the output of `plain`.
