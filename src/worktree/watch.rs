@@ -285,3 +285,30 @@ impl Watch {
 fn reader_lock(sh: &Shared) -> std::sync::MutexGuard<'_, HashMap<WatchDescriptor, Vec<u8>>> {
     reader::lock(&sh.by_wd)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_made_while_a_look_reads_the_tree_is_marked_late() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Watch::new(dir.path()).unwrap();
+        w.add(dir.path(), b"");
+        std::fs::write(dir.path().join("before.txt"), "one\n").unwrap();
+        // The look begins: it drains the queue, then reads the tree.
+        let dirty = w.dirty().unwrap();
+        assert!(dirty.contains(&b""[..]), "{dirty:?}");
+        std::fs::write(dir.path().join("during.txt"), "two\n").unwrap();
+        let ops = w.finish_look();
+        let before = ops[&b"before.txt"[..]];
+        let during = ops[&b"during.txt"[..]];
+        assert!(!before.late && !before.open, "{before:?}");
+        assert!(during.late && !during.open, "{during:?}");
+        assert_eq!(during.count(), 1);
+        // The next look reads them again, and neither is late for it.
+        let again = w.dirty().unwrap();
+        assert!(again.contains(&b""[..]), "{again:?}");
+        assert!(w.finish_look().values().all(|o| !o.late));
+    }
+}
