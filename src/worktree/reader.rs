@@ -71,6 +71,9 @@ pub struct Take {
     /// Until when no later write had touched the file: the next write was
     /// made after.
     pub until: Ctime,
+    /// Not a write: the file was made here (its event, in order with the
+    /// takes). The steps of a new file begin at its last birth.
+    pub born: bool,
 }
 
 impl Take {
@@ -82,6 +85,14 @@ impl Take {
             ctime: Ctime::EPOCH,
             seen: at,
             until: at,
+            born: false,
+        }
+    }
+
+    fn born(path: Vec<u8>, at: Ctime) -> Take {
+        Take {
+            born: true,
+            ..Take::unknown(path, at)
         }
     }
 }
@@ -117,6 +128,12 @@ fn closed_file(ev: &InotifyEvent) -> bool {
         && ev.name.is_some()
 }
 
+fn made_file(ev: &InotifyEvent) -> bool {
+    ev.mask.contains(AddWatchFlags::IN_CREATE)
+        && !ev.mask.contains(AddWatchFlags::IN_ISDIR)
+        && ev.name.is_some()
+}
+
 impl Shared {
     pub fn new(ino: Inotify, root: PathBuf) -> Shared {
         Shared {
@@ -148,9 +165,14 @@ impl Shared {
             }
             let at = Ctime::now();
             for ev in evs {
-                if closed_file(&ev) {
+                if closed_file(&ev) || made_file(&ev) {
                     if let Some(p) = self.path_of(&ev) {
-                        inbox.takes.push(Take::unknown(p, at));
+                        let t = if made_file(&ev) {
+                            Take::born(p, at)
+                        } else {
+                            Take::unknown(p, at)
+                        };
+                        inbox.takes.push(t);
                     }
                 }
                 inbox.events.push(ev);
@@ -171,6 +193,11 @@ impl Shared {
         let mut queue: VecDeque<(InotifyEvent, Ctime)> =
             evs.into_iter().map(|e| (e, seen)).collect();
         while let Some((ev, seen)) = queue.pop_front() {
+            if made_file(&ev) {
+                if let Some(path) = self.path_of(&ev) {
+                    inbox.takes.push(Take::born(path, seen));
+                }
+            }
             if closed_file(&ev) {
                 if let Some(path) = self.path_of(&ev) {
                     let take = self.take(&ev, path, seen, &mut queue, &inbox);

@@ -94,17 +94,38 @@ fn last_take(c: &Change, v: &[Take]) -> Option<usize> {
     (t.oid == Some(new.oid)).then_some(m)
 }
 
+/// Where the steps of `c` begin in `v`, and the earliest time the first
+/// can have been made: the last take of the old contents, made by its
+/// time; for a new file, its last birth, made after the look before (the
+/// file was not there when that look read its directory, and the birth
+/// was in hand after it began: one in hand before may be of a file the
+/// look saw but did not track).
+fn anchor(c: &Change, v: &[Take]) -> Option<(usize, Ctime)> {
+    let before_last = &v[..v.len() - 1];
+    match c.old {
+        Some(old) => {
+            let i = before_last.iter().rposition(|t| t.oid == Some(old.oid))?;
+            Some((i, v[i].until))
+        }
+        None => {
+            let i = before_last.iter().rposition(|t| t.born)?;
+            (v[i].seen > c.after).then_some((i, c.after))
+        }
+    }
+}
+
 /// The steps from `c.old` through the takes `v` (the last is `c.new`),
-/// from the last take of the old contents on; None without one.
+/// from the anchor on; None without one.
 fn steps(c: &Change, v: &[Take], objects: &Objects) -> Option<Vec<Change>> {
     let new = c.new?;
-    let old = c.old?.oid;
-    let start = v[..v.len() - 1].iter().rposition(|t| t.oid == Some(old))?;
-    let mut after = v[start].until;
+    let (start, mut after) = anchor(c, v)?;
     let mut cur = c.old;
     let mut writes = 0;
     let mut out = Vec::new();
     for (k, t) in v.iter().enumerate().skip(start + 1) {
+        if t.born {
+            continue; // made again: its writes follow
+        }
         writes += 1;
         let Some(oid) = t.oid else { continue };
         let entry = if k + 1 == v.len() {
@@ -165,6 +186,16 @@ mod tests {
             ctime: if text.is_some() { ms(at) } else { Ctime::EPOCH },
             seen: ms(at + 1),
             until: ms(at + 2),
+            born: false,
+        }
+    }
+
+    /// The file made at `at` ms, in hand 1 ms later.
+    fn born(at: i128) -> Take {
+        Take {
+            born: true,
+            until: ms(at + 1),
+            ..take(None, at)
         }
     }
 
@@ -275,5 +306,56 @@ mod tests {
         let mut takes = HashMap::from([(b"q.txt".to_vec(), many)]);
         prune(&mut takes, ms(500));
         assert!(takes.is_empty());
+    }
+
+    /// The look's change adding `new`, last written at `at` ms, found by a
+    /// look after one that began at `after` ms.
+    fn added(new: &str, at: i128, after: i128) -> Change {
+        Change {
+            old: None,
+            after: ms(after),
+            ..change("", new, at)
+        }
+    }
+
+    #[test]
+    fn a_new_files_writes_are_steps_from_its_birth_on() {
+        let mut c = added("ab", 30, 0);
+        // An earlier life of the file, gone before it was made again.
+        let v = vec![
+            born(1),
+            take(Some("x"), 2),
+            born(3),
+            take(Some("a"), 5),
+            take(Some("ab"), 30),
+        ];
+        cut_one(&mut c, v);
+        let s = &c.steps;
+        assert_eq!(s.len(), 2, "{s:#?}");
+        // The first step: made after the look before began (when the file
+        // was not there), before its contents were taken.
+        assert_eq!((s[0].old, s[0].new), (None, Some(entry("a"))));
+        assert_eq!((s[0].after, s[0].seen, s[0].writes), (ms(0), ms(7), 1));
+        assert_eq!(
+            (s[1].old, s[1].new, s[1].after),
+            (Some(entry("a")), Some(entry("ab")), ms(7))
+        );
+    }
+
+    #[test]
+    fn no_steps_for_a_new_file_whose_birth_came_before_the_look_before() {
+        // In hand at 4 ms, the look before began at 4 ms: it may have seen
+        // the file and not tracked it (ignored then); when it was made is
+        // not known.
+        let mut c = added("ab", 30, 4);
+        cut_one(
+            &mut c,
+            vec![born(3), take(Some("a"), 5), take(Some("ab"), 30)],
+        );
+        assert!(c.steps.is_empty());
+        // And none without a birth at all (moved in: no write made it).
+        let mut c = added("ab", 30, 0);
+        cut_one(&mut c, vec![take(Some("a"), 5), take(Some("ab"), 30)]);
+        assert!(c.steps.is_empty());
     }
 }
