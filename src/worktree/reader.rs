@@ -382,7 +382,12 @@ mod tests {
         let _r = Reader::start(sh.clone()).unwrap();
         let before = Ctime::now();
         std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
-        let t = takes(&sh, 1).pop().expect("a take");
+        let mut got = takes(&sh, 2);
+        assert_eq!(got.len(), 2, "{got:?}");
+        let t = got.pop().unwrap();
+        // Its birth first, in order: where a new file's steps begin.
+        assert!(got[0].born && got[0].path == b"a.txt" && got[0].oid.is_none());
+        assert!(!t.born);
         let meta = std::fs::metadata(dir.path().join("a.txt")).unwrap();
         assert_eq!(t.path, b"a.txt");
         assert_eq!(t.content.as_deref(), Some(&b"one\n"[..]));
@@ -401,10 +406,11 @@ mod tests {
         std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
         std::fs::write(dir.path().join("a.txt"), "two\n").unwrap();
         drop(held);
-        let got = takes(&sh, 2);
-        assert_eq!(got.len(), 2, "{got:?}");
-        assert_eq!(got[0].content, None, "overwritten before it was read");
-        assert_eq!(got[1].content.as_deref(), Some(&b"two\n"[..]));
+        let got = takes(&sh, 3);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].born);
+        assert_eq!(got[1].content, None, "overwritten before it was read");
+        assert_eq!(got[2].content.as_deref(), Some(&b"two\n"[..]));
     }
 
     #[test]
