@@ -69,6 +69,11 @@ impl Deferred {
         again
     }
 
+    /// Whether the change of `path` is put off.
+    pub fn holds(&self, path: &[u8]) -> bool {
+        self.0.contains_key(path)
+    }
+
     /// The earliest time a put-off change's writes can have begun.
     pub fn floor(&self) -> Option<Ctime> {
         self.0.values().map(|(t, _)| *t).min()

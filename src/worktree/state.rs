@@ -250,7 +250,14 @@ impl Tracker {
             let began = if partial { w.drained().max(t0) } else { t0 };
             // Changes found earlier are cut too: a look that read a file
             // while its write was still open has its take only now.
-            steps::cut(&mut self.unclaimed, w.takes_mut(), began, &self.objects);
+            let deferred = &self.deferred;
+            steps::cut(
+                &mut self.unclaimed,
+                w.takes_mut(),
+                began,
+                &self.objects,
+                &|p| deferred.holds(p),
+            );
         }
         drop(retiring);
         let mut looks_again = false;

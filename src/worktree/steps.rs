@@ -33,12 +33,14 @@ const MAX_BYTES: usize = 64 << 20;
 /// Sets the steps of each change (oldest first; those without steps yet)
 /// the takes prove (`Change::steps`), then
 /// drops the takes no later look can use (`prune`; `began`: when this look
-/// began reading the tree).
+/// began reading the tree; `put_off`: the files whose state this look did
+/// not take, see `deferred.rs`).
 pub fn cut(
     changes: &mut [Change],
     takes: &mut HashMap<Vec<u8>, Vec<Take>>,
     began: Ctime,
     objects: &Objects,
+    put_off: &dyn Fn(&[u8]) -> bool,
 ) {
     for c in changes.iter_mut().filter(|c| c.steps.is_empty()) {
         let Some(v) = takes.get_mut(&c.path) else {
@@ -52,14 +54,21 @@ pub fn cut(
             c.steps = steps;
         }
     }
-    prune(takes, began);
+    prune(takes, began, put_off);
 }
 
 /// Drops the takes of each file up to its last state closed before the
-/// look began (kept: the anchor of its next change), and all of a file's
-/// takes past [`MAX_PER_FILE`].
-fn prune(takes: &mut HashMap<Vec<u8>, Vec<Take>>, began: Ctime) {
-    for v in takes.values_mut() {
+/// look began (kept: the anchor of its next change), but none of a file the
+/// look put off (its next change begins where the last one ended, maybe at
+/// its birth); and all of a file's takes past [`MAX_PER_FILE`].
+fn prune(takes: &mut HashMap<Vec<u8>, Vec<Take>>, began: Ctime, put_off: &dyn Fn(&[u8]) -> bool) {
+    for (path, v) in takes.iter_mut() {
+        if put_off(path) {
+            if v.len() > MAX_PER_FILE {
+                v.clear();
+            }
+            continue;
+        }
         let anchor = v.iter().rposition(|t| t.oid.is_some() && t.seen <= began);
         if let Some(i) = anchor {
             v.drain(..i);
@@ -225,7 +234,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let objects = Objects::open(&dir.path().join(".devtrace"), dir.path()).unwrap();
         let mut takes = HashMap::from([(b"q.txt".to_vec(), v)]);
-        cut(std::slice::from_mut(c), &mut takes, ms(500), &objects);
+        cut(
+            std::slice::from_mut(c),
+            &mut takes,
+            ms(500),
+            &objects,
+            &|_| false,
+        );
         takes
     }
 
@@ -294,7 +309,7 @@ mod tests {
                 take(Some("c"), 700),
             ],
         )]);
-        prune(&mut takes, ms(500));
+        prune(&mut takes, ms(500), &|_| false);
         let v = &takes[&b"q.txt".to_vec()];
         assert_eq!(v.len(), 3, "{v:#?}");
         assert_eq!(v[0].oid, oid(b"b"));
@@ -304,7 +319,7 @@ mod tests {
             .map(|i| take(None, 600 + i))
             .collect();
         let mut takes = HashMap::from([(b"q.txt".to_vec(), many)]);
-        prune(&mut takes, ms(500));
+        prune(&mut takes, ms(500), &|_| false);
         assert!(takes.is_empty());
     }
 
@@ -357,5 +372,22 @@ mod tests {
         let mut c = added("ab", 30, 0);
         cut_one(&mut c, vec![take(Some("a"), 5), take(Some("ab"), 30)]);
         assert!(c.steps.is_empty());
+    }
+
+    #[test]
+    fn a_file_put_off_keeps_its_takes_from_its_birth() {
+        // The look read the new file while it was written: put off, its
+        // change found by the next look, from the same birth.
+        let v = vec![born(3), take(Some("a"), 5), take(Some("ab"), 30)];
+        let mut takes = HashMap::from([(b"q.txt".to_vec(), v.clone())]);
+        prune(&mut takes, ms(500), &|p| p == b"q.txt");
+        assert_eq!(takes[&b"q.txt".to_vec()].len(), 3);
+        let mut c = added("ab", 30, 0);
+        cut_one(&mut c, takes.remove(&b"q.txt".to_vec()).unwrap());
+        assert_eq!(c.steps.len(), 2, "{:#?}", c.steps);
+        // Not put off: the look saw "ab"; its birth is gone.
+        let mut takes = HashMap::from([(b"q.txt".to_vec(), v)]);
+        prune(&mut takes, ms(500), &|_| false);
+        assert_eq!(takes[&b"q.txt".to_vec()].len(), 1);
     }
 }
