@@ -5,9 +5,10 @@
 //! hooks, the chat file Gemini writes and the files the calls change are
 //! Gemini's own, not fixtures.
 //!
-//! The other agents' CLIs cannot run here: Claude Code, Codex, Cursor,
-//! Copilot CLI and Cline need an account (or a native binary fetched from
-//! their vendor) before their first hook fires.
+//! Codex CLI is run the same way in `agents_real_codex.rs`, with this
+//! file's [`FakeModel`]. The other agents' CLIs cannot run here: Claude
+//! Code, Cursor, Copilot CLI and Cline need an account before their first
+//! hook fires.
 
 use crate::support::*;
 use serde_json::Value;
@@ -26,16 +27,18 @@ fn gemini_cli() -> PathBuf {
     p
 }
 
-/// The stand-in model, until dropped.
-struct FakeModel {
+/// A stand-in model (a script of tests/agents_real/), until dropped.
+pub struct FakeModel {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl FakeModel {
-    fn start(log: &Path) -> FakeModel {
+    pub fn start(script: &str, log: &Path) -> FakeModel {
         require("python3");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agents_real/fake_gemini.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/agents_real")
+            .join(script);
         let mut child = Command::new("python3")
             .arg(script)
             .arg(log)
@@ -84,7 +87,7 @@ fn run_gemini(w: &World, model: &FakeModel, prompt: &str) -> std::process::Outpu
     c.output().unwrap()
 }
 
-fn of_type<'a>(evs: &'a [Value], t: &str) -> Vec<&'a Value> {
+pub fn of_type<'a>(evs: &'a [Value], t: &str) -> Vec<&'a Value> {
     evs.iter().filter(|e| e["type"] == t).collect()
 }
 
@@ -93,7 +96,7 @@ fn gemini_cli_run_for_real_is_recorded_by_its_hooks() {
     let w = World::initialised();
     let out = w.devtrace(&["agent", "install", "gemini-cli"], &w.repo);
     assert!(out.status.success(), "{out:?}");
-    let model = FakeModel::start(&w.home.join("model.log"));
+    let model = FakeModel::start("fake_gemini.py", &w.home.join("model.log"));
     let out = run_gemini(&w, &model, "make a file");
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
