@@ -235,6 +235,11 @@ fn tool_end(c: &Call, failed: bool) -> Result<()> {
         outcome.exit_code = codex_exit_code(c);
         failed |= outcome.exit_code.is_some_and(|code| code != 0);
     }
+    if matches!(c.agent.as_str(), "claude-code" | "codex") {
+        // Claude Code may write a call to its transcript only after its
+        // PreToolUse has run; by PostToolUse it is there.
+        outcome.reasoning = reasoning(c).map(|r| crate::redact::text(&r).into_owned());
+    }
     let rec = Record::Exit(ExitRecord {
         seq,
         at: Stamp::EpochMicros(c.at.as_micros()),
