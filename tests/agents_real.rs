@@ -15,6 +15,7 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 fn gemini_cli() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -35,6 +36,11 @@ pub struct FakeModel {
 
 impl FakeModel {
     pub fn start(script: &str, log: &Path) -> FakeModel {
+        FakeModel::start_with(script, log, &[])
+    }
+
+    /// `start`, with more arguments for the script after the log's path.
+    pub fn start_with(script: &str, log: &Path, args: &[&Path]) -> FakeModel {
         require("python3");
         let script = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/agents_real")
@@ -42,6 +48,7 @@ impl FakeModel {
         let mut child = Command::new("python3")
             .arg(script)
             .arg(log)
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -89,6 +96,35 @@ fn run_gemini(w: &World, model: &FakeModel, prompt: &str) -> std::process::Outpu
 
 pub fn of_type<'a>(evs: &'a [Value], t: &str) -> Vec<&'a Value> {
     evs.iter().filter(|e| e["type"] == t).collect()
+}
+
+/// The store's events of `agent` once `done` holds of them (up to 30 s).
+pub fn agent_events(w: &World, agent: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let all = parse_lines(
+            &w.devtrace(&["log", "--json", "-n", "100000"], &w.repo)
+                .stdout,
+        );
+        let evs: Vec<Value> = all.into_iter().filter(|e| e["agent"] == agent).collect();
+        if done(&evs) {
+            return evs;
+        }
+        assert!(Instant::now() < deadline, "never complete: {evs:#?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The `edit_files` events that changed `path`.
+pub fn edits_of<'a>(evs: &'a [Value], path: &str) -> Vec<&'a Value> {
+    of_type(evs, "edit_files")
+        .into_iter()
+        .filter(|e| {
+            e["data"]["files"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| f["path"] == path))
+        })
+        .collect()
 }
 
 #[test]

@@ -12,12 +12,11 @@
 //! project in the user's config.toml and passes
 //! `--dangerously-bypass-hook-trust`, as an automation would.
 
-use crate::agents_real::{of_type, FakeModel};
+use crate::agents_real::{agent_events, edits_of, of_type, FakeModel};
 use crate::support::*;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Output, Stdio};
-use std::time::{Duration, Instant};
 
 /// The patch the stand-in's third answer applies.
 const PATCH: &str = "*** Begin Patch\n*** Update File: made.txt\n@@\n-hi\n+hello\n*** End Patch\n";
@@ -90,35 +89,6 @@ fn run_codex(w: &World, prompt: &str) -> Output {
     c.output().unwrap()
 }
 
-/// The store's Codex events once `done` holds of them (up to 30 s).
-fn codex_events(w: &World, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let all = parse_lines(
-            &w.devtrace(&["log", "--json", "-n", "100000"], &w.repo)
-                .stdout,
-        );
-        let evs: Vec<Value> = all.into_iter().filter(|e| e["agent"] == "codex").collect();
-        if done(&evs) {
-            return evs;
-        }
-        assert!(Instant::now() < deadline, "never complete: {evs:#?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The `edit_files` events that changed `path`.
-fn edits_of<'a>(evs: &'a [Value], path: &str) -> Vec<&'a Value> {
-    of_type(evs, "edit_files")
-        .into_iter()
-        .filter(|e| {
-            e["data"]["files"]
-                .as_array()
-                .is_some_and(|f| f.iter().any(|f| f["path"] == path))
-        })
-        .collect()
-}
-
 #[test]
 fn codex_run_for_real_is_recorded_by_its_hooks() {
     let w = World::initialised();
@@ -138,7 +108,7 @@ fn codex_run_for_real_is_recorded_by_its_hooks() {
     // The user's own hook ran beside DevTrace's.
     assert!(w.home.join("user-hook-ran").exists(), "{out:?}");
 
-    let evs = codex_events(&w, |evs| {
+    let evs = agent_events(&w, "codex", |evs| {
         !of_type(evs, "turn_end").is_empty() && edits_of(evs, "made.txt").len() >= 2
     });
     let prompts = of_type(&evs, "prompt");
