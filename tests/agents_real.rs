@@ -5,10 +5,11 @@
 //! hooks, the chat file Gemini writes and the files the calls change are
 //! Gemini's own, not fixtures.
 //!
-//! Codex CLI is run the same way in `agents_real_codex.rs`, with this
-//! file's [`FakeModel`]. The other agents' CLIs cannot run here: Claude
-//! Code, Cursor, Copilot CLI and Cline need an account before their first
-//! hook fires.
+//! Codex CLI and Claude Code are run the same way, in
+//! `agents_real_codex.rs` and `agents_real_claude.rs`, with this file's
+//! [`FakeModel`] and helpers. The other agents' CLIs cannot run here:
+//! Cursor, Copilot CLI and Cline need an account before their first hook
+//! fires.
 
 use crate::support::*;
 use serde_json::Value;
