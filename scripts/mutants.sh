@@ -67,6 +67,8 @@ mutations=(
   'gemini-reasons-from-any-answer@@src/cmd/agent_hook/gemini_chat.rs@@    let m = messages.last().filter(|m| m["type"] == "gemini")?;@@    let m = messages.iter().rev().find(|m| m["type"] == "gemini")?;@@test(reasons_come_only_from_the_answer_that_made_the_call)'
   'gemini-context-is-a-prompt@@src/cmd/agent_hook/gemini_chat.rs@@    (!t.is_empty() && !added).then_some(text)@@    (!t.is_empty() && (added || !added)).then_some(text)@@test(gemini_chats_of_this_repository_are_imported_once)'
   'import-again-what-hooks-recorded@@src/cmd/agent_import/mod.rs@@            hooked += 1;\n            continue;@@            hooked += 1;@@test(gemini_cli_run_for_real_is_recorded_by_its_hooks)'
+  'codex-shell-exit-code-lost@@src/cmd/agent_hook/mod.rs@@        outcome.exit_code = codex_exit_code(c);@@        let _ = codex_exit_code(c);@@test(codex_run_for_real_is_recorded_by_its_hooks)'
+  'codex-import-unified-exec-code-lost@@src/cmd/agent_import/codex.rs@@            .find_map(|l| code_after(l, "Process exited with code "))@@            .find_map(|l| code_after(l, "Process exited with code: "))@@test(/codex_run_for_real_is_recorded_by_its_hooks|results_in_each_wording/)'
   'redaction-off@@src/redact/mod.rs@@    let mut out = Cow::Borrowed(text);\n    // One pass@@    let mut out = Cow::Borrowed(text);\n    return out;\n    // One pass@@test(/secrets_are_redacted|command_line_passwords/)'
 )
 

@@ -55,17 +55,26 @@ python3 -c 'import ensurepip' >/dev/null 2>&1 || {
 # The MCP tests' clients and servers (tests/mcp/), pinned: the Python SDK
 # (and jsonschema, which checks the tools' schemas) in a venv, the
 # TypeScript SDK, server-everything and server-filesystem from npm. And
-# Gemini CLI, run for real against a stand-in model (tests/agents_real.rs).
+# Gemini CLI, Codex CLI and Claude Code (the last two's npm packages carry
+# their native binaries), run for real against stand-in models
+# (tests/agents_real*.rs).
 mcp_py=mcp==2.3.0
 if ! "$deps/mcp-venv/bin/python" -c "import importlib.metadata as m, jsonschema; assert m.version('mcp') == '${mcp_py#mcp==}'" 2>/dev/null; then
   python3 -m venv "$deps/mcp-venv"
   "$deps/mcp-venv/bin/pip" install --quiet "$mcp_py" jsonschema==4.25.1
 fi
-npm_pkgs=(@modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/server-filesystem@2026.8.31 @google/gemini-cli@0.61.0)
+npm_pkgs=(@modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/server-filesystem@2026.8.31 @google/gemini-cli@0.61.0 @openai/codex@0.171.0 @anthropic-ai/claude-code@2.1.332)
 if ! (cd "$deps/npm" 2>/dev/null && npm ls --depth=0 "${npm_pkgs[@]}" >/dev/null 2>&1); then
   mkdir -p "$deps/npm"
   (cd "$deps/npm" && npm install --silent --no-audit --no-fund --prefix . "${npm_pkgs[@]}")
 fi
+# Their binaries come in optional dependencies, which npm skips quietly.
+for cli in codex claude; do
+  "$deps/npm/node_modules/.bin/$cli" --version >/dev/null || {
+    echo "test.sh: $cli from npm has no working binary in $deps/npm" >&2
+    exit 1
+  }
+done
 
 # The export tests: an OTLP/HTTP receiver that decodes with
 # opentelemetry-proto, and Arize Phoenix as a real backend (about 850 MB and

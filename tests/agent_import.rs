@@ -166,7 +166,7 @@ fn codex_calls_keep_their_reasons_output_and_exit_code() {
     let s = imported(&w);
     let old = of_type(&s[0], "tool_call");
     assert_eq!(old[0]["data"]["tool"], "apply_patch");
-    assert!(old[0]["data"]["input"]["input"]
+    assert!(old[0]["data"]["input"]["command"]
         .as_str()
         .unwrap()
         .contains("+fn sum() {}"));

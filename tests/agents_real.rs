@@ -5,15 +5,18 @@
 //! hooks, the chat file Gemini writes and the files the calls change are
 //! Gemini's own, not fixtures.
 //!
-//! The other agents' CLIs cannot run here: Claude Code, Codex, Cursor,
-//! Copilot CLI and Cline need an account (or a native binary fetched from
-//! their vendor) before their first hook fires.
+//! Codex CLI and Claude Code are run the same way, in
+//! `agents_real_codex.rs` and `agents_real_claude.rs`, with this file's
+//! [`FakeModel`] and helpers. The other agents' CLIs cannot run here:
+//! Cursor, Copilot CLI and Cline need an account before their first hook
+//! fires.
 
 use crate::support::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 fn gemini_cli() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -26,19 +29,27 @@ fn gemini_cli() -> PathBuf {
     p
 }
 
-/// The stand-in model, until dropped.
-struct FakeModel {
+/// A stand-in model (a script of tests/agents_real/), until dropped.
+pub struct FakeModel {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl FakeModel {
-    fn start(log: &Path) -> FakeModel {
+    pub fn start(script: &str, log: &Path) -> FakeModel {
+        FakeModel::start_with(script, log, &[])
+    }
+
+    /// `start`, with more arguments for the script after the log's path.
+    pub fn start_with(script: &str, log: &Path, args: &[&Path]) -> FakeModel {
         require("python3");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agents_real/fake_gemini.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/agents_real")
+            .join(script);
         let mut child = Command::new("python3")
             .arg(script)
             .arg(log)
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -84,8 +95,37 @@ fn run_gemini(w: &World, model: &FakeModel, prompt: &str) -> std::process::Outpu
     c.output().unwrap()
 }
 
-fn of_type<'a>(evs: &'a [Value], t: &str) -> Vec<&'a Value> {
+pub fn of_type<'a>(evs: &'a [Value], t: &str) -> Vec<&'a Value> {
     evs.iter().filter(|e| e["type"] == t).collect()
+}
+
+/// The store's events of `agent` once `done` holds of them (up to 30 s).
+pub fn agent_events(w: &World, agent: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let all = parse_lines(
+            &w.devtrace(&["log", "--json", "-n", "100000"], &w.repo)
+                .stdout,
+        );
+        let evs: Vec<Value> = all.into_iter().filter(|e| e["agent"] == agent).collect();
+        if done(&evs) {
+            return evs;
+        }
+        assert!(Instant::now() < deadline, "never complete: {evs:#?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The `edit_files` events that changed `path`.
+pub fn edits_of<'a>(evs: &'a [Value], path: &str) -> Vec<&'a Value> {
+    of_type(evs, "edit_files")
+        .into_iter()
+        .filter(|e| {
+            e["data"]["files"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| f["path"] == path))
+        })
+        .collect()
 }
 
 #[test]
@@ -93,7 +133,7 @@ fn gemini_cli_run_for_real_is_recorded_by_its_hooks() {
     let w = World::initialised();
     let out = w.devtrace(&["agent", "install", "gemini-cli"], &w.repo);
     assert!(out.status.success(), "{out:?}");
-    let model = FakeModel::start(&w.home.join("model.log"));
+    let model = FakeModel::start("fake_gemini.py", &w.home.join("model.log"));
     let out = run_gemini(&w, &model, "make a file");
     assert!(out.status.success(), "{out:?}");
     assert_eq!(

@@ -12,6 +12,8 @@ mod agent_overlap;
 mod agent_sessions;
 mod agents;
 mod agents_real;
+mod agents_real_claude;
+mod agents_real_codex;
 mod attribution;
 mod bash_preexec;
 mod cli;

@@ -311,10 +311,13 @@ fn outcome(d: &mut ToolCall, bytes: &[u8]) {
     struct Outcome {
         output: Option<String>,
         exit_code: Option<i32>,
+        reasoning: Option<String>,
     }
     if let Ok(o) = serde_json::from_slice::<Outcome>(bytes) {
         d.output = o.output;
         d.exit_code = o.exit_code;
+        // The reasons the call's start found, else those its end did.
+        d.reasoning = d.reasoning.take().or(o.reasoning);
     }
 }
 

@@ -229,7 +229,17 @@ fn tool_end(c: &Call, failed: bool) -> Result<()> {
     let Some(seq) = recall_call(&c.chan, &c.v.call_key())? else {
         return Ok(()); // its start was not seen
     };
-    let outcome = outcome::of(&c.v);
+    let mut outcome = outcome::of(&c.v);
+    let mut failed = failed;
+    if c.agent == "codex" && outcome.exit_code.is_none() {
+        outcome.exit_code = codex_exit_code(c);
+        failed |= outcome.exit_code.is_some_and(|code| code != 0);
+    }
+    if matches!(c.agent.as_str(), "claude-code" | "codex") {
+        // Claude Code may write a call to its transcript only after its
+        // PreToolUse has run; by PostToolUse it is there.
+        outcome.reasoning = reasoning(c).map(|r| crate::redact::text(&r).into_owned());
+    }
     let rec = Record::Exit(ExitRecord {
         seq,
         at: Stamp::EpochMicros(c.at.as_micros()),
@@ -242,6 +252,12 @@ fn tool_end(c: &Call, failed: bool) -> Result<()> {
     let end = crate::channel::append_spool(&c.chan, &crate::wire::encode(&rec))?;
     checkpoint(&c.chan, end);
     Ok(())
+}
+
+/// Codex's hook gives a shell's output alone; its session file, the exit
+/// code.
+fn codex_exit_code(c: &Call) -> Option<i32> {
+    transcript::exit_code(c.v.transcript.as_deref()?, c.v.call_id.as_deref()?)
 }
 
 /// A turn ends (Stop, SubagentStop and their equivalents): the assistant's

@@ -16,6 +16,11 @@ pub struct Outcome {
     pub output: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
+    /// The agent's words before the call, read again when it ended: for
+    /// ingest to use where its start found none (an agent may not have
+    /// written the call to its transcript yet when its start's hook runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
 }
 
 pub fn of(h: &Hook) -> Outcome {
@@ -30,6 +35,7 @@ pub fn of(h: &Hook) -> Outcome {
             .filter(|o| !o.is_empty())
             .map(|o| bound(&crate::redact::text(&o))),
         exit_code: h.exit_code.or_else(|| exit_code(h)),
+        reasoning: None,
     }
 }
 

@@ -232,6 +232,31 @@ fn reasoning_in(path: &str, call_id: &str, size: u64) -> Option<Option<String>> 
     Some(joined(texts))
 }
 
+/// Codex: the exit code of the shell call `call_id`. Its PostToolUse gives
+/// the command's output alone; the `item_completed` event Codex writes to
+/// its session file when the command ends (`{"type": "event_msg",
+/// "payload": {"type": "item_completed", "item": {"id", "exit_code"}}}`)
+/// has the code.
+pub fn exit_code(path: &str, call_id: &str) -> Option<i32> {
+    [NEAR, TAIL].into_iter().find_map(|size| {
+        tail_lines(path, size)
+            .iter()
+            .filter(|line| line.contains(call_id))
+            .find_map(|line| completed_exit_code(line, call_id))
+    })
+}
+
+fn completed_exit_code(line: &str, call_id: &str) -> Option<i32> {
+    let v: Value = serde_json::from_str(line).ok()?;
+    let (p, item) = (&v["payload"], &v["payload"]["item"]);
+    if v["type"] != "event_msg" || p["type"] != "item_completed" || item["id"] != call_id {
+        return None;
+    }
+    item["exit_code"]
+        .as_i64()
+        .and_then(|c| i32::try_from(c).ok())
+}
+
 /// Where Claude Code keeps a subagent's transcript: beside the session's,
 /// `SESSION/subagents/agent-ID.jsonl`.
 pub fn subagent_path(session_path: &str, session: &str, agent_id: &str) -> Option<String> {
@@ -324,5 +349,26 @@ mod tests {
         std::fs::write(&p, result() + &said("For C.", Some("C"))).unwrap();
         assert_eq!(reasoning(path, "B"), None);
         assert_eq!(reasoning("/nonexistent", "B"), None);
+    }
+
+    #[test]
+    fn codex_exit_codes_from_completed_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("rollout.jsonl");
+        let done = |id: &str, code: Value| {
+            line(
+                json!({"type": "event_msg", "payload": {"type": "item_completed",
+                "item": {"type": "CommandExecution", "id": id, "exit_code": code}}}),
+            )
+        };
+        let call = line(json!({"type": "response_item",
+            "payload": {"type": "function_call", "call_id": "c2", "name": "exec_command"}}));
+        std::fs::write(&p, done("c1", json!(0)) + &call + &done("c2", json!(2))).unwrap();
+        let path = p.to_str().unwrap();
+        assert_eq!(exit_code(path, "c1"), Some(0));
+        assert_eq!(exit_code(path, "c2"), Some(2));
+        assert_eq!(exit_code(path, "c3"), None);
+        std::fs::write(&p, call + &done("c2", Value::Null)).unwrap();
+        assert_eq!(exit_code(path, "c2"), None);
     }
 }

@@ -150,11 +150,12 @@ fn item(st: &mut State, at: Timestamp, p: &Value, typed: bool, sink: &mut Sink) 
 }
 
 /// A call's tool and input, as Codex's hooks name them: a shell command is
-/// `Bash` with its `command` as one line; a patch is `apply_patch` with its
-/// `input`; any other tool keeps its name and arguments.
+/// `Bash` with its `command` as one line; a patch is `apply_patch` with the
+/// patch as its `command`; any other tool keeps its name and arguments.
 fn tool_and_input(p: &Value) -> (String, Value) {
     let name = p["name"].as_str().unwrap_or("?");
     let args = match p["type"].as_str() {
+        Some("custom_tool_call") if name == "apply_patch" => json!({"command": p["input"]}),
         Some("custom_tool_call") => json!({"input": p["input"]}),
         Some("local_shell_call") => p["action"].clone(),
         _ => p["arguments"]
@@ -234,8 +235,8 @@ fn call(st: &mut State, at: Timestamp, p: &Value, session: &str) {
 
 /// A call's output closes it: what the tool returned, its exit code, how
 /// long it ran. A shell's output is `{"output", "metadata": {"exit_code",
-/// "duration_seconds"}}` as a string in older files, `Exit code: N\nWall
-/// time: ...\nOutput:\n...` in newer ones.
+/// "duration_seconds"}}` as a string in older files, a header and
+/// `Output:\n...` in newer ones (`said`).
 fn result(st: &mut State, at: Timestamp, p: &Value, sink: &mut Sink) {
     let Some(mut o) = p["call_id"].as_str().and_then(|id| st.open.remove(id)) else {
         return;
@@ -274,16 +275,27 @@ fn result(st: &mut State, at: Timestamp, p: &Value, sink: &mut Sink) {
     sink.push(o.at, &o.cwd, Data::ToolCall(o.call));
 }
 
-/// `Exit code: N` ... `Output:\n` TEXT: the text and N.
+/// A shell's or a patch's result as Codex words it for the model, a header
+/// then `Output:\n` TEXT: `Exit code: N` first (apply_patch, older
+/// shells), or unified exec's `Chunk ID: ...` with a `Process exited with
+/// code N` line. The text and N.
 fn said(s: &str) -> (Value, Option<i64>) {
-    let Some(rest) = s.strip_prefix("Exit code: ") else {
+    let (head, text) = s.split_once("\nOutput:\n").unwrap_or((s, s));
+    let code_after = |line: &str, lead: &str| -> Option<i64> {
+        let rest = line.strip_prefix(lead)?;
+        let n = rest
+            .split(|c: char| !c.is_ascii_digit() && c != '-')
+            .next()?;
+        n.parse().ok()
+    };
+    let code = if head.starts_with("Exit code: ") {
+        code_after(head, "Exit code: ")
+    } else if head.starts_with("Chunk ID: ") {
+        head.lines()
+            .find_map(|l| code_after(l, "Process exited with code "))
+    } else {
         return (json!(s), None);
     };
-    let code = rest
-        .split(|c: char| !c.is_ascii_digit() && c != '-')
-        .next()
-        .and_then(|n| n.parse().ok());
-    let text = s.split_once("\nOutput:\n").map_or(s, |(_, t)| t);
     (json!(text), code)
 }
 
@@ -312,5 +324,25 @@ fn end_turn(st: &mut State, sink: &mut Sink) {
     let session = sink.session().to_owned();
     if let Some(d) = sink::turn_end(message, st.model.clone(), usage, &session) {
         sink.push(at, &st.cwd, d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_in_each_wording() {
+        // Unified exec (Codex 0.171), apply_patch, and a bare text.
+        let exec = "Chunk ID: 3a337a\nWall time: 0.0000 seconds\nProcess exited with code 2\n\
+                    Original token count: 15\nOutput:\nls: no-such-file\n";
+        assert_eq!(said(exec), (json!("ls: no-such-file\n"), Some(2)));
+        let patch = "Exit code: 0\nWall time: 0 seconds\nOutput:\nSuccess.\n";
+        assert_eq!(said(patch), (json!("Success.\n"), Some(0)));
+        assert_eq!(said("Exit code: 1"), (json!("Exit code: 1"), Some(1)));
+        assert_eq!(
+            said("plain\nOutput:\nx"),
+            (json!("plain\nOutput:\nx"), None)
+        );
     }
 }

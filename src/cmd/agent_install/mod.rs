@@ -62,7 +62,7 @@ pub fn run(name: &str, uninstall: bool, user: bool) -> Result<i32> {
     if changed && !uninstall {
         println!("{name} sessions are recorded from their next start.");
         if name == "codex" {
-            println!("Codex runs hooks only with `codex_hooks = true` under [features] in its config.toml.");
+            println!("Codex runs them once you trust them in its /hooks (a project's only in a trusted project).");
         }
     }
     Ok(0)

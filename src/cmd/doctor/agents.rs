@@ -76,7 +76,7 @@ pub fn describe(a: &Installed, now: Timestamp) -> (bool, String, Option<String>)
 
 fn hint(name: &str) -> String {
     match name {
-        "codex" => "Codex runs hooks only with `codex_hooks = true` under [features] in its config.toml; then start a session here".into(),
+        "codex" => "trust DevTrace's hooks in Codex (/hooks; the project must be trusted too); then start a session here".into(),
         "cline" => "turn on \"Enable Hooks\" in Cline's settings; then start a task here".into(),
         n => format!("start a {n} session in this project (hooks load when the agent starts)"),
     }
