@@ -67,6 +67,10 @@ mutations=(
   'gemini-reasons-from-any-answer@@src/cmd/agent_hook/gemini_chat.rs@@    let m = messages.last().filter(|m| m["type"] == "gemini")?;@@    let m = messages.iter().rev().find(|m| m["type"] == "gemini")?;@@test(reasons_come_only_from_the_answer_that_made_the_call)'
   'gemini-context-is-a-prompt@@src/cmd/agent_hook/gemini_chat.rs@@    (!t.is_empty() && !added).then_some(text)@@    (!t.is_empty() && (added || !added)).then_some(text)@@test(gemini_chats_of_this_repository_are_imported_once)'
   'import-again-what-hooks-recorded@@src/cmd/agent_import/mod.rs@@            hooked += 1;\n            continue;@@            hooked += 1;@@test(gemini_cli_run_for_real_is_recorded_by_its_hooks)'
+  'opencode-subagent-not-read@@src/cmd/agent_import/opencode/events.rs@@        self.messages(&mine, &mut inner);@@        let _ = (&mine, &mut inner);@@test(opencode_subagents)'
+  'opencode-resumed-child-not-split@@src/cmd/agent_import/opencode/events.rs@@        to: end.filter(|_| st["metadata"]["background"] != true),@@        to: end.filter(|_| false),@@test(opencode_subagents)'
+  'opencode-child-named-by-metadata-only@@src/cmd/agent_import/opencode/events.rs@@    let out = st["output"].as_str()?;@@    let out = st["output"].as_str().filter(|_| false)?;@@test(a_task_call_names_its_child_session)'
+  'import-model-of-a-subagent@@src/cmd/agent_import/sink.rs@@            Data::TurnEnd(t) if t.subagent.is_none() => t.model.clone(),@@            Data::TurnEnd(t) => t.model.clone(),@@test(opencode_subagents)'
   'redaction-off@@src/redact/mod.rs@@    let mut out = Cow::Borrowed(text);\n    // One pass@@    let mut out = Cow::Borrowed(text);\n    return out;\n    // One pass@@test(/secrets_are_redacted|command_line_passwords/)'
 )
 
