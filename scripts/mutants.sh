@@ -69,6 +69,13 @@ mutations=(
   'import-again-what-hooks-recorded@@src/cmd/agent_import/mod.rs@@            hooked += 1;\n            continue;@@            hooked += 1;@@test(gemini_cli_run_for_real_is_recorded_by_its_hooks)'
   'codex-shell-exit-code-lost@@src/cmd/agent_hook/mod.rs@@        outcome.exit_code = codex_exit_code(c);@@        let _ = codex_exit_code(c);@@test(codex_run_for_real_is_recorded_by_its_hooks)'
   'codex-import-unified-exec-code-lost@@src/cmd/agent_import/codex.rs@@            .find_map(|l| code_after(l, "Process exited with code "))@@            .find_map(|l| code_after(l, "Process exited with code: "))@@test(/codex_run_for_real_is_recorded_by_its_hooks|results_in_each_wording/)'
+  'opencode-subagent-not-read@@src/cmd/agent_import/opencode/events.rs@@        self.messages(&mine, &mut inner);@@        let _ = (&mine, &mut inner);@@test(opencode_subagents)'
+  'opencode-resumed-child-not-split@@src/cmd/agent_import/opencode/events.rs@@        to: end.filter(|_| st["metadata"]["background"] != true),@@        to: end.filter(|_| false),@@test(opencode_subagents)'
+  'opencode-child-named-by-metadata-only@@src/cmd/agent_import/opencode/events.rs@@    let out = st["output"].as_str()?;@@    let out = st["output"].as_str().filter(|_| false)?;@@test(a_task_call_names_its_child_session)'
+  'import-model-of-a-subagent@@src/cmd/agent_import/sink.rs@@            Data::TurnEnd(t) if t.subagent.is_none() => t.model.clone(),@@            Data::TurnEnd(t) => t.model.clone(),@@test(opencode_subagents)'
+  'gemini-subagent-chat-not-read@@src/cmd/agent_import/gemini.rs@@        read_turn(&messages, chat, sink, inner);@@        let _ = (&messages, inner);@@test(gemini_subagents)'
+  'gemini-subagent-prompt-is-a-prompt@@src/cmd/agent_import/gemini.rs@@            if level.sub.is_none() {@@            if level.sub.is_none() || true {@@test(gemini_subagents)'
+  'gemini-subagent-turn-unmarked@@src/cmd/agent_import/gemini.rs@@            e.subagent = level.sub.cloned();@@            let _ = e;@@test(gemini_subagents)'
   'redaction-off@@src/redact/mod.rs@@    let mut out = Cow::Borrowed(text);\n    // One pass@@    let mut out = Cow::Borrowed(text);\n    return out;\n    // One pass@@test(/secrets_are_redacted|command_line_passwords/)'
 )
 

@@ -240,3 +240,87 @@ fn gemini_import_skips_what_is_not_a_chat() {
     assert!(err.contains("gemini-cli"), "{err}");
     assert_eq!(imported(&w).concat().len(), 16);
 }
+
+/// A subagent's chat (`chats/PARENT/AGENT.jsonl`, as Gemini CLI's chat
+/// recording writes it) is read under the `invoke_agent` call whose
+/// record names it (`agentId`): its calls, with its own thoughts and text
+/// as their reasons, carry it as `subagent`, its model and tokens end a
+/// turn of its own, and it is no session of its own.
+#[test]
+fn gemini_subagents_are_nested_under_the_call_that_ran_them() {
+    const PARENT: &str = "7a1d3c5e-2b4f-4d6a-8c0e-1f2a3b4c5d6e";
+    const AGENT: &str = "c0ffee00-1234-4abc-9def-0123456789ab";
+    let w = World::initialised();
+    let home = w.home.join("gemini-home");
+    let project = home.join(".gemini/tmp/repo");
+    let chats = project.join("chats");
+    std::fs::create_dir_all(chats.join(PARENT)).unwrap();
+    std::fs::write(
+        project.join(".project_root"),
+        w.repo.to_string_lossy().as_bytes(),
+    )
+    .unwrap();
+    let repo = w.repo.to_string_lossy();
+    let put = |path: PathBuf, name: &str| {
+        std::fs::write(path, fixture(name).replace("$REPO", &repo)).unwrap();
+    };
+    put(
+        chats.join("session-2026-12-02T08-00-7a1d3c5e.jsonl"),
+        "gemini-cli.subagent.jsonl",
+    );
+    put(
+        chats.join(PARENT).join(format!("{AGENT}.jsonl")),
+        "gemini-cli.subagent.child.jsonl",
+    );
+    let said = import(&w, &home);
+    assert!(said.contains("9 events from 1 session, 9 new"), "{said}");
+    let s = &imported(&w)[0];
+    let want = [
+        "session_start",
+        "prompt",
+        "tool_call",
+        "tool_call",
+        "tool_call",
+        "tool_call",
+        "turn_end",
+        "tool_call",
+        "turn_end",
+    ];
+    assert_eq!(types(s), want, "{s:#?}");
+    assert_eq!(s[0]["data"]["agent_session"], PARENT);
+    assert_eq!(s[0]["data"]["model"], "gemini-2.5-pro");
+    let calls = of_type(s, "tool_call");
+    let sub = serde_json::json!({"id": AGENT, "type": "codebase_investigator"});
+    let invoke = &calls[0]["data"];
+    assert_eq!(invoke["tool"], "invoke_agent");
+    assert_eq!(invoke["started_subagent"], sub, "{invoke}");
+    assert!(invoke.get("subagent").is_none(), "{invoke}");
+    for c in &calls[1..4] {
+        assert_eq!(c["data"]["subagent"], sub, "{c}");
+        assert_eq!(c["data"]["agent_session"], PARENT, "{c}");
+    }
+    assert_eq!(calls[1]["data"]["tool"], "grep_search");
+    assert_eq!(
+        calls[1]["data"]["reasoning"],
+        "Searching: a grep for total( finds the calls."
+    );
+    assert_eq!(calls[2]["data"]["reasoning"], "Let me read the caller.");
+    assert_eq!(calls[2]["data"]["is_error"], true);
+    assert_eq!(calls[3]["data"]["tool"], "complete_task");
+    let edit = &calls[4]["data"];
+    assert_eq!(edit["tool"], "replace");
+    assert!(edit.get("subagent").is_none(), "{edit}");
+    let turns = of_type(s, "turn_end");
+    assert_eq!(turns[0]["data"]["subagent"], sub, "{}", turns[0]);
+    assert_eq!(turns[0]["data"]["model"], "gemini-2.5-flash");
+    assert_eq!(turns[0]["data"]["usage"]["input_tokens"], 3000);
+    assert!(turns[1]["data"].get("subagent").is_none(), "{}", turns[1]);
+    assert_eq!(turns[1]["data"]["message"], "report.rs now calls sum().");
+    let out = w.devtrace(&["search", "heron", "--json"], &w.repo);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("grep_search-1764662402000-s1"),
+        "{out:?}"
+    );
+    let said = import(&w, &home);
+    assert!(said.contains("9 events from 1 session, 0 new"), "{said}");
+}

@@ -32,7 +32,7 @@ fn data(v: &Value, ids: &[&str]) -> String {
     v.to_string()
 }
 
-fn insert(db: &Connection, s: &Value, parent: Option<&str>) {
+pub fn insert(db: &Connection, s: &Value, parent: Option<&str>) {
     let info = &s["info"];
     db.execute(
         "INSERT INTO session (id, project_id, parent_id, slug, directory, title, version,
@@ -82,7 +82,7 @@ fn insert(db: &Connection, s: &Value, parent: Option<&str>) {
 }
 
 /// Writes a session into opencode's older storage.
-fn store_files(storage: &Path, s: &Value) {
+pub fn store_files(storage: &Path, s: &Value) {
     let info = &s["info"];
     let id = info["id"].as_str().unwrap();
     let put = |p: PathBuf, v: &Value| {
@@ -102,7 +102,7 @@ fn store_files(storage: &Path, s: &Value) {
 }
 
 /// `$XDG_DATA_HOME/opencode`: the database with this repository's session,
-/// a subagent's session under it and a session elsewhere; the older
+/// a child session under it that no `task` call names (so not read) and a session elsewhere; the older
 /// storage with an earlier session of a subdirectory, the first session
 /// again (as opencode leaves it after moving it) and a file that is not
 /// JSON.
@@ -110,19 +110,7 @@ pub fn opencode_home(w: &World) -> PathBuf {
     let xdg = w.home.join("xdg-data");
     let data = xdg.join("opencode");
     std::fs::create_dir_all(&data).unwrap();
-    let db = Connection::open(data.join("opencode.db")).unwrap();
-    db.execute_batch(
-        "CREATE TABLE session (id TEXT PRIMARY KEY, project_id TEXT NOT NULL, parent_id TEXT,
-           slug TEXT NOT NULL, directory TEXT NOT NULL, title TEXT NOT NULL,
-           version TEXT NOT NULL, share_url TEXT, time_created INTEGER NOT NULL,
-           time_updated INTEGER NOT NULL, time_archived INTEGER);
-         CREATE TABLE message (id TEXT PRIMARY KEY, session_id TEXT NOT NULL,
-           time_created INTEGER NOT NULL, time_updated INTEGER NOT NULL, data TEXT NOT NULL);
-         CREATE TABLE part (id TEXT PRIMARY KEY, message_id TEXT NOT NULL,
-           session_id TEXT NOT NULL, time_created INTEGER NOT NULL,
-           time_updated INTEGER NOT NULL, data TEXT NOT NULL);",
-    )
-    .unwrap();
+    let db = create_db(&data);
     let repo = w.repo.to_string_lossy().into_owned();
     let first = exported(&repo, SESSION, "a");
     insert(&db, &first, None);
@@ -153,7 +141,26 @@ pub fn opencode_home(w: &World) -> PathBuf {
     xdg
 }
 
-fn import(w: &World, xdg: &Path, args: &[&str]) -> std::process::Output {
+/// opencode's database in `data`, with its tables (`session.sql.ts`) and
+/// no rows.
+pub fn create_db(data: &Path) -> Connection {
+    let db = Connection::open(data.join("opencode.db")).unwrap();
+    db.execute_batch(
+        "CREATE TABLE session (id TEXT PRIMARY KEY, project_id TEXT NOT NULL, parent_id TEXT,
+           slug TEXT NOT NULL, directory TEXT NOT NULL, title TEXT NOT NULL,
+           version TEXT NOT NULL, share_url TEXT, time_created INTEGER NOT NULL,
+           time_updated INTEGER NOT NULL, time_archived INTEGER);
+         CREATE TABLE message (id TEXT PRIMARY KEY, session_id TEXT NOT NULL,
+           time_created INTEGER NOT NULL, time_updated INTEGER NOT NULL, data TEXT NOT NULL);
+         CREATE TABLE part (id TEXT PRIMARY KEY, message_id TEXT NOT NULL,
+           session_id TEXT NOT NULL, time_created INTEGER NOT NULL,
+           time_updated INTEGER NOT NULL, data TEXT NOT NULL);",
+    )
+    .unwrap();
+    db
+}
+
+pub fn import(w: &World, xdg: &Path, args: &[&str]) -> std::process::Output {
     let out = w
         .cmd_in(BIN, &w.repo)
         .args(["agent", "import", "opencode"])

@@ -7,6 +7,7 @@ mod agent_import_cline;
 mod agent_import_copilot;
 mod agent_import_gemini;
 mod agent_import_opencode;
+mod agent_import_opencode_task;
 mod agent_install;
 mod agent_overlap;
 mod agent_sessions;

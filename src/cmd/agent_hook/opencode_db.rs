@@ -1,6 +1,6 @@
 //! opencode's own words at hook time, from the database it keeps
 //! (`$XDG_DATA_HOME/opencode/opencode.db`, the format `agent_import/
-//! opencode.rs` reads whole): the reasoning and text parts before a call's
+//! opencode/` reads whole): the reasoning and text parts before a call's
 //! `tool` part, in the message that made it. opencode writes each part as
 //! it streams, so the call's part is there when its `tool.execute.before`
 //! fires.

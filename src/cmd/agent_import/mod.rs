@@ -112,7 +112,13 @@ fn read(name: &str, root: &Path, file: &Path, project: &Path) -> Result<Vec<Sink
             let (id, messages) = crate::cmd::agent_hook::gemini_chat::load(&text);
             let session = id.unwrap_or(agent_session);
             sink.rename(&session);
-            gemini::read(&messages, &session, &project.to_string_lossy(), &mut sink);
+            let subagent = |agent: &str| gemini::subagent_chat(file, &session, agent);
+            let chat = gemini::Chat {
+                session: &session,
+                cwd: &project.to_string_lossy(),
+                subagent: &subagent,
+            };
+            gemini::read(&messages, &chat, &mut sink);
         }
         _ => claude::read(&text, &agent_session, &mut sink),
     }

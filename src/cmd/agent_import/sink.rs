@@ -48,7 +48,7 @@ impl Sink {
         let id = crate::ids::event_id(first, &format!("import {agent}"), &self.session);
         let repo = Some(self.root.to_string_lossy().into_owned());
         let model = self.events.iter().find_map(|(_, _, d)| match d {
-            Data::TurnEnd(t) => t.model.clone(),
+            Data::TurnEnd(t) if t.subagent.is_none() => t.model.clone(),
             _ => None,
         });
         let start = Data::SessionStart(SessionStart {
