@@ -64,7 +64,16 @@ if ! "$deps/mcp-venv/bin/python" -c "import importlib.metadata as m, jsonschema;
   "$deps/mcp-venv/bin/pip" install --quiet "$mcp_py" jsonschema==4.25.1
 fi
 npm_pkgs=(@modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/server-everything@2026.8.31 @modelcontextprotocol/server-filesystem@2026.8.31 @google/gemini-cli@0.61.0 @openai/codex@0.171.0 @anthropic-ai/claude-code@2.1.332)
-if ! (cd "$deps/npm" 2>/dev/null && npm ls --depth=0 "${npm_pkgs[@]}" >/dev/null 2>&1); then
+# Each at its pinned version (`npm ls NAME...` says nothing of names that
+# are missing altogether).
+npm_pinned() {
+  local p
+  for p in "${npm_pkgs[@]}"; do
+    node -e 'process.exit(require(process.argv[1]).version === process.argv[2] ? 0 : 1)' \
+      "$PWD/$deps/npm/node_modules/${p%@*}/package.json" "${p##*@}" 2>/dev/null || return 1
+  done
+}
+if ! npm_pinned; then
   mkdir -p "$deps/npm"
   (cd "$deps/npm" && npm install --silent --no-audit --no-fund --prefix . "${npm_pkgs[@]}")
 fi
