@@ -383,7 +383,7 @@ mod tests {
         prune(&mut takes, ms(500), &|p| p == b"q.txt");
         assert_eq!(takes[&b"q.txt".to_vec()].len(), 3);
         let mut c = added("ab", 30, 0);
-        cut_one(&mut c, takes.remove(&b"q.txt".to_vec()).unwrap());
+        cut_one(&mut c, takes.remove(b"q.txt".as_slice()).unwrap());
         assert_eq!(c.steps.len(), 2, "{:#?}", c.steps);
         // Not put off: the look saw "ab"; its birth is gone.
         let mut takes = HashMap::from([(b"q.txt".to_vec(), v)]);
