@@ -8,6 +8,9 @@
 //!
 //!   cargo bench --bench attribution             # 30,000 and 100,000 files
 //!   cargo bench --bench attribution -- --smoke  # 2,000 files, one round (CI)
+//!
+//! A change given to the wrong command is printed (`wrong: ...`); with
+//! `DEVTRACE_BENCH_DUMP=1`, so are all the events of that row's session.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -52,8 +55,14 @@ fn run(w: &World, shell: &str, size: usize, rounds: usize) -> Row {
     let evs = w.ended_session_of(&w.repo, shell_pid);
     let cpu = cpu_ticks(pid).saturating_sub(cpu0);
     let commands = size * rounds;
+    let sc = score(&evs, &truth);
+    if !sc.wrong.is_empty() && std::env::var_os("DEVTRACE_BENCH_DUMP").is_some() {
+        for e in &evs {
+            println!("EV {}", e);
+        }
+    }
     Row {
-        score: score(&evs, &truth),
+        score: sc,
         cpu_ms_per_command: cpu as f64 * 10.0 / commands as f64,
         peak_mb: peak_mb(pid),
     }
@@ -96,6 +105,9 @@ fn main() {
                     r.cpu_ms_per_command,
                     r.peak_mb,
                 );
+                for why in &s.wrong {
+                    println!("  wrong: {why}");
+                }
                 wrong += s.wrong.len();
             }
         }

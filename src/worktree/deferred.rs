@@ -46,6 +46,11 @@ impl Deferred {
         for mut c in changes.drain(..) {
             let (floor, times) = before.get(&c.path).copied().unwrap_or((c.after, 0));
             c.after = c.after.min(floor);
+            if times > 0 {
+                // The writes counted by the looks that put it off are not
+                // this look's: how many made it is not known.
+                c.writes = 0;
+            }
             let open = ops.get(&c.path).is_some_and(|o| o.open || o.late);
             let defer = open
                 && c.from.is_none()
@@ -102,7 +107,7 @@ mod tests {
             ctime: Ctime::from_nanos(after + 5),
             after: Ctime::from_nanos(after),
             seen: Ctime::from_nanos(after + 9),
-            writes: 0,
+            writes: 1,
             steps: Vec::new(),
         }
     }
@@ -136,10 +141,13 @@ mod tests {
         );
         assert_eq!(again, vec![b"d".to_vec()]);
         assert_eq!(d.floor(), Some(Ctime::from_nanos(100)));
-        // Closed by the next look: told, dated from the first.
+        // Closed by the next look: told, dated from the first, with no
+        // count of its writes (those the first look counted are not the
+        // next one's).
         let (changes, base, _) = look(&mut d, 200, false);
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].after, Ctime::from_nanos(100));
+        assert_eq!(changes[0].writes, 0);
         assert_eq!(base.get(b"d/q.txt"), Some(entry(2)));
         assert_eq!(d.floor(), None);
     }
