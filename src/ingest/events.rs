@@ -312,21 +312,24 @@ fn outcome(d: &mut ToolCall, bytes: &[u8]) {
         output: Option<String>,
         exit_code: Option<i32>,
         reasoning: Option<String>,
+        started_subagent: Option<crate::event::Subagent>,
     }
     if let Ok(o) = serde_json::from_slice::<Outcome>(bytes) {
         d.output = o.output;
         d.exit_code = o.exit_code;
         // The reasons the call's start found, else those its end did.
         d.reasoning = d.reasoning.take().or(o.reasoning);
+        d.started_subagent = d.started_subagent.take().or(o.started_subagent);
     }
 }
 
 /// Whether a call hands its work to a subagent (Claude Code's Task, or
-/// Agent as newer versions name it), whose own calls are hooked apart.
+/// Agent as newer versions name it; Codex's `spawn_agent`, namespaced in
+/// its multi-agent v2), whose own calls are hooked apart.
 fn starts_subagent(cmd: &crate::wire::CmdRecord) -> bool {
     if cmd.source != crate::wire::TextSource::ToolCall {
         return false;
     }
     serde_json::from_slice::<ToolCall>(&cmd.text)
-        .is_ok_and(|c| c.tool == "Task" || c.tool == "Agent")
+        .is_ok_and(|c| c.tool == "Task" || c.tool == "Agent" || c.tool.ends_with("spawn_agent"))
 }
