@@ -209,7 +209,7 @@ impl Session {
         let Some((id, start)) = self.command_id(n, cmd) else {
             return;
         };
-        if starts_subagent(cmd) {
+        if works_through_subagents(cmd) {
             // Its subagent's own calls make the changes: not a candidate.
             return;
         }
@@ -323,13 +323,17 @@ fn outcome(d: &mut ToolCall, bytes: &[u8]) {
     }
 }
 
-/// Whether a call hands its work to a subagent (Claude Code's Task, or
-/// Agent as newer versions name it; Codex's `spawn_agent`, namespaced in
-/// its multi-agent v2), whose own calls are hooked apart.
-fn starts_subagent(cmd: &crate::wire::CmdRecord) -> bool {
+/// Whether a call hands its work to subagents, whose own calls are hooked
+/// apart: Claude Code's Task (Agent as newer versions name it); Codex's
+/// `spawn_agent` and, open while they work, its multi-agent v2's
+/// `wait_agent` (both namespaced there: `collaborationwait_agent`).
+fn works_through_subagents(cmd: &crate::wire::CmdRecord) -> bool {
     if cmd.source != crate::wire::TextSource::ToolCall {
         return false;
     }
-    serde_json::from_slice::<ToolCall>(&cmd.text)
-        .is_ok_and(|c| c.tool == "Task" || c.tool == "Agent" || c.tool.ends_with("spawn_agent"))
+    serde_json::from_slice::<ToolCall>(&cmd.text).is_ok_and(|c| {
+        matches!(c.tool.as_str(), "Task" | "Agent")
+            || c.tool.ends_with("spawn_agent")
+            || c.tool.ends_with("wait_agent")
+    })
 }
