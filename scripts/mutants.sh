@@ -79,6 +79,9 @@ mutations=(
   'gemini-subagent-chat-not-read@@src/cmd/agent_import/gemini.rs@@        read_turn(&messages, chat, sink, inner);@@        let _ = (&messages, inner);@@test(gemini_subagents)'
   'gemini-subagent-prompt-is-a-prompt@@src/cmd/agent_import/gemini.rs@@            if level.sub.is_none() {@@            if level.sub.is_none() || true {@@test(gemini_subagents)'
   'gemini-subagent-turn-unmarked@@src/cmd/agent_import/gemini.rs@@            e.subagent = level.sub.cloned();@@            let _ = e;@@test(gemini_subagents)'
+  'codex-spawn-names-no-subagent@@src/cmd/agent_hook/mod.rs@@        outcome.started_subagent = codex_threads::started(&c.v, &c.session);@@        let _ = codex_threads::started(&c.v, &c.session);@@test(codex_subagent_calls_say_whose_and_hang_under_their_spawn)'
+  'codex-subagent-words-from-claude-codes-file@@src/cmd/agent_hook/mod.rs@@        Some(s) if c.agent != "codex" => transcript@@        Some(s) => transcript@@test(codex_subagent_calls_say_whose_and_hang_under_their_spawn)'
+  'codex-wait-for-subagents-a-candidate@@src/ingest/events.rs@@            || c.tool.ends_with("wait_agent")\n@@@@test(codex_subagent_run_for_real_is_recorded_by_its_hooks)'
   'redaction-off@@src/redact/mod.rs@@    let mut out = Cow::Borrowed(text);\n    // One pass@@    let mut out = Cow::Borrowed(text);\n    return out;\n    // One pass@@test(/secrets_are_redacted|command_line_passwords/)'
 )
 

@@ -44,8 +44,8 @@ fn codex_cli() -> PathBuf {
 
 /// The user's Codex config: the stand-in as a custom provider (the
 /// Responses API, streamed), this repository trusted, nothing sent
-/// elsewhere.
-fn configure(w: &World, model: &FakeModel) {
+/// elsewhere; `extra` after it.
+fn configure(w: &World, model: &FakeModel, extra: &str) {
     let config = format!(
         r#"model = "gpt-5.5"
 model_provider = "stand-in"
@@ -62,7 +62,7 @@ trust_level = "trusted"
 
 [analytics]
 enabled = false
-"#,
+{extra}"#,
         port = model.port,
         repo = w.repo.display()
     );
@@ -98,7 +98,7 @@ fn codex_run_for_real_is_recorded_by_its_hooks() {
     let out = w.devtrace(&["agent", "install", "codex"], &w.repo);
     assert!(out.status.success(), "{out:?}");
     let model = FakeModel::start("fake_codex.py", &w.home.join("model.log"));
-    configure(&w, &model);
+    configure(&w, &model, "");
     let out = run_codex(&w, "make a file");
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
@@ -180,6 +180,64 @@ fn codex_run_for_real_is_recorded_by_its_hooks() {
         json(&std::fs::read_to_string(&hooks).unwrap()),
         json(USER_HOOKS)
     );
+}
+
+/// Codex spawning a subagent for real (its multi-agent v2, turned on in the
+/// user's config; tests/agents_real/fake_codex_subagent.py): the root
+/// thread's `spawn_agent` and `wait_agent`, the worker's shell call and both
+/// turns' ends, each as Codex's hooks gave them.
+#[test]
+fn codex_subagent_run_for_real_is_recorded_by_its_hooks() {
+    let w = World::initialised();
+    let out = w.devtrace(&["agent", "install", "codex"], &w.repo);
+    assert!(out.status.success(), "{out:?}");
+    let model = FakeModel::start("fake_codex_subagent.py", &w.home.join("model.log"));
+    configure(&w, &model, "\n[features]\nmulti_agent_v2 = true\n");
+    let out = run_codex(&w, "have a worker write child.txt");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        std::fs::read_to_string(w.repo.join("child.txt")).unwrap(),
+        "from the worker\n"
+    );
+    let evs = agent_events(&w, "codex", |evs| {
+        of_type(evs, "turn_end").len() >= 2
+            && of_type(evs, "tool_call").len() >= 3
+            && !edits_of(evs, "child.txt").is_empty()
+    });
+    // The worker's hooks name the root's session: one session.
+    let sessions: std::collections::HashSet<&Value> = evs.iter().map(|e| &e["session"]).collect();
+    assert_eq!(sessions.len(), 1, "{evs:#?}");
+    let calls = of_type(&evs, "tool_call");
+    assert_eq!(calls.len(), 3, "{evs:#?}");
+    let call = |tool: &str| *calls.iter().find(|c| c["data"]["tool"] == tool).unwrap();
+    let spawn = call("collaborationspawn_agent");
+    let wait = call("collaborationwait_agent");
+    let write = call("Bash");
+    // The worker's call says whose, with its words from its session file.
+    let worker = &write["data"]["subagent"];
+    assert_eq!(worker["type"], "default", "{write}");
+    assert_eq!(write["data"]["reasoning"], "I write the file.", "{write}");
+    assert_eq!(write["data"]["exit_code"], 0, "{write}");
+    // The spawn names it; the root's calls are no subagent's.
+    assert_eq!(
+        spawn["data"]["started_subagent"]["id"], worker["id"],
+        "{spawn}"
+    );
+    assert_eq!(spawn["data"]["reasoning"], "I hand the file to a worker.");
+    for c in [spawn, wait] {
+        assert!(c["data"].get("subagent").is_none(), "{c}");
+    }
+    // The file is the worker's call's.
+    let edits = edits_of(&evs, "child.txt");
+    assert_eq!(edits.len(), 1, "{evs:#?}");
+    assert_eq!(edits[0]["data"]["cause"], write["id"], "{evs:#?}");
+    // The worker's turn, then the root's.
+    let turns = of_type(&evs, "turn_end");
+    assert_eq!(turns.len(), 2, "{evs:#?}");
+    assert_eq!(turns[0]["data"]["subagent"]["id"], worker["id"]);
+    assert_eq!(turns[0]["data"]["message"], "Wrote child.txt.");
+    assert!(turns[1]["data"].get("subagent").is_none(), "{}", turns[1]);
+    assert_eq!(turns[1]["data"]["message"], "The worker wrote child.txt.");
 }
 
 /// Codex's own session file, imported into another repository's store, is

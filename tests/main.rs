@@ -2,6 +2,7 @@
 
 mod support;
 
+mod agent_codex_subagents;
 mod agent_import;
 mod agent_import_cline;
 mod agent_import_copilot;

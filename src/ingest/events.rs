@@ -209,7 +209,7 @@ impl Session {
         let Some((id, start)) = self.command_id(n, cmd) else {
             return;
         };
-        if starts_subagent(cmd) {
+        if works_through_subagents(cmd) {
             // Its subagent's own calls make the changes: not a candidate.
             return;
         }
@@ -312,21 +312,28 @@ fn outcome(d: &mut ToolCall, bytes: &[u8]) {
         output: Option<String>,
         exit_code: Option<i32>,
         reasoning: Option<String>,
+        started_subagent: Option<crate::event::Subagent>,
     }
     if let Ok(o) = serde_json::from_slice::<Outcome>(bytes) {
         d.output = o.output;
         d.exit_code = o.exit_code;
         // The reasons the call's start found, else those its end did.
         d.reasoning = d.reasoning.take().or(o.reasoning);
+        d.started_subagent = d.started_subagent.take().or(o.started_subagent);
     }
 }
 
-/// Whether a call hands its work to a subagent (Claude Code's Task, or
-/// Agent as newer versions name it), whose own calls are hooked apart.
-fn starts_subagent(cmd: &crate::wire::CmdRecord) -> bool {
+/// Whether a call hands its work to subagents, whose own calls are hooked
+/// apart: Claude Code's Task (Agent as newer versions name it); Codex's
+/// `spawn_agent` and, open while they work, its multi-agent v2's
+/// `wait_agent` (both namespaced there: `collaborationwait_agent`).
+fn works_through_subagents(cmd: &crate::wire::CmdRecord) -> bool {
     if cmd.source != crate::wire::TextSource::ToolCall {
         return false;
     }
-    serde_json::from_slice::<ToolCall>(&cmd.text)
-        .is_ok_and(|c| c.tool == "Task" || c.tool == "Agent")
+    serde_json::from_slice::<ToolCall>(&cmd.text).is_ok_and(|c| {
+        matches!(c.tool.as_str(), "Task" | "Agent")
+            || c.tool.ends_with("spawn_agent")
+            || c.tool.ends_with("wait_agent")
+    })
 }

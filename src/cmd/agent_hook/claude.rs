@@ -6,6 +6,15 @@
 //! Gemini CLI's hooks reference (BeforeAgent, BeforeTool, AfterTool,
 //! AfterAgent, SessionEnd); Codex's generated input schemas
 //! (openai/codex, codex-rs/hooks/schema/generated/*.command.input.schema.json).
+//!
+//! Codex's subagents (0.171; codex-rs/core/src/hook_runtime.rs): a spawned
+//! thread's SubagentStart and SubagentStop, and the PreToolUse and
+//! PostToolUse of its calls, carry `agent_id` (the thread's id) and
+//! `agent_type` (its role, "default" when none) beside the `session_id`
+//! its root thread and every descendant share, so they join the root's
+//! session; their `transcript_path` is the subagent's own session file,
+//! except SubagentStop's, which is the parent's (the subagent's is its
+//! `agent_transcript_path`).
 
 use super::input::{lenient, text, Hook, Step};
 use crate::event::Subagent;

@@ -10,6 +10,7 @@
 
 mod calls;
 mod claude;
+mod codex_threads;
 mod copilot_log;
 pub mod gemini_chat;
 mod input;
@@ -215,10 +216,11 @@ fn reasoning(c: &Call) -> Option<String> {
     }
     let id = c.v.call_id.as_deref()?;
     let sub = c.v.subagent.as_ref();
-    // A subagent's words are in its own transcript, never the session's.
+    // A subagent's words are in its own transcript, never the session's:
+    // Claude Code keeps it beside the session's; Codex's hooks name it.
     let path = match sub {
-        Some(s) => transcript::subagent_path(path, &c.session, &s.id)?,
-        None => path.to_owned(),
+        Some(s) if c.agent != "codex" => transcript::subagent_path(path, &c.session, &s.id)?,
+        _ => path.to_owned(),
     };
     transcript::reasoning(&path, id).map(|r| outcome::bound_to(&r, MAX_WORDS))
 }
@@ -230,6 +232,14 @@ fn tool_end(c: &Call, failed: bool) -> Result<()> {
         return Ok(()); // its start was not seen
     };
     let mut outcome = outcome::of(&c.v);
+    if c.agent == "codex"
+        && c.v
+            .tool
+            .as_deref()
+            .is_some_and(|t| t.ends_with("spawn_agent"))
+    {
+        outcome.started_subagent = codex_threads::started(&c.v, &c.session);
+    }
     let mut failed = failed;
     if c.agent == "codex" && outcome.exit_code.is_none() {
         outcome.exit_code = codex_exit_code(c);

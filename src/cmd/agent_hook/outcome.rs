@@ -21,6 +21,9 @@ pub struct Outcome {
     /// written the call to its transcript yet when its start's hook runs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<String>,
+    /// The subagent the call started, where its result names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_subagent: Option<crate::event::Subagent>,
 }
 
 pub fn of(h: &Hook) -> Outcome {
@@ -36,6 +39,7 @@ pub fn of(h: &Hook) -> Outcome {
             .map(|o| bound(&crate::redact::text(&o))),
         exit_code: h.exit_code.or_else(|| exit_code(h)),
         reasoning: None,
+        started_subagent: None,
     }
 }
 

@@ -79,9 +79,11 @@ fn codex() -> Agent {
             "UserPromptSubmit",
             "PreToolUse",
             "PostToolUse",
+            "SubagentStart",
+            "SubagentStop",
             "Stop",
         ],
-        // No matcher: every tool.
+        // No matcher: every tool, every subagent type.
         kind: Kind::Json(Format::Grouped {
             tool_events: &[],
             match_all: None,
