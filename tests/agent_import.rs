@@ -234,6 +234,23 @@ fn codex_import_since_leaves_out_the_earlier_session() {
     assert!(said.contains("11 events from 2 sessions, 6 new"), "{said}");
 }
 
+/// An agent with no import is a usage error that says why, and what to do.
+#[test]
+fn an_agent_with_no_import_says_why() {
+    let w = World::initialised();
+    let out = w.devtrace(&["agent", "import", "cursor"], &w.repo);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("does not document"), "{err}");
+    assert!(err.contains("devtrace agent install cursor"), "{err}");
+    let out = w.devtrace(&["agent", "import", "nosuch"], &w.repo);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("supported: claude-code, cline, codex"), "{err}");
+    // Nothing was written either time.
+    assert!(imported(&w).is_empty());
+}
+
 /// Waits until the store holds the prompt an agent's hook sent.
 pub fn wait_hooked_prompt(w: &World, agent: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);

@@ -39,6 +39,14 @@ const AGENTS: [&str; 6] = [
 ];
 
 pub fn run(name: &str, since: &Option<String>) -> Result<i32> {
+    if name == "cursor" {
+        // Cursor documents its hooks, not where or how it keeps its
+        // conversations: a guessed format would import guesses.
+        return Err(crate::usage(
+            "no import for Cursor: it does not document how it stores its conversations",
+            "its hooks record new sessions: `devtrace agent install cursor`",
+        ));
+    }
     if !AGENTS.contains(&name) {
         return Err(crate::usage(
             format!("no import for the agent '{name}'"),
