@@ -246,7 +246,10 @@ fn an_agent_with_no_import_says_why() {
     let out = w.devtrace(&["agent", "import", "nosuch"], &w.repo);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("supported: claude-code, cline, codex"), "{err}");
+    assert!(
+        err.contains("supported: claude-code, cline, codex"),
+        "{err}"
+    );
     // Nothing was written either time.
     assert!(imported(&w).is_empty());
 }

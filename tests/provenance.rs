@@ -240,7 +240,7 @@ fn check_diffs(w: &World, evs: &[Value], shell: &str) {
         text.contains(
             "--- a/keep.txt\n+++ b/keep.txt\n@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three\n"
         ),
-        "{text}"
+        "{shell}: {text}\n{out:?}\n{evs:#?}"
     );
 }
 

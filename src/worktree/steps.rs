@@ -330,13 +330,7 @@ mod tests {
     #[test]
     fn a_look_leaves_an_anchor_of_the_state_it_took_or_nothing() {
         let b = oid(b"b");
-        let run = || {
-            vec![
-                take(Some("a"), 5),
-                take(None, 10),
-                take(Some("b"), 20),
-            ]
-        };
+        let run = || vec![take(Some("a"), 5), take(None, 10), take(Some("b"), 20)];
         let mut takes = HashMap::from([(b"q.txt".to_vec(), run())]);
         prune(&mut takes, ms(500), &|_| false, &|_| b);
         let v = &takes[&b"q.txt".to_vec()];
