@@ -89,15 +89,6 @@ impl Take {
         }
     }
 
-    /// The file held `oid`, closed, at `at`, and no write came until then
-    /// (what a look leaves of a file whose state it took, see `steps.rs`).
-    pub fn anchor(path: Vec<u8>, oid: Oid, at: Ctime) -> Take {
-        Take {
-            oid: Some(oid),
-            ..Take::unknown(path, at)
-        }
-    }
-
     fn born(path: Vec<u8>, at: Ctime) -> Take {
         Take {
             born: true,

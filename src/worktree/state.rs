@@ -250,25 +250,16 @@ impl Tracker {
             let began = if partial { w.drained().max(t0) } else { t0 };
             // Changes found earlier are cut too: a look that read a file
             // while its write was still open has its take only now.
-            let (deferred, older) = (&self.deferred, &self.base);
+            let deferred = &self.deferred;
             steps::cut(
                 &mut self.unclaimed,
                 w.takes_mut(),
                 began,
                 &self.objects,
                 &|p| deferred.holds(p),
-                &|p| base.get(p).or_else(|| older.get(p)).map(|e| e.oid),
             );
         }
         drop(retiring);
-        if !partial {
-            // The takes of a new watch, made while the walk read the tree,
-            // may be of writes before the walk read their files: none
-            // counts (the next change of each begins at this look's start).
-            if let Some(w) = self.watch.as_mut() {
-                w.takes_mut().clear();
-            }
-        }
         let mut looks_again = false;
         if let Some(w) = self.watch.as_mut() {
             for d in again {

@@ -19,7 +19,7 @@ use super::change::{Change, Entry};
 use super::objects::Objects;
 use super::reader::Take;
 use crate::timestamp::Ctime;
-use git2::{ObjectType, Oid};
+use git2::ObjectType;
 use std::collections::HashMap;
 
 /// Takes held for a file past this many are all dropped (its next change
@@ -34,15 +34,13 @@ const MAX_BYTES: usize = 64 << 20;
 /// the takes prove (`Change::steps`), then
 /// drops the takes no later look can use (`prune`; `began`: when this look
 /// began reading the tree; `put_off`: the files whose state this look did
-/// not take, see `deferred.rs`; `state`: the contents this look found in
-/// each other file, if it is there).
+/// not take, see `deferred.rs`).
 pub fn cut(
     changes: &mut [Change],
     takes: &mut HashMap<Vec<u8>, Vec<Take>>,
     began: Ctime,
     objects: &Objects,
     put_off: &dyn Fn(&[u8]) -> bool,
-    state: &dyn Fn(&[u8]) -> Option<Oid>,
 ) {
     for c in changes.iter_mut().filter(|c| c.steps.is_empty()) {
         let Some(v) = takes.get_mut(&c.path) else {
@@ -50,27 +48,20 @@ pub fn cut(
         };
         let matched = last_take(c, v).and_then(|m| steps(c, &v[..=m], objects).map(|s| (m, s)));
         if let Some((m, steps)) = matched {
+            // The state the look saw is the next change's anchor.
             v.drain(..m);
+            v[0].content = None;
             c.steps = steps;
         }
     }
-    prune(takes, began, put_off, state);
+    prune(takes, began, put_off);
 }
 
-/// After a look, what each file's next change can begin from. A file the
-/// look took the state of, with no write reported after the look began
-/// reading the queue, held that state from then until the look ended (a
-/// write while it ran would have put it off): one anchor of that state,
-/// made then, replaces its takes. A file written after the look began
-/// keeps none (its next change begins at this look's start). A file the
-/// look put off keeps them all (its next change begins where the last one
-/// ended, maybe at its birth), up to [`MAX_PER_FILE`].
-fn prune(
-    takes: &mut HashMap<Vec<u8>, Vec<Take>>,
-    began: Ctime,
-    put_off: &dyn Fn(&[u8]) -> bool,
-    state: &dyn Fn(&[u8]) -> Option<Oid>,
-) {
+/// Drops the takes of each file up to its last state closed before the
+/// look began (kept: the anchor of its next change), but none of a file the
+/// look put off (its next change begins where the last one ended, maybe at
+/// its birth); and all of a file's takes past [`MAX_PER_FILE`].
+fn prune(takes: &mut HashMap<Vec<u8>, Vec<Take>>, began: Ctime, put_off: &dyn Fn(&[u8]) -> bool) {
     for (path, v) in takes.iter_mut() {
         if put_off(path) {
             if v.len() > MAX_PER_FILE {
@@ -78,10 +69,13 @@ fn prune(
             }
             continue;
         }
-        let written_since = v.iter().any(|t| t.seen > began);
-        match state(path).filter(|_| !written_since) {
-            Some(oid) => *v = vec![Take::anchor(path.clone(), oid, began)],
-            None => v.clear(),
+        let anchor = v.iter().rposition(|t| t.oid.is_some() && t.seen <= began);
+        if let Some(i) = anchor {
+            v.drain(..i);
+            v[0].content = None; // an anchor needs only the id
+        }
+        if v.len() > MAX_PER_FILE {
+            v.clear();
         }
     }
     takes.retain(|_, v| !v.is_empty());
@@ -109,27 +103,22 @@ fn last_take(c: &Change, v: &[Take]) -> Option<usize> {
     (t.oid == Some(new.oid)).then_some(m)
 }
 
-/// Where the steps of `c` begin in `v` (the first take that is one), and
-/// the earliest time the first can have been made:
-/// - after the last take (or anchor) of the old contents, from its time;
-/// - for a file with no such take, every take of which came after the look
-///   before began (each look leaves a file it took the state of an anchor
-///   or nothing, see `prune`), from the first: its old contents were there
-///   when that look began, and the first write after came later;
-/// - for a new file, after its last birth, from the look before's start
-///   (the file was not there when that look read its directory, and the
-///   birth was in hand after it began: one in hand before may be of a file
-///   that look saw but did not track).
+/// Where the steps of `c` begin in `v`, and the earliest time the first
+/// can have been made: the last take of the old contents, made by its
+/// time; for a new file, its last birth, made after the look before (the
+/// file was not there when that look read its directory, and the birth
+/// was in hand after it began: one in hand before may be of a file the
+/// look saw but did not track).
 fn anchor(c: &Change, v: &[Take]) -> Option<(usize, Ctime)> {
     let before_last = &v[..v.len() - 1];
     match c.old {
-        Some(old) => match before_last.iter().rposition(|t| t.oid == Some(old.oid)) {
-            Some(i) => Some((i + 1, v[i].until)),
-            None => v.iter().all(|t| t.seen > c.after).then_some((0, c.after)),
-        },
+        Some(old) => {
+            let i = before_last.iter().rposition(|t| t.oid == Some(old.oid))?;
+            Some((i, v[i].until))
+        }
         None => {
             let i = before_last.iter().rposition(|t| t.born)?;
-            (v[i].seen > c.after).then_some((i + 1, c.after))
+            (v[i].seen > c.after).then_some((i, c.after))
         }
     }
 }
@@ -142,7 +131,7 @@ fn steps(c: &Change, v: &[Take], objects: &Objects) -> Option<Vec<Change>> {
     let mut cur = c.old;
     let mut writes = 0;
     let mut out = Vec::new();
-    for (k, t) in v.iter().enumerate().skip(start) {
+    for (k, t) in v.iter().enumerate().skip(start + 1) {
         if t.born {
             continue; // made again: its writes follow
         }
@@ -245,15 +234,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let objects = Objects::open(&dir.path().join(".devtrace"), dir.path()).unwrap();
         let mut takes = HashMap::from([(b"q.txt".to_vec(), v)]);
-        // The look found the change's new contents.
-        let found = c.new.map(|e| e.oid);
         cut(
             std::slice::from_mut(c),
             &mut takes,
             ms(500),
             &objects,
             &|_| false,
-            &|_| found,
         );
         takes
     }
@@ -284,26 +270,10 @@ mod tests {
     }
 
     #[test]
-    fn a_file_with_no_take_since_the_look_before_is_cut_from_that_looks_start() {
-        // No write to it was in hand when the look before began: "a" was
-        // there then (that look found it, and no write came while it ran).
+    fn no_steps_without_a_take_of_the_old_contents() {
+        // "a" was read by a look in the middle of a write, or before
+        // ingest watched: when the file held it, closed, is not known.
         let mut c = change("a", "abc", 30);
-        cut_one(&mut c, vec![take(Some("ab"), 10), take(Some("abc"), 30)]);
-        let s = &c.steps;
-        assert_eq!(s.len(), 2, "{s:#?}");
-        assert_eq!((s[0].old, s[0].new), (Some(entry("a")), Some(entry("ab"))));
-        assert_eq!((s[0].after, s[0].seen), (ms(0), ms(12)));
-        assert_eq!((s[1].after, s[1].seen), (ms(12), ms(32)));
-    }
-
-    #[test]
-    fn no_steps_from_a_state_whose_writes_came_before_the_look_before() {
-        // A write in hand before the look before began, and no anchor of
-        // "a": "a" may be a state in the middle of those writes.
-        let mut c = Change {
-            after: ms(12),
-            ..change("a", "abc", 30)
-        };
         cut_one(&mut c, vec![take(Some("ab"), 10), take(Some("abc"), 30)]);
         assert!(c.steps.is_empty());
     }
@@ -328,36 +298,39 @@ mod tests {
     }
 
     #[test]
-    fn a_look_leaves_an_anchor_of_the_state_it_took_or_nothing() {
-        let b = oid(b"b");
-        let run = || vec![take(Some("a"), 5), take(None, 10), take(Some("b"), 20)];
-        let mut takes = HashMap::from([(b"q.txt".to_vec(), run())]);
-        prune(&mut takes, ms(500), &|_| false, &|_| b);
+    fn pruning_keeps_a_whole_run_from_the_last_state_a_look_saw() {
+        let mut takes = HashMap::from([(
+            b"q.txt".to_vec(),
+            vec![
+                take(Some("a"), 5),
+                take(None, 10),
+                take(Some("b"), 20),
+                take(None, 600),
+                take(Some("c"), 700),
+            ],
+        )]);
+        prune(&mut takes, ms(500), &|_| false);
         let v = &takes[&b"q.txt".to_vec()];
-        assert_eq!(v.len(), 1, "{v:#?}");
-        assert_eq!((v[0].oid, v[0].until), (b, ms(500)));
-        assert_eq!(v[0].content, None, "an anchor needs only the id");
-        // Written after the look began: nothing (its next change begins
-        // at this look's start).
-        let mut late = run();
-        late.push(take(Some("c"), 700));
-        let mut takes = HashMap::from([(b"q.txt".to_vec(), late)]);
-        prune(&mut takes, ms(500), &|_| false, &|_| b);
-        assert!(takes.is_empty());
-        // Gone: nothing.
-        let mut takes = HashMap::from([(b"q.txt".to_vec(), run())]);
-        prune(&mut takes, ms(500), &|_| false, &|_| None);
-        assert!(takes.is_empty());
-        // Put off: all, up to the bound.
-        let mut takes = HashMap::from([(b"q.txt".to_vec(), run())]);
-        prune(&mut takes, ms(500), &|_| true, &|_| b);
-        assert_eq!(takes[&b"q.txt".to_vec()].len(), 3);
+        assert_eq!(v.len(), 3, "{v:#?}");
+        assert_eq!(v[0].oid, oid(b"b"));
+        assert_eq!(v[0].content, None, "an anchor keeps only the id");
+        // Past the bound a file keeps none (no run with a hole in it).
         let many: Vec<Take> = (0..=MAX_PER_FILE as i128)
             .map(|i| take(None, 600 + i))
             .collect();
         let mut takes = HashMap::from([(b"q.txt".to_vec(), many)]);
-        prune(&mut takes, ms(500), &|_| true, &|_| b);
+        prune(&mut takes, ms(500), &|_| false);
         assert!(takes.is_empty());
+    }
+
+    /// The look's change adding `new`, last written at `at` ms, found by a
+    /// look after one that began at `after` ms.
+    fn added(new: &str, at: i128, after: i128) -> Change {
+        Change {
+            old: None,
+            after: ms(after),
+            ..change("", new, at)
+        }
     }
 
     #[test]
@@ -407,15 +380,14 @@ mod tests {
         // change found by the next look, from the same birth.
         let v = vec![born(3), take(Some("a"), 5), take(Some("ab"), 30)];
         let mut takes = HashMap::from([(b"q.txt".to_vec(), v.clone())]);
-        prune(&mut takes, ms(500), &|p| p == b"q.txt", &|_| oid(b"ab"));
+        prune(&mut takes, ms(500), &|p| p == b"q.txt");
         assert_eq!(takes[&b"q.txt".to_vec()].len(), 3);
         let mut c = added("ab", 30, 0);
         cut_one(&mut c, takes.remove(b"q.txt".as_slice()).unwrap());
         assert_eq!(c.steps.len(), 2, "{:#?}", c.steps);
         // Not put off: the look saw "ab"; its birth is gone.
         let mut takes = HashMap::from([(b"q.txt".to_vec(), v)]);
-        prune(&mut takes, ms(500), &|_| false, &|_| oid(b"ab"));
+        prune(&mut takes, ms(500), &|_| false);
         assert_eq!(takes[&b"q.txt".to_vec()].len(), 1);
-        assert!(!takes[&b"q.txt".to_vec()][0].born);
     }
 }
