@@ -8,9 +8,8 @@ Write goes to (Claude Code takes absolute paths only)."""
 import json
 import os
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from stand_in import LOG, StandIn, serve
 
-LOG = open(sys.argv[1], "a", buffering=1)
 NOTES = os.path.join(sys.argv[2], "notes.txt")
 
 
@@ -64,30 +63,17 @@ def stream(step, blocks, stop, model):
     return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events)
 
 
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, kind, data):
-        self.send_response(status)
-        self.send_header("content-type", kind)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        LOG.write(f"GET {self.path}\n")
-        self.send(404, "application/json", b"{}")
+class Handler(StandIn):
+    MISSING = ("application/json", b"{}")
 
     def do_POST(self):
-        n = int(self.headers.get("content-length") or 0)
-        body = json.loads(self.rfile.read(n) or b"{}")
+        body = self.body()
         LOG.write(f"POST {self.path} {body.get('model')} tools={len(body.get('tools', []))} "
                   f"answered={answered(body)}\n")
         if "/count_tokens" in self.path:
             return self.send(200, "application/json", b'{"input_tokens": 10}')
         if not self.path.startswith("/v1/messages"):
-            return self.send(404, "application/json", b"{}")
+            return self.missing()
         step = min(answered(body), len(STEPS) - 1)
         if body.get("tools"):
             blocks = STEPS[step]
@@ -104,6 +90,4 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, "application/json", json.dumps(message).encode())
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
-server.serve_forever()
+serve(Handler)

@@ -5,10 +5,8 @@ then a last message, each streamed as Codex reads it (server-sent events).
 Prints the port it listens on; logs each request's path to the file named
 by its first argument."""
 import json
-import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from stand_in import LOG, StandIn, serve
 
-LOG = open(sys.argv[1], "a", buffering=1)
 
 PATCH = ("*** Begin Patch\n*** Update File: made.txt\n@@\n-hi\n+hello\n"
          "*** End Patch\n")
@@ -45,27 +43,12 @@ def answered(body):
                if item.get("type") in ("function_call_output", "custom_tool_call_output"))
 
 
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, kind, data):
-        self.send_response(status)
-        self.send_header("content-type", kind)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        LOG.write(f"GET {self.path}\n")
-        self.send(404, "text/plain", b"")
-
+class Handler(StandIn):
     def do_POST(self):
-        n = int(self.headers.get("content-length") or 0)
-        body = json.loads(self.rfile.read(n) or b"{}")
+        body = self.body()
         LOG.write(f"POST {self.path} {answered(body)}\n")
         if not self.path.endswith("/responses"):
-            return self.send(404, "text/plain", b"")
+            return self.missing()
         step = min(answered(body), len(STEPS) - 1)
         events = [{"type": "response.created", "response": {"id": f"resp_{step}"}}]
         for i, item in enumerate(STEPS[step]):
@@ -80,6 +63,4 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, "text/event-stream", data.encode())
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
-server.serve_forever()
+serve(Handler)

@@ -4,10 +4,8 @@ writes a file, then a shell call that fails, then a last message. Prints
 the port it listens on; logs each request's path to the file named by its
 first argument."""
 import json
-import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from stand_in import LOG, StandIn, serve
 
-LOG = open(sys.argv[1], "a", buffering=1)
 
 STEPS = [
     [
@@ -32,29 +30,14 @@ def answered(body):
                if "functionResponse" in p)
 
 
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, kind, data):
-        self.send_response(status)
-        self.send_header("content-type", kind)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        LOG.write(f"GET {self.path}\n")
-        self.send(404, "text/plain", b"")
-
+class Handler(StandIn):
     def do_POST(self):
-        n = int(self.headers.get("content-length") or 0)
-        body = json.loads(self.rfile.read(n) or b"{}")
+        body = self.body()
         LOG.write(f"POST {self.path}\n")
         if ":countTokens" in self.path:
             return self.send(200, "application/json", b'{"totalTokens": 10}')
         if ":generateContent" not in self.path and ":streamGenerateContent" not in self.path:
-            return self.send(404, "text/plain", b"")
+            return self.missing()
         config = body.get("generationConfig", {})
         if config.get("responseJsonSchema") or config.get("responseSchema"):
             # Gemini's own helpers (routing, next speaker): a plain choice.
@@ -76,6 +59,4 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, "application/json", json.dumps(answer).encode())
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
-server.serve_forever()
+serve(Handler)
