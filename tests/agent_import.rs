@@ -74,6 +74,12 @@ pub fn said(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `search WORD` finds the imported call `id` (by text in its output).
+pub fn search_finds(w: &World, word: &str, id: &str) {
+    let out = w.devtrace(&["search", word, "--json"], &w.repo);
+    assert!(said(&out).contains(id), "{word}: {out:?}");
+}
+
 /// The events' types, in order.
 pub fn types(evs: &[Value]) -> Vec<&str> {
     evs.iter().map(|e| e["type"].as_str().unwrap()).collect()
@@ -209,11 +215,7 @@ fn codex_calls_keep_their_reasons_output_and_exit_code() {
     assert_eq!(t[0]["data"]["usage"]["input_tokens"], 8500);
     assert_eq!(t[0]["data"]["usage"]["cache_read_tokens"], 6000);
     // `search` finds text in an imported call's output.
-    let out = w.devtrace(&["search", "zebrafish", "--json"], &w.repo);
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("call_Cat1"),
-        "{out:?}"
-    );
+    search_finds(&w, "zebrafish", "call_Cat1");
 }
 
 /// `--since` leaves out what happened before it; a later import without it

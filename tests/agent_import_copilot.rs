@@ -2,7 +2,9 @@
 //! (`$COPILOT_HOME/session-state/ID/events.jsonl`), in the event format of
 //! github/copilot-sdk's generated session-event types.
 
-use crate::agent_import::{fixture, imported, of_type, said, types, wait_hooked_prompt};
+use crate::agent_import::{
+    fixture, imported, of_type, said, search_finds, types, wait_hooked_prompt,
+};
 use crate::support::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -153,11 +155,7 @@ fn copilot_calls_keep_their_reasons_output_and_exit_code() {
     assert_eq!(first["usage"]["output_tokens"], 320);
     assert_eq!(turns[1]["data"]["message"], "You're welcome.");
     // `search` finds text in an imported call's output.
-    let out = w.devtrace(&["search", "zebrafish", "--json"], &w.repo);
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("call_grep1"),
-        "{out:?}"
-    );
+    search_finds(&w, "zebrafish", "call_grep1");
 }
 
 /// A session Copilot's hooks recorded is not imported again; `--since`

@@ -3,7 +3,7 @@
 //! written again as they grow, `$set` and `$rewindTo`), found by the
 //! project's `.project_root` or by the SHA-256 of its path.
 
-use crate::agent_import::{fixture, imported, of_type, types};
+use crate::agent_import::{fixture, imported, of_type, search_finds, types};
 use crate::support::*;
 use std::path::{Path, PathBuf};
 
@@ -198,11 +198,7 @@ fn gemini_calls_keep_their_reasons_output_and_turns() {
     assert_eq!(second["model"], "gemini-2.5-flash");
     assert!(second["message"].is_null(), "{second}");
     // `search` finds text in an imported call's output.
-    let out = w.devtrace(&["search", "kingfisher", "--json"], &w.repo);
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("run_shell_command-1764572403000-b2"),
-        "{out:?}"
-    );
+    search_finds(&w, "kingfisher", "run_shell_command-1764572403000-b2");
 }
 
 /// An agent with no import, and a file Gemini CLI did not write, are
@@ -316,11 +312,7 @@ fn gemini_subagents_are_nested_under_the_call_that_ran_them() {
     assert_eq!(turns[0]["data"]["usage"]["input_tokens"], 3000);
     assert!(turns[1]["data"].get("subagent").is_none(), "{}", turns[1]);
     assert_eq!(turns[1]["data"]["message"], "report.rs now calls sum().");
-    let out = w.devtrace(&["search", "heron", "--json"], &w.repo);
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("grep_search-1764662402000-s1"),
-        "{out:?}"
-    );
+    search_finds(&w, "heron", "grep_search-1764662402000-s1");
     let said = import(&w, &home);
     assert!(said.contains("9 events from 1 session, 0 new"), "{said}");
 }

@@ -2,7 +2,9 @@
 //! database (`opencode.db`: `session`, `message`, `part`) and from the
 //! JSON files it kept before (`storage/session|message|part/`).
 
-use crate::agent_import::{fixture, imported, of_type, said, types, wait_hooked_prompt};
+use crate::agent_import::{
+    fixture, imported, of_type, said, search_finds, types, wait_hooked_prompt,
+};
 use crate::support::*;
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
@@ -272,11 +274,7 @@ fn opencode_calls_keep_their_reasons_output_and_turns() {
     assert_eq!(first["usage"]["output_tokens"], 210);
     assert_eq!(first["usage"]["cache_read_tokens"], 34500);
     assert_eq!(turns[1]["data"]["message"], "You're welcome.");
-    let out = w.devtrace(&["search", "zebrafish", "--json"], &w.repo);
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("toolu_oc2"),
-        "{out:?}"
-    );
+    search_finds(&w, "zebrafish", "toolu_oc2");
 }
 
 /// A session DevTrace's opencode plugin recorded is not imported again;

@@ -3,7 +3,7 @@
 //! the call that started them, from the database and from the older JSON
 //! storage alike.
 
-use crate::agent_import::{fixture, imported, of_type, types};
+use crate::agent_import::{fixture, imported, of_type, search_finds, types};
 use crate::agent_import_opencode::{create_db, import, insert, store_files};
 use crate::support::*;
 use serde_json::Value;
@@ -126,11 +126,7 @@ fn opencode_subagents_are_nested_under_the_task_call_that_started_them() {
     assert_eq!(s.len(), 1, "{s:#?}");
     nested(&s[0]);
     // The subagent's output is searchable, and importing again adds nothing.
-    let out = w.devtrace(&["search", "kingfisher", "--json"], &w.repo);
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("toolu_s1"),
-        "{out:?}"
-    );
+    search_finds(&w, "kingfisher", "toolu_s1");
     let out = import(&w, &xdg, &[]);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains(", 0 new"),

@@ -3,12 +3,12 @@
 //! and `echo` not yet written) shows a state no command left. Telling it
 //! as a change would split one command's write in two, the first half
 //! dated by a look that came in its middle. So the look keeps the file's
-//! earlier entry and looks at its directory again; the change
-//! then found keeps the earliest time its writes can have begun. The same
-//! holds for a file written while the look ran, though that write closed
-//! before the look ended. The look looks again at once (`Tracker::scan`).
-//! A file held open for long (a log) is put off twice at most, then told
-//! as seen.
+//! earlier entry and looks at its directory again; the change then found
+//! keeps the earliest time its writes can have begun, and no count of
+//! them. The same holds for a file written while the look ran, though that
+//! write closed before the look ended. The look looks again at once
+//! (`Tracker::scan`). A file held open for long (a log) is put off twice
+//! at most, then told as seen.
 
 use super::change::Change;
 use super::evidence::parent;
@@ -29,9 +29,10 @@ pub struct Deferred(HashMap<Vec<u8>, (Ctime, u32)>);
 
 impl Deferred {
     /// Takes out of `changes` those of files a write to which was still
-    /// open, or was made while the look ran (`ops`), putting their earlier entries back into `base` (this
-    /// look's new entries); dates the changes of files put off before no
-    /// later than they were. Returns the directories to look at again.
+    /// open, or was made while the look ran (`ops`), putting their earlier
+    /// entries back into `base` (this look's new entries); dates the
+    /// changes of files put off before no later than they were. Returns the
+    /// directories to look at again.
     pub fn apply(
         &mut self,
         changes: &mut Vec<Change>,
@@ -51,8 +52,8 @@ impl Deferred {
                 // this look's: how many made it is not known.
                 c.writes = 0;
             }
-            let open = ops.get(&c.path).is_some_and(|o| o.open || o.late);
-            let defer = open
+            let unsettled = ops.get(&c.path).is_some_and(|o| o.open || o.late);
+            let defer = unsettled
                 && c.from.is_none()
                 && c.new.is_some()
                 && times < MAX_TIMES

@@ -154,6 +154,12 @@ impl Shared {
         Some(path)
     }
 
+    /// The birth `ev` reports, if it made a file (in hand at `at`).
+    fn birth(&self, ev: &InotifyEvent, at: Ctime) -> Option<Take> {
+        let path = self.path_of(ev).filter(|_| made_file(ev))?;
+        Some(Take::born(path, at))
+    }
+
     /// Everything read since the last drain, with the rest of the kernel's
     /// queue read now (its closed writes get no contents: no time is left
     /// to prove them).
@@ -165,14 +171,11 @@ impl Shared {
             }
             let at = Ctime::now();
             for ev in evs {
-                if closed_file(&ev) || made_file(&ev) {
+                if let Some(t) = self.birth(&ev, at) {
+                    inbox.takes.push(t);
+                } else if closed_file(&ev) {
                     if let Some(p) = self.path_of(&ev) {
-                        let t = if made_file(&ev) {
-                            Take::born(p, at)
-                        } else {
-                            Take::unknown(p, at)
-                        };
-                        inbox.takes.push(t);
+                        inbox.takes.push(Take::unknown(p, at));
                     }
                 }
                 inbox.events.push(ev);
@@ -193,10 +196,8 @@ impl Shared {
         let mut queue: VecDeque<(InotifyEvent, Ctime)> =
             evs.into_iter().map(|e| (e, seen)).collect();
         while let Some((ev, seen)) = queue.pop_front() {
-            if made_file(&ev) {
-                if let Some(path) = self.path_of(&ev) {
-                    inbox.takes.push(Take::born(path, seen));
-                }
+            if let Some(t) = self.birth(&ev, seen) {
+                inbox.takes.push(t);
             }
             if closed_file(&ev) {
                 if let Some(path) = self.path_of(&ev) {

@@ -93,7 +93,8 @@ pub struct Tracker {
     pub(super) stored_trees: std::cell::RefCell<HashSet<Oid>>,
     /// Bytes of new contents kept by the scan under way.
     pub(super) kept_bytes: std::cell::Cell<u64>,
-    /// Changes put off while a write to their file was open.
+    /// Changes put off: a write to their file was open, or made while a
+    /// look read it.
     pub(super) deferred: Deferred,
 }
 
@@ -166,11 +167,10 @@ impl Tracker {
     /// told.
     pub fn scan(
         &mut self,
-        since: Option<Ctime>,
+        mut since: Option<Ctime>,
         pump: &mut dyn FnMut(),
     ) -> Result<std::result::Result<usize, String>> {
         let mut found = 0;
-        let mut since = since;
         for _ in 0..=deferred::MAX_TIMES {
             match self.look(since.take(), pump)? {
                 Err(why) => return Ok(Err(why)),
@@ -248,8 +248,9 @@ impl Tracker {
         if let Some(w) = source {
             // What a partial look read, it read after the queue was drained.
             let began = if partial { w.drained().max(t0) } else { t0 };
-            // Changes found earlier are cut too: a look that read a file
-            // while its write was still open has its take only now.
+            // Changes found earlier and not yet claimed are cut too: one
+            // told as seen while its write was open (put off too often)
+            // has its last take only now.
             let deferred = &self.deferred;
             steps::cut(
                 &mut self.unclaimed,
@@ -260,12 +261,10 @@ impl Tracker {
             );
         }
         drop(retiring);
-        let mut looks_again = false;
+        // Without a watch the next look is a whole walk: not at once.
+        let looks_again = !again.is_empty() && self.watch.is_some();
         if let Some(w) = self.watch.as_mut() {
-            for d in again {
-                w.look_again(d);
-                looks_again = true;
-            }
+            again.into_iter().for_each(|d| w.look_again(d));
         }
         self.base.merge(base);
         self.scanned = Some(t0);

@@ -63,14 +63,8 @@ pub fn cut(
 /// its birth); and all of a file's takes past [`MAX_PER_FILE`].
 fn prune(takes: &mut HashMap<Vec<u8>, Vec<Take>>, began: Ctime, put_off: &dyn Fn(&[u8]) -> bool) {
     for (path, v) in takes.iter_mut() {
-        if put_off(path) {
-            if v.len() > MAX_PER_FILE {
-                v.clear();
-            }
-            continue;
-        }
         let anchor = v.iter().rposition(|t| t.oid.is_some() && t.seen <= began);
-        if let Some(i) = anchor {
+        if let Some(i) = anchor.filter(|_| !put_off(path)) {
             v.drain(..i);
             v[0].content = None; // an anchor needs only the id
         }
