@@ -297,8 +297,43 @@ pub fn next_seq(chan: &Channel) -> Result<u64> {
         .and_then(|n| n.parse::<u64>().ok())
         .unwrap_or(0)
         + 1;
-    f.set_len(0)?;
+    // Written over in place, then cut to length: `session_for` reads the
+    // key without this lock, and must never find the file empty (it would
+    // register a second session for the same caller).
+    let text = format!("{key}\n{seq}\n");
     f.seek(SeekFrom::Start(0))?;
-    f.write_all(format!("{key}\n{seq}\n").as_bytes())?;
+    f.write_all(text.as_bytes())?;
+    f.set_len(text.len() as u64)?;
     Ok(seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An agent's parallel hooks: one numbers its command while another
+    /// looks for the session by its key. The key must be there every time.
+    #[test]
+    fn the_key_is_always_there_while_commands_are_numbered() {
+        let tmp = tempfile::tempdir().unwrap();
+        let chan = Channel::new(tmp.path(), "s");
+        std::fs::write(chan.exec(), "claude-code abc\n0\n").unwrap();
+        let numbering = {
+            let chan = chan.clone();
+            std::thread::spawn(move || {
+                for _ in 0..20_000 {
+                    next_seq(&chan).unwrap();
+                }
+            })
+        };
+        let mut looks = 0;
+        while !numbering.is_finished() {
+            let text = std::fs::read_to_string(chan.exec()).unwrap();
+            assert_eq!(text.lines().next(), Some("claude-code abc"), "{text:?}");
+            looks += 1;
+        }
+        numbering.join().unwrap();
+        assert!(looks > 100, "only {looks} looks while numbering");
+        assert_eq!(next_seq(&chan).unwrap(), 20_001);
+    }
 }
