@@ -24,6 +24,10 @@ mod ui_rows;
 #[path = "parts/tree_rows.rs"]
 mod tree_rows;
 
+#[path = "parts/command_rows.rs"]
+mod command_rows;
+use command_rows::world_with;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -158,79 +162,6 @@ fn verdict(ok: bool) -> &'static str {
     } else {
         "MISSED"
     }
-}
-
-/// rc lines of a hook that starts a process before and after each command,
-/// the way Atuin records (two process starts per command).
-fn fork_hook(shell: &str) -> String {
-    match shell {
-        "bash" => "PS0='${__x[__fork_armed=1]-}'\n__fork_pre() { (( __fork_armed )) && { __fork_armed=0; /usr/bin/true; }; }\ntrap '__fork_pre' DEBUG\nPROMPT_COMMAND='/usr/bin/true'".into(),
-        "zsh" => "preexec() { /usr/bin/true }\nprecmd() { /usr/bin/true }".into(),
-        _ => "function __f1 --on-event fish_preexec; /usr/bin/true; end\nfunction __f2 --on-event fish_postexec; /usr/bin/true; end".into(),
-    }
-}
-
-/// rc lines of the least a recording hook does: the same shell hooks as
-/// DevTrace's, each writing one short record with a builtin (to an open
-/// descriptor in bash and zsh; fish cannot hold one and appends).
-fn floor_hook(shell: &str) -> String {
-    match shell {
-        "bash" => concat!(
-            "exec {__fl_fd}>/dev/null\n",
-            "PS0='${__fl[__fl_armed=1]-}'\n",
-            "__fl_pre() { (( __fl_armed == 1 )) && { __fl_armed=2; printf 'C%s\\0' \"$1\" >&$__fl_fd; }; return 0; }\n",
-            "trap '__fl_pre \"$BASH_COMMAND\"' DEBUG\n",
-            "__fl_post() { local s=$?; (( __fl_armed )) && { __fl_armed=0; printf 'E%s\\0' \"$s\" >&$__fl_fd; }; return $s; }\n",
-            "PROMPT_COMMAND=__fl_post",
-        )
-        .into(),
-        "zsh" => concat!(
-            "zmodload zsh/system\n",
-            "exec {__fl_fd}>/dev/null\n",
-            "__fl_pre() { syswrite -o $__fl_fd -- \"C$1\"; return 0 }\n",
-            "__fl_post() { local s=$?; syswrite -o $__fl_fd -- \"E$s\"; return $s }\n",
-            "preexec_functions+=(__fl_pre)\n",
-            "precmd_functions+=(__fl_post)",
-        )
-        .into(),
-        _ => concat!(
-            "function __fl_pre --on-event fish_preexec; echo C$argv[1] >>/dev/null; end\n",
-            "function __fl_post --on-event fish_postexec; set -l s $status; echo E$s >>/dev/null; return $s; end",
-        )
-        .into(),
-    }
-}
-
-fn world_with(shell: &str, kind: &str) -> World {
-    let w = World::new();
-    let extra = match kind {
-        "fork" => fork_hook(shell),
-        "floor" => floor_hook(shell),
-        "devtrace" => match shell {
-            "bash" => "eval \"$(devtrace hook bash)\"".into(),
-            "zsh" => "eval \"$(devtrace hook zsh)\"".into(),
-            _ => "devtrace hook fish | source".into(),
-        },
-        _ => String::new(),
-    };
-    match shell {
-        "bash" => w.write_rc(&extra, "", ""),
-        "zsh" => w.write_rc("", &extra, ""),
-        _ => w.write_rc("", "", &extra),
-    }
-    std::fs::create_dir(w.repo.join(".devtrace")).unwrap();
-    w
-}
-
-fn per_command(shell: &str, kind: &str, n: usize) -> Vec<f64> {
-    let w = world_with(shell, kind);
-    let mut sh = Pty::spawn(&w, shell, &w.repo);
-    for _ in 0..20 {
-        sh.run_timed(":");
-    }
-    let v = (0..n).map(|_| ms(sh.run_timed(":"))).collect();
-    sh.exit();
-    v
 }
 
 /// Milliseconds from spawning `shell` in `w` to its first prompt: the
@@ -721,43 +652,6 @@ fn forks_system_wide(shell: &str, n: usize) -> f64 {
     after.saturating_sub(before) as f64 / n as f64
 }
 
-/// Per-command cost in each shell: no hook, the floor, DevTrace, a fork hook.
-fn command_rows(t: &mut Table, z: &Sizes) {
-    for shell in ["bash", "zsh", "fish"] {
-        let none = stats(per_command(shell, "none", z.commands));
-        let floor = stats(per_command(shell, "floor", z.commands));
-        let dt = stats(per_command(shell, "devtrace", z.commands));
-        let fork = stats(per_command(shell, "fork", z.commands));
-        let added = (dt.0 - none.0).max(0.0);
-        let added99 = (dt.1 - none.1).max(0.0);
-        let fork_added = (fork.0 - none.0).max(0.0);
-        let ratio = if added > 0.0 {
-            fork_added / added
-        } else {
-            f64::INFINITY
-        };
-        t.row(
-            &format!("{shell}: prompt round trip, no hook / floor / devtrace / fork hook"),
-            format!(
-                "{:.3} / {:.3} / {:.3} / {:.3} ms (p99 {:.3} / {:.3} / {:.3} / {:.3})",
-                none.0, floor.0, dt.0, fork.0, none.1, floor.1, dt.1, fork.1
-            ),
-            "",
-            "",
-        );
-        t.row(
-            &format!("{shell}: added per command: floor / devtrace (and vs fork hook)"),
-            format!(
-                "{:.3} / {added:.3} ms, p99 {:.3} / {added99:.3} ms ({ratio:.1}x less)",
-                (floor.0 - none.0).max(0.0),
-                (floor.1 - none.1).max(0.0)
-            ),
-            "< 0.1 / 0.5 ms; >= 10x",
-            verdict(added < 0.1 && added99 < 0.5 && ratio >= 10.0),
-        );
-    }
-}
-
 /// Binary sizes, one process start of each, and what the rc line adds to
 /// a shell's start-up.
 fn startup_rows(t: &mut Table, z: &Sizes) {
@@ -1018,7 +912,7 @@ fn main() {
     );
 
     let sections: [(&str, Section); 13] = [
-        ("commands", command_rows),
+        ("commands", command_rows::command_rows),
         ("startup", startup_rows),
         ("agents", agent_rows),
         ("ingest", ingest_rows),
