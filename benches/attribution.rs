@@ -8,6 +8,7 @@
 //!
 //!   cargo bench --bench attribution             # 30,000 and 100,000 files
 //!   cargo bench --bench attribution -- --smoke  # 2,000 files, one round (CI)
+//!   cargo bench --bench attribution -- --smoke --rounds 8  # more rounds
 //!
 //! A change given to the wrong command is printed (`wrong: ...`); with
 //! `DEVTRACE_BENCH_DUMP=1`, so are all the events of that row's session.
@@ -69,12 +70,21 @@ fn run(w: &World, shell: &str, size: usize, rounds: usize) -> Row {
 }
 
 fn main() {
-    let smoke = std::env::args().any(|a| a == "--smoke");
-    let (sizes, rounds): (&[usize], usize) = if smoke {
+    let args: Vec<String> = std::env::args().collect();
+    let smoke = args.iter().any(|a| a == "--smoke");
+    let (sizes, mut rounds): (&[usize], usize) = if smoke {
         (&[2_000], 1)
     } else {
         (&[30_000, 100_000], 5)
     };
+    // `--rounds N`: more bursts per row (a smoke run's shares are of one).
+    if let Some(n) = args.iter().position(|a| a == "--rounds") {
+        rounds = args
+            .get(n + 1)
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n > 0)
+            .expect("--rounds takes a whole number above 0");
+    }
     println!("burst attribution ({} rounds per row)", rounds);
     println!(
         "{:<6} {:>8} {:>6} {:>7} {:>10} {:>6} {:>8} {:>12} {:>8}",

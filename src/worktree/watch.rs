@@ -43,8 +43,8 @@ pub struct Watch {
 pub struct Ops {
     /// Writes closed, creates (of directories), deletes and moves.
     pub whole: u32,
-    /// A write not closed yet (or written through a mapping): the count
-    /// says nothing.
+    /// A write not closed yet (or written through a mapping), or a file
+    /// made and not yet closed: the count says nothing.
     pub open: bool,
     /// Entries made, removed or moved under this name (each changes the
     /// directory's ctime).
@@ -255,7 +255,12 @@ impl Watch {
         }
         path.extend_from_slice(name);
         let op = self.ops.entry(path).or_default();
-        if mask.contains(AddWatchFlags::IN_MODIFY) {
+        // A file made holds a write open until its close: `> big.txt` makes
+        // the file empty, and `seq` writes it later. (A link or a FIFO made
+        // has no close: it is put off a look or two, then told as seen.)
+        let made_file =
+            mask.contains(AddWatchFlags::IN_CREATE) && !mask.contains(AddWatchFlags::IN_ISDIR);
+        if mask.contains(AddWatchFlags::IN_MODIFY) || made_file {
             op.open = true;
         }
         let entry = AddWatchFlags::IN_CREATE
@@ -310,5 +315,23 @@ mod tests {
         let again = w.dirty().unwrap();
         assert!(again.contains(&b""[..]), "{again:?}");
         assert!(w.finish_look().values().all(|o| !o.late));
+    }
+
+    /// `seq 1 5000 > big.txt`: the shell makes the file, and `seq` writes
+    /// it later. A look in between reads an empty file no command left.
+    #[test]
+    fn a_file_made_and_not_yet_closed_is_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Watch::new(dir.path()).unwrap();
+        w.add(dir.path(), b"");
+        let f = std::fs::File::create(dir.path().join("big.txt")).unwrap();
+        w.dirty().unwrap();
+        let made = w.finish_look()[&b"big.txt"[..]];
+        assert!(made.open, "{made:?}");
+        assert_eq!(made.count(), 0);
+        drop(f);
+        w.dirty().unwrap();
+        let closed = w.finish_look()[&b"big.txt"[..]];
+        assert!(!closed.open && closed.count() == 1, "{closed:?}");
     }
 }
