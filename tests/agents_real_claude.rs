@@ -87,7 +87,10 @@ fn claude_code_run_for_real_is_recorded_by_its_hooks() {
     assert_eq!(write["is_error"], false, "{write}");
     // The text before each call, from the transcript Claude Code writes.
     assert_eq!(write["reasoning"], "I will write the file.", "{write}");
-    assert_eq!(ls["reasoning"], "Now I check a file that is not there.");
+    assert_eq!(
+        ls["reasoning"], "Now I check a file that is not there.",
+        "{ls}"
+    );
     assert_eq!(ls["exit_code"], 2, "{ls}");
     assert_eq!(ls["is_error"], true, "{ls}");
     let said = ls["output"].as_str().unwrap_or_default();

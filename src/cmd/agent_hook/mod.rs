@@ -39,6 +39,10 @@ pub const MAX_WORDS: usize = 8 * 1024;
 /// the changes are still recorded, for the calls together if need be.
 const CHECKPOINT: std::time::Duration = std::time::Duration::from_millis(200);
 
+/// How long a call's end waits for the call to reach the agent's
+/// transcript (see `reasoning_at_end`).
+const TRANSCRIPT_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// How long a session's first hook waits for ingest's first look at the
 /// tree (it sets up what tells one tool call's changes from the next's).
 const FIRST_LOOK: std::time::Duration = std::time::Duration::from_secs(1);
@@ -215,14 +219,40 @@ fn reasoning(c: &Call) -> Option<String> {
         return Some(outcome::bound_to(&r, MAX_WORDS));
     }
     let id = c.v.call_id.as_deref()?;
-    let sub = c.v.subagent.as_ref();
-    // A subagent's words are in its own transcript, never the session's:
-    // Claude Code keeps it beside the session's; Codex's hooks name it.
-    let path = match sub {
-        Some(s) if c.agent != "codex" => transcript::subagent_path(path, &c.session, &s.id)?,
-        _ => path.to_owned(),
-    };
+    let path = call_transcript(c, path)?;
     transcript::reasoning(&path, id).map(|r| outcome::bound_to(&r, MAX_WORDS))
+}
+
+/// The transcript that holds the call of `c` (Claude Code, Codex), given
+/// the session's: a subagent's words are in its own, never the session's
+/// (Claude Code keeps it beside the session's; Codex's hooks name it).
+fn call_transcript(c: &Call, session_path: &str) -> Option<String> {
+    match c.v.subagent.as_ref() {
+        Some(s) if c.agent != "codex" => transcript::subagent_path(session_path, &c.session, &s.id),
+        _ => Some(session_path.to_owned()),
+    }
+}
+
+/// [`reasoning`] at a call's end. Claude Code writes its transcript in
+/// batches, so the words before a call can reach it after the call's hooks
+/// have run (2.1.332, on an idle machine). Until they are there, or what
+/// the call returned is (then everything before it is), the hook looks
+/// again, for at most [`TRANSCRIPT_WAIT`].
+fn reasoning_at_end(c: &Call) -> Option<String> {
+    let deadline = std::time::Instant::now() + TRANSCRIPT_WAIT;
+    loop {
+        let r = reasoning(c);
+        let settled = || {
+            let (Some(path), Some(id)) = (c.v.transcript.as_deref(), c.v.call_id.as_deref()) else {
+                return true;
+            };
+            call_transcript(c, path).is_none_or(|p| transcript::has_result(&p, id))
+        };
+        if r.is_some() || std::time::Instant::now() >= deadline || settled() {
+            return r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 /// A tool call ends (PostToolUse and its equivalents): its outcome record,
@@ -247,8 +277,8 @@ fn tool_end(c: &Call, failed: bool) -> Result<()> {
     }
     if matches!(c.agent.as_str(), "claude-code" | "codex") {
         // Claude Code may write a call to its transcript only after its
-        // PreToolUse has run; by PostToolUse it is there.
-        outcome.reasoning = reasoning(c).map(|r| crate::redact::text(&r).into_owned());
+        // PreToolUse has run.
+        outcome.reasoning = reasoning_at_end(c).map(|r| crate::redact::text(&r).into_owned());
     }
     let rec = Record::Exit(ExitRecord {
         seq,
