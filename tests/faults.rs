@@ -48,12 +48,21 @@ fn snappy(sh: &mut Pty, n: usize, ctx: &str) {
     );
 }
 
+/// The id of the session in the store (waiting for ingest to store its
+/// start, up to 10 s).
 pub(crate) fn session_id(w: &World) -> String {
-    let out = w.devtrace(&["show", "--json", "--type", "session_start"], &w.repo);
-    parse_lines(&out.stdout)[0]["session"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = w.devtrace(&["show", "--json", "--type", "session_start"], &w.repo);
+        if let Some(sid) = parse_lines(&out.stdout)
+            .first()
+            .and_then(|e| e["session"].as_str())
+        {
+            return sid.to_owned();
+        }
+        assert!(Instant::now() < deadline, "no session was stored");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Waits until the store holds `n` run_command events of the latest session.
