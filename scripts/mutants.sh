@@ -58,6 +58,7 @@ mutations=(
   'bash-exit-trusts-a-dying-ingest@@shell/devtrace.bash@@  if __devtrace_dying "$__devtrace_ipid"; then@@  if false; then@@test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)'
   'ensure-trusts-a-dying-ingest@@src/ingest/lifecycle.rs@@        Some((pid, _)) if dying(pid) => {}@@        Some((pid, _)) if !Path::new(&format!("/proc/{pid}/exe")).exists() => {}@@test(a_shell_exiting_while_a_killed_ingest_is_still_exiting_loses_nothing)'
   'exec-key-gone-while-numbered@@src/channel.rs@@    f.seek(SeekFrom::Start(0))?;\n    f.write_all(text.as_bytes())?;\n    f.set_len(text.len() as u64)?;@@    f.set_len(0)?;\n    f.seek(SeekFrom::Start(0))?;\n    f.write_all(text.as_bytes())?;@@test(the_key_is_always_there_while_commands_are_numbered)'
+  'made-file-not-open@@src/worktree/watch.rs@@        if mask.contains(AddWatchFlags::IN_MODIFY) || made_file {@@        if mask.contains(AddWatchFlags::IN_MODIFY) {@@test(a_file_made_and_not_yet_closed_is_open)'
   'spool-error-drops-the-journal@@src/ingest/session.rs@@            Err(e) => Ok((items, Some(e))),@@            Err(e) => Err(e),@@test(a_spool_that_cannot_be_read_costs_none_of_the_fifo_records)'
   'take-kept-though-overwritten@@src/worktree/reader.rs@@|| touched(ev, queue.iter()) {@@|| false {@@test(a_write_followed_by_another_before_it_was_read_has_no_contents)'
   'steps-without-an-anchor@@src/worktree/steps.rs@@.iter().rposition(|t| t.oid == Some(old))?;@@.iter().rposition(|t| t.oid == Some(old)).or(Some(0))?;@@test(no_steps_without_a_take_of_the_old_contents)'
