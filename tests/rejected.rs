@@ -26,8 +26,7 @@ fn session(shell: &str, extra: &str, lines: &[&str], ctrl_d: bool) -> (String, V
     for l in lines {
         sh.run(l);
         if shell == "fish" && REJECTED_BY_FISH.contains(&l.trim()) {
-            sh.send("\x03");
-            sh.wait_prompt(std::time::Duration::from_secs(20));
+            clear_rejected(&mut sh);
         }
     }
     if ctrl_d {
@@ -37,6 +36,35 @@ fn session(shell: &str, extra: &str, lines: &[&str], ctrl_d: bool) -> (String, V
     }
     sh.wait_exit();
     (sh.output(), w.ended_session(&w.repo))
+}
+
+/// Clears the line fish keeps after rejecting it (Ctrl-C), and waits for
+/// the prompt drawn after the `^C`. fish draws a rejected line's prompt
+/// twice, so a prompt not seen before may be the second of those, and the
+/// next line would then be typed after the rejected one.
+fn clear_rejected(sh: &mut Pty) {
+    let from = sh.output().len().saturating_sub(8);
+    sh.send("\x03");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let out = sh.output().into_bytes();
+        let after = &out[from.min(out.len())..];
+        let cleared = after.windows(2).position(|w| w == b"^C").is_some_and(|i| {
+            after[i..]
+                .windows(PROMPT.len())
+                .any(|w| w == PROMPT.as_bytes())
+        });
+        if cleared {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "fish did not clear the rejected line:\n{}",
+            sh.tail(2000)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    sh.wait_prompts(0);
 }
 
 const REJECTED_BY_FISH: [&str; 3] = ["echo )", "end", "case x"];
