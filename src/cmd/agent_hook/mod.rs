@@ -39,9 +39,12 @@ pub const MAX_WORDS: usize = 8 * 1024;
 /// the changes are still recorded, for the calls together if need be.
 const CHECKPOINT: std::time::Duration = std::time::Duration::from_millis(200);
 
-/// How long a call's end waits for the call to reach the agent's
-/// transcript (see `reasoning_at_end`).
+/// How long a call's end waits at most for the words before the call to
+/// reach the agent's transcript, and how long the transcript must stay as
+/// it is, with the call in it, for the words to count as none (see
+/// `reasoning_at_end`).
 const TRANSCRIPT_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+const TRANSCRIPT_QUIET: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// How long a session's first hook waits for ingest's first look at the
 /// tree (it sets up what tells one tool call's changes from the next's).
@@ -234,22 +237,37 @@ fn call_transcript(c: &Call, session_path: &str) -> Option<String> {
 }
 
 /// [`reasoning`] at a call's end. Claude Code writes its transcript in
-/// batches, so the words before a call can reach it after the call's hooks
-/// have run (2.1.332, on an idle machine). Until they are there, or what
-/// the call returned is (then everything before it is), the hook looks
-/// again, for at most [`TRANSCRIPT_WAIT`].
+/// batches: the words before a call can reach it after the call's hooks
+/// have run (2.1.332, on an idle machine), a few milliseconds after the
+/// call's own line. Until the words are there, the hook looks again every
+/// 5 ms; it stops once the call is in the transcript and the file has not
+/// grown for [`TRANSCRIPT_QUIET`] (a call with no words before it), or
+/// after [`TRANSCRIPT_WAIT`].
 fn reasoning_at_end(c: &Call) -> Option<String> {
-    let deadline = std::time::Instant::now() + TRANSCRIPT_WAIT;
+    let start = std::time::Instant::now();
+    let (Some(session_path), Some(id)) = (c.v.transcript.as_deref(), c.v.call_id.as_deref()) else {
+        return reasoning(c);
+    };
+    let path = call_transcript(c, session_path);
+    let size = || {
+        path.as_deref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+    };
+    let mut last = (size(), start);
     loop {
         let r = reasoning(c);
-        let settled = || {
-            let (Some(path), Some(id)) = (c.v.transcript.as_deref(), c.v.call_id.as_deref()) else {
-                return true;
-            };
-            call_transcript(c, path).is_none_or(|p| transcript::has_result(&p, id))
-        };
-        if r.is_some() || std::time::Instant::now() >= deadline || settled() {
+        let now = std::time::Instant::now();
+        if r.is_some() || now - start >= TRANSCRIPT_WAIT || path.is_none() {
             return r;
+        }
+        let grown = size();
+        if grown != last.0 {
+            last = (grown, now);
+        } else if now - last.1 >= TRANSCRIPT_QUIET
+            && path.as_deref().is_some_and(|p| transcript::has_call(p, id))
+        {
+            return None;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }

@@ -257,29 +257,18 @@ fn completed_exit_code(line: &str, call_id: &str) -> Option<i32> {
         .and_then(|c| i32::try_from(c).ok())
 }
 
-/// Whether what the call `call_id` returned is in the transcript yet
-/// (Claude Code: a `tool_result` with its `tool_use_id`; Codex: its
-/// `function_call_output`): then so is everything that led to it.
-pub fn has_result(path: &str, call_id: &str) -> bool {
+/// Whether the call `call_id` is in the transcript yet.
+pub fn has_call(path: &str, call_id: &str) -> bool {
     [NEAR, TAIL].into_iter().any(|size| {
         tail_lines(path, size)
             .iter()
             .filter(|line| line.contains(call_id))
-            .any(|line| result_of(line, call_id))
+            .any(|line| {
+                items(line)
+                    .iter()
+                    .any(|it| matches!(it, Item::Call(id) if id == call_id))
+            })
     })
-}
-
-fn result_of(line: &str, call_id: &str) -> bool {
-    let Ok(v) = serde_json::from_str::<Value>(line) else {
-        return false;
-    };
-    let claude = v["message"]["content"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|c| c["type"] == "tool_result" && c["tool_use_id"] == call_id);
-    let p = &v["payload"];
-    claude || (p["type"] == "function_call_output" && p["call_id"] == call_id)
 }
 
 /// Where Claude Code keeps a subagent's transcript: beside the session's,
@@ -351,36 +340,21 @@ mod tests {
         line(json!({"type": "user", "message": {"content": [{"type": "tool_result"}]}}))
     }
 
-    /// A call's result marks the transcript as written up to the call,
-    /// in both agents' formats, and only that call's.
+    /// A call is found by its id, only once its own line is written.
     #[test]
-    fn a_calls_result_is_found_by_its_id() {
+    fn a_call_is_found_by_its_id() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.jsonl");
-        let claude_result = |id: &str| {
-            line(json!({"type": "user", "message": {"content": [
-                {"type": "tool_result", "tool_use_id": id, "content": "ok"}]}}))
-        };
-        let codex_output = |id: &str| {
-            line(json!({"type": "response_item",
-                "payload": {"type": "function_call_output", "call_id": id, "output": "ok"}}))
-        };
         let path = p.to_str().unwrap();
-        std::fs::write(
-            &p,
-            said("first", Some("toolu_a")) + &claude_result("toolu_a"),
-        )
-        .unwrap();
-        assert!(has_result(path, "toolu_a"));
-        std::fs::write(&p, said("then", Some("toolu_b"))).unwrap();
-        assert!(
-            !has_result(path, "toolu_b"),
-            "the call alone is not its result"
-        );
-        std::fs::write(&p, codex_output("call_c")).unwrap();
-        assert!(has_result(path, "call_c"));
-        assert!(!has_result(path, "call_d"));
-        assert!(!has_result("/nonexistent/t.jsonl", "call_c"));
+        std::fs::write(&p, said("first", Some("toolu_a")) + &result()).unwrap();
+        assert!(has_call(path, "toolu_a"));
+        assert!(!has_call(path, "toolu_b"));
+        // Named in another line (a result, a request) is not written.
+        let named = line(json!({"type": "user", "message": {"content": [
+            {"type": "tool_result", "tool_use_id": "toolu_b"}]}}));
+        std::fs::write(&p, named).unwrap();
+        assert!(!has_call(path, "toolu_b"));
+        assert!(!has_call("/nonexistent/t.jsonl", "toolu_a"));
     }
 
     #[test]
