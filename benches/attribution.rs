@@ -17,6 +17,7 @@
 mod support;
 
 #[path = "parts/procfs.rs"]
+#[allow(dead_code)] // shared with benches/devtrace.rs, which reads more of /proc
 mod procfs;
 
 use procfs::{cpu_ticks, proc_field};

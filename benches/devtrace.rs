@@ -13,7 +13,7 @@ mod support;
 
 #[path = "parts/procfs.rs"]
 mod procfs;
-use procfs::{cpu_ticks, proc_field};
+use procfs::{cpu_ticks, proc_field, proc_state};
 
 #[path = "parts/export_rows.rs"]
 mod export_rows;

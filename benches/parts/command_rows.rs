@@ -98,6 +98,7 @@ pub fn world_with(shell: &str, kind: &str) -> World {
             "zsh" => "eval \"$(devtrace hook zsh)\"".into(),
             _ => "devtrace hook fish | source".into(),
         },
+        "atuin" => atuin_hook(&w, shell, &atuin_dir()),
         _ => String::new(),
     };
     match shell {
@@ -172,23 +173,15 @@ fn atuin_hook(w: &World, shell: &str, dir: &Path) -> String {
 }
 
 impl Timed {
-    fn start(shell: &str, hook: Hook, atuin: &Path) -> Timed {
-        let w = match hook {
-            Hook::None => world_with(shell, "none"),
-            Hook::Floor => world_with(shell, "floor"),
-            Hook::DevTrace | Hook::Stopped => world_with(shell, "devtrace"),
-            Hook::Forks => world_with(shell, "fork"),
-            Hook::Atuin => {
-                let w = world_with(shell, "none");
-                let rc = atuin_hook(&w, shell, atuin);
-                match shell {
-                    "bash" => w.write_rc(&rc, "", ""),
-                    "zsh" => w.write_rc("", &rc, ""),
-                    _ => w.write_rc("", "", &rc),
-                }
-                w
-            }
+    fn start(shell: &str, hook: Hook) -> Timed {
+        let kind = match hook {
+            Hook::None => "none",
+            Hook::Floor => "floor",
+            Hook::DevTrace | Hook::Stopped => "devtrace",
+            Hook::Forks => "fork",
+            Hook::Atuin => "atuin",
         };
+        let w = world_with(shell, kind);
         let mut sh = Pty::spawn(&w, shell, &w.repo);
         for _ in 0..20 {
             sh.run_timed(":");
@@ -230,11 +223,11 @@ fn settle(pid: i32) {
     let deadline = Instant::now() + Duration::from_secs(2);
     let mut asleep = 0;
     while asleep < 5 && Instant::now() < deadline {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let state = stat
-            .rfind(')')
-            .and_then(|i| stat[i + 1..].split_whitespace().next());
-        asleep = if state == Some("S") { asleep + 1 } else { 0 };
+        asleep = if proc_state(pid).as_deref() == Some("S") {
+            asleep + 1
+        } else {
+            0
+        };
         std::thread::sleep(Duration::from_millis(1));
     }
 }
@@ -254,14 +247,15 @@ const SAME: f64 = 0.03;
 
 /// Every hook's round trips (median, p99, in ms, in `Hook::ALL`'s order)
 /// in `shell`, and ingest's CPU ticks over DevTrace's commands.
-fn time_hooks(shell: &str, z: &Sizes, atuin: &Path) -> (Vec<(f64, f64)>, u64, usize) {
+fn time_hooks(shell: &str, z: &Sizes) -> (Vec<(f64, f64)>, u64, usize) {
     let rounds = if z.smoke { 3 } else { 10 };
     let per = (z.commands / rounds).max(1);
-    let mut all: Vec<Timed> = Hook::ALL
+    let mut all: Vec<Timed> = Hook::ALL.iter().map(|&h| Timed::start(shell, h)).collect();
+    let ingest = all
         .iter()
-        .map(|&h| Timed::start(shell, h, atuin))
-        .collect();
-    let ingest = all[2].w.ingest_pid().expect("ingest runs");
+        .find(|x| x.hook == Hook::DevTrace)
+        .and_then(|x| x.w.ingest_pid())
+        .expect("ingest runs");
     let cpu_before = cpu_ticks(ingest);
     for _ in 0..rounds {
         for x in all.iter_mut() {
@@ -278,9 +272,9 @@ fn time_hooks(shell: &str, z: &Sizes, atuin: &Path) -> (Vec<(f64, f64)>, u64, us
 
 /// Per-command cost in each shell, every hook side by side.
 pub fn command_rows(t: &mut Table, z: &Sizes) {
-    let atuin = atuin_dir();
+    atuin_dir(); // installed once, before anything is timed
     for shell in ["bash", "zsh", "fish"] {
-        let (s, cpu, n) = time_hooks(shell, z, &atuin);
+        let (s, cpu, n) = time_hooks(shell, z);
         let added = |i: usize| ((s[i].0 - s[0].0).max(0.0), (s[i].1 - s[0].1).max(0.0));
         let (floor, dt, stopped, forks, atuin_added) =
             (added(1), added(2), added(3), added(4), added(5));

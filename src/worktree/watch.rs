@@ -258,9 +258,9 @@ impl Watch {
         // A file made holds a write open until its close: `> big.txt` makes
         // the file empty, and `seq` writes it later. (A link or a FIFO made
         // has no close: it is put off a look or two, then told as seen.)
-        let made_file =
-            mask.contains(AddWatchFlags::IN_CREATE) && !mask.contains(AddWatchFlags::IN_ISDIR);
-        if mask.contains(AddWatchFlags::IN_MODIFY) || made_file {
+        let made = mask.contains(AddWatchFlags::IN_CREATE);
+        let is_dir = mask.contains(AddWatchFlags::IN_ISDIR);
+        if mask.contains(AddWatchFlags::IN_MODIFY) || (made && !is_dir) {
             op.open = true;
         }
         let entry = AddWatchFlags::IN_CREATE
@@ -270,7 +270,7 @@ impl Watch {
         if mask.intersects(entry) {
             op.entries += 1;
         }
-        if mask.contains(AddWatchFlags::IN_CREATE) && mask.contains(AddWatchFlags::IN_ISDIR) {
+        if made && is_dir {
             op.made_dir = true;
         }
         let whole = AddWatchFlags::IN_CLOSE_WRITE
@@ -280,8 +280,7 @@ impl Watch {
         if mask.intersects(whole) {
             op.whole += 1;
             op.open = false;
-        } else if mask.contains(AddWatchFlags::IN_CREATE) && mask.contains(AddWatchFlags::IN_ISDIR)
-        {
+        } else if made && is_dir {
             op.whole += 1;
         }
     }

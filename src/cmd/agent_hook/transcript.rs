@@ -238,11 +238,17 @@ fn reasoning_in(path: &str, call_id: &str, size: u64) -> Option<Option<String>> 
 /// "payload": {"type": "item_completed", "item": {"id", "exit_code"}}}`)
 /// has the code.
 pub fn exit_code(path: &str, call_id: &str) -> Option<i32> {
+    in_lines_naming(path, call_id, |line| completed_exit_code(line, call_id))
+}
+
+/// The first answer `f` gives for a line of the transcript's tail that
+/// names `call_id` (newest first; the near tail, then the far one).
+fn in_lines_naming<T>(path: &str, call_id: &str, f: impl Fn(&str) -> Option<T>) -> Option<T> {
     [NEAR, TAIL].into_iter().find_map(|size| {
         tail_lines(path, size)
             .iter()
             .filter(|line| line.contains(call_id))
-            .find_map(|line| completed_exit_code(line, call_id))
+            .find_map(|line| f(line))
     })
 }
 
@@ -259,16 +265,13 @@ fn completed_exit_code(line: &str, call_id: &str) -> Option<i32> {
 
 /// Whether the call `call_id` is in the transcript yet.
 pub fn has_call(path: &str, call_id: &str) -> bool {
-    [NEAR, TAIL].into_iter().any(|size| {
-        tail_lines(path, size)
+    in_lines_naming(path, call_id, |line| {
+        items(line)
             .iter()
-            .filter(|line| line.contains(call_id))
-            .any(|line| {
-                items(line)
-                    .iter()
-                    .any(|it| matches!(it, Item::Call(id) if id == call_id))
-            })
+            .any(|it| matches!(it, Item::Call(id) if id == call_id))
+            .then_some(())
     })
+    .is_some()
 }
 
 /// Where Claude Code keeps a subagent's transcript: beside the session's,
