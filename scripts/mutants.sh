@@ -37,6 +37,7 @@ mutations=(
   'fish-postexec-forks-after-a-nested-end@@shell/devtrace.fish@@            test -e /proc/$__devtrace_ipid/exe; or __devtrace_revive\n            return $s@@            if true\n                set -l x 1\n            end\n            set -l y (command true)\n            test -e /proc/$__devtrace_ipid/exe; or __devtrace_revive\n            return $s@@test(no_shell_starts_a_process_per_command)'
   'exec-skips-redaction-before-the-channel@@src/channel.rs@@Ok(t) => crate::redact::text(t).into_owned().into_bytes(),@@Ok(t) => t.as_bytes().to_vec(),@@test(devtrace_exec_redacts_before_the_runtime_directory)'
   'forget-keeps-no-ids@@src/store/rewrite.rs@@                if remember {@@                if remember && false {@@test(a_forgotten_command_is_not_brought_back_by_a_replay)'
+  'doctor-looks-without-the-lock@@src/store/mod.rs@@        self.with_lock(|s| s.behind()).or_else(|_| self.behind())@@        self.behind()@@test(a_look_beside_a_busy_writer_finds_the_index_in_step)'
   'store-skips-no-known-id@@src/store/mod.rs@@ || seen.exists(params![ev.id])?@@ || (false && seen.exists(params![ev.id])?)@@test(ingest_crash_between_store_and_progress_duplicates_nothing)'
   'doctor-silent-on-a-lost-session@@src/cmd/doctor/mod.rs@@is not known to ingest (ended or cleaned up)@@is unknown@@test(a_removed_runtime_dir_keeps_the_shell_quiet_and_doctor_says_so)'
   'tool-call-without-duration@@src/ingest/events.rs@@                d.duration = times.duration;@@                d.duration = None;@@test(a_tool_calls_duration_lies_between_its_hooks)'

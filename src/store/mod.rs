@@ -12,6 +12,8 @@ mod query;
 mod rewrite;
 pub use rewrite::Removal;
 mod schema;
+#[cfg(test)]
+mod tests;
 pub use schema::SCHEMA;
 
 pub use query::{EventFilter, SessionRow};
@@ -215,8 +217,17 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// Whether events.jsonl holds bytes the index has not seen (or lost).
-    pub fn behind(&self) -> Result<bool> {
+    /// Whether events.jsonl holds bytes the index has not seen (or lost),
+    /// read under the store's lock: a writer appends to both under it, so
+    /// a look beside a busy ingest never finds one without the other.
+    pub fn out_of_step(&mut self) -> Result<bool> {
+        // (A store the user cannot lock, read-only say, is looked at as is.)
+        self.with_lock(|s| s.behind()).or_else(|_| self.behind())
+    }
+
+    /// The same, without the lock: true also while a writer is between
+    /// its append and its index update.
+    fn behind(&self) -> Result<bool> {
         let len = fs::metadata(self.jsonl_path())
             .map(|m| m.len())
             .unwrap_or(0);

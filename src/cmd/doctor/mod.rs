@@ -203,10 +203,10 @@ fn store_state(dir: &std::path::Path) -> StoreState {
         return StoreState::Missing;
     }
     match store::Store::open(dir) {
-        Ok(s) => StoreState::Open {
+        Ok(mut s) => StoreState::Open {
             writable: nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK).is_ok(),
             events: s.count_events().unwrap_or(0),
-            behind: s.behind().unwrap_or(true),
+            behind: s.out_of_step().unwrap_or(true),
         },
         Err(e) => StoreState::Broken(format!("{e:#}")),
     }
