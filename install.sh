@@ -26,10 +26,12 @@ cargo build --release --locked --quiet
 
 install -d "$PREFIX/bin"
 # devtrace answers what a shell runs at start-up and hands every other
-# command to devtrace-core, which it finds next to itself.
+# command to devtrace-core; ingest, which stays up while shells record, runs
+# from devtrace-ingest. Each is found next to devtrace.
 install -m 0755 target/release/devtrace-core "$PREFIX/bin/devtrace-core"
+install -m 0755 target/release/devtrace-ingest "$PREFIX/bin/devtrace-ingest"
 install -m 0755 target/release/devtrace "$PREFIX/bin/devtrace"
-say "installed $PREFIX/bin/devtrace (and devtrace-core beside it)"
+say "installed $PREFIX/bin/devtrace (and devtrace-core, devtrace-ingest beside it)"
 
 data=${XDG_DATA_HOME:-$HOME/.local/share}
 config=${XDG_CONFIG_HOME:-$HOME/.config}

@@ -670,8 +670,12 @@ fn startup_rows(t: &mut Table, z: &Sizes) {
         "the devtrace front is {front_mb:.2} MB (limit {FRONT_MAX_MB} MB): a heavy dependency reached src/bin/devtrace.rs"
     );
     t.row(
-        "binary size: devtrace (the front) / devtrace-core",
-        format!("{front_mb:.2} / {:.2} MB", size(&core_bin)),
+        "binary size: devtrace (the front) / devtrace-core / devtrace-ingest",
+        format!(
+            "{front_mb:.2} / {:.2} / {:.2} MB",
+            size(&core_bin),
+            size(&core_bin.with_file_name("devtrace-ingest"))
+        ),
         &format!("front < {FRONT_MAX_MB} MB"),
         verdict(front_mb < FRONT_MAX_MB),
     );

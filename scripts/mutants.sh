@@ -38,6 +38,8 @@ mutations=(
   'exec-skips-redaction-before-the-channel@@src/channel.rs@@Ok(t) => crate::redact::text(t).into_owned().into_bytes(),@@Ok(t) => t.as_bytes().to_vec(),@@test(devtrace_exec_redacts_before_the_runtime_directory)'
   'forget-keeps-no-ids@@src/store/rewrite.rs@@                if remember {@@                if remember && false {@@test(a_forgotten_command_is_not_brought_back_by_a_replay)'
   'doctor-looks-without-the-lock@@src/store/mod.rs@@        self.with_lock(|s| s.behind()).or_else(|_| self.behind())@@        self.behind()@@test(a_look_beside_a_busy_writer_finds_the_index_in_step)'
+  'ingest-never-from-its-binary@@src/runtime.rs@@    if ingest.exists() {@@    if ingest.exists() && false {@@test(ingest_runs_from_its_own_binary_or_else_from_the_core)'
+  'foreign-ingest-runs-itself@@src/bin/devtrace-ingest.rs@@.is_some_and(|id| id != build::ID)@@.is_some_and(|id| id != build::ID && false)@@test(a_devtrace_ingest_of_another_build_hands_over_to_the_core)'
   'store-skips-no-known-id@@src/store/mod.rs@@ || seen.exists(params![ev.id])?@@ || (false && seen.exists(params![ev.id])?)@@test(ingest_crash_between_store_and_progress_duplicates_nothing)'
   'doctor-silent-on-a-lost-session@@src/cmd/doctor/mod.rs@@is not known to ingest (ended or cleaned up)@@is unknown@@test(a_removed_runtime_dir_keeps_the_shell_quiet_and_doctor_says_so)'
   'tool-call-without-duration@@src/ingest/events.rs@@                d.duration = times.duration;@@                d.duration = None;@@test(a_tool_calls_duration_lies_between_its_hooks)'

@@ -317,3 +317,84 @@ fn a_core_from_another_build_refuses_to_run_for_the_front() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "unset\n");
 }
+
+/// Ingest runs from devtrace-ingest, the pipeline alone, when it is next to
+/// the front (as install.sh puts it); without it, from devtrace-core, and
+/// the shell is recorded all the same.
+#[test]
+fn ingest_runs_from_its_own_binary_or_else_from_the_core() {
+    let here = std::path::Path::new(BIN);
+    for with_ingest in [true, false] {
+        let w = World::new();
+        let bin = w.tmp.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let mut names = vec!["devtrace", "devtrace-core"];
+        if with_ingest {
+            names.push("devtrace-ingest");
+        }
+        for name in &names {
+            std::fs::copy(here.with_file_name(name), bin.join(name)).unwrap();
+        }
+        w.write_rc(
+            &format!("eval \"$({}/devtrace hook bash)\"", bin.display()),
+            "",
+            "",
+        );
+        std::fs::create_dir(w.repo.join(".devtrace")).unwrap();
+        let mut sh = Pty::spawn(&w, "bash", &w.repo);
+        sh.run("echo recorded");
+        let evs = w.wait_events(&w.repo, &["--type", "run_command"], 1);
+        assert_eq!(evs[0]["data"]["command"], "echo recorded");
+        let pid = w.ingest_pid().expect("ingest runs");
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
+        let want = if with_ingest {
+            "devtrace-ingest"
+        } else {
+            "devtrace-core"
+        };
+        assert_eq!(exe, bin.join(want), "with devtrace-ingest: {with_ingest}");
+        sh.exit();
+    }
+}
+
+/// A devtrace-ingest started by a devtrace of another build (a half-done
+/// install) hands over to the devtrace-core next to it; it takes no
+/// arguments.
+#[test]
+fn a_devtrace_ingest_of_another_build_hands_over_to_the_core() {
+    let w = World::new();
+    let bin = w.tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let ingest = bin.join("devtrace-ingest");
+    std::fs::copy(
+        std::path::Path::new(BIN).with_file_name("devtrace-ingest"),
+        &ingest,
+    )
+    .unwrap();
+    // A stand-in core that notes how it was started.
+    let core = bin.join("devtrace-core");
+    std::fs::write(
+        &core,
+        "#!/bin/sh\nprintf '%s|%s\\n' \"$*\" \"$DEVTRACE_FRONT_BUILD\" > \"$0.ran\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&core, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = w
+        .cmd_in(ingest.to_str().unwrap(), &w.repo)
+        .env("DEVTRACE_FRONT_BUILD", "0.0.0-0000000000000000")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let ran = std::fs::read_to_string(bin.join("devtrace-core.ran")).unwrap();
+    assert_eq!(ran, "ingest|0.0.0-0000000000000000\n");
+
+    let out = w
+        .cmd_in(ingest.to_str().unwrap(), &w.repo)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("devtrace-ingest: "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -305,12 +305,12 @@ fn a_cycle_is_found() {
     assert!(e.contains("b -> a  (src/b.rs: crate::Thing)"), "{e}");
 }
 
-/// The modules the small front (src/bin/devtrace.rs) reaches: the ones it
+/// The modules a binary (`bin`, a file under src/) reaches: the ones it
 /// names and, through their imports, everything they use.
-fn front_closure(src: &Path) -> BTreeSet<Module> {
+fn bin_closure(src: &Path, bin: &str) -> BTreeSet<Module> {
     let krate = Crate::load(src);
     let edges = krate.edges();
-    let front = read_file(&std::fs::read_to_string(src.join("bin/devtrace.rs")).unwrap());
+    let front = read_file(&std::fs::read_to_string(src.join(bin)).unwrap());
     let root: Module = Vec::new();
     let mut todo: Vec<Module> = front
         .refs
@@ -342,13 +342,34 @@ fn front_closure(src: &Path) -> BTreeSet<Module> {
 #[test]
 fn the_front_reaches_no_heavy_module() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let reached = front_closure(&src);
-    let names: Vec<String> = reached.iter().map(name).collect();
-    assert!(
-        names.iter().any(|n| n == "register"),
-        "the front's imports were not read: {names:?}"
-    );
+    let names = reached_by(&src, "bin/devtrace.rs", "register");
     let heavy = ["cli", "cmd", "store", "worktree", "mcp", "ui", "export"];
+    assert_reaches_none(&names, "bin/devtrace.rs", &heavy);
+}
+
+/// Ingest runs as long as any recorded shell, so its binary links only
+/// the pipeline (hook to store): none of the commands and their readers,
+/// the MCP server, the web timeline or the exporters.
+#[test]
+fn the_ingest_binary_reaches_no_command() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let names = reached_by(&src, "bin/devtrace-ingest.rs", "ingest");
+    let heavy = ["cli", "cmd", "review", "output", "mcp", "ui", "export"];
+    assert_reaches_none(&names, "bin/devtrace-ingest.rs", &heavy);
+}
+
+/// The names of the modules `bin` reaches; `sure` must be among them (else
+/// its imports were not read).
+fn reached_by(src: &Path, bin: &str, sure: &str) -> Vec<String> {
+    let names: Vec<String> = bin_closure(src, bin).iter().map(name).collect();
+    assert!(
+        names.iter().any(|n| n == sure),
+        "the imports of src/{bin} were not read: {names:?}"
+    );
+    names
+}
+
+fn assert_reaches_none(names: &[String], bin: &str, heavy: &[&str]) {
     let bad: Vec<&String> = names
         .iter()
         .filter(|n| {
@@ -359,6 +380,6 @@ fn the_front_reaches_no_heavy_module() {
         .collect();
     assert!(
         bad.is_empty(),
-        "src/bin/devtrace.rs reaches {bad:?} (all it reaches: {names:?})"
+        "src/{bin} reaches {bad:?} (all it reaches: {names:?})"
     );
 }

@@ -136,9 +136,13 @@ fn status_says_dying(status: &str) -> bool {
 }
 
 fn spawn() -> Result<i32> {
-    let exe = crate::runtime::core_exe()?;
+    let (exe, with_arg) = crate::runtime::ingest_exe()?;
     let mut cmd = Command::new(exe);
-    cmd.arg("ingest")
+    if with_arg {
+        cmd.arg("ingest");
+    }
+    // devtrace-ingest checks that it comes from this build (src/build.rs).
+    cmd.env(crate::build::FRONT_VAR, crate::build::ID)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
