@@ -455,3 +455,43 @@ fn a_dropped_commands_file_changes_point_at_no_command() {
     let kept_cause = causes.get("kept.txt").expect("kept.txt is a change");
     assert!(kept_cause.is_null() || *kept_cause == kept, "{causes:?}");
 }
+
+/// A fish line that starts with a space never leaves the shell:
+/// its hook writes no record of it, not even to the runtime directory
+/// (ingest would skip it too; this checks the hook itself, with ingest
+/// stopped so that nothing is read or wiped from the spool meanwhile).
+#[test]
+fn a_private_fish_line_never_reaches_the_runtime_directory() {
+    require("fish");
+    use nix::sys::signal::{kill, Signal};
+    use nix::unistd::Pid;
+    let w = World::initialised();
+    let mut sh = Pty::spawn(&w, "fish", &w.repo);
+    sh.run("echo before");
+    let ingest = Pid::from_raw(w.ingest_pid().expect("ingest runs"));
+    kill(ingest, Signal::SIGSTOP).unwrap();
+    sh.run(" echo leading-space-fish");
+    sh.run("echo marker-fish");
+    let spool_bytes = || -> Vec<u8> {
+        files_under(&[w.run.clone()])
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "spool"))
+            .flat_map(|f| std::fs::read(f).unwrap_or_default())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !holds(&spool_bytes(), "marker-fish") {
+        assert!(
+            Instant::now() < deadline,
+            "the marker never reached the spool"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let bytes = spool_bytes();
+    kill(ingest, Signal::SIGCONT).unwrap();
+    sh.exit();
+    assert!(
+        !holds(&bytes, "leading-space-fish"),
+        "a space-prefixed line reached the spool"
+    );
+}
