@@ -59,7 +59,6 @@ fn bench_scan(w: &World, firsts: usize, rounds: usize) -> ScanFigures {
 pub fn scan_rows(t: &mut Table, w: &World, firsts: usize, rounds: usize) -> u64 {
     let f = bench_scan(w, firsts, rounds);
     let n = f.files;
-    let large = n >= 100_000;
     let tree = format!("tree of {n} files");
     t.row(
         &format!(
@@ -98,11 +97,14 @@ pub fn scan_rows(t: &mut Table, w: &World, firsts: usize, rounds: usize) -> u64 
         "",
         "",
     );
+    // A process of devtrace-core, the full binary: ingest itself runs from
+    // devtrace-ingest, and the `files` section's row for ingest's RSS with
+    // a 100,000-file tree tracked carries the target.
     t.row(
-        &format!("{tree}: scanner RSS tracking it / peak during the first scans"),
+        &format!("{tree}: bench-scan's RSS tracking it / peak during the first scans"),
         format!("{:.1} / {:.1} MB", f.rss_mb, f.peak_mb),
-        if large { "< 20 MB" } else { "" },
-        if large { verdict(f.rss_mb < 20.0) } else { "" },
+        "",
+        "",
     );
     n
 }
