@@ -41,6 +41,7 @@ mutations=(
   'ingest-never-from-its-binary@@src/runtime.rs@@    if ingest.exists() {@@    if ingest.exists() && false {@@test(ingest_runs_from_its_own_binary_or_else_from_the_core)'
   'foreign-ingest-runs-itself@@src/bin/devtrace-ingest.rs@@.is_some_and(|id| id != build::ID)@@.is_some_and(|id| id != build::ID && false)@@test(a_devtrace_ingest_of_another_build_hands_over_to_the_core)'
   'fish-records-private-lines@@shell/devtrace.fish@@            string match -qr '\''^\s'\'' -- $argv[1]; and return 0\n            set -g __devtrace_armed 1@@            set -g __devtrace_armed 1@@test(a_private_fish_line_never_reaches_the_runtime_directory)'
+  'ingest-runs-gc-from-itself@@src/ingest/policy.rs@@        let exe = crate::runtime::core_exe().ok()?;@@        let exe = std::env::current_exe().ok()?;@@test(retention_removes_old_events_on_demand_and_once_a_day)'
   'store-skips-no-known-id@@src/store/mod.rs@@ || seen.exists(params![ev.id])?@@ || (false && seen.exists(params![ev.id])?)@@test(ingest_crash_between_store_and_progress_duplicates_nothing)'
   'doctor-silent-on-a-lost-session@@src/cmd/doctor/mod.rs@@is not known to ingest (ended or cleaned up)@@is unknown@@test(a_removed_runtime_dir_keeps_the_shell_quiet_and_doctor_says_so)'
   'tool-call-without-duration@@src/ingest/events.rs@@                d.duration = times.duration;@@                d.duration = None;@@test(a_tool_calls_duration_lies_between_its_hooks)'

@@ -112,9 +112,12 @@ impl Policy {
         if cfg.keep_days.value == 0 && cfg.max_events.value == 0 {
             return None;
         }
-        let exe = std::env::current_exe().ok()?;
+        // The full binary (ingest may run from devtrace-ingest), which
+        // checks that it comes from this build.
+        let exe = crate::runtime::core_exe().ok()?;
         let mut c = std::process::Command::new(exe);
         c.args(["gc", "--auto"])
+            .env(crate::build::FRONT_VAR, crate::build::ID)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
