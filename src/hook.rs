@@ -48,9 +48,27 @@ pub fn render(shell: Shell, exe: &str, ready: Option<&Ready>) -> String {
             r.shell_pid
         )
     });
-    script
+    without_comments(script)
         .replace("@DEVTRACE_BIN@", &quote(exe))
         .replace("@DEVTRACE_SESSION@", &args)
+}
+
+/// The script as a shell reads it: its first two lines (what it is, how to
+/// load it), then code only. Lines that are only a comment, and blank
+/// lines, go (every shell start parses the script, and bash took a third
+/// less time to parse it without them); shellcheck's directives stay. The
+/// scripts have no string that spans lines, so no such line is in one.
+fn without_comments(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    for (i, line) in script.lines().enumerate() {
+        let code = line.trim_start();
+        let comment = code.starts_with('#') && !code.starts_with("# shellcheck ");
+        if i < 2 || !(comment || code.is_empty()) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// `'it'\''s'` for bash and zsh.
