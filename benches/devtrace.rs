@@ -26,6 +26,9 @@ mod tree_rows;
 
 #[path = "parts/command_rows.rs"]
 mod command_rows;
+
+#[path = "parts/script_rows.rs"]
+mod script_rows;
 use command_rows::world_with;
 
 use std::io::Write;
@@ -707,6 +710,7 @@ fn startup_rows(t: &mut Table, z: &Sizes) {
             );
         }
     }
+    script_rows::script_rows(t, z);
 }
 
 /// Ingest throughput and peak memory.

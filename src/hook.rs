@@ -55,9 +55,10 @@ pub fn render(shell: Shell, exe: &str, ready: Option<&Ready>) -> String {
 
 /// The script as a shell reads it: its first two lines (what it is, how to
 /// load it), then code only. Lines that are only a comment, and blank
-/// lines, go (every shell start parses the script, and bash took a third
-/// less time to parse it without them); shellcheck's directives stay. The
-/// scripts have no string that spans lines, so no such line is in one.
+/// lines, go: every shell start parses the script, and bash's parse took
+/// 0.65 ms against 0.83 with them (the bench's `startup` section).
+/// shellcheck's directives stay. The scripts have no string that spans
+/// lines, so no such line is in one.
 fn without_comments(script: &str) -> String {
     let mut out = String::with_capacity(script.len());
     for (i, line) in script.lines().enumerate() {
@@ -101,6 +102,28 @@ pub const RC_MARK: &str = "# added by devtrace init";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printed_scripts_keep_every_line_of_code_and_no_comment_line() {
+        for (shell, source) in [(Shell::Bash, BASH), (Shell::Zsh, ZSH), (Shell::Fish, FISH)] {
+            let printed = render(shell, "devtrace", None);
+            let code: Vec<String> = source
+                .lines()
+                .filter(|l| {
+                    let t = l.trim_start();
+                    !t.is_empty() && (!t.starts_with('#') || t.starts_with("# shellcheck "))
+                })
+                .map(|l| {
+                    l.replace("@DEVTRACE_BIN@", "'devtrace'")
+                        .replace("@DEVTRACE_SESSION@", "")
+                })
+                .collect();
+            let lines: Vec<&str> = printed.lines().collect();
+            let title: Vec<&str> = source.lines().take(2).collect();
+            assert_eq!(lines[..2], title[..], "{}", shell.name());
+            assert_eq!(lines[2..], code[..], "{}", shell.name());
+        }
+    }
 
     #[test]
     fn renders_with_a_quoted_binary_path() {
