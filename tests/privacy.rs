@@ -473,7 +473,7 @@ fn a_private_fish_line_never_reaches_the_runtime_directory() {
     sh.run(" echo leading-space-fish");
     sh.run("echo marker-fish");
     let spool_bytes = || -> Vec<u8> {
-        files_under(&[w.run.clone()])
+        files_under(std::slice::from_ref(&w.run))
             .iter()
             .filter(|f| f.extension().is_some_and(|e| e == "spool"))
             .flat_map(|f| std::fs::read(f).unwrap_or_default())
