@@ -11,7 +11,8 @@
 //!   cargo bench --bench attribution -- --smoke --rounds 8  # more rounds
 //!
 //! A change given to the wrong command is printed (`wrong: ...`); with
-//! `DEVTRACE_BENCH_DUMP=1`, so are all the events of that row's session.
+//! `DEVTRACE_BENCH_DUMP=1`, so are all the events of a row's session that
+//! has a wrong or a missing change.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -58,7 +59,8 @@ fn run(w: &World, shell: &str, size: usize, rounds: usize) -> Row {
     let cpu = cpu_ticks(pid).saturating_sub(cpu0);
     let commands = size * rounds;
     let sc = score(&evs, &truth);
-    if !sc.wrong.is_empty() && std::env::var_os("DEVTRACE_BENCH_DUMP").is_some() {
+    if (!sc.wrong.is_empty() || sc.missing > 0) && std::env::var_os("DEVTRACE_BENCH_DUMP").is_some()
+    {
         for e in &evs {
             println!("EV {}", e);
         }
