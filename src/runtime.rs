@@ -62,7 +62,8 @@ pub fn core_exe() -> Result<PathBuf> {
 
 /// The program that runs ingest, and whether it needs the `ingest`
 /// argument: devtrace-ingest next to this binary (the ingest process
-/// alone, a third of the full binary's memory), else devtrace-core.
+/// alone, which holds less memory than the full binary), else
+/// devtrace-core.
 pub fn ingest_exe() -> Result<(PathBuf, bool)> {
     let me = std::env::current_exe().context("cannot find the devtrace binary")?;
     let ingest = me.with_file_name("devtrace-ingest");
