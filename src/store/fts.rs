@@ -67,26 +67,8 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::command;
     use super::*;
-    use crate::event::{Data, Event, RunCommand};
-
-    fn command(n: u64, text: &str) -> Event {
-        Event {
-            v: 1,
-            id: format!("E{n:04}"),
-            session: "S".into(),
-            seq: n,
-            ts: crate::timestamp::Timestamp::parse_rfc3339("2026-11-24T00:00:00.000Z").unwrap(),
-            agent: None,
-            cwd: "/r".into(),
-            repo: None,
-            data: Data::RunCommand(RunCommand {
-                command: text.into(),
-                exit_code: Some(0),
-                ..RunCommand::default()
-            }),
-        }
-    }
 
     fn hits(s: &Store, word: &str) -> Vec<String> {
         let mut q = s

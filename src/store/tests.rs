@@ -1,18 +1,19 @@
 use super::*;
 use crate::event::{Data, Event, RunCommand};
 
-fn command(n: u64) -> Event {
+/// A command event numbered `n` (id `E000n`), in session `S`.
+pub(super) fn command(n: u64, text: &str) -> Event {
     Event {
         v: 1,
-        id: format!("E{n:06}"),
+        id: format!("E{n:04}"),
         session: "S".into(),
         seq: n,
-        ts: crate::timestamp::Timestamp::parse_rfc3339("2026-12-02T00:00:00.000Z").unwrap(),
+        ts: crate::timestamp::Timestamp::parse_rfc3339("2026-11-24T00:00:00.000Z").unwrap(),
         agent: None,
         cwd: "/r".into(),
         repo: None,
         data: Data::RunCommand(RunCommand {
-            command: format!("echo {n}").as_str().into(),
+            command: text.into(),
             exit_code: Some(0),
             ..RunCommand::default()
         }),
@@ -38,7 +39,7 @@ fn a_look_beside_a_busy_writer_finds_the_index_in_step() {
             (looks, out)
         });
         for batch in 0..300 {
-            let events: Vec<Event> = (0..5).map(|i| command(batch * 5 + i)).collect();
+            let events: Vec<Event> = (0..5).map(|i| command(batch * 5 + i, "echo")).collect();
             writer.append(&events).unwrap();
         }
         done.store(true, std::sync::atomic::Ordering::Relaxed);
