@@ -139,7 +139,9 @@ PY
     echo "BROKEN  $name (it does not compile: fix the patch)"
     missed=1
   else
-    echo "caught  $name ($(grep -cE '^\s+FAIL \[' "$log") failing)"
+    # nextest's summary counts each failing test once (retried ones too).
+    failing=$(grep -E '^\s+Summary ' "$log" | grep -oE '[0-9]+ failed' | tail -n 1)
+    echo "caught  $name (${failing:-? failed})"
   fi
   git -C "$root" show "HEAD:$file" >"$copy/$file"
 done
