@@ -26,10 +26,10 @@ mod tree_rows;
 
 #[path = "parts/command_rows.rs"]
 mod command_rows;
+use command_rows::world_with;
 
 #[path = "parts/script_rows.rs"]
 mod script_rows;
-use command_rows::world_with;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

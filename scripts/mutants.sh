@@ -38,7 +38,7 @@ mutations=(
   'exec-skips-redaction-before-the-channel@@src/channel.rs@@Ok(t) => crate::redact::text(t).into_owned().into_bytes(),@@Ok(t) => t.as_bytes().to_vec(),@@test(devtrace_exec_redacts_before_the_runtime_directory)'
   'forget-keeps-no-ids@@src/store/rewrite.rs@@                if remember {@@                if remember && false {@@test(a_forgotten_command_is_not_brought_back_by_a_replay)'
   'doctor-looks-without-the-lock@@src/store/mod.rs@@        self.with_lock(|s| s.behind()).or_else(|_| self.behind())@@        self.behind()@@test(a_look_beside_a_busy_writer_finds_the_index_in_step)'
-  'ingest-never-from-its-binary@@src/runtime.rs@@    if ingest.exists() {@@    if ingest.exists() && false {@@test(ingest_runs_from_its_own_binary_or_else_from_the_core)'
+  'ingest-never-from-its-binary@@src/ingest/lifecycle.rs@@    let mut cmd = if ingest.exists() {@@    let mut cmd = if ingest.exists() && false {@@test(ingest_runs_from_its_own_binary_or_else_from_the_core)'
   'foreign-ingest-runs-itself@@src/bin/devtrace-ingest.rs@@.is_some_and(|id| id != build::ID)@@.is_some_and(|id| id != build::ID && false)@@test(a_devtrace_ingest_of_another_build_hands_over_to_the_core)'
   'fish-records-private-lines@@shell/devtrace.fish@@            string match -qr '\''^\s'\'' -- $argv[1]; and return 0\n            set -g __devtrace_armed 1@@            set -g __devtrace_armed 1@@test(a_private_fish_line_never_reaches_the_runtime_directory)'
   'ingest-runs-gc-from-itself@@src/ingest/policy.rs@@        let exe = crate::runtime::core_exe().ok()?;@@        let exe = std::env::current_exe().ok()?;@@test(retention_removes_old_events_on_demand_and_once_a_day)'

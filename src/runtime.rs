@@ -60,19 +60,6 @@ pub fn core_exe() -> Result<PathBuf> {
     Ok(me.with_file_name("devtrace-core"))
 }
 
-/// The program that runs ingest, and whether it needs the `ingest`
-/// argument: devtrace-ingest next to this binary (the ingest process
-/// alone, which holds less memory than the full binary), else
-/// devtrace-core.
-pub fn ingest_exe() -> Result<(PathBuf, bool)> {
-    let me = std::env::current_exe().context("cannot find the devtrace binary")?;
-    let ingest = me.with_file_name("devtrace-ingest");
-    if ingest.exists() {
-        return Ok((ingest, false));
-    }
-    Ok((core_exe()?, true))
-}
-
 /// The `devtrace` command for hook scripts: the front next to
 /// devtrace-core, or this binary.
 pub fn front_exe() -> PathBuf {

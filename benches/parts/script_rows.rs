@@ -4,7 +4,7 @@
 
 use super::*;
 
-/// Seconds bash takes per `eval` of `script`, read from a file each time
+/// Milliseconds bash takes per `eval` of `script`, read from a file each time
 /// as the rc line reads the printed script. The load guard is set, so the
 /// script is parsed whole and none of it runs.
 fn bash_parse_ms(dir: &std::path::Path, name: &str, script: &[u8], n: usize) -> f64 {

@@ -135,15 +135,27 @@ fn status_says_dying(status: &str) -> bool {
     })
 }
 
+/// The command that runs ingest: devtrace-ingest next to this binary (the
+/// ingest process alone, which holds less memory than the full binary),
+/// else `devtrace-core ingest`. Either checks that it comes from this
+/// build (src/build.rs).
+fn ingest_command() -> Result<Command> {
+    let me = std::env::current_exe().context("cannot find the devtrace binary")?;
+    let ingest = me.with_file_name("devtrace-ingest");
+    let mut cmd = if ingest.exists() {
+        Command::new(ingest)
+    } else {
+        let mut core = Command::new(crate::runtime::core_exe()?);
+        core.arg("ingest");
+        core
+    };
+    cmd.env(crate::build::FRONT_VAR, crate::build::ID);
+    Ok(cmd)
+}
+
 fn spawn() -> Result<i32> {
-    let (exe, with_arg) = crate::runtime::ingest_exe()?;
-    let mut cmd = Command::new(exe);
-    if with_arg {
-        cmd.arg("ingest");
-    }
-    // devtrace-ingest checks that it comes from this build (src/build.rs).
-    cmd.env(crate::build::FRONT_VAR, crate::build::ID)
-        .stdin(Stdio::null())
+    let mut cmd = ingest_command()?;
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     // SAFETY: only async-signal-safe calls between fork and exec.
